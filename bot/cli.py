@@ -1,0 +1,147 @@
+"""`practicebot` (and `python -m bot`): run, check, questions, db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import textwrap
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from bot import app
+from bot.config import Config, configure_logging, find_config, load_config
+from bot.core.errors import UserError
+from bot.core.models import LEVELS
+from bot.core.questions import QuestionBank, load_bank
+from bot.core.schedule import format_days, format_duration, format_reveal
+from bot.storage.sqlite import LATEST_VERSION, SqliteStore
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", type=Path, help="TOML config file (default: ./practicebot.toml if present)"
+    )
+    common.add_argument("--database", type=Path, help="SQLite file (overrides the config)")
+
+    parser = argparse.ArgumentParser(
+        prog="practicebot",
+        description="A daily interview-practice question for your team's channel.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "run", parents=[common], help="run the bot (the terminal channel when no token is set)"
+    )
+    commands.add_parser("check", parents=[common], help="validate the config and every question pack")
+
+    questions = commands.add_parser("questions", help="browse the question packs")
+    q_commands = questions.add_subparsers(dest="questions_command", required=True, metavar="ACTION")
+    q_list = q_commands.add_parser("list", parents=[common], help="list questions")
+    q_list.add_argument("--level", choices=LEVELS)
+    q_show = q_commands.add_parser("show", parents=[common], help="show one question with its answer")
+    q_show.add_argument("id", help="question id, like websockets-realtime/beginner-01")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    backup = db_commands.add_parser(
+        "backup", parents=[common], help="copy the database safely, even while running"
+    )
+    backup.add_argument("path", type=Path)
+    db_commands.add_parser("migrate", parents=[common], help="bring the database schema up to date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(find_config(args.config))
+        if args.database is not None:
+            config = replace(config, database=args.database)
+        configure_logging(config.log_level)
+        if args.command == "run":
+            return asyncio.run(app.run(config))
+        if args.command == "check":
+            return _check(config)
+        if args.command == "questions":
+            return _questions(args, load_bank(config.packs))
+        if args.command == "db":
+            return asyncio.run(_db(args, config))
+    except UserError as exc:
+        print(f"practicebot: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(args.command)
+
+
+def _check(config: Config) -> int:
+    bank = load_bank(config.packs)
+    d = config.defaults
+    print(f"config: {config.source or 'none (built-in defaults)'}")
+    print(f"database: {config.database}")
+    print(
+        f"defaults: {d.schedule.at:%H:%M} {d.schedule.timezone} {format_days(d.schedule.days)}, "
+        f"reveal {format_reveal(d.reveal)}, levels {','.join(d.levels)}, {d.order.value}; "
+        f"misfire_grace {format_duration(config.misfire_grace)}, team_min_answers {config.team_min_answers}"
+    )
+    for pack in bank.packs:
+        counts = Counter(q.level for q in pack.questions)
+        by_level = ", ".join(f"{counts[level]} {level}" for level in LEVELS if counts[level])
+        print(f"pack {pack.id}: {len(pack.questions)} questions ({by_level}) from {pack.path}")
+    for platform, variable in (
+        ("discord", config.discord.token_env),
+        ("slack", config.slack.bot_token_env),
+    ):
+        state = "set" if os.environ.get(variable) else "not set"
+        print(f"{platform}: ${variable} {state}")
+    print("ok")
+    return 0
+
+
+def _questions(args: argparse.Namespace, bank: QuestionBank) -> int:
+    if args.questions_command == "list":
+        for q in bank.questions:
+            if args.level is None or q.level == args.level:
+                print(f"{q.id:40} {q.title}")
+        return 0
+    question = bank.get(args.id)
+    if question is None:
+        close = [q.id for q in bank.questions if args.id in q.id][:3]
+        hint = (
+            f" - did you mean {', '.join(close)}?" if close else "; `practicebot questions list` shows them"
+        )
+        raise UserError(f"no question '{args.id}'{hint}")
+    print(question.title)
+    print(f"{question.level} {question.number} · {question.id} · {', '.join(question.tags)}\n")
+    print(textwrap.fill(question.summary, 100) + "\n")
+    print(question.body + "\n")
+    for heading, items in (
+        ("Key points", question.key_points),
+        ("Follow-ups", question.follow_ups),
+        ("References", question.references),
+    ):
+        print(heading + ":")
+        for item in items:
+            print(f"  - {item}")
+    return 0
+
+
+async def _db(args: argparse.Namespace, config: Config) -> int:
+    if args.db_command == "backup" and not config.database.is_file():
+        raise UserError(f"there is no database at {config.database} to back up")
+    store = await SqliteStore.open(config.database)
+    try:
+        if args.db_command == "backup":
+            await store.backup(args.path)
+            print(f"backed up {config.database} to {args.path}")
+        else:
+            print(
+                f"{config.database}: schema version {await store.schema_version()} (latest {LATEST_VERSION})"
+            )
+    finally:
+        await store.close()
+    return 0

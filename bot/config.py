@@ -1,0 +1,290 @@
+"""Configuration: TOML read with tomllib into frozen dataclasses.
+
+Every error names the file, the line (where the file has one for it), the option and what is
+allowed. Unknown keys are errors. Secrets never live in the file, only the names of the
+environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.core.commands import parse_levels, parse_order
+from bot.core.errors import UserError
+from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
+from bot.core.questions import resolve_pack
+from bot.core.schedule import parse_days, parse_duration, parse_reveal, parse_time, parse_timezone
+
+DEFAULT_CONFIG_NAME = "practicebot.toml"
+DEFAULT_DATABASE = "practicebot.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+T = TypeVar("T")
+
+
+class ConfigError(UserError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    token_env: str = "DISCORD_TOKEN"
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg"
+    guild_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    bot_token_env: str = "SLACK_BOT_TOKEN"
+    app_token_env: str = "SLACK_APP_TOKEN"
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    mode: str = "socket"  # socket | http
+    api_base_url: str = "https://slack.com/api/"
+    admins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    source: Path | None = None
+    database: Path = Path(DEFAULT_DATABASE)
+    packs: tuple[Path, ...] = ()
+    log_level: str = "INFO"
+    misfire_grace: timedelta = timedelta(hours=1)
+    team_min_answers: int = 1
+    defaults: SubscriptionSettings = field(
+        default_factory=lambda: SubscriptionSettings(
+            schedule=Schedule(at=time(9, 0), timezone="UTC", days=frozenset(range(5))),
+            reveal=Reveal(after=timedelta(hours=8)),
+            levels=LEVELS,
+            order=Order.PROGRESSIVE,
+        )
+    )
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    slack: SlackConfig = field(default_factory=SlackConfig)
+
+
+class _Reader:
+    """Walks the parsed TOML, turning every problem into a ConfigError with a location."""
+
+    def __init__(self, path: Path | None, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def where(self, section: str, key: str | None) -> str:
+        name = str(self.path) if self.path else "<config>"
+        line = self._line(section, key)
+        option = f"[{section}] {key}" if section and key else (key or f"[{section}]")
+        return f"{name}:{line}: {option}" if line else f"{name}: {option}"
+
+    def _line(self, section: str, key: str | None) -> int | None:
+        current = ""
+        for number, text in enumerate(self.lines, start=1):
+            header = re.match(r"\s*\[([^\]]+)\]\s*(#.*)?$", text)
+            if header:
+                current = header[1].strip()
+                if key is None and current == section:
+                    return number
+            elif key is not None and current == section and re.match(rf"\s*{re.escape(key)}\s*=", text):
+                return number
+        return None
+
+    def fail(self, section: str, key: str | None, message: str) -> ConfigError:
+        return ConfigError(f"{self.where(section, key)}: {message}")
+
+    def table(self, data: Mapping[str, Any], section: str, allowed: set[str]) -> Mapping[str, Any]:
+        for key in sorted(set(data) - allowed):
+            raise self.fail(section, key, f"unknown option; allowed here: {', '.join(sorted(allowed))}")
+        return data
+
+    def value(
+        self,
+        data: Mapping[str, Any],
+        section: str,
+        key: str,
+        kind: type | tuple[type, ...],
+        convert: Callable[[Any], T],
+        default: T,
+    ) -> T:
+        if key not in data:
+            return default
+        raw = data[key]
+        if not isinstance(raw, kind) or (isinstance(raw, bool) and kind is not bool):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(section, key, f"must be a {_toml_type(names)}, not {raw!r}")
+        try:
+            return convert(raw)
+        except (UserError, ValueError) as exc:
+            raise self.fail(section, key, str(exc)) from None
+
+
+def _toml_type(python_names: str) -> str:
+    return python_names.replace("str", "string").replace("int", "integer").replace("list", "array")
+
+
+def _env_name(text: str) -> str:
+    if not _ENV_NAME.fullmatch(text):
+        raise ValueError(f"'{text}' is not an environment variable name (A-Z, 0-9, _)")
+    return text
+
+
+def _url(text: str) -> str:
+    if not re.match(r"(https?|wss?)://", text):
+        raise ValueError(f"'{text}' is not an http(s):// or ws(s):// URL")
+    return text
+
+
+def _choice(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(f"'{text}' is not allowed; use one of {', '.join(allowed)}")
+        return text
+
+    return check
+
+
+def _positive(number: int) -> int:
+    if number < 1:
+        raise ValueError(f"{number} is too small; use 1 or more")
+    return number
+
+
+def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read `path` (None: built-in defaults), then apply PRACTICEBOT_* environment overrides."""
+    env = os.environ if environ is None else environ
+    text = ""
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        raise ConfigError(f"{path}{':' + line[1] if line else ''}: not valid TOML: {exc}") from None
+    config = _parse(_Reader(path, text), data, path.parent if path else Path.cwd())
+    overrides: dict[str, Any] = {}
+    if env.get("PRACTICEBOT_DATABASE"):
+        overrides["database"] = Path(env["PRACTICEBOT_DATABASE"])
+    if env.get("PRACTICEBOT_LOG_LEVEL"):
+        level = env["PRACTICEBOT_LOG_LEVEL"].upper()
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"PRACTICEBOT_LOG_LEVEL: '{level}' is not one of {', '.join(LOG_LEVELS)}")
+        overrides["log_level"] = level
+    return replace(config, **overrides)
+
+
+def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
+    top = r.table(data, "", {"database", "packs", "log_level", "misfire_grace", "team_min_answers",
+                             "defaults", "discord", "slack"})  # fmt: skip
+    for name in ("defaults", "discord", "slack"):
+        if name in top and not isinstance(top[name], dict):
+            raise r.fail("", name, "must be a table: write it as a [section]")
+    default = Config()
+    database = r.value(top, "", "database", str, lambda s: base / Path(s).expanduser(), default.database)
+    packs = r.value(
+        top, "", "packs", list,
+        lambda items: tuple(resolve_pack(_string_item(i), base) for i in items),
+        default.packs or (resolve_pack("websockets-realtime"),),
+    )  # fmt: skip
+    if not packs:
+        raise r.fail("", "packs", 'lists no pack; name at least one, like "websockets-realtime"')
+    for pack in packs:
+        if not pack.is_dir():
+            raise r.fail("", "packs", f"{pack} is not a folder with a pack.toml")
+    log_level = r.value(top, "", "log_level", str, lambda s: _choice(LOG_LEVELS)(s.upper()), "INFO")
+    grace = r.value(top, "", "misfire_grace", str, parse_duration, default.misfire_grace)
+    team_min = r.value(top, "", "team_min_answers", int, _positive, 1)
+
+    d = r.table(
+        top.get("defaults", {}), "defaults", {"time", "timezone", "days", "reveal", "levels", "order"}
+    )
+    base_defaults = default.defaults
+    defaults = SubscriptionSettings(
+        schedule=Schedule(
+            at=r.value(d, "defaults", "time", str, parse_time, base_defaults.schedule.at),
+            timezone=r.value(d, "defaults", "timezone", str, parse_timezone, "UTC"),
+            days=r.value(d, "defaults", "days", str, parse_days, base_defaults.schedule.days),
+        ),
+        reveal=r.value(d, "defaults", "reveal", str, parse_reveal, base_defaults.reveal),
+        levels=r.value(d, "defaults", "levels", str, parse_levels, LEVELS),
+        order=r.value(d, "defaults", "order", str, parse_order, Order.PROGRESSIVE),
+    )
+
+    dc = r.table(top.get("discord", {}), "discord", {"token_env", "api_base_url", "gateway_url", "guild_ids"})
+    discord_default = DiscordConfig()
+    discord = DiscordConfig(
+        token_env=r.value(dc, "discord", "token_env", str, _env_name, discord_default.token_env),
+        api_base_url=r.value(dc, "discord", "api_base_url", str, _url, discord_default.api_base_url),
+        gateway_url=r.value(dc, "discord", "gateway_url", str, _url, discord_default.gateway_url),
+        guild_ids=r.value(dc, "discord", "guild_ids", list, _snowflakes, ()),
+    )
+
+    sc = r.table(top.get("slack", {}), "slack", {"bot_token_env", "app_token_env", "signing_secret_env",
+                                                 "mode", "api_base_url", "admins"})  # fmt: skip
+    slack_default = SlackConfig()
+    slack = SlackConfig(
+        bot_token_env=r.value(sc, "slack", "bot_token_env", str, _env_name, slack_default.bot_token_env),
+        app_token_env=r.value(sc, "slack", "app_token_env", str, _env_name, slack_default.app_token_env),
+        signing_secret_env=r.value(
+            sc, "slack", "signing_secret_env", str, _env_name, slack_default.signing_secret_env
+        ),
+        mode=r.value(sc, "slack", "mode", str, _choice(("socket", "http")), "socket"),
+        api_base_url=r.value(sc, "slack", "api_base_url", str, _url, slack_default.api_base_url),
+        admins=r.value(sc, "slack", "admins", list, lambda items: tuple(_string_item(i) for i in items), ()),
+    )
+    return Config(
+        source=r.path,
+        database=database,
+        packs=packs,
+        log_level=log_level,
+        misfire_grace=grace,
+        team_min_answers=team_min,
+        defaults=defaults,
+        discord=discord,
+        slack=slack,
+    )
+
+
+def _string_item(item: object) -> str:
+    if not isinstance(item, str) or not item.strip():
+        raise ValueError(f"every item must be a non-empty string, not {item!r}")
+    return item
+
+
+def _snowflakes(items: list[object]) -> tuple[int, ...]:
+    ids = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int | str) or not str(item).isdigit():
+            raise ValueError(f"every item must be a Discord id (digits), not {item!r}")
+        ids.append(int(item))
+    return tuple(ids)
+
+
+def find_config(explicit: Path | None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """--config, else $PRACTICEBOT_CONFIG, else ./practicebot.toml if present, else none."""
+    env = os.environ if environ is None else environ
+    if explicit is not None:
+        return explicit
+    if env.get("PRACTICEBOT_CONFIG"):
+        return Path(env["PRACTICEBOT_CONFIG"])
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.is_file() else None
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

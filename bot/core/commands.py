@@ -1,0 +1,210 @@
+"""The command grammar, parsed once for every platform.
+
+Text platforms (Slack, the terminal channel) pass the words people typed to `parse`; Discord
+passes its typed options to `subscribe_args`. Either way the same validators run and a bad
+argument is refused with a specific message.
+
+    /practice subscribe [time] [timezone] [days] [reveal] [levels] [order]
+    /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
+    /question [level]
+    /streaks [me]
+
+`subscribe` takes its arguments positionally (recognised by their shape) or as `key=value`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+
+from bot.core.errors import UserError
+from bot.core.models import LEVELS, Order, Reveal
+from bot.core.schedule import (
+    DAY_NAMES,
+    ScheduleError,
+    parse_days,
+    parse_reveal,
+    parse_time,
+    parse_timezone,
+)
+
+MAX_INPUT = 500
+SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order")
+_KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
+ADMIN_ACTIONS = frozenset({"subscribe", "unsubscribe", "pause", "resume", "post-now", "reveal-now"})
+PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "help")
+
+
+class CommandError(UserError):
+    """The words typed do not make a command; the message says which word and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeArgs:
+    """Only what the caller gave; the rest comes from config defaults or the old settings."""
+
+    time: time | None = None
+    timezone: str | None = None
+    days: frozenset[int] | None = None
+    reveal: Reveal | None = None
+    levels: tuple[str, ...] | None = None
+    order: Order | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    action: str  # one of PRACTICE_ACTIONS
+    subscribe: SubscribeArgs | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AskQuestion:
+    level: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStreaks:
+    me: bool = False
+
+
+Command = Practice | AskQuestion | ShowStreaks
+
+HELP = """\
+/practice subscribe [time] [timezone] [days] [reveal] [levels] [order]
+    Post a question here every scheduled day (admins). Defaults: 09:00 UTC mon-fri,
+    reveal after 8h, all levels, progressive. Example:
+    /practice subscribe 09:00 Europe/Berlin mon-fri reveal=8h levels=beginner,intermediate
+/practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
+/practice post-now | reveal-now           post today's question now / reveal the open one (admins)
+/practice status                          schedule, next post, progress through the pack
+/question [beginner|intermediate|advanced]  a random question, just for you
+/streaks [me]                             the channel's streak board, or your own streak"""
+
+
+def shown(token: str, width: int = 40) -> str:
+    """A piece of user input quoted back safely: printable, short."""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in token)
+    return clean if len(clean) <= width else clean[: width - 3] + "..."
+
+
+def parse(name: str, text: str) -> Command:
+    """`parse("practice", "subscribe 09:00 Europe/Berlin")`; the name may carry its slash."""
+    if len(text) > MAX_INPUT:
+        raise CommandError(f"that is {len(text)} characters; commands take at most {MAX_INPUT}")
+    words = text.split()
+    command = name.strip().lstrip("/").lower()
+    if command == "practice":
+        return _practice(words)
+    if command == "question":
+        if len(words) > 1:
+            raise CommandError("/question takes at most one level, like /question beginner")
+        return AskQuestion(level=parse_level(words[0]) if words else None)
+    if command == "streaks":
+        if not words:
+            return ShowStreaks()
+        if len(words) == 1 and words[0].lower() == "me":
+            return ShowStreaks(me=True)
+        raise CommandError(f"/streaks takes nothing or 'me', not '{shown(' '.join(words))}'")
+    raise CommandError(f"unknown command '/{shown(command)}': try /practice help")
+
+
+def parse_line(line: str) -> Command:
+    """A whole typed line: `/practice status`."""
+    name, _, rest = line.strip().partition(" ")
+    if not name.startswith("/"):
+        raise CommandError("commands start with /, like /practice help")
+    return parse(name, rest)
+
+
+def _practice(words: list[str]) -> Practice:
+    if not words:
+        return Practice("help")
+    action = words[0].lower()
+    if action not in PRACTICE_ACTIONS:
+        raise CommandError(f"unknown /practice action '{shown(words[0])}': use {', '.join(PRACTICE_ACTIONS)}")
+    if action == "subscribe":
+        return Practice(action, subscribe=_subscribe_words(words[1:]))
+    if len(words) > 1:
+        raise CommandError(f"/practice {action} takes no arguments (got '{shown(words[1])}')")
+    return Practice(action)
+
+
+def _subscribe_words(words: list[str]) -> SubscribeArgs:
+    given: dict[str, str] = {}
+    for word in words:
+        if "=" in word:
+            raw_key, _, value = word.partition("=")
+            key = _KEY_ALIASES.get(raw_key.lower(), raw_key.lower())
+            if key not in SUBSCRIBE_KEYS:
+                raise CommandError(f"unknown option '{shown(raw_key)}': use {', '.join(SUBSCRIBE_KEYS)}")
+        else:
+            key, value = _kind_of(word), word
+        if key in given:
+            raise CommandError(f"{key} is given twice ('{shown(given[key])}' and '{shown(value)}')")
+        given[key] = value
+    return subscribe_args(given)
+
+
+def _kind_of(word: str) -> str:
+    """Which subscribe option a positional word is, by its shape."""
+    lower = word.lower()
+    if re.fullmatch(r"-?\d+:\d+", lower):
+        return "time"
+    if lower == "next" or re.fullmatch(r"-?\d+[dhm]\w*", lower):
+        return "reveal"
+    if lower in ("progressive", "shuffled"):
+        return "order"
+    if lower == "all" or all(part in LEVELS for part in lower.split(",")):
+        return "levels"
+    if re.fullmatch(r"[a-z,-]+", lower) and any(lower.startswith(d) for d in (*DAY_NAMES, "daily", "week")):
+        return "days"
+    if "/" in word or lower in ("utc", "gmt") or word[:1].isupper():
+        return "timezone"
+    raise CommandError(
+        f"'{shown(word)}' is not a time (09:00), time zone (Europe/Berlin), days (mon-fri), "
+        "reveal delay (8h or next), level (beginner,intermediate or all) or order "
+        "(progressive or shuffled)"
+    )
+
+
+def subscribe_args(given: dict[str, str]) -> SubscribeArgs:
+    """Validate raw option values (from words or from Discord's typed options)."""
+    unknown = set(given) - set(SUBSCRIBE_KEYS)
+    if unknown:
+        raise CommandError(f"unknown option '{shown(min(unknown))}': use {', '.join(SUBSCRIBE_KEYS)}")
+    try:
+        return SubscribeArgs(
+            time=parse_time(given["time"]) if "time" in given else None,
+            timezone=parse_timezone(given["timezone"]) if "timezone" in given else None,
+            days=parse_days(given["days"]) if "days" in given else None,
+            reveal=parse_reveal(given["reveal"]) if "reveal" in given else None,
+            levels=parse_levels(given["levels"]) if "levels" in given else None,
+            order=parse_order(given["order"]) if "order" in given else None,
+        )
+    except ScheduleError as exc:
+        raise CommandError(exc.message) from exc
+
+
+def parse_level(text: str) -> str:
+    level = text.strip().lower()
+    if level not in LEVELS:
+        raise CommandError(f"unknown level '{shown(text)}': choose {', '.join(LEVELS)}")
+    return level
+
+
+def parse_levels(text: str) -> tuple[str, ...]:
+    """`all`, `beginner`, `beginner,intermediate` -> levels in deck order."""
+    if text.strip().lower() == "all":
+        return LEVELS
+    wanted = {parse_level(part) for part in text.split(",") if part.strip()}
+    if not wanted:
+        raise CommandError("levels is empty: give beginner, intermediate, advanced or all")
+    return tuple(level for level in LEVELS if level in wanted)
+
+
+def parse_order(text: str) -> Order:
+    try:
+        return Order(text.strip().lower())
+    except ValueError:
+        raise CommandError(f"unknown order '{shown(text)}': choose progressive or shuffled") from None

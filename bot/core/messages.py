@@ -1,0 +1,242 @@
+"""Platform-neutral messages, what the bot says in them, and safe splitting.
+
+A `Message` is a title, a Markdown body, named fields and buttons. Renderers turn it into an
+embed, Block Kit or terminal text. One inline markup is shared: `<t:UNIX:STYLE>` is a moment
+(Discord's own syntax; STYLE `F` = full date and time, `R` = relative), which every renderer
+shows in the reader's own terms. Names of people are plain text, never mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.models import Board, Question, User
+
+LEVEL_NAMES = {"beginner": "Beginner", "intermediate": "Intermediate", "advanced": "Advanced"}
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|>\[\]()#<@!&:])")
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str  # "<verb>:<argument>", e.g. "answer:websockets-realtime/beginner-01"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    title: str = ""
+    body: str = ""
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What a command answers: shown to the caller only unless `private` is False."""
+
+    messages: tuple[Message, ...]
+    private: bool = True
+
+    @classmethod
+    def text(cls, body: str, *, private: bool = True) -> Response:
+        return cls((Message(body=body),), private=private)
+
+
+def moment(at: datetime, style: str = "F") -> str:
+    return f"<t:{int(at.timestamp())}:{style}>"
+
+
+def plain(text: str) -> str:
+    """Text from people (names, replies) made inert: no Markdown, no mentions, no links."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def level_line(question: Question, level_size: int) -> str:
+    return f"{LEVEL_NAMES[question.level]} · {question.number} of {level_size}"
+
+
+# ---------------------------------------------------------------- what the bot says
+
+
+def question_post(question: Question, level_size: int, reveal_at: datetime | None) -> Message:
+    reveal = "The model answer appears in the thread before the next question."
+    if reveal_at is not None:
+        reveal = f"The model answer appears in the thread {moment(reveal_at)} ({moment(reveal_at, 'R')})."
+    return Message(
+        title=question.title,
+        body=f"Answer in the thread under this message. {reveal}",
+        fields=(Field("Level", level_line(question, level_size)), Field("Pack", question.pack)),
+        footer=question.id,
+    )
+
+
+def revealed_post(question: Question, level_size: int, answer_count: int) -> Message:
+    people = "1 person" if answer_count == 1 else f"{answer_count} people"
+    return Message(
+        title=question.title,
+        body=f"Revealed: the model answer is in the thread. {people} answered in time.",
+        fields=(Field("Level", level_line(question, level_size)), Field("Pack", question.pack)),
+        footer=question.id,
+    )
+
+
+def reveal(question: Question, answered: list[User], late: list[User]) -> Message:
+    fields = [
+        Field("Key points", "\n".join(f"- [ ] {p}" for p in question.key_points)),
+        Field("Follow-up questions", "\n".join(f"- {f}" for f in question.follow_ups)),
+        Field("References", "\n".join(f"- {r}" for r in question.references)),
+        Field(
+            "Answered in time",
+            ", ".join(plain(u.name) for u in answered) if answered else "nobody this time",
+        ),
+    ]
+    if late:
+        fields.append(Field("Answered late", ", ".join(plain(u.name) for u in late)))
+    return Message(title=f"Model answer: {question.title}", body=question.body, fields=tuple(fields))
+
+
+def question_card(question: Question, level_size: int) -> Message:
+    return Message(
+        title=question.title,
+        body="Think it through, then look.",
+        fields=(Field("Level", level_line(question, level_size)),),
+        buttons=(Button("Show answer", f"answer:{question.id}"),),
+        footer=question.id,
+    )
+
+
+def answer_card(question: Question) -> Message:
+    return Message(
+        title=f"Model answer: {question.title}",
+        body=question.body,
+        fields=(
+            Field("In short", question.summary),
+            Field("Key points", "\n".join(f"- {p}" for p in question.key_points)),
+            Field("References", "\n".join(f"- {r}" for r in question.references)),
+        ),
+        footer=question.id,
+    )
+
+
+def board(result: Board, *, limit: int = 20) -> Message:
+    team = f"Team streak: {result.team.current} (best {result.team.best})"
+    if not result.rows:
+        return Message(title="Streaks", body=f"No answers yet. {team}.")
+    lines = [
+        f"{rank}. {plain(row.user.name)} - current {row.current}, best {row.best}, total {row.total}"
+        for rank, row in enumerate(result.rows[:limit], start=1)
+    ]
+    if len(result.rows) > limit:
+        lines.append(f"... and {len(result.rows) - limit} more")
+    return Message(
+        title="Streaks",
+        body="\n".join(lines),
+        footer=f"{team} · {result.closed_posts} posts closed",
+    )
+
+
+def my_streak(result: Board, user: User) -> Message:
+    mine = next((r for r in result.rows if r.user.id == user.id), None)
+    if mine is None:
+        return Message(title="Your streak", body="You have not answered a question here yet.")
+    return Message(
+        title="Your streak",
+        body=f"current {mine.current}, best {mine.best}, total {mine.total}",
+    )
+
+
+# ---------------------------------------------------------------- splitting
+
+
+def split_markdown(text: str, limit: int) -> list[str]:
+    """Cut Markdown into chunks of at most `limit` characters, at paragraph or line breaks,
+    never inside a code block: a block too long for one chunk is closed and reopened with
+    the same fence and language, so every chunk renders on its own."""
+    if limit < 40:
+        raise ValueError("limit too small to split Markdown safely")
+    pieces = _blocks(text)
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        for part in _fit(piece, limit):
+            candidate = f"{current}\n\n{part}" if current else part
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = part
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _blocks(text: str) -> list[str]:
+    """Paragraphs and whole code blocks, in order."""
+    blocks: list[str] = []
+    lines: list[str] = []
+    fence: str | None = None
+    for line in text.splitlines():
+        match = _FENCE.match(line)
+        if fence is None and match:
+            if lines:
+                blocks.append("\n".join(lines))
+            lines, fence = [line], match[1]
+        elif fence is not None:
+            lines.append(line)
+            if match and match[1].startswith(fence) and not match[2].strip():
+                blocks.append("\n".join(lines))
+                lines, fence = [], None
+        elif not line.strip():
+            if lines:
+                blocks.append("\n".join(lines))
+            lines = []
+        else:
+            lines.append(line)
+    if lines:
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+def _fit(block: str, limit: int) -> list[str]:
+    if len(block) <= limit:
+        return [block]
+    lines = block.splitlines()
+    match = _FENCE.match(lines[0])
+    if match:
+        opening, closing = lines[0], match[1]
+        inner, room = lines[1:-1], limit - len(opening) - len(closing) - 2
+        return [f"{opening}\n{part}\n{closing}" for part in _pack_lines(inner, room)]
+    return _pack_lines(lines, limit)
+
+
+def _pack_lines(lines: list[str], limit: int) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        while len(line) > limit:  # a single line longer than a chunk: cut it hard
+            if current:
+                parts.append("\n".join(current))
+                current, size = [], 0
+            parts.append(line[:limit])
+            line = line[limit:]
+        extra = len(line) + (1 if current else 0)
+        if size + extra > limit:
+            parts.append("\n".join(current))
+            current, size = [], 0
+            extra = len(line)
+        current.append(line)
+        size += extra
+    if current:
+        parts.append("\n".join(current))
+    return parts

@@ -1,0 +1,148 @@
+"""Values the core passes around. Plain frozen dataclasses: ids, never SDK objects."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+LEVELS: tuple[str, ...] = ("beginner", "intermediate", "advanced")
+
+
+class Order(enum.StrEnum):
+    PROGRESSIVE = "progressive"
+    SHUFFLED = "shuffled"
+
+
+class SubscriptionStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class PostStatus(enum.StrEnum):
+    CLAIMED = "claimed"  # row written, platform call not yet confirmed
+    POSTED = "posted"  # on the platform, answers open
+    REVEALED = "revealed"  # model answer shown, the post is closed
+    SKIPPED = "skipped"  # the day passed without a post (bot down, channel gone)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """Where a conversation happens, as ids only: the adapters translate both ways."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.workspace_id}/{self.channel_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    pack: str
+    level: str
+    number: int
+    title: str
+    summary: str
+    key_points: tuple[str, ...]
+    follow_ups: tuple[str, ...]
+    references: tuple[str, ...]
+    tags: tuple[str, ...]
+    body: str
+    source: Path = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    """When the model answer appears: a fixed delay after posting, or just before the next post."""
+
+    after: timedelta | None  # None means "next"
+
+    @property
+    def is_next(self) -> bool:
+        return self.after is None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A local post time in an IANA zone on some weekdays (0 = Monday)."""
+
+    at: time
+    timezone: str
+    days: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionSettings:
+    schedule: Schedule
+    reveal: Reveal
+    levels: tuple[str, ...]
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    channel: ChannelRef
+    settings: SubscriptionSettings
+    status: SubscriptionStatus
+    status_reason: str
+    # occurrences strictly after this instant are owed a post (or a skip record)
+    schedule_from: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    id: int
+    subscription_id: int
+    local_date: date
+    question_id: str
+    status: PostStatus
+    nonce: str
+    scheduled_at: datetime
+    posted_at: datetime | None
+    reveal_at: datetime | None
+    revealed_at: datetime | None
+    message_id: str | None
+    thread_id: str | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostedRef:
+    """What a platform returns for a daily post: the message and the thread opened from it."""
+
+    message_id: str
+    thread_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreakRow:
+    user: User
+    current: int
+    best: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class TeamStreak:
+    current: int
+    best: int
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    rows: tuple[StreakRow, ...]
+    team: TeamStreak
+    closed_posts: int

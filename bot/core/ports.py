@@ -1,0 +1,161 @@
+"""The ports the core talks through. Adapters implement them; tests use `Fake*` versions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.core.messages import Message
+from bot.core.models import (
+    ChannelRef,
+    Post,
+    PostedRef,
+    Subscription,
+    SubscriptionSettings,
+    SubscriptionStatus,
+    TeamStreak,
+    User,
+)
+from bot.core.streaks import Streak
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+        ...
+
+
+class Timer(Protocol):
+    """Wakes the service at an instant. It holds no state worth keeping: the Store is the truth
+    and every wake-up is re-armed from it at start-up. Arming an id again replaces it."""
+
+    def wake_post(self, subscription_id: int, at: datetime) -> None: ...
+
+    def wake_reveal(self, post_id: int, at: datetime) -> None: ...
+
+    def cancel_post(self, subscription_id: int) -> None: ...
+
+
+class Platform(Protocol):
+    """One chat platform. Calls raise `PlatformError` when they fail."""
+
+    name: str
+
+    async def post_question(self, channel: ChannelRef, message: Message, nonce: str) -> PostedRef:
+        """Post the daily question and open a thread from it. Idempotent per `nonce`: posting
+        again with the nonce of a post that already went out returns that post."""
+        ...
+
+    async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
+        """Post in the thread of a daily post (the reveal)."""
+        ...
+
+    async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
+        """Replace the daily post's content (to say it is revealed)."""
+        ...
+
+
+class Store(Protocol):
+    """Everything that must survive a restart. Each method is one transaction."""
+
+    # subscriptions
+    async def subscription_for(self, channel: ChannelRef) -> Subscription | None: ...
+
+    async def subscription(self, subscription_id: int) -> Subscription | None: ...
+
+    async def subscriptions(self, status: SubscriptionStatus | None = None) -> list[Subscription]: ...
+
+    async def save_subscription(
+        self,
+        channel: ChannelRef,
+        settings: SubscriptionSettings,
+        schedule_from: datetime,
+        now: datetime,
+    ) -> Subscription:
+        """Create or update the channel's subscription and make it active."""
+        ...
+
+    async def set_status(
+        self,
+        subscription_id: int,
+        status: SubscriptionStatus,
+        reason: str,
+        now: datetime,
+        schedule_from: datetime | None = None,
+    ) -> None: ...
+
+    # posts
+    async def claim_post(
+        self,
+        subscription_id: int,
+        local_date: date,
+        question_id: str,
+        scheduled_at: datetime,
+        nonce: str,
+    ) -> Post | None:
+        """Write the post as `claimed`, before it is sent; None if that date already has one."""
+        ...
+
+    async def mark_posted(
+        self, post_id: int, ref: PostedRef, posted_at: datetime, reveal_at: datetime
+    ) -> None: ...
+
+    async def mark_skipped(self, post_id: int, note: str) -> None: ...
+
+    async def record_skip(
+        self, subscription_id: int, local_date: date, scheduled_at: datetime, note: str
+    ) -> bool:
+        """Record a day that passed without a post; False if that date already has a row."""
+        ...
+
+    async def post(self, post_id: int) -> Post | None: ...
+
+    async def post_on(self, subscription_id: int, local_date: date) -> Post | None: ...
+
+    async def last_post(self, subscription_id: int) -> Post | None:
+        """The newest row of any status."""
+        ...
+
+    async def open_post(self, subscription_id: int) -> Post | None:
+        """The newest post still taking answers (status `posted`)."""
+        ...
+
+    async def posts_with_status(self, *statuses: str) -> list[Post]: ...
+
+    async def post_by_thread(self, channel: ChannelRef, thread_id: str) -> Post | None: ...
+
+    async def question_history(self, subscription_id: int) -> list[str]:
+        """Question ids sent to this subscription (claimed, posted, revealed), oldest first."""
+        ...
+
+    # replies and streaks
+    async def add_reply(self, post_id: int, user: User, at: datetime, on_time: bool) -> bool:
+        """Store a reply; False if this user already answered this post."""
+        ...
+
+    async def replies(self, post_id: int) -> list[tuple[User, datetime, bool]]: ...
+
+    async def streak_state(self, subscription_id: int) -> tuple[dict[str, Streak], dict[str, str]]:
+        """Stored streaks over closed posts (user id -> streak) and the users' names."""
+        ...
+
+    async def team_streak(self, subscription_id: int) -> tuple[TeamStreak, int]:
+        """The team streak and how many posts are closed."""
+        ...
+
+    async def close_post(
+        self,
+        post_id: int,
+        revealed_at: datetime,
+        streaks: Mapping[str, Streak],
+        names: Mapping[str, str],
+        team: TeamStreak,
+    ) -> None:
+        """Mark the post revealed and store the streaks it produces, in one transaction.
+        Replies stored at or after `revealed_at` become late."""
+        ...
+
+    async def closed_history(self, subscription_id: int) -> Sequence[frozenset[str]]:
+        """The on-time answerers of each closed post, oldest first (for from-scratch checks)."""
+        ...

@@ -1,0 +1,189 @@
+"""Local time + IANA zone + weekdays -> UTC instants, and the small time grammar users type.
+
+Pure functions. The rules for daylight-saving changes:
+- a local time that does not exist (spring forward) happens at the first valid instant after it;
+- a local time that exists twice (fall back) happens at its first occurrence;
+- either way a local date has at most one instant, so at most one post.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.core.errors import UserError
+from bot.core.models import Reveal, Schedule
+
+DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_ALIASES = {
+    "daily": frozenset(range(7)),
+    "everyday": frozenset(range(7)),
+    "weekdays": frozenset(range(5)),
+    "weekends": frozenset({5, 6}),
+}
+_DURATION = re.compile(r"(\d+)\s*([dhm])")
+_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+
+
+class ScheduleError(UserError):
+    """A time, zone, day list or duration the user typed that cannot be used."""
+
+
+# ---------------------------------------------------------------- parsing what users type
+
+
+def parse_time(text: str) -> time:
+    """`09:00`, `9:30`, `21:05` -> a wall-clock time (24-hour, minute precision)."""
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if not match:
+        raise ScheduleError(f"'{text}' is not a time: use 24-hour HH:MM, like 09:00 or 17:30")
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        raise ScheduleError(f"'{text}' is not a time of day: hours go 00-23 and minutes 00-59")
+    return time(hour, minute)
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA zone name, canonical spelling; a near miss gets a suggestion."""
+    name = text.strip()
+    canonical = _zone_names().get(name.lower())
+    if canonical is None:
+        if name.upper() == "UTC":
+            return "UTC"
+        names = list(_zone_names().values())
+        close = (
+            difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            or [zone for zone in sorted(names) if zone.lower().endswith("/" + name.lower())][:1]
+        )
+        hint = f" - did you mean {close[0]}?" if close else " - use an IANA name like Europe/Berlin"
+        raise ScheduleError(f"unknown time zone '{name}'{hint}")
+    try:
+        ZoneInfo(canonical)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # listed but unreadable tzdata entry
+        raise ScheduleError(f"time zone '{canonical}' cannot be loaded: {exc}") from exc
+    return canonical
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """`mon-fri`, `mon,wed,fri`, `sat-sun`, `daily`, `weekdays`, `weekends` -> weekday numbers."""
+    spec = text.strip().lower().replace(" ", "")
+    if spec in _DAY_ALIASES:
+        return _DAY_ALIASES[spec]
+    days: set[int] = set()
+    for part in spec.split(","):
+        ends = part.split("-")
+        if len(ends) > 2 or not all(end in DAY_NAMES for end in ends):
+            raise ScheduleError(
+                f"'{text}' is not a list of days: use mon-fri, mon,wed,fri, daily or weekends"
+            )
+        first, last = DAY_NAMES.index(ends[0]), DAY_NAMES.index(ends[-1])
+        span = (last - first) % 7
+        days.update((first + i) % 7 for i in range(span + 1))
+    return frozenset(days)
+
+
+def format_days(days: frozenset[int]) -> str:
+    for alias in ("daily", "weekdays", "weekends"):
+        if days == _DAY_ALIASES[alias]:
+            return {"weekdays": "mon-fri", "weekends": "sat-sun"}.get(alias, alias)
+    return ",".join(DAY_NAMES[d] for d in sorted(days))
+
+
+def parse_duration(text: str) -> timedelta:
+    """`8h`, `90m`, `1h30m`, `2d` -> a positive duration."""
+    spec = text.strip().lower()
+    if spec.startswith("-"):
+        raise ScheduleError(f"'{text}' is negative: a duration must be positive, like 8h or 90m")
+    if not spec or _DURATION.sub("", spec).strip():
+        raise ScheduleError(f"'{text}' is not a duration: use minutes, hours or days, like 90m, 8h")
+    total = sum((int(n) * _UNITS[unit] for n, unit in _DURATION.findall(spec)), timedelta())
+    if total <= timedelta(0):
+        raise ScheduleError(f"'{text}' is zero: a duration must be positive, like 8h or 90m")
+    return total
+
+
+def format_duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return "".join(parts) or "0m"
+
+
+def parse_reveal(text: str) -> Reveal:
+    """`next` (just before the next post) or a duration after posting, at most 7 days."""
+    if text.strip().lower() == "next":
+        return Reveal(after=None)
+    after = parse_duration(text)
+    if after > timedelta(days=7):
+        raise ScheduleError(f"reveal '{text}' is over 7 days: use a shorter delay or 'next'")
+    return Reveal(after=after)
+
+
+def format_reveal(reveal: Reveal) -> str:
+    return "next" if reveal.after is None else format_duration(reveal.after)
+
+
+# ---------------------------------------------------------------- instants
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of wall time `at` on `day` in `zone`, by the module's DST rules."""
+    wall = datetime.combine(day, at)
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == wall:
+        return first  # exists (if it exists twice, fold=0 is the first occurrence)
+    # In a gap: fold=1 lands before it, fold=0 after it; find the transition between them.
+    lo = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    hi = first
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(zone).replace(tzinfo=None) >= wall:
+            hi = mid
+        else:
+            lo = mid
+    return hi.replace(microsecond=0)
+
+
+def occurrences(schedule: Schedule, after: datetime) -> Iterator[tuple[date, datetime]]:
+    """Every (local date, UTC instant) of the schedule strictly after `after`, in order."""
+    zone = ZoneInfo(schedule.timezone)
+    day = after.astimezone(zone).date() - timedelta(days=1)
+    while True:
+        if day.weekday() in schedule.days:
+            instant = local_instant(day, schedule.at, zone)
+            if instant > after:
+                yield day, instant
+        day += timedelta(days=1)
+
+
+def next_occurrence(schedule: Schedule, after: datetime) -> tuple[date, datetime]:
+    return next(occurrences(schedule, after))
+
+
+def local_today(timezone: str, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def format_relative(delta: timedelta) -> str:
+    """`in 3h 20m`, `in 2d 4h`, `now`: for status lines."""
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return "now" if seconds >= 0 else "overdue"
+    minutes = seconds // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"in {days}d {hours}h"
+    if hours:
+        return f"in {hours}h {minutes}m"
+    return f"in {minutes}m"

@@ -1,0 +1,525 @@
+"""The use cases: subscribe, post, reply, reveal, ask, board. Talks to ports only.
+
+Ordering rules that keep "nothing lost, nothing twice":
+- a post is claimed in the Store (unique per subscription and local date) before it is sent;
+- a subscription has at most one open post: a new post first reveals the one before it;
+- a post's streaks are written in the same transaction that marks it revealed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.core import messages as say
+from bot.core.commands import (
+    ADMIN_ACTIONS,
+    HELP,
+    AskQuestion,
+    Command,
+    Practice,
+    ShowStreaks,
+    SubscribeArgs,
+)
+from bot.core.errors import NotAllowed, PlatformError, UserError
+from bot.core.messages import Message, Response
+from bot.core.models import (
+    LEVELS,
+    Board,
+    ChannelRef,
+    Post,
+    PostStatus,
+    Question,
+    Schedule,
+    Subscription,
+    SubscriptionSettings,
+    SubscriptionStatus,
+    User,
+)
+from bot.core.ports import Clock, Platform, Store, Timer
+from bot.core.questions import QuestionBank, choose_next, progress
+from bot.core.schedule import (
+    format_days,
+    format_relative,
+    format_reveal,
+    local_today,
+    next_occurrence,
+    occurrences,
+)
+from bot.core.streaks import advance, advance_team, board_rows, with_open_post
+
+log = logging.getLogger("practicebot.service")
+
+RETRY_AFTER = timedelta(minutes=1)
+REVEAL_BEFORE_NEXT = timedelta(minutes=1)
+CATCH_UP_LIMIT = timedelta(days=366)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    defaults: SubscriptionSettings
+    misfire_grace: timedelta = timedelta(hours=1)
+    team_min_answers: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who typed a command, where, and whether the platform says they may administer it."""
+
+    channel: ChannelRef
+    user: User
+    is_admin: bool
+
+
+class PracticeService:
+    def __init__(
+        self,
+        store: Store,
+        platforms: Mapping[str, Platform],
+        clock: Clock,
+        timer: Timer,
+        bank: QuestionBank,
+        settings: ServiceSettings,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.platforms = platforms
+        self.clock = clock
+        self.timer = timer
+        self.bank = bank
+        self.settings = settings
+        self.rng = rng or random.SystemRandom()
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def _lock(self, subscription_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(subscription_id, asyncio.Lock())
+
+    # ------------------------------------------------------------ start-up
+
+    async def start(self) -> None:
+        """Re-arm every wake-up from the Store; do what is overdue (reveals, missed posts)."""
+        for post in await self.store.posts_with_status(PostStatus.POSTED):
+            assert post.reveal_at is not None
+            self.timer.wake_reveal(post.id, post.reveal_at)
+        for subscription in await self.store.subscriptions(SubscriptionStatus.ACTIVE):
+            await self.run_post(subscription.id)
+
+    # ------------------------------------------------------------ commands
+
+    async def handle(self, caller: Caller, command: Command) -> Response:
+        """Run a parsed command. Refusals and bad arguments come back as private text."""
+        try:
+            if isinstance(command, Practice):
+                return await self._practice(caller, command)
+            if isinstance(command, AskQuestion):
+                return self._ask(command.level)
+            if isinstance(command, ShowStreaks):
+                return await self._streaks(caller, me=command.me)
+        except UserError as exc:
+            return Response.text(exc.message)
+        raise AssertionError(f"unhandled command {command!r}")
+
+    async def handle_action(self, caller: Caller, action: str) -> Response:
+        """A button press, by its action id (`answer:<question id>`)."""
+        verb, _, argument = action.partition(":")
+        if verb == "answer":
+            question = self.bank.get(argument)
+            if question is None:
+                return Response.text("That question is no longer in any pack.")
+            return Response((say.answer_card(question),))
+        return Response.text("That button no longer does anything.")
+
+    async def _practice(self, caller: Caller, command: Practice) -> Response:
+        action = command.action
+        if action == "help":
+            return Response.text(HELP)
+        if action in ADMIN_ACTIONS and not caller.is_admin:
+            raise NotAllowed(f"/practice {action} is for channel admins (Manage Channels).")
+        if action == "subscribe":
+            assert command.subscribe is not None
+            return await self._subscribe(caller.channel, command.subscribe)
+        subscription = await self.store.subscription_for(caller.channel)
+        if subscription is None or (
+            subscription.status is SubscriptionStatus.UNSUBSCRIBED and action != "status"
+        ):
+            raise UserError("This channel is not subscribed. Start with /practice subscribe.")
+        handlers: dict[str, Callable[[Subscription], Awaitable[Response]]] = {
+            "unsubscribe": self._unsubscribe,
+            "pause": self._pause,
+            "resume": self._resume,
+            "status": self._status,
+            "post-now": self._post_now,
+            "reveal-now": self._reveal_now,
+        }
+        return await handlers[action](subscription)
+
+    async def _subscribe(self, channel: ChannelRef, args: SubscribeArgs) -> Response:
+        existing = await self.store.subscription_for(channel)
+        base = existing.settings if existing else self.settings.defaults
+        schedule = Schedule(
+            at=args.time or base.schedule.at,
+            timezone=args.timezone or base.schedule.timezone,
+            days=args.days or base.schedule.days,
+        )
+        settings = SubscriptionSettings(
+            schedule=schedule,
+            reveal=args.reveal or base.reveal,
+            levels=args.levels or base.levels,
+            order=args.order or base.order,
+        )
+        if not self.bank.deck(settings.levels):
+            raise UserError(f"no questions at level {', '.join(settings.levels)} in the loaded packs")
+        now = self.clock.now()
+        subscription = await self.store.save_subscription(channel, settings, now, now)
+        await self._arm_next_post(subscription, now)
+        log.info("subscribed %s: %s", channel, _describe(settings))
+        verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
+        _, at = next_occurrence(schedule, now)
+        return Response.text(
+            f"This channel {verb} a question {_describe(settings)}. "
+            f"Next: {say.moment(at)} ({say.moment(at, 'R')}).",
+            private=False,
+        )
+
+    async def _unsubscribe(self, subscription: Subscription) -> Response:
+        now = self.clock.now()
+        await self.store.set_status(subscription.id, SubscriptionStatus.UNSUBSCRIBED, "", now)
+        self.timer.cancel_post(subscription.id)
+        return Response.text(
+            "Unsubscribed: no more daily questions here. History and streaks are kept; "
+            "/practice subscribe starts again.",
+            private=False,
+        )
+
+    async def _pause(self, subscription: Subscription) -> Response:
+        if subscription.status is SubscriptionStatus.PAUSED:
+            raise UserError("Already paused. /practice resume continues.")
+        await self.store.set_status(
+            subscription.id, SubscriptionStatus.PAUSED, "paused by an admin", self.clock.now()
+        )
+        self.timer.cancel_post(subscription.id)
+        return Response.text(
+            "Paused: no questions until /practice resume. Paused days do not break streaks.",
+            private=False,
+        )
+
+    async def _resume(self, subscription: Subscription) -> Response:
+        if subscription.status is SubscriptionStatus.ACTIVE:
+            raise UserError("This channel is not paused.")
+        now = self.clock.now()
+        await self.store.set_status(subscription.id, SubscriptionStatus.ACTIVE, "", now, schedule_from=now)
+        resumed = await self.store.subscription(subscription.id)
+        assert resumed is not None
+        at = await self._arm_next_post(resumed, now)
+        return Response.text(
+            f"Resumed. Next question {say.moment(at)} ({say.moment(at, 'R')}).", private=False
+        )
+
+    async def _status(self, subscription: Subscription) -> Response:
+        now = self.clock.now()
+        settings = subscription.settings
+        lines = [f"Schedule: {_describe(settings)}"]
+        if subscription.status is SubscriptionStatus.ACTIVE:
+            _, at = next_occurrence(settings.schedule, now)
+            lines.append(f"Next question: {say.moment(at)} ({format_relative(at - now)})")
+        else:
+            reason = f": {subscription.status_reason}" if subscription.status_reason else ""
+            lines.append(f"Status: {subscription.status.value}{reason}")
+        open_post = await self.store.open_post(subscription.id)
+        if open_post is not None and open_post.reveal_at is not None:
+            question = self.bank.get(open_post.question_id)
+            title = question.title if question else open_post.question_id
+            lines.append(f"Open question: {title} - reveal {say.moment(open_post.reveal_at)}")
+        deck = self.bank.deck(settings.levels)
+        where, _ = progress(deck, await self.store.question_history(subscription.id))
+        lines.append(f"Progress: {where.done} of {where.size} questions (round {where.round})")
+        return Response((Message(title="Practice status", body="\n".join(lines)),))
+
+    async def _post_now(self, subscription: Subscription) -> Response:
+        if subscription.status is not SubscriptionStatus.ACTIVE:
+            raise UserError(f"This channel is {subscription.status.value}: /practice resume first.")
+        now = self.clock.now()
+        today = local_today(subscription.settings.schedule.timezone, now)
+        existing = await self.store.post_on(subscription.id, today)
+        if existing is not None and existing.status is not PostStatus.CLAIMED:
+            raise UserError("Today's question is already posted here; the next one comes on schedule.")
+        post = await self._post(subscription, today, now)
+        await self._arm_next_post(subscription, now)
+        if post is None or post.status is not PostStatus.POSTED:
+            raise UserError("The question could not be posted; see /practice status.")
+        return Response.text("Posted today's question.")
+
+    async def _reveal_now(self, subscription: Subscription) -> Response:
+        async with self._lock(subscription.id):
+            post = await self.store.open_post(subscription.id)
+            if post is None:
+                raise UserError("There is no open question to reveal.")
+            await self._reveal(subscription, post)
+        return Response.text("Revealed.")
+
+    def _ask(self, level: str | None) -> Response:
+        deck = self.bank.deck((level,) if level else LEVELS)
+        if not deck:
+            raise UserError(f"no {level} questions are loaded")
+        question = self.rng.choice(deck)
+        return Response((say.question_card(question, self._level_size(question)),))
+
+    async def _streaks(self, caller: Caller, *, me: bool) -> Response:
+        subscription = await self.store.subscription_for(caller.channel)
+        if subscription is None:
+            raise UserError("This channel is not subscribed, so it has no streaks yet.")
+        result = await self.board(subscription.id)
+        if me:
+            return Response((say.my_streak(result, caller.user),))
+        return Response((say.board(result),), private=False)
+
+    async def board(self, subscription_id: int) -> Board:
+        state, names = await self.store.streak_state(subscription_id)
+        open_post = await self.store.open_post(subscription_id)
+        open_answerers: list[str] = []
+        if open_post is not None:
+            for user, _, on_time in await self.store.replies(open_post.id):
+                if on_time:
+                    open_answerers.append(user.id)
+                    names.setdefault(user.id, user.name)
+        team, closed = await self.store.team_streak(subscription_id)
+        view = with_open_post(state, open_answerers)
+        return Board(rows=board_rows(view, names), team=team, closed_posts=closed)
+
+    # ------------------------------------------------------------ replies
+
+    async def open_thread(self, channel: ChannelRef) -> str | None:
+        """The thread of the channel's open post, if any (for platforms without threads)."""
+        subscription = await self.store.subscription_for(channel)
+        post = await self.store.open_post(subscription.id) if subscription else None
+        return post.thread_id if post else None
+
+    async def record_reply(
+        self, channel: ChannelRef, thread_id: str, user: User, at: datetime | None = None
+    ) -> bool:
+        """A person wrote in a thread. True if it is a new answer to a daily post."""
+        post = await self.store.post_by_thread(channel, thread_id)
+        if post is None or post.status not in (PostStatus.POSTED, PostStatus.REVEALED):
+            return False
+        on_time = post.status is PostStatus.POSTED
+        stored = await self.store.add_reply(post.id, user, at or self.clock.now(), on_time)
+        if stored:
+            log.info("reply by %s to post %s (%s)", user.id, post.id, "on time" if on_time else "late")
+        return stored
+
+    # ------------------------------------------------------------ scheduled work
+
+    async def run_post(self, subscription_id: int) -> None:
+        """Wake-up for a subscription: post what is due, record what was missed, re-arm."""
+        async with self._lock(subscription_id):
+            subscription = await self.store.subscription(subscription_id)
+            if subscription is None or subscription.status is not SubscriptionStatus.ACTIVE:
+                return
+            now = self.clock.now()
+            for post in await self._claimed(subscription_id):
+                await self._deliver(subscription, post)
+            subscription = await self.store.subscription(subscription_id)
+            if subscription is None or subscription.status is not SubscriptionStatus.ACTIVE:
+                return
+            await self._catch_up(subscription, now)
+            await self._arm_next_post(subscription, now)
+
+    async def _claimed(self, subscription_id: int) -> list[Post]:
+        return [
+            p
+            for p in await self.store.posts_with_status(PostStatus.CLAIMED)
+            if p.subscription_id == subscription_id
+        ]
+
+    async def _catch_up(self, subscription: Subscription, now: datetime) -> None:
+        """Every occurrence since the last one handled: the newest within the grace is posted,
+        the rest are recorded as skipped."""
+        last = await self.store.last_post(subscription.id)
+        since = max(subscription.schedule_from, now - CATCH_UP_LIMIT)
+        if last is not None:
+            since = max(since, last.scheduled_at)
+        due: list[tuple[date, datetime]] = []
+        for local_date, at in occurrences(subscription.settings.schedule, since):
+            if at > now:
+                break
+            due.append((local_date, at))
+        for index, (local_date, at) in enumerate(due):
+            newest = index == len(due) - 1
+            if newest and now - at <= self.settings.misfire_grace:
+                await self._post(subscription, local_date, at, locked=True)
+            elif await self.store.record_skip(subscription.id, local_date, at, "the bot was not running"):
+                log.warning(
+                    "skipped %s for subscription %s: missed by %s",
+                    local_date,
+                    subscription.id,
+                    now - at,
+                )
+
+    async def _arm_next_post(self, subscription: Subscription, now: datetime) -> datetime:
+        """Wake at the next occurrence, or sooner to retry a post that could not be sent."""
+        _, at = next_occurrence(subscription.settings.schedule, now)
+        if await self._claimed(subscription.id):
+            at = min(at, now + RETRY_AFTER)
+        self.timer.wake_post(subscription.id, at)
+        return at
+
+    async def _post(
+        self,
+        subscription: Subscription,
+        local_date: date,
+        scheduled_at: datetime,
+        *,
+        locked: bool = False,
+    ) -> Post | None:
+        if not locked:
+            async with self._lock(subscription.id):
+                return await self._post(subscription, local_date, scheduled_at, locked=True)
+        existing = await self.store.post_on(subscription.id, local_date)
+        if existing is not None:
+            if existing.status is PostStatus.CLAIMED:
+                return await self._deliver(subscription, existing)
+            return existing
+        previous = await self.store.open_post(subscription.id)
+        if previous is not None:
+            await self._reveal(subscription, previous)
+        question = choose_next(
+            self.bank.deck(subscription.settings.levels),
+            await self.store.question_history(subscription.id),
+            subscription.settings.order,
+            self.rng,
+        )
+        post = await self.store.claim_post(
+            subscription.id, local_date, question.id, scheduled_at, secrets.token_hex(10)
+        )
+        if post is None:  # someone else claimed the date in the meantime
+            return await self.store.post_on(subscription.id, local_date)
+        return await self._deliver(subscription, post)
+
+    async def _deliver(self, subscription: Subscription, post: Post) -> Post | None:
+        """Send a claimed post. Idempotent per nonce, so a retry after a crash is safe."""
+        now = self.clock.now()
+        if now - post.scheduled_at > self.settings.misfire_grace:
+            await self.store.mark_skipped(post.id, "could not be sent within misfire_grace")
+            return None
+        question = self.bank.get(post.question_id)
+        if question is None:
+            await self.store.mark_skipped(post.id, f"question {post.question_id} is no longer loaded")
+            return None
+        reveal_at = self._reveal_time(subscription, now)
+        message = say.question_post(question, self._level_size(question), reveal_at)
+        try:
+            ref = await self._platform(subscription).post_question(subscription.channel, message, post.nonce)
+        except PlatformError as exc:
+            await self._platform_failed(subscription, exc, f"post {post.id}")
+            if exc.permanent:
+                await self.store.mark_skipped(post.id, exc.reason)
+            return None  # still claimed: the next wake-up retries it
+        await self.store.mark_posted(post.id, ref, now, reveal_at)
+        self.timer.wake_reveal(post.id, reveal_at)
+        log.info(
+            "posted %s to %s (post %s, reveal %s)",
+            question.id,
+            subscription.channel,
+            post.id,
+            reveal_at.isoformat(),
+        )
+        return await self.store.post(post.id)
+
+    def _reveal_time(self, subscription: Subscription, posted_at: datetime) -> datetime:
+        after = subscription.settings.reveal.after
+        if after is not None:
+            return posted_at + after
+        _, next_at = next_occurrence(subscription.settings.schedule, posted_at)
+        return max(posted_at, next_at - REVEAL_BEFORE_NEXT)
+
+    async def run_reveal(self, post_id: int) -> None:
+        post = await self.store.post(post_id)
+        if post is None:
+            return
+        subscription = await self.store.subscription(post.subscription_id)
+        if subscription is None:
+            return
+        async with self._lock(subscription.id):
+            post = await self.store.post(post_id)
+            if post is not None and post.status is PostStatus.POSTED:
+                await self._reveal(subscription, post)
+
+    async def _reveal(self, subscription: Subscription, post: Post) -> None:
+        """Show the model answer in the thread, mark the post revealed, update streaks."""
+        now = self.clock.now()
+        question = self.bank.get(post.question_id)
+        replies = await self.store.replies(post.id)
+        answered = [user for user, at, on_time in replies if on_time and at < now]
+        late = [user for user, at, on_time in replies if not (on_time and at < now)]
+        assert post.thread_id is not None
+        assert post.message_id is not None
+        try:
+            platform = self._platform(subscription)
+            if question is not None:
+                await platform.reply_in_thread(
+                    subscription.channel, post.thread_id, say.reveal(question, answered, late)
+                )
+                await platform.edit_post(
+                    subscription.channel,
+                    post.message_id,
+                    say.revealed_post(question, self._level_size(question), len(answered)),
+                )
+        except PlatformError as exc:
+            await self._platform_failed(subscription, exc, f"reveal of post {post.id}")
+            if not exc.permanent:
+                self.timer.wake_reveal(post.id, now + _retry_delay(exc))
+                return
+        state, names = await self.store.streak_state(subscription.id)
+        names.update({user.id: user.name for user in answered})
+        team, _ = await self.store.team_streak(subscription.id)
+        await self.store.close_post(
+            post.id,
+            now,
+            advance(state, [user.id for user in answered]),
+            names,
+            advance_team(team, len(answered), self.settings.team_min_answers),
+        )
+        log.info(
+            "revealed post %s in %s: %d answered in time",
+            post.id,
+            subscription.channel,
+            len(answered),
+        )
+
+    async def _platform_failed(self, subscription: Subscription, exc: PlatformError, what: str) -> None:
+        if exc.permanent:
+            log.error("%s in %s failed for good, pausing: %s", what, subscription.channel, exc.reason)
+            await self.store.set_status(
+                subscription.id, SubscriptionStatus.PAUSED, exc.reason, self.clock.now()
+            )
+            self.timer.cancel_post(subscription.id)
+        else:
+            log.warning("%s in %s failed, will retry: %s", what, subscription.channel, exc.reason)
+
+    def _platform(self, subscription: Subscription) -> Platform:
+        platform = self.platforms.get(subscription.channel.platform)
+        if platform is None:
+            raise PlatformError(f"{subscription.channel.platform} is not connected", permanent=False)
+        return platform
+
+    def _level_size(self, question: Question) -> int:
+        return sum(1 for q in self.bank.questions if q.pack == question.pack and q.level == question.level)
+
+
+def _retry_delay(exc: PlatformError) -> timedelta:
+    return max(RETRY_AFTER, timedelta(seconds=exc.retry_after or 0))
+
+
+def _describe(settings: SubscriptionSettings) -> str:
+    schedule = settings.schedule
+    levels = "all levels" if settings.levels == LEVELS else ", ".join(settings.levels)
+    reveal = "before the next post" if settings.reveal.is_next else "after " + format_reveal(settings.reveal)
+    return (
+        f"at {schedule.at:%H:%M} {schedule.timezone} on {format_days(schedule.days)}, "
+        f"reveal {reveal}, {levels}, {settings.order.value}"
+    )

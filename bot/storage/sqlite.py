@@ -1,0 +1,507 @@
+"""The Store on SQLite through aiosqlite. All SQL of the project lives in this file and the
+migrations beside it; every statement takes its values as parameters."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.core.models import (
+    ChannelRef,
+    Order,
+    Post,
+    PostedRef,
+    PostStatus,
+    Reveal,
+    Schedule,
+    Subscription,
+    SubscriptionSettings,
+    SubscriptionStatus,
+    TeamStreak,
+    User,
+)
+from bot.core.streaks import Streak
+
+log = logging.getLogger("practicebot.storage")
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every file in `migrations/`, in order: `0001_initial.sql` ..."""
+    found = []
+    for entry in resources.files("bot.storage").joinpath("migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    if [v for v, _, _ in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps: {[n for _, n, _ in found]}")
+    return found
+
+
+LATEST_VERSION = len(migrations())
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements without `executescript`, which would commit."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise RuntimeError(f"incomplete SQL statement at the end of a migration: {buffer[:80]!r}")
+    return statements
+
+
+async def migrate(db: aiosqlite.Connection, target: int | None = None) -> tuple[int, int]:
+    """Apply pending migrations in one transaction. Returns (version before, version after)."""
+    target = LATEST_VERSION if target is None else target
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    before = int(row[0]) if row else 0
+    if before > LATEST_VERSION:
+        raise RuntimeError(
+            f"the database is at schema version {before}, newer than this practicebot "
+            f"({LATEST_VERSION}): upgrade practicebot"
+        )
+    pending = [m for m in migrations() if before < m[0] <= target]
+    if not pending:
+        return before, before
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        for _version, name, sql in pending:
+            for statement in _statements(sql):
+                await db.execute(statement)
+            log.info("applied migration %s", name)
+        # PRAGMA takes no parameters; the value is an int from our own file names
+        await db.execute(f"PRAGMA user_version = {int(pending[-1][0])}")
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        raise
+    return before, pending[-1][0]
+
+
+# ---------------------------------------------------------------- conversions
+
+
+def _ts(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime reached the store")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _dt_required(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+_SUBSCRIPTION_COLUMNS = (
+    "id, platform, workspace_id, channel_id, post_time, timezone, days, reveal_minutes, levels, "
+    "question_order, status, status_reason, schedule_from, created_at"
+)
+_POST_COLUMNS = (
+    "id, subscription_id, local_date, question_id, status, nonce, scheduled_at, posted_at, "
+    "reveal_at, revealed_at, message_id, thread_id, note"
+)
+
+
+def _subscription(row: Sequence[Any]) -> Subscription:
+    reveal = None if row[7] is None else timedelta(minutes=int(row[7]))
+    return Subscription(
+        id=row[0],
+        channel=ChannelRef(row[1], row[2], row[3]),
+        settings=SubscriptionSettings(
+            schedule=Schedule(
+                at=time.fromisoformat(row[4]),
+                timezone=row[5],
+                days=frozenset(int(d) for d in row[6].split(",") if d),
+            ),
+            reveal=Reveal(after=reveal),
+            levels=tuple(level for level in row[8].split(",") if level),
+            order=Order(row[9]),
+        ),
+        status=SubscriptionStatus(row[10]),
+        status_reason=row[11],
+        schedule_from=_dt_required(row[12]),
+        created_at=_dt_required(row[13]),
+    )
+
+
+def _post(row: Sequence[Any]) -> Post:
+    return Post(
+        id=row[0],
+        subscription_id=row[1],
+        local_date=date.fromisoformat(row[2]),
+        question_id=row[3],
+        status=PostStatus(row[4]),
+        nonce=row[5],
+        scheduled_at=_dt_required(row[6]),
+        posted_at=_dt(row[7]),
+        reveal_at=_dt(row[8]),
+        revealed_at=_dt(row[9]),
+        message_id=row[10],
+        thread_id=row[11],
+        note=row[12],
+    )
+
+
+# ---------------------------------------------------------------- the store
+
+
+class SqliteStore:
+    """aiosqlite Store: WAL, synchronous=NORMAL, foreign keys, a busy timeout."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate_schema: bool = True) -> SqliteStore:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA busy_timeout = 5000")
+            if migrate_schema:
+                await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            await self._db.rollback()
+            raise
+        await self._db.commit()
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self._db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def schema_version(self) -> int:
+        row = await self._one("PRAGMA user_version")
+        return int(row[0])
+
+    async def integrity_check(self) -> str:
+        row = await self._one("PRAGMA integrity_check")
+        return str(row[0])
+
+    async def backup(self, target: Path) -> None:
+        """SQLite's online backup: a consistent copy while the bot keeps running."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        destination = await aiosqlite.connect(target)
+        try:
+            await self._db.backup(destination)
+        finally:
+            await destination.close()
+
+    # ------------------------------------------------------------ subscriptions
+
+    async def subscription_for(self, channel: ChannelRef) -> Subscription | None:
+        row = await self._one(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions "
+            "WHERE platform = ? AND workspace_id = ? AND channel_id = ?",
+            (channel.platform, channel.workspace_id, channel.channel_id),
+        )
+        return _subscription(row) if row else None
+
+    async def subscription(self, subscription_id: int) -> Subscription | None:
+        row = await self._one(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,)
+        )
+        return _subscription(row) if row else None
+
+    async def subscriptions(self, status: SubscriptionStatus | None = None) -> list[Subscription]:
+        if status is None:
+            rows = await self._all(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY id")
+        else:
+            rows = await self._all(
+                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE status = ? ORDER BY id",
+                (status.value,),
+            )
+        return [_subscription(row) for row in rows]
+
+    async def save_subscription(
+        self,
+        channel: ChannelRef,
+        settings: SubscriptionSettings,
+        schedule_from: datetime,
+        now: datetime,
+    ) -> Subscription:
+        schedule = settings.schedule
+        reveal = settings.reveal.after
+        values = (
+            schedule.at.strftime("%H:%M"),
+            schedule.timezone,
+            ",".join(str(d) for d in sorted(schedule.days)),
+            None if reveal is None else int(reveal.total_seconds() // 60),
+            ",".join(settings.levels),
+            settings.order.value,
+            _ts(schedule_from),
+            _ts(now),
+        )
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO subscriptions (platform, workspace_id, channel_id, post_time, timezone,"
+                " days, reveal_minutes, levels, question_order, status, status_reason,"
+                " schedule_from, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', '', ?, ?, ?)"
+                " ON CONFLICT (platform, workspace_id, channel_id) DO UPDATE SET"
+                " post_time = excluded.post_time, timezone = excluded.timezone,"
+                " days = excluded.days, reveal_minutes = excluded.reveal_minutes,"
+                " levels = excluded.levels, question_order = excluded.question_order,"
+                " status = 'active', status_reason = '',"
+                " schedule_from = excluded.schedule_from, updated_at = excluded.updated_at",
+                (channel.platform, channel.workspace_id, channel.channel_id, *values, _ts(now)),
+            )
+        saved = await self.subscription_for(channel)
+        assert saved is not None
+        return saved
+
+    async def set_status(
+        self,
+        subscription_id: int,
+        status: SubscriptionStatus,
+        reason: str,
+        now: datetime,
+        schedule_from: datetime | None = None,
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE subscriptions SET status = ?, status_reason = ?, updated_at = ?,"
+                " schedule_from = COALESCE(?, schedule_from) WHERE id = ?",
+                (
+                    status.value,
+                    reason,
+                    _ts(now),
+                    None if schedule_from is None else _ts(schedule_from),
+                    subscription_id,
+                ),
+            )
+
+    # ------------------------------------------------------------ posts
+
+    async def claim_post(
+        self,
+        subscription_id: int,
+        local_date: date,
+        question_id: str,
+        scheduled_at: datetime,
+        nonce: str,
+    ) -> Post | None:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO posts (subscription_id, local_date, question_id, status, nonce,"
+                " scheduled_at) VALUES (?, ?, ?, 'claimed', ?, ?)"
+                " ON CONFLICT (subscription_id, local_date) DO NOTHING",
+                (subscription_id, local_date.isoformat(), question_id, nonce, _ts(scheduled_at)),
+            )
+            inserted = cursor.rowcount == 1
+            post_id = cursor.lastrowid
+        return await self.post(post_id) if inserted and post_id is not None else None
+
+    async def mark_posted(
+        self, post_id: int, ref: PostedRef, posted_at: datetime, reveal_at: datetime
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE posts SET status = 'posted', message_id = ?, thread_id = ?,"
+                " posted_at = ?, reveal_at = ? WHERE id = ? AND status = 'claimed'",
+                (ref.message_id, ref.thread_id, _ts(posted_at), _ts(reveal_at), post_id),
+            )
+
+    async def mark_skipped(self, post_id: int, note: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE posts SET status = 'skipped', note = ? WHERE id = ? AND status = 'claimed'",
+                (note, post_id),
+            )
+
+    async def record_skip(
+        self, subscription_id: int, local_date: date, scheduled_at: datetime, note: str
+    ) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO posts (subscription_id, local_date, question_id, status, nonce,"
+                " scheduled_at, note) VALUES (?, ?, '', 'skipped', '', ?, ?)"
+                " ON CONFLICT (subscription_id, local_date) DO NOTHING",
+                (subscription_id, local_date.isoformat(), _ts(scheduled_at), note),
+            )
+            return cursor.rowcount == 1
+
+    async def post(self, post_id: int) -> Post | None:
+        row = await self._one(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,))
+        return _post(row) if row else None
+
+    async def post_on(self, subscription_id: int, local_date: date) -> Post | None:
+        row = await self._one(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE subscription_id = ? AND local_date = ?",
+            (subscription_id, local_date.isoformat()),
+        )
+        return _post(row) if row else None
+
+    async def last_post(self, subscription_id: int) -> Post | None:
+        row = await self._one(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE subscription_id = ?"
+            " ORDER BY scheduled_at DESC, id DESC LIMIT 1",
+            (subscription_id,),
+        )
+        return _post(row) if row else None
+
+    async def open_post(self, subscription_id: int) -> Post | None:
+        row = await self._one(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE subscription_id = ? AND status = 'posted'"
+            " ORDER BY id DESC LIMIT 1",
+            (subscription_id,),
+        )
+        return _post(row) if row else None
+
+    async def posts_with_status(self, *statuses: str) -> list[Post]:
+        marks = ", ".join("?" for _ in statuses)
+        rows = await self._all(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE status IN ({marks}) ORDER BY id",
+            [str(s) for s in statuses],
+        )
+        return [_post(row) for row in rows]
+
+    async def post_by_thread(self, channel: ChannelRef, thread_id: str) -> Post | None:
+        row = await self._one(
+            f"SELECT {', '.join('p.' + c.strip() for c in _POST_COLUMNS.split(','))}"
+            " FROM posts p JOIN subscriptions s ON s.id = p.subscription_id"
+            " WHERE p.thread_id = ? AND s.platform = ? AND s.workspace_id = ?",
+            (thread_id, channel.platform, channel.workspace_id),
+        )
+        return _post(row) if row else None
+
+    async def question_history(self, subscription_id: int) -> list[str]:
+        rows = await self._all(
+            "SELECT question_id FROM posts WHERE subscription_id = ?"
+            " AND status IN ('claimed', 'posted', 'revealed') ORDER BY id",
+            (subscription_id,),
+        )
+        return [row[0] for row in rows]
+
+    # ------------------------------------------------------------ replies and streaks
+
+    async def add_reply(self, post_id: int, user: User, at: datetime, on_time: bool) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO NOTHING",
+                (post_id, user.id, user.name, _ts(at), int(on_time)),
+            )
+            return cursor.rowcount == 1
+
+    async def replies(self, post_id: int) -> list[tuple[User, datetime, bool]]:
+        rows = await self._all(
+            "SELECT user_id, user_name, replied_at, on_time FROM replies WHERE post_id = ?"
+            " ORDER BY replied_at, user_id",
+            (post_id,),
+        )
+        return [(User(r[0], r[1]), _dt_required(r[2]), bool(r[3])) for r in rows]
+
+    async def streak_state(self, subscription_id: int) -> tuple[dict[str, Streak], dict[str, str]]:
+        rows = await self._all(
+            "SELECT user_id, user_name, current, best, total FROM streaks WHERE subscription_id = ?",
+            (subscription_id,),
+        )
+        return {r[0]: Streak(r[2], r[3], r[4]) for r in rows}, {r[0]: r[1] for r in rows}
+
+    async def team_streak(self, subscription_id: int) -> tuple[TeamStreak, int]:
+        row = await self._one(
+            "SELECT team_current, team_best,"
+            " (SELECT COUNT(*) FROM posts WHERE subscription_id = s.id AND status = 'revealed')"
+            " FROM subscriptions s WHERE id = ?",
+            (subscription_id,),
+        )
+        if row is None:
+            return TeamStreak(0, 0), 0
+        return TeamStreak(row[0], row[1]), row[2]
+
+    async def close_post(
+        self,
+        post_id: int,
+        revealed_at: datetime,
+        streaks: Mapping[str, Streak],
+        names: Mapping[str, str],
+        team: TeamStreak,
+    ) -> None:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE posts SET status = 'revealed', revealed_at = ?"
+                " WHERE id = ? AND status = 'posted' RETURNING subscription_id",
+                (_ts(revealed_at), post_id),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+            if row is None:
+                return  # already closed: the streaks were counted then
+            subscription_id = row[0]
+            await db.execute(
+                "UPDATE replies SET on_time = 0 WHERE post_id = ? AND replied_at >= ?",
+                (post_id, _ts(revealed_at)),
+            )
+            await db.executemany(
+                "INSERT INTO streaks (subscription_id, user_id, user_name, current, best, total)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subscription_id, user_id) DO UPDATE SET"
+                " user_name = excluded.user_name, current = excluded.current,"
+                " best = excluded.best, total = excluded.total",
+                [
+                    (subscription_id, user, names.get(user, user), s.current, s.best, s.total)
+                    for user, s in streaks.items()
+                ],
+            )
+            await db.execute(
+                "UPDATE subscriptions SET team_current = ?, team_best = ? WHERE id = ?",
+                (team.current, team.best, subscription_id),
+            )
+
+    async def closed_history(self, subscription_id: int) -> list[frozenset[str]]:
+        posts = await self._all(
+            "SELECT id FROM posts WHERE subscription_id = ? AND status = 'revealed' ORDER BY id",
+            (subscription_id,),
+        )
+        rows = await self._all(
+            "SELECT r.post_id, r.user_id FROM replies r JOIN posts p ON p.id = r.post_id"
+            " WHERE p.subscription_id = ? AND p.status = 'revealed' AND r.on_time = 1",
+            (subscription_id,),
+        )
+        answered: dict[int, set[str]] = {post_id: set() for (post_id,) in posts}
+        for post_id, user_id in rows:
+            answered[post_id].add(user_id)
+        return [frozenset(answered[post_id]) for (post_id,) in posts]
