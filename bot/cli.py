@@ -61,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(find_config(args.config))
         if args.database is not None:
             config = replace(config, database=args.database)
-        configure_logging(config.log_level)
+        terminal = args.command == "run" and not app.platform_tokens(config, os.environ)
+        configure_logging(config.log_level or ("WARNING" if terminal else "INFO"))
         if args.command == "run":
             return asyncio.run(app.run(config))
         if args.command == "check":
@@ -86,7 +87,8 @@ def _check(config: Config) -> int:
     print(
         f"defaults: {d.schedule.at:%H:%M} {d.schedule.timezone} {format_days(d.schedule.days)}, "
         f"reveal {format_reveal(d.reveal)}, levels {','.join(d.levels)}, {d.order.value}; "
-        f"misfire_grace {format_duration(config.misfire_grace)}, team_min_answers {config.team_min_answers}"
+        f"misfire_grace {format_duration(config.misfire_grace)}, team_min_answers {config.team_min_answers}, "
+        f"log_level {config.log_level or 'INFO (WARNING in the terminal channel)'}"
     )
     for pack in bank.packs:
         counts = Counter(q.level for q in pack.questions)

@@ -57,7 +57,7 @@ class Config:
     source: Path | None = None
     database: Path = Path(DEFAULT_DATABASE)
     packs: tuple[Path, ...] = ()
-    log_level: str = "INFO"
+    log_level: str | None = None  # None: INFO with a platform, WARNING in the terminal channel
     misfire_grace: timedelta = timedelta(hours=1)
     team_min_answers: int = 1
     defaults: SubscriptionSettings = field(
@@ -119,7 +119,9 @@ class _Reader:
         raw = data[key]
         if not isinstance(raw, kind) or (isinstance(raw, bool) and kind is not bool):
             names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise self.fail(section, key, f"must be a {_toml_type(names)}, not {raw!r}")
+            wanted = _toml_type(names)
+            article = "an" if wanted[0] in "aeiou" else "a"
+            raise self.fail(section, key, f"must be {article} {wanted}, not {raw!r}")
         try:
             return convert(raw)
         except (UserError, ValueError) as exc:
@@ -173,7 +175,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"at line (\d+)", str(exc))
         raise ConfigError(f"{path}{':' + line[1] if line else ''}: not valid TOML: {exc}") from None
-    config = _parse(_Reader(path, text), data, path.parent if path else Path.cwd())
+    config = _parse(_Reader(path, text), data, path.parent.resolve() if path else Path.cwd())
     overrides: dict[str, Any] = {}
     if env.get("PRACTICEBOT_DATABASE"):
         overrides["database"] = Path(env["PRACTICEBOT_DATABASE"])
@@ -203,7 +205,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     for pack in packs:
         if not pack.is_dir():
             raise r.fail("", "packs", f"{pack} is not a folder with a pack.toml")
-    log_level = r.value(top, "", "log_level", str, lambda s: _choice(LOG_LEVELS)(s.upper()), "INFO")
+    log_level = r.value(top, "", "log_level", str, lambda s: _choice(LOG_LEVELS)(s.upper()), None)
     grace = r.value(top, "", "misfire_grace", str, parse_duration, default.misfire_grace)
     team_min = r.value(top, "", "team_min_answers", int, _positive, 1)
 
@@ -284,7 +286,6 @@ def find_config(explicit: Path | None, environ: Mapping[str, str] | None = None)
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs every job it adds at INFO: the service logs what matters
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))

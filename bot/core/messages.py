@@ -141,7 +141,7 @@ def board(result: Board, *, limit: int = 20) -> Message:
     return Message(
         title="Streaks",
         body="\n".join(lines),
-        footer=f"{team} · {result.closed_posts} posts closed",
+        footer=f"{team} · {_count(result.closed_posts, 'post')} closed",
     )
 
 
@@ -240,3 +240,7 @@ def _pack_lines(lines: list[str], limit: int) -> list[str]:
     if current:
         parts.append("\n".join(current))
     return parts
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -164,9 +164,10 @@ def _read_question(path: Path, pack_id: str, problems: list[Problem]) -> Questio
 
     for key in sorted(set(data) - _FIELDS):
         bad(key, f"unknown field (allowed: {', '.join(sorted(_FIELDS))})")
-    for key in sorted(_FIELDS - set(data)):
+    missing = sorted(_FIELDS - set(data))
+    for key in missing:
         problems.append(Problem(path, None, key, "required field is missing"))
-    if len(problems) > before:
+    if missing:
         return None
 
     qid, level, number = data["id"], data["level"], data["number"]

@@ -323,11 +323,11 @@ class PracticeService:
             now = self.clock.now()
             for post in await self._claimed(subscription_id):
                 await self._deliver(subscription, post)
-            subscription = await self.store.subscription(subscription_id)
-            if subscription is None or subscription.status is not SubscriptionStatus.ACTIVE:
-                return
             await self._catch_up(subscription, now)
-            await self._arm_next_post(subscription, now)
+            # a platform failure may have paused it meanwhile
+            subscription = await self.store.subscription(subscription_id)
+            if subscription is not None and subscription.status is SubscriptionStatus.ACTIVE:
+                await self._arm_next_post(subscription, now)
 
     async def _claimed(self, subscription_id: int) -> list[Post]:
         return [

@@ -1,0 +1,233 @@
+"""Shared test parts: fakes for our own ports (Clock, Timer, Platform) and a harness that drives
+the real service over a real SQLite file through an injected clock. Nothing here sleeps."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import PlatformError
+from bot.core.messages import Message
+from bot.core.models import LEVELS, ChannelRef, Order, PostedRef, Reveal, Schedule, SubscriptionSettings
+from bot.core.questions import QuestionBank, load_bank
+from bot.core.service import PracticeService, ServiceSettings
+from bot.storage.sqlite import SqliteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------- packs the tests write
+
+
+def question_file(
+    pack: str, level: str, number: int, *, title: str | None = None, body: str | None = None, extra: str = ""
+) -> str:
+    return f"""+++
+id = "{pack}/{level}-{number:02d}"
+level = "{level}"
+number = {number}
+title = "{title or f"{level.title()} question {number}?"}"
+summary = "The short answer to {level} {number}."
+key_points = ["first point", "second point", "third point"]
+follow_ups = ["What next?", "And then?"]
+references = ["RFC 6455 section 1.3 <https://www.rfc-editor.org/rfc/rfc6455#section-1.3>"]
+tags = ["test"]
+{extra}+++
+{body or f"The model answer to {level} question {number}."}
+"""
+
+
+def write_pack(root: Path, name: str = "testpack", counts: dict[str, int] | None = None) -> Path:
+    counts = counts or {"beginner": 3, "intermediate": 2, "advanced": 1}
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    levels = ", ".join(f"{level} = {n}" for level, n in counts.items())
+    (folder / "pack.toml").write_text(f'id = "{name}"\nname = "Test pack"\nlevels = {{ {levels} }}\n')
+    for level, n in counts.items():
+        (folder / level).mkdir(exist_ok=True)
+        for number in range(1, n + 1):
+            (folder / level / f"{number:02d}-q.md").write_text(question_file(name, level, number))
+    return folder
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path) -> Path:
+    return write_pack(tmp_path / "packs")
+
+
+@pytest.fixture
+def bank(pack_dir: Path) -> QuestionBank:
+    return load_bank([pack_dir])
+
+
+# ---------------------------------------------------------------- fakes of our own ports
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        assert moment.tzinfo is not None
+        self._now = moment
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+class FakeTimer:
+    """Records wake-ups by id, as APScheduler would hold them (arming an id replaces it)."""
+
+    def __init__(self) -> None:
+        self.posts: dict[int, datetime] = {}
+        self.reveals: dict[int, datetime] = {}
+
+    def wake_post(self, subscription_id: int, at: datetime) -> None:
+        self.posts[subscription_id] = at
+
+    def wake_reveal(self, post_id: int, at: datetime) -> None:
+        self.reveals[post_id] = at
+
+    def cancel_post(self, subscription_id: int) -> None:
+        self.posts.pop(subscription_id, None)
+
+    def next_due(self) -> tuple[datetime, str, int] | None:
+        pending = [(at, "reveal", i) for i, at in self.reveals.items()]
+        pending += [(at, "post", i) for i, at in self.posts.items()]
+        return min(pending) if pending else None
+
+
+@dataclass
+class Sent:
+    kind: str  # post | thread | edit
+    channel: ChannelRef
+    message: Message
+    ref: str  # nonce, thread id or message id
+
+
+@dataclass
+class FakePlatform:
+    """A platform port that remembers what it was asked to send; idempotent per nonce."""
+
+    name: str = "fake"
+    sent: list[Sent] = field(default_factory=list)
+    failures: dict[str, PlatformError] = field(default_factory=dict)  # channel id -> error
+    _by_nonce: dict[str, PostedRef] = field(default_factory=dict)
+
+    def _check(self, channel: ChannelRef) -> None:
+        if channel.channel_id in self.failures:
+            raise self.failures[channel.channel_id]
+
+    async def post_question(self, channel: ChannelRef, message: Message, nonce: str) -> PostedRef:
+        self._check(channel)
+        if nonce not in self._by_nonce:
+            self._by_nonce[nonce] = PostedRef(f"m-{nonce}", f"t-{nonce}")
+            self.sent.append(Sent("post", channel, message, nonce))
+        return self._by_nonce[nonce]
+
+    async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
+        self._check(channel)
+        self.sent.append(Sent("thread", channel, message, thread_id))
+
+    async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
+        self._check(channel)
+        self.sent.append(Sent("edit", channel, message, message_id))
+
+    def of(self, kind: str, channel: ChannelRef | None = None) -> list[Sent]:
+        return [s for s in self.sent if s.kind == kind and (channel is None or s.channel == channel)]
+
+
+# ---------------------------------------------------------------- the harness
+
+
+DEFAULTS = SubscriptionSettings(
+    schedule=Schedule(at=datetime.min.time().replace(hour=9), timezone="UTC", days=frozenset(range(5))),
+    reveal=Reveal(after=timedelta(hours=8)),
+    levels=LEVELS,
+    order=Order.PROGRESSIVE,
+)
+
+
+class Harness:
+    """The real service on a real SQLite file, with fake clock, timer and platform."""
+
+    def __init__(self, db_path: Path, bank: QuestionBank, now: datetime, **settings: object) -> None:
+        self.db_path = db_path
+        self.bank = bank
+        self.clock = FakeClock(now)
+        self.platform = FakePlatform()
+        self.settings = ServiceSettings(defaults=DEFAULTS, **settings)  # type: ignore[arg-type]
+        self.store: SqliteStore
+        self.timer: FakeTimer
+        self.service: PracticeService
+
+    async def start(self) -> Harness:
+        self.store = await SqliteStore.open(self.db_path)
+        self.timer = FakeTimer()
+        self.service = PracticeService(
+            self.store,
+            {"fake": self.platform},
+            self.clock,
+            self.timer,
+            self.bank,
+            self.settings,
+            rng=random.Random(7),
+        )
+        await self.service.start()
+        return self
+
+    async def restart(self, down_for: timedelta = timedelta(0)) -> None:
+        """Stop (losing every wake-up), let time pass, start again from the database."""
+        await self.store.close()
+        self.clock.advance(down_for)
+        await self.start()
+
+    async def run_until(self, until: datetime) -> None:
+        """Fire every wake-up due up to `until`, in time order, moving the clock to each."""
+        for _ in range(100_000):
+            due = self.timer.next_due()
+            if due is None or due[0] > until:
+                break
+            at, kind, ident = due
+            self.clock.set(max(self.clock.now(), at))
+            if kind == "post":
+                del self.timer.posts[ident]
+                await self.service.run_post(ident)
+            else:
+                del self.timer.reveals[ident]
+                await self.service.run_reveal(ident)
+        else:
+            raise AssertionError("wake-ups never settle")
+        self.clock.set(max(self.clock.now(), until))
+
+
+@pytest.fixture
+async def harness_factory(tmp_path: Path, bank: QuestionBank) -> AsyncIterator[Callable[..., Harness]]:
+    made: list[Harness] = []
+
+    def make(now: datetime | None = None, **settings: object) -> Harness:
+        h = Harness(
+            tmp_path / f"bot{len(made)}.sqlite3",
+            bank,
+            now or datetime(2026, 3, 2, 6, 0, tzinfo=UTC),
+            **settings,
+        )
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        if hasattr(h, "store"):
+            await h.store.close()
+
+
+CHANNEL = ChannelRef("fake", "W1", "C1")
+OTHER_CHANNEL = ChannelRef("fake", "W1", "C2")

@@ -1,0 +1,99 @@
+"""The `practicebot` command as a user runs it: real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import write_pack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=environ,
+        check=False,
+    )
+
+
+def test_check_reports_the_config_and_the_pack_by_level() -> None:
+    result = cli(
+        "check", "--config", str(ROOT / "config.example.toml"), env={"DISCORD_TOKEN": "secret-value-123"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "pack websockets-realtime: 49 questions (20 beginner, 19 intermediate, 10 advanced)" in result.stdout
+    )
+    assert "discord: $DISCORD_TOKEN set" in result.stdout
+    assert "slack: $SLACK_BOT_TOKEN not set" in result.stdout
+    assert "secret-value-123" not in result.stdout + result.stderr  # names, never values
+
+
+def test_check_fails_with_file_line_and_option(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('database = "x.db"\n\n[defaults]\ndays = "mon-funday"\n')
+    result = cli("check", "--config", str(config))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"practicebot: {config}:4: [defaults] days: 'mon-funday' is not a list of days: "
+        "use mon-fri, mon,wed,fri, daily or weekends"
+    )
+
+
+def test_check_reports_every_problem_of_a_broken_pack(tmp_path: Path) -> None:
+    pack = write_pack(tmp_path, "mine")
+    (pack / "beginner" / "02-q.md").write_text("+++\nid = 'mine/x'\n+++\n")
+    config = tmp_path / "practicebot.toml"
+    config.write_text('packs = ["mine"]\n')
+    result = cli("check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{pack.resolve() / 'beginner' / '02-q.md'}: level: required field is missing" in result.stderr
+    assert "beginner should number 1..3: missing [2]" in result.stderr
+
+
+def test_questions_list_and_show() -> None:
+    listed = cli("questions", "list", "--level", "advanced")
+    assert listed.returncode == 0
+    assert len(listed.stdout.splitlines()) == 10
+    assert listed.stdout.startswith("websockets-realtime/advanced-01")
+    shown = cli("questions", "show", "websockets-realtime/beginner-03")
+    assert shown.returncode == 0
+    assert shown.stdout.startswith("What is the WebSocket handshake?\n")
+    assert "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in shown.stdout
+    missing = cli("questions", "show", "beginner-3")
+    assert missing.returncode == 1 and "no question 'beginner-3'" in missing.stderr
+
+
+def test_db_backup_and_migrate(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    assert "schema version 1 (latest 1)" in cli("db", "migrate", "--database", str(db)).stdout
+    backup = cli("db", "backup", str(tmp_path / "copy.sqlite3"), "--database", str(db))
+    assert backup.returncode == 0, backup.stderr
+    with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("PRAGMA user_version").fetchone() == (1,)
+    nothing = cli("db", "backup", str(tmp_path / "x.sqlite3"), "--database", str(tmp_path / "none.sqlite3"))
+    assert nothing.returncode == 1 and "there is no database at" in nothing.stderr
+
+
+def test_the_console_script_is_the_same_program() -> None:
+    script = shutil.which("practicebot", path=str(Path(sys.executable).parent))
+    assert script is not None, "pip install -e . should have installed the practicebot script"
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0
+    commands = [
+        line.split()[0] for line in result.stdout.splitlines() if line.startswith("    ") and line[4] != " "
+    ]
+    assert commands == ["run", "check", "questions", "db"]

@@ -1,0 +1,108 @@
+"""`practicebot run` as a real subprocess: type a session into the terminal channel, read what it
+prints, restart it, and check nothing was posted twice and the streaks survived."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_bot(
+    db: Path, lines: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--database", str(db)],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=environ,
+        check=False,
+    )
+
+
+@pytest.fixture
+def quiet_hour() -> str:
+    """A post time twelve hours away, so the schedule itself never fires during the test."""
+    return f"{(datetime.now(UTC) + timedelta(hours=12)).hour:02d}:00"
+
+
+def test_a_whole_day_in_the_terminal_channel_then_a_restart(tmp_path: Path, quiet_hour: str) -> None:
+    db = tmp_path / "bot.sqlite3"
+    first = run_bot(
+        db,
+        [
+            ":user ana",
+            f"/practice subscribe {quiet_hour} UTC daily reveal=8h",
+            "/practice post-now",
+            "reply A persistent, full-duplex connection over one TCP socket.",
+            ":user bo",
+            "reply It upgrades an HTTP/1.1 request with a 101.",
+            "reply and a second reply does not count twice",
+            "/practice reveal-now",
+            ":user cy",
+            "reply too late, but kept",
+            "/streaks",
+            ":quit",
+        ],
+    )
+    out = first.stdout
+    assert first.returncode == 0, first.stderr
+    assert f"This channel now gets a question at {quiet_hour} UTC on daily" in out
+    assert out.count("--- new question in #practice ---") == 1
+    assert "== What is WebSocket? ==" in out  # progressive: beginner 1 first
+    assert "Level: Beginner · 1 of 20" in out
+    assert "[thread] bo: It upgrades an HTTP/1.1 request with a 101." in out
+    assert "your first answer is the one that counts" in out
+    assert "== Model answer: What is WebSocket? ==" in out
+    assert "Answered in time: ana, bo" in out
+    assert (
+        "(the question post was edited: Revealed: the model answer is in the thread. 2 people answered" in out
+    )
+    assert "1. ana - current 1, best 1, total 1\n2. bo - current 1, best 1, total 1" in out
+    assert "Team streak: 1 (best 1)" in out
+    assert "Traceback" not in first.stderr
+
+    second = run_bot(db, [":user ana", "/streaks", "/practice status", "/practice post-now"])
+    assert second.returncode == 0, second.stderr
+    assert "--- new question" not in second.stdout  # nothing posted again at start-up
+    assert "1. ana - current 1, best 1, total 1" in second.stdout
+    assert "Progress: 1 of 49 questions (round 1)" in second.stdout
+    assert "Today's question is already posted here" in second.stdout
+
+
+def test_bad_input_in_the_terminal_gets_specific_answers(tmp_path: Path) -> None:
+    result = run_bot(
+        tmp_path / "bot.sqlite3",
+        [
+            "/practice subscribe 25:00",
+            "/practice subscribe 09:00 Europe/Berln",
+            "/practice subscribe reveal=-3h",
+            "/question expert",
+            "reply nothing is open",
+            "/streaks",
+            "hello?",
+            "/practice post-now",
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "'25:00' is not a time of day: hours go 00-23 and minutes 00-59" in out
+    assert "unknown time zone 'Europe/Berln' - did you mean Europe/Berlin?" in out
+    assert "'-3h' is negative: a duration must be positive" in out
+    assert "unknown level 'expert': choose beginner, intermediate, advanced" in out
+    assert "There is no open question to answer." in out
+    assert "This channel is not subscribed, so it has no streaks yet." in out
+    assert "Type :help for commands" in out
+    assert "This channel is not subscribed. Start with /practice subscribe." in out
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.core.models import ChannelRef, Order, PostedRef, Reveal, Schedule, SubscriptionSettings, User
+from bot.storage.sqlite import LATEST_VERSION, SqliteStore, migrate, migrations
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CHANNEL = ChannelRef("fake", "W1", "C1")
+SETTINGS = SubscriptionSettings(
+    Schedule(time(9, 0), "Europe/Berlin", frozenset({0, 2})),
+    Reveal(timedelta(hours=8)),
+    ("beginner",),
+    Order.SHUFFLED,
+)
+
+
+def _schema(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(path) as db:
+        return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall())
+
+
+async def test_every_past_version_migrates_to_the_same_schema_as_a_new_database(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.sqlite3"
+    store = await SqliteStore.open(fresh)
+    assert await store.schema_version() == LATEST_VERSION
+    await store.close()
+    for version in range(0, LATEST_VERSION + 1):
+        path = tmp_path / f"v{version}.sqlite3"
+        async with aiosqlite.connect(path, isolation_level=None) as db:
+            assert await migrate(db, target=version) == (0, version)
+        old = await SqliteStore.open(path)
+        assert await old.schema_version() == LATEST_VERSION
+        await old.close()
+        assert _schema(path) == _schema(fresh), f"migrating from version {version} differs"
+
+
+async def test_a_failing_migration_leaves_the_database_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = [*migrations(), (LATEST_VERSION + 1, "9999_broken.sql", "CREATE TABLE ok (x);\nCREATE TABLE (;")]
+    monkeypatch.setattr("bot.storage.sqlite.migrations", lambda: broken)
+    path = tmp_path / "db.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        with pytest.raises(sqlite3.OperationalError):
+            await migrate(db, target=LATEST_VERSION + 1)
+        async with db.execute("PRAGMA user_version") as cursor:
+            assert (await cursor.fetchone()) == (0,)
+    assert _schema(path) == []  # version 1 was rolled back with the broken one: one transaction
+
+
+async def test_a_database_from_a_newer_practicebot_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    with pytest.raises(RuntimeError, match="newer than this practicebot"):
+        await SqliteStore.open(path)
+
+
+async def test_connection_settings(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    try:
+        assert (await store._one("PRAGMA journal_mode"))[0] == "wal"
+        assert (await store._one("PRAGMA foreign_keys"))[0] == 1
+        assert (await store._one("PRAGMA busy_timeout"))[0] == 5000
+        assert (await store._one("PRAGMA synchronous"))[0] == 1  # NORMAL
+    finally:
+        await store.close()
+
+
+async def test_a_local_date_is_claimed_once_and_a_reply_counts_once(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    try:
+        sub = await store.save_subscription(CHANNEL, SETTINGS, NOW, NOW)
+        assert sub.settings == SETTINGS
+        post = await store.claim_post(sub.id, date(2026, 3, 2), "p/q1", NOW, "n1")
+        assert post is not None and post.status == "claimed"
+        assert await store.claim_post(sub.id, date(2026, 3, 2), "p/q2", NOW, "n2") is None
+        assert not await store.record_skip(sub.id, date(2026, 3, 2), NOW, "x")
+        await store.mark_posted(post.id, PostedRef("m1", "t1"), NOW, NOW + timedelta(hours=8))
+        assert (await store.post_by_thread(CHANNEL, "t1")) == await store.post(post.id)
+        assert await store.post_by_thread(ChannelRef("other", "W1", "C1"), "t1") is None
+        ana = User("u1", "Ana")
+        assert await store.add_reply(post.id, ana, NOW + timedelta(minutes=1), True)
+        assert not await store.add_reply(post.id, ana, NOW + timedelta(minutes=2), True)
+        assert [u for u, _, _ in await store.replies(post.id)] == [ana]
+    finally:
+        await store.close()
+
+
+async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    await store.save_subscription(CHANNEL, SETTINGS, NOW, NOW)
+    await store.backup(tmp_path / "backup" / "copy.sqlite3")
+    await store.close()
+    copy = await SqliteStore.open(tmp_path / "backup" / "copy.sqlite3")
+    try:
+        assert await copy.integrity_check() == "ok"
+        assert [s.channel for s in await copy.subscriptions()] == [CHANNEL]
+    finally:
+        await copy.close()
+
+
+async def test_text_from_users_is_stored_verbatim_never_as_sql(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    try:
+        sub = await store.save_subscription(CHANNEL, SETTINGS, NOW, NOW)
+        post = await store.claim_post(sub.id, date(2026, 3, 2), "p/q1", NOW, "n1")
+        assert post is not None
+        evil = User("x'); DROP TABLE posts; --", "Robert'); DROP TABLE replies;-- @everyone")
+        assert await store.add_reply(post.id, evil, NOW, True)
+        assert [u for u, _, _ in await store.replies(post.id)] == [evil]
+        assert await store.post(post.id) is not None
+    finally:
+        await store.close()

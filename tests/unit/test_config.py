@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, ConfigError, DiscordConfig, SlackConfig, find_config, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Config:
+    path = tmp_path / "practicebot.toml"
+    path.write_text(text)
+    return load_config(path, env or {})
+
+
+def _error(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, text)
+    return caught.value.message.replace(str(tmp_path / "practicebot.toml"), "F")
+
+
+def test_the_example_config_documents_every_setting_with_its_default() -> None:
+    example = load_config(ROOT / "config.example.toml", {})
+    defaults = load_config(None, {})
+    assert dataclasses.replace(
+        example, source=None, database=defaults.database.absolute()
+    ) == dataclasses.replace(defaults, database=defaults.database.absolute())
+    text = (ROOT / "config.example.toml").read_text()
+    for cls in (Config, DiscordConfig, SlackConfig):
+        for f in dataclasses.fields(cls):
+            if f.name not in ("source", "defaults", "discord", "slack"):
+                assert f"{f.name} =" in text, f"{f.name} is not documented in config.example.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[defaults]\ntime = "09:00"\ntimezone = "Europe/Berln"\n',
+            "F:3: [defaults] timezone: unknown time zone 'Europe/Berln' - did you mean Europe/Berlin?",
+        ),
+        (
+            '[slack]\nmode = "websocket"\n',
+            "F:2: [slack] mode: 'websocket' is not allowed; use one of socket, http",
+        ),
+        (
+            '[slack]\ntoken = "xoxb-1"\n',
+            "F:2: [slack] token: unknown option; allowed here: admins, api_base_url",
+        ),
+        ('datbase = "x.db"\n', "F:1: datbase: unknown option; allowed here: database"),
+        ("team_min_answers = 0\n", "F:1: team_min_answers: 0 is too small; use 1 or more"),
+        ('team_min_answers = "2"\n', "F:1: team_min_answers: must be an integer, not '2'"),
+        ('misfire_grace = "-1h"\n', "F:1: misfire_grace: '-1h' is negative"),
+        ('[defaults]\nreveal = "10d"\n', "F:2: [defaults] reveal: reveal '10d' is over 7 days"),
+        ('[defaults]\nlevels = "expert"\n', "F:2: [defaults] levels: unknown level 'expert'"),
+        (
+            '[discord]\ntoken_env = "my token"\n',
+            "F:2: [discord] token_env: 'my token' is not an environment variable name",
+        ),
+        ('[discord]\nguild_ids = ["abc"]\n', "F:2: [discord] guild_ids: every item must be a Discord id"),
+        ('packs = ["nowhere"]\n', "F:1: packs: "),
+        ('database = "x.db\n', "F:1: not valid TOML: "),
+        ("defaults = 3\n", "F:1: defaults: must be a table"),
+    ],
+)
+def test_config_errors_name_file_line_option_and_what_is_allowed(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    assert message in _error(tmp_path, text)
+
+
+def test_values_and_environment_overrides(tmp_path: Path) -> None:
+    config = _load(
+        tmp_path,
+        'database = "data/bot.db"\nmisfire_grace = "30m"\n[defaults]\ntimezone = "Asia/Tokyo"\nreveal = "next"\n',
+        {"PRACTICEBOT_LOG_LEVEL": "debug"},
+    )
+    assert config.database == tmp_path / "data" / "bot.db"
+    assert config.misfire_grace == timedelta(minutes=30)
+    assert config.defaults.schedule.timezone == "Asia/Tokyo" and config.defaults.reveal.is_next
+    assert config.log_level == "DEBUG"
+    assert load_config(None, {"PRACTICEBOT_DATABASE": "/tmp/x.db"}).database == Path("/tmp/x.db")
+    with pytest.raises(ConfigError, match="PRACTICEBOT_LOG_LEVEL: 'LOUD' is not one of"):
+        load_config(None, {"PRACTICEBOT_LOG_LEVEL": "loud"})
+
+
+def test_missing_config_file_is_an_error_and_discovery_order(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "nope.toml", {})
+    assert find_config(Path("a.toml"), {"PRACTICEBOT_CONFIG": "b.toml"}) == Path("a.toml")
+    assert find_config(None, {"PRACTICEBOT_CONFIG": "b.toml"}) == Path("b.toml")

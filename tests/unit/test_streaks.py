@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.models import TeamStreak
+from bot.core.streaks import (
+    NO_TEAM,
+    Streak,
+    advance,
+    advance_team,
+    board_rows,
+    from_history,
+    team_from_history,
+    with_open_post,
+)
+
+USERS = st.sampled_from(["ana", "bo", "cy", "dee", "eve"])
+HISTORIES = st.lists(st.frozensets(USERS, max_size=5), max_size=40)
+
+
+@settings(max_examples=500)
+@given(history=HISTORIES, min_answers=st.integers(1, 3))
+def test_incremental_streaks_equal_the_from_scratch_computation(
+    history: list[frozenset[str]], min_answers: int
+) -> None:
+    state: dict[str, Streak] = {}
+    team = NO_TEAM
+    for answerers in history:
+        state = advance(state, answerers)
+        team = advance_team(team, len(answerers), min_answers)
+    assert state == from_history(history)
+    assert team == team_from_history([len(a) for a in history], min_answers)
+
+
+@given(history=HISTORIES, open_answerers=st.frozensets(USERS))
+def test_board_invariants(history: list[frozenset[str]], open_answerers: frozenset[str]) -> None:
+    view = with_open_post(from_history(history), open_answerers)
+    for user, s in view.items():
+        assert 0 <= s.current <= s.best <= s.total
+        answered = sum(user in a for a in history) + (user in open_answerers)
+        assert s.total == answered
+    rows = board_rows(view, {})
+    keys = [(-r.current, -r.best, -r.total) for r in rows]
+    assert keys == sorted(keys)
+
+
+def test_a_missed_post_resets_current_but_keeps_best_and_total() -> None:
+    state = from_history([{"ana"}, {"ana"}, {"ana"}, {"bo"}, {"ana"}])
+    assert state["ana"] == Streak(current=1, best=3, total=4)
+    assert state["bo"] == Streak(current=0, best=1, total=1)  # missed the newest post
+
+
+def test_answering_the_open_post_already_counts_on_the_board() -> None:
+    closed = from_history([{"ana"}, {"ana"}])
+    view = with_open_post(closed, {"ana", "new"})
+    assert view["ana"] == Streak(current=3, best=3, total=3)
+    assert view["new"] == Streak(current=1, best=1, total=1)
+
+
+def test_team_streak_needs_the_threshold_of_answerers() -> None:
+    counts = [2, 3, 1, 2, 2]
+    assert team_from_history(counts, 2) == TeamStreak(current=2, best=2)
+    assert team_from_history(counts, 1) == TeamStreak(current=5, best=5)
+    assert team_from_history([], 1) == TeamStreak(0, 0)
+
+
+def test_board_order_is_current_then_best_then_total() -> None:
+    view = {"a": Streak(2, 5, 9), "b": Streak(2, 6, 6), "c": Streak(3, 3, 3), "d": Streak(2, 6, 7)}
+    assert [r.user.id for r in board_rows(view, {"a": "Ana"})] == ["c", "d", "b", "a"]
+    assert board_rows(view, {"a": "Ana"})[-1].user.name == "Ana"
