@@ -123,7 +123,9 @@ class Store(Protocol):
 
     async def posts_with_status(self, *statuses: str) -> list[Post]: ...
 
-    async def post_by_thread(self, channel: ChannelRef, thread_id: str) -> Post | None: ...
+    async def post_by_thread(self, channel: ChannelRef, thread_id: str) -> Post | None:
+        """The daily post whose thread this is; `channel` is the channel the post is in."""
+        ...
 
     async def question_history(self, subscription_id: int) -> list[str]:
         """Question ids sent to this subscription (claimed, posted, revealed), oldest first."""

@@ -246,6 +246,10 @@ class PracticeService:
         now = self.clock.now()
         today = local_today(subscription.settings.schedule.timezone, now)
         existing = await self.store.post_on(subscription.id, today)
+        if existing is not None and existing.status is PostStatus.SKIPPED:
+            raise UserError(
+                f"Today was recorded as skipped ({existing.note}); the next question comes on schedule."
+            )
         if existing is not None and existing.status is not PostStatus.CLAIMED:
             raise UserError("Today's question is already posted here; the next one comes on schedule.")
         post = await self._post(subscription, today, now)

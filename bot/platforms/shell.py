@@ -65,7 +65,7 @@ class TerminalChannel:
         return PostedRef(message_id=f"message-{nonce}", thread_id=f"thread-{nonce}")
 
     async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
-        self._print(f"\n--- in the thread ({thread_id}) ---")
+        self._print("\n--- in the thread ---")
         self._print(self.render(message))
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:

@@ -403,8 +403,8 @@ class SqliteStore:
         row = await self._one(
             f"SELECT {', '.join('p.' + c.strip() for c in _POST_COLUMNS.split(','))}"
             " FROM posts p JOIN subscriptions s ON s.id = p.subscription_id"
-            " WHERE p.thread_id = ? AND s.platform = ? AND s.workspace_id = ?",
-            (thread_id, channel.platform, channel.workspace_id),
+            " WHERE p.thread_id = ? AND s.platform = ? AND s.workspace_id = ? AND s.channel_id = ?",
+            (thread_id, channel.platform, channel.workspace_id, channel.channel_id),
         )
         return _post(row) if row else None
 

@@ -198,6 +198,8 @@ async def test_missed_post_outside_grace_is_skipped_and_breaks_no_streak(
         (date(2026, 3, 3), PostStatus.SKIPPED),
     ]
     assert len(h.platform.of("post")) == 1  # nothing posted late
+    refused = text(await say(h, "/practice post-now"))
+    assert "Today was recorded as skipped (the bot was not running)" in refused
     assert h.timer.posts[1] == datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
     await h.run_until(datetime(2026, 3, 4, 9, 0, tzinfo=UTC))
     await reply(h, ANA)
