@@ -12,17 +12,26 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from bot.config import Config
 from bot.core.ports import Platform
 from bot.core.questions import load_bank
 from bot.core.service import PracticeService, ServiceSettings
+from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.shell import TerminalChannel
 from bot.scheduler import ApsTimer, SystemClock
 from bot.storage.sqlite import SqliteStore
 
 log = logging.getLogger("practicebot")
+
+
+class Connector(Protocol):
+    """A platform with a connection to open before the service starts and to close at the end."""
+
+    async def start(self, service: PracticeService) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 def platform_tokens(config: Config, environ: Mapping[str, str]) -> list[str]:
@@ -51,12 +60,20 @@ async def run(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    connected: list[Connector] = []
     try:
-        configured = platform_tokens(config, environ)
-        for name in configured:
-            log.warning("%s has a token set, but this build has no %s platform yet", name, name)
-        shell = TerminalChannel(stdin, stdout, now=clock.now)
-        platforms: dict[str, Platform] = {shell.name: shell}
+        platforms: dict[str, Platform] = {}
+        connectors: list[Connector] = []
+        if token := environ.get(config.discord.token_env):
+            discord = DiscordPlatform(config.discord, token)
+            platforms[discord.name] = discord
+            connectors.append(discord)
+        if environ.get(config.slack.bot_token_env):
+            log.warning("%s is set, but this build has no Slack platform yet", config.slack.bot_token_env)
+        shell = None
+        if not platforms:
+            shell = TerminalChannel(stdin, stdout, now=clock.now)
+            platforms[shell.name] = shell
         service = PracticeService(
             store,
             platforms,
@@ -70,6 +87,9 @@ async def run(
             ),
         )
         timer.bind(service.run_post, service.run_reveal)
+        for connector in connectors:
+            await connector.start(service)
+            connected.append(connector)
         timer.start()
         await service.start()
         log.info(
@@ -78,8 +98,14 @@ async def run(
             config.database,
             ", ".join(platforms),
         )
-        await shell.run(service, stop)
+        if shell is not None:
+            await shell.run(service, stop)
+        else:
+            await stop.wait()
+            log.info("stopping")
     finally:
         timer.shutdown()
+        for connector in connected:
+            await connector.close()
         await store.close()
     return 0

@@ -52,6 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("path", type=Path)
     db_commands.add_parser("migrate", parents=[common], help="bring the database schema up to date")
+
+    discord = commands.add_parser("discord", help="Discord setup helpers")
+    discord_commands = discord.add_subparsers(dest="discord_command", required=True, metavar="ACTION")
+    invite = discord_commands.add_parser(
+        "invite-url",
+        parents=[common],
+        help="the OAuth2 URL that adds the bot with exactly the permissions it needs",
+    )
+    invite.add_argument(
+        "--application-id", type=int, help="default: read from the bot token in the environment"
+    )
     return parser
 
 
@@ -71,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _questions(args, load_bank(config.packs))
         if args.command == "db":
             return asyncio.run(_db(args, config))
+        if args.command == "discord":
+            return _discord_invite(args, config)
     except UserError as exc:
         print(f"practicebot: {exc.message}", file=sys.stderr)
         return 1
@@ -129,6 +142,21 @@ def _questions(args: argparse.Namespace, bank: QuestionBank) -> int:
         print(heading + ":")
         for item in items:
             print(f"  - {item}")
+    return 0
+
+
+def _discord_invite(args: argparse.Namespace, config: Config) -> int:
+    from bot.platforms.discord.adapter import application_id_from_token, invite_url
+
+    application_id = args.application_id or application_id_from_token(
+        os.environ.get(config.discord.token_env, "")
+    )
+    if application_id is None:
+        raise UserError(
+            f"no application id: pass --application-id (Developer Portal > General Information) "
+            f"or set ${config.discord.token_env}"
+        )
+    print(invite_url(application_id))
     return 0
 
 

@@ -1,9 +1,10 @@
 """Platform-neutral messages, what the bot says in them, and safe splitting.
 
 A `Message` is a title, a Markdown body, named fields and buttons. Renderers turn it into an
-embed, Block Kit or terminal text. One inline markup is shared: `<t:UNIX:STYLE>` is a moment
+embed, Block Kit or terminal text. Two inline markups are shared: `<t:UNIX:STYLE>` is a moment
 (Discord's own syntax; STYLE `F` = full date and time, `R` = relative), which every renderer
-shows in the reader's own terms. Names of people are plain text, never mentions.
+shows in the reader's own terms; `<u:ID|NAME>` is a person, which a renderer shows as a name or
+as a mention that notifies nobody.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def person(user: User) -> str:
+    return f"<u:{user.id}|{plain(re.sub(r'[<>|]', '', user.name))}>"
+
+
 def level_line(question: Question, level_size: int) -> str:
     return f"{LEVEL_NAMES[question.level]} · {question.number} of {level_size}"
 
@@ -97,11 +102,11 @@ def reveal(question: Question, answered: list[User], late: list[User]) -> Messag
         Field("References", "\n".join(f"- {r}" for r in question.references)),
         Field(
             "Answered in time",
-            ", ".join(plain(u.name) for u in answered) if answered else "nobody this time",
+            ", ".join(person(u) for u in answered) if answered else "nobody this time",
         ),
     ]
     if late:
-        fields.append(Field("Answered late", ", ".join(plain(u.name) for u in late)))
+        fields.append(Field("Answered late", ", ".join(person(u) for u in late)))
     return Message(title=f"Model answer: {question.title}", body=question.body, fields=tuple(fields))
 
 

@@ -52,6 +52,24 @@ def _zone_names() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
+POPULAR_ZONES = (
+    "UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
+    "America/Sao_Paulo", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney",
+)  # fmt: skip
+
+
+def suggest_zones(typed: str, limit: int = 25) -> list[str]:
+    """Zone names for autocomplete: those starting with what was typed (or whose city does),
+    then those containing it."""
+    text = typed.strip().lower()
+    if not text:
+        return list(POPULAR_ZONES[:limit])
+    names = sorted(_zone_names().values())
+    starts = [n for n in names if n.lower().startswith(text) or n.lower().rsplit("/", 1)[-1].startswith(text)]
+    contains = [n for n in names if text in n.lower() and n not in starts]
+    return (starts + contains)[:limit]
+
+
 def parse_timezone(text: str) -> str:
     """An IANA zone name, canonical spelling; a near miss gets a suggestion."""
     name = text.strip()

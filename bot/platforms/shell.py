@@ -25,6 +25,7 @@ from bot.core.service import Caller, PracticeService
 
 CHANNEL = ChannelRef("terminal", "local", "practice")
 _MOMENT = re.compile(r"<t:(-?\d+):([A-Za-z])>")
+_PERSON = re.compile(r"<u:[^|>]+\|([^>]*)>")
 _ESCAPED = re.compile(r"\\([\\`*_~|>\[\]()#<@!&:])")
 SHELL_HELP = """\
 This is a local practice channel. Type:
@@ -163,6 +164,7 @@ class TerminalChannel:
 
     def _text(self, markdown: str) -> str:
         text = _MOMENT.sub(lambda m: self._moment(int(m[1]), m[2]), markdown)
+        text = _PERSON.sub(r"\1", text)
         return _ESCAPED.sub(r"\1", text)
 
     def _moment(self, timestamp: int, style: str) -> str:

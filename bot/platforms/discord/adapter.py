@@ -1,0 +1,419 @@
+"""Discord on discord.py 2.7: the Platform port, slash commands, buttons and thread replies.
+
+Intents `guilds` and `guild_messages` only: replies are counted by who wrote in which thread,
+never by what they wrote, so no privileged intent is needed. No member chunking and no message
+cache. Everything the bot sends carries `allowed_mentions` none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+
+from bot.config import DiscordConfig
+from bot.core import commands as grammar
+from bot.core.errors import PlatformError, UserError
+from bot.core.messages import Message, Response
+from bot.core.models import LEVELS, ChannelRef, PostedRef, User
+from bot.core.schedule import suggest_zones
+from bot.core.service import Caller, PracticeService
+from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, render
+from bot.platforms.pacing import TokenBucket
+
+log = logging.getLogger("practicebot.discord")
+
+PLATFORM = "discord"
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+GLOBAL_RATE = 45.0  # requests per second: under Discord's 50/s global limit, with room for acks
+ACK_WITHIN = 2.0  # seconds before deferring; Discord wants an answer within 3
+THREAD_ALREADY_CREATED = 160004
+T = TypeVar("T")
+
+# Permissions the bot needs in a subscribed channel, for the invite URL.
+NEEDED_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    create_public_threads=True,
+    send_messages_in_threads=True,
+    read_message_history=True,
+)
+
+
+def application_id_from_token(token: str) -> int | None:
+    """A bot token starts with its user id in base64; for bots that id is the application's."""
+    head = token.split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(head + "=" * (-len(head) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return int(decoded) if decoded.isdigit() else None
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=NEEDED_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+def point_at(config: DiscordConfig) -> None:
+    """discord.py keeps its endpoints process-wide; set them from config (a proxy, an emulator)."""
+    discord.http.Route.BASE = config.api_base_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.gateway_url)
+
+
+class DiscordPlatform:
+    """The Platform port on a discord.py Client, and the front end for its commands."""
+
+    name = PLATFORM
+
+    def __init__(self, config: DiscordConfig, token: str, *, guild_ready_timeout: float = 2.0) -> None:
+        point_at(config)
+        self._config = config
+        self._token = token
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        self.client = discord.Client(
+            intents=intents,
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            allowed_mentions=NO_MENTIONS,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.tree = app_commands.CommandTree(self.client)
+        self._pace = TokenBucket(GLOBAL_RATE, burst=10)
+        self._service: PracticeService | None = None
+        self._ready = asyncio.Event()
+        self._synced = False
+        self._task: asyncio.Task[None] | None = None
+        self._register_commands()
+        self.client.event(self.on_ready)
+        self.client.event(self.on_message)
+        self.client.event(self.on_interaction)
+
+    # ------------------------------------------------------------ life cycle
+
+    async def start(self, service: PracticeService, ready_within: float = 60.0) -> None:
+        """Log in, connect the gateway, sync commands; return once ready."""
+        self._service = service
+        self._task = asyncio.create_task(self.client.start(self._token), name="discord")
+        ready = asyncio.create_task(self._ready.wait())
+        done, _ = await asyncio.wait(
+            {self._task, ready}, timeout=ready_within, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._task in done:
+            ready.cancel()
+            self._task.result()  # raises LoginFailure and the like
+        if ready not in done:
+            ready.cancel()
+            raise PlatformError("Discord did not become ready in time", permanent=False)
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def on_ready(self) -> None:
+        if not self._synced:
+            await self._sync_commands()
+            self._synced = True
+        user = self.client.user
+        log.info("discord ready as %s in %d guilds", user.id if user else "?", len(self.client.guilds))
+        self._ready.set()
+
+    async def _sync_commands(self) -> None:
+        if self._config.guild_ids:
+            for guild_id in self._config.guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    # ------------------------------------------------------------ Platform port
+
+    async def post_question(self, channel: ChannelRef, message: Message, nonce: str) -> PostedRef:
+        parts = render(message)
+        target = await self._call(self._text_channel(channel))
+        first = parts[0]
+        sent = await self._call(
+            target.send(embeds=list(first.embeds), nonce=nonce, allowed_mentions=NO_MENTIONS, **_view(first))
+        )
+        for extra in parts[1:]:
+            await self._call(
+                target.send(embeds=list(extra.embeds), allowed_mentions=NO_MENTIONS, **_view(extra))
+            )
+        thread_id = await self._open_thread(sent, message.title)
+        return PostedRef(message_id=str(sent.id), thread_id=str(thread_id))
+
+    async def _open_thread(self, sent: discord.Message, title: str) -> int:
+        """A public thread from the post, joined so its messages reach the bot. After a crash the
+        thread may exist already: Discord then answers 160004 and the thread has the post's id."""
+        await self._pace.acquire()
+        try:
+            thread_id = (
+                await sent.create_thread(
+                    name=(title or "Answers")[:100], auto_archive_duration=THREAD_ARCHIVE_MINUTES
+                )
+            ).id
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_CREATED:
+                raise _translate(exc) from exc
+            thread_id = sent.id
+        await self._call(self.client.http.join_thread(thread_id))
+        return thread_id
+
+    async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
+        thread = self.client.get_partial_messageable(int(thread_id), guild_id=int(channel.workspace_id))
+        for part in render(message):
+            await self._call(
+                thread.send(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS, **_view(part))
+            )
+
+    async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
+        target = self.client.get_partial_messageable(
+            int(channel.channel_id), guild_id=int(channel.workspace_id)
+        )
+        first = render(message)[0]
+        await self._call(
+            target.get_partial_message(int(message_id)).edit(
+                embeds=list(first.embeds), allowed_mentions=NO_MENTIONS, **_view(first)
+            )
+        )
+
+    async def _text_channel(self, channel: ChannelRef) -> discord.abc.Messageable:
+        cached = self.client.get_channel(int(channel.channel_id))
+        if isinstance(cached, discord.TextChannel):
+            return cached
+        fetched = await self.client.fetch_channel(int(channel.channel_id))
+        if not isinstance(fetched, discord.TextChannel):
+            raise PlatformError("the subscribed channel is not a text channel any more", permanent=True)
+        return fetched
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        """One REST call, paced under the global limit, with Discord's failures translated."""
+        await self._pace.acquire()
+        try:
+            return await call
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise _translate(exc) from exc
+
+    # ------------------------------------------------------------ incoming
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A person writing in a thread answers that thread's daily post."""
+        if self._service is None or message.author.bot or message.guild is None:
+            return
+        channel = message.channel
+        if not isinstance(channel, discord.Thread) or channel.parent_id is None:
+            return
+        ref = ChannelRef(PLATFORM, str(message.guild.id), str(channel.parent_id))
+        user = User(str(message.author.id), message.author.display_name)
+        await self._service.record_reply(ref, str(channel.id), user, message.created_at)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons: persistent custom ids (`pb:<action>`), so they work after a restart."""
+        if interaction.type is not discord.InteractionType.component or self._service is None:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        action = action_of(str(data.get("custom_id", "")))
+        if action is None:
+            return
+        service = self._service
+        await self._answer(interaction, lambda: service.handle_action(self._caller(interaction), action))
+
+    def _caller(self, interaction: discord.Interaction) -> Caller:
+        channel = interaction.channel
+        parent = getattr(channel, "parent_id", None) if isinstance(channel, discord.Thread) else None
+        channel_id = parent or interaction.channel_id or 0
+        return Caller(
+            channel=ChannelRef(PLATFORM, str(interaction.guild_id or 0), str(channel_id)),
+            user=User(str(interaction.user.id), interaction.user.display_name),
+            # from the permissions Discord computed for this member in this channel, on every call
+            is_admin=interaction.permissions.manage_channels,
+        )
+
+    async def _answer(
+        self, interaction: discord.Interaction, work: Callable[[], Awaitable[Response]]
+    ) -> None:
+        """Answer within Discord's 3 s: reply directly when the work is quick, else defer first."""
+        task = asyncio.ensure_future(work())
+        done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
+        if not done:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            response = await task
+        except UserError as exc:
+            response = Response.text(exc.message)
+        except Exception:
+            log.exception("command failed for %s in %s", interaction.user.id, interaction.channel_id)
+            response = Response.text("Something went wrong on our side; it is logged. Try again in a minute.")
+        parts = [part for message in response.messages for part in render(message)] or render(
+            Message(body="Done.")
+        )
+        if interaction.response.is_done():
+            for part in parts:
+                await interaction.followup.send(
+                    embeds=list(part.embeds),
+                    ephemeral=response.private,
+                    allowed_mentions=NO_MENTIONS,
+                    **_view(part),
+                )
+            return
+        first, rest = parts[0], parts[1:]
+        await interaction.response.send_message(
+            embeds=list(first.embeds),
+            ephemeral=response.private,
+            allowed_mentions=NO_MENTIONS,
+            **_view(first),
+        )
+        for part in rest:
+            await interaction.followup.send(
+                embeds=list(part.embeds),
+                ephemeral=response.private,
+                allowed_mentions=NO_MENTIONS,
+                **_view(part),
+            )
+
+    async def _command(self, interaction: discord.Interaction, build: Callable[[], grammar.Command]) -> None:
+        service = self._service
+        if service is None:
+            await interaction.response.send_message("Starting up; try again in a moment.", ephemeral=True)
+            return
+
+        async def work() -> Response:
+            return await service.handle(self._caller(interaction), build())  # build() may raise
+
+        await self._answer(interaction, work)
+
+    # ------------------------------------------------------------ slash commands
+
+    def _register_commands(self) -> None:
+        practice = app_commands.Group(
+            name="practice", description="Daily interview practice in this channel", guild_only=True
+        )
+
+        def simple(action: str, description: str) -> None:
+            async def callback(interaction: discord.Interaction) -> None:
+                await self._command(interaction, lambda: grammar.Practice(action))
+
+            practice.command(name=action, description=description)(callback)
+
+        @practice.command(name="subscribe", description="Post a question here every scheduled day (admins)")
+        @app_commands.describe(
+            time="Local post time, 24-hour HH:MM (default 09:00)",
+            timezone="IANA time zone, like Europe/Berlin (default UTC)",
+            days="Days to post: mon-fri, daily, mon,wed,fri ... (default mon-fri)",
+            reveal="When to reveal: a delay like 8h or 90m, or 'next' (default 8h)",
+            levels="Levels to draw from (default all)",
+            order="progressive (beginner first) or shuffled",
+        )
+        @app_commands.choices(
+            levels=[app_commands.Choice(name=n, value=n) for n in ("all", *LEVELS, "beginner,intermediate")],
+            order=[app_commands.Choice(name=n, value=n) for n in ("progressive", "shuffled")],
+        )
+        async def subscribe(
+            interaction: discord.Interaction,
+            time: app_commands.Range[str, 1, 5] | None = None,
+            timezone: app_commands.Range[str, 1, 64] | None = None,
+            days: app_commands.Range[str, 1, 40] | None = None,
+            reveal: app_commands.Range[str, 1, 16] | None = None,
+            levels: str | None = None,
+            order: str | None = None,
+        ) -> None:
+            given = {
+                "time": time,
+                "timezone": timezone,
+                "days": days,
+                "reveal": reveal,
+                "levels": levels,
+                "order": order,
+            }
+            options = {key: value for key, value in given.items() if value is not None}
+            await self._command(
+                interaction, lambda: grammar.Practice("subscribe", grammar.subscribe_args(options))
+            )
+
+        @subscribe.autocomplete("timezone")
+        async def timezone_choices(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            return [app_commands.Choice(name=zone, value=zone) for zone in suggest_zones(current)]
+
+        @subscribe.autocomplete("days")
+        async def day_choices(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            presets = ("mon-fri", "daily", "mon,wed,fri", "tue,thu", "sat-sun")
+            return [app_commands.Choice(name=p, value=p) for p in presets if p.startswith(current.lower())]
+
+        for action, description in (
+            ("unsubscribe", "Stop the daily question here; history and streaks are kept (admins)"),
+            ("pause", "Hold the daily question; paused days never break streaks (admins)"),
+            ("resume", "Continue after a pause (admins)"),
+            ("status", "Schedule, next post and progress through the pack"),
+            ("post-now", "Post today's question now; it counts as today's (admins)"),
+            ("reveal-now", "Reveal the open question now (admins)"),
+            ("help", "How practicebot works here"),
+        ):
+            simple(action, description)
+        self.tree.add_command(practice)
+
+        @self.tree.command(name="question", description="A random question, just for you")
+        @app_commands.describe(level="Only this level")
+        @app_commands.choices(level=[app_commands.Choice(name=n, value=n) for n in LEVELS])
+        async def question(interaction: discord.Interaction, level: str | None = None) -> None:
+            await self._command(interaction, lambda: grammar.AskQuestion(level))
+
+        @self.tree.command(name="streaks", description="This channel's streak board, or your own")
+        @app_commands.describe(me="Show only your own streak")
+        @app_commands.guild_only()
+        async def streaks(interaction: discord.Interaction, me: bool = False) -> None:
+            await self._command(interaction, lambda: grammar.ShowStreaks(me=me))
+
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+
+    async def _on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        log.warning("slash command error from %s: %s", interaction.user.id, error)
+        message = (
+            str(error)
+            if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure)
+            else ("That command could not be run; try /practice help.")
+        )
+        if not interaction.response.is_done():
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def _translate(exc: Exception) -> PlatformError:
+    """Discord's failures in the core's terms: a channel gone or access lost is permanent (the
+    subscription pauses); 429, 5xx and network trouble are retried."""
+    if isinstance(exc, discord.NotFound):
+        return PlatformError(f"not found on Discord ({exc.code}: {exc.text})", permanent=True)
+    if isinstance(exc, discord.Forbidden):
+        return PlatformError(f"no access on Discord ({exc.code}: {exc.text})", permanent=True)
+    if isinstance(exc, discord.HTTPException):
+        retry = float(exc.response.headers.get("Retry-After", 0) or 0) if exc.status == 429 else None
+        permanent = 400 <= exc.status < 500 and exc.status != 429
+        return PlatformError(
+            f"Discord answered {exc.status} ({exc.code}: {exc.text})", permanent=permanent, retry_after=retry
+        )
+    return PlatformError(f"Discord unreachable: {exc!r}", permanent=False)
+
+
+def _view(part: Rendered) -> dict[str, Any]:
+    view = part.view()
+    return {"view": view} if view is not None else {}

@@ -1,0 +1,113 @@
+"""Neutral messages -> Discord embeds and buttons. Pure: no I/O.
+
+Limits (Discord's documentation): embed title 256, description 4,096, 25 fields of name 256 and
+value 1,024, footer 2,048, all embeds of one message together 6,000, 10 embeds per message,
+button label 80, custom id 100.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import discord
+
+from bot.core.messages import Message, split_markdown
+
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FIELDS_MAX = 25
+FOOTER_MAX = 2048
+MESSAGE_EMBEDS_MAX = 10
+MESSAGE_TOTAL_MAX = 6000
+CUSTOM_ID_PREFIX = "pb:"
+CUSTOM_ID_MAX = 100
+COLOUR = discord.Colour(0x5865F2)
+_PERSON = re.compile(r"<u:([^|>]+)\|([^>]*)>")
+_SNOWFLAKE = re.compile(r"\d{15,21}")
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One Discord message: its embeds and button custom ids with labels."""
+
+    embeds: tuple[discord.Embed, ...]
+    buttons: tuple[tuple[str, str], ...] = ()
+
+    def view(self) -> discord.ui.View | None:
+        if not self.buttons:
+            return None
+        view = discord.ui.View(timeout=None)
+        for label, custom_id in self.buttons:
+            view.add_item(discord.ui.Button(label=label[:80], custom_id=custom_id))
+        return view
+
+
+def text(markdown: str) -> str:
+    """Neutral inline markup -> Discord's: moments are native; people become mentions, which
+    the bot always sends with `allowed_mentions` none, so nobody is notified."""
+    return _PERSON.sub(_person, markdown)
+
+
+def _person(match: re.Match[str]) -> str:
+    user_id, name = match[1], match[2]
+    return f"<@{user_id}>" if _SNOWFLAKE.fullmatch(user_id) else name
+
+
+def custom_id(action: str) -> str | None:
+    cid = CUSTOM_ID_PREFIX + action
+    return cid if len(cid) <= CUSTOM_ID_MAX else None
+
+
+def action_of(custom_id: str) -> str | None:
+    return custom_id[len(CUSTOM_ID_PREFIX) :] if custom_id.startswith(CUSTOM_ID_PREFIX) else None
+
+
+def render(message: Message) -> list[Rendered]:
+    """A message as one or more Discord messages that each fit every limit; the body is split
+    between paragraphs and never inside a code block."""
+    embeds: list[discord.Embed] = []
+    chunks = split_markdown(text(message.body), DESCRIPTION_MAX) if message.body else [""]
+    for index, chunk in enumerate(chunks):
+        embed = discord.Embed(description=chunk or None, colour=COLOUR)
+        if index == 0 and message.title:
+            embed.title = _cut(text(message.title), TITLE_MAX)
+        embeds.append(embed)
+    for field in message.fields:
+        parts = split_markdown(text(field.value), FIELD_VALUE_MAX) or ["-"]
+        for number, part in enumerate(parts):
+            name = field.name if number == 0 else f"{field.name} (continued)"
+            target = embeds[-1]
+            if len(target.fields) >= FIELDS_MAX or len(target) + len(name) + len(part) > MESSAGE_TOTAL_MAX:
+                target = discord.Embed(colour=COLOUR)
+                embeds.append(target)
+            target.add_field(name=_cut(name, FIELD_NAME_MAX), value=part, inline=False)
+    if message.footer:
+        embeds[-1].set_footer(text=_cut(text(message.footer), FOOTER_MAX))
+    buttons = tuple(
+        (button.label, cid) for button in message.buttons if (cid := custom_id(button.action)) is not None
+    )
+    return _pack(embeds, buttons)
+
+
+def _pack(embeds: list[discord.Embed], buttons: tuple[tuple[str, str], ...]) -> list[Rendered]:
+    """Group embeds into messages under 10 embeds and 6,000 characters; buttons go on the last."""
+    groups: list[list[discord.Embed]] = [[]]
+    total = 0
+    for embed in embeds:
+        size = len(embed)
+        if groups[-1] and (len(groups[-1]) >= MESSAGE_EMBEDS_MAX or total + size > MESSAGE_TOTAL_MAX):
+            groups.append([])
+            total = 0
+        groups[-1].append(embed)
+        total += size
+    rendered = [Rendered(tuple(group)) for group in groups]
+    rendered[-1] = Rendered(rendered[-1].embeds, buttons)
+    return rendered
+
+
+def _cut(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
