@@ -96,4 +96,19 @@ def test_the_console_script_is_the_same_program() -> None:
     commands = [
         line.split()[0] for line in result.stdout.splitlines() if line.startswith("    ") and line[4] != " "
     ]
-    assert commands == ["run", "check", "questions", "db"]
+    assert commands == ["run", "check", "questions", "db", "discord"]
+
+
+def test_discord_invite_url_asks_for_exactly_the_permissions_the_bot_needs() -> None:
+    needed = {"view_channel": 10, "send_messages": 11, "embed_links": 14, "read_message_history": 16,
+              "create_public_threads": 35, "send_messages_in_threads": 38}  # fmt: skip
+    fake_token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.fake.token"  # base64("123456789012345678")
+    result = cli("discord", "invite-url", env={"DISCORD_TOKEN": fake_token})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot+applications.commands"
+        f"&permissions={sum(1 << bit for bit in needed.values())}"
+    )
+    missing = cli("discord", "invite-url")
+    assert missing.returncode == 1
+    assert "pass --application-id" in missing.stderr
