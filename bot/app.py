@@ -14,12 +14,15 @@ import sys
 from collections.abc import Mapping
 from typing import Protocol, TextIO
 
-from bot.config import Config
+from aiohttp import web
+
+from bot.config import Config, ServerConfig
 from bot.core.ports import Platform
 from bot.core.questions import load_bank
 from bot.core.service import PracticeService, ServiceSettings
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.shell import TerminalChannel
+from bot.platforms.slack.adapter import SlackPlatform
 from bot.scheduler import ApsTimer, SystemClock
 from bot.storage.sqlite import SqliteStore
 
@@ -61,15 +64,26 @@ async def run(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     connected: list[Connector] = []
+    server: web.AppRunner | None = None
     try:
         platforms: dict[str, Platform] = {}
         connectors: list[Connector] = []
+        routes: list[web.RouteDef] = []
         if token := environ.get(config.discord.token_env):
             discord = DiscordPlatform(config.discord, token)
             platforms[discord.name] = discord
             connectors.append(discord)
-        if environ.get(config.slack.bot_token_env):
-            log.warning("%s is set, but this build has no Slack platform yet", config.slack.bot_token_env)
+        if token := environ.get(config.slack.bot_token_env):
+            slack = SlackPlatform(
+                config.slack,
+                token,
+                app_token=environ.get(config.slack.app_token_env),
+                signing_secret=environ.get(config.slack.signing_secret_env),
+            )
+            platforms[slack.name] = slack
+            connectors.append(slack)
+            if config.slack.mode == "http":
+                routes.extend(slack.http_routes())
         shell = None
         if not platforms:
             shell = TerminalChannel(stdin, stdout, now=clock.now)
@@ -90,6 +104,8 @@ async def run(
         for connector in connectors:
             await connector.start(service)
             connected.append(connector)
+        if routes:
+            server = await serve(routes, config.server)
         timer.start()
         await service.start()
         log.info(
@@ -104,8 +120,21 @@ async def run(
             await stop.wait()
             log.info("stopping")
     finally:
+        if server is not None:
+            await server.cleanup()
         timer.shutdown()
         for connector in connected:
             await connector.close()
         await store.close()
     return 0
+
+
+async def serve(routes: list[web.RouteDef], config: ServerConfig) -> web.AppRunner:
+    """The one HTTP server: Slack's HTTP mode today."""
+    application = web.Application()
+    application.add_routes(routes)
+    runner = web.AppRunner(application, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, config.host, config.port).start()
+    log.info("listening on http://%s:%d", config.host, config.port)
+    return runner

@@ -53,6 +53,14 @@ class SlackConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """The HTTP server, used by Slack's HTTP mode."""
+
+    host: str = "0.0.0.0"
+    port: int = 3000
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     source: Path | None = None
     database: Path = Path(DEFAULT_DATABASE)
@@ -70,6 +78,7 @@ class Config:
     )
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
 
 
 class _Reader:
@@ -189,8 +198,8 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
 
 def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     top = r.table(data, "", {"database", "packs", "log_level", "misfire_grace", "team_min_answers",
-                             "defaults", "discord", "slack"})  # fmt: skip
-    for name in ("defaults", "discord", "slack"):
+                             "defaults", "discord", "slack", "server"})  # fmt: skip
+    for name in ("defaults", "discord", "slack", "server"):
         if name in top and not isinstance(top[name], dict):
             raise r.fail("", name, "must be a table: write it as a [section]")
     default = Config()
@@ -246,7 +255,14 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         api_base_url=r.value(sc, "slack", "api_base_url", str, _url, slack_default.api_base_url),
         admins=r.value(sc, "slack", "admins", list, lambda items: tuple(_string_item(i) for i in items), ()),
     )
+    sv = r.table(top.get("server", {}), "server", {"host", "port"})
+    server_default = ServerConfig()
+    server = ServerConfig(
+        host=r.value(sv, "server", "host", str, _host, server_default.host),
+        port=r.value(sv, "server", "port", int, _port, server_default.port),
+    )
     return Config(
+        server=server,
         source=r.path,
         database=database,
         packs=packs,
@@ -257,6 +273,18 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         discord=discord,
         slack=slack,
     )
+
+
+def _host(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.:-]+", text):
+        raise ValueError(f"'{text}' is not a host name or address")
+    return text
+
+
+def _port(number: int) -> int:
+    if not 1 <= number <= 65535:
+        raise ValueError(f"{number} is not a port; use 1-65535")
+    return number
 
 
 def _string_item(item: object) -> str:

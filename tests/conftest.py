@@ -121,13 +121,17 @@ class FakePlatform:
     sent: list[Sent] = field(default_factory=list)
     failures: dict[str, PlatformError] = field(default_factory=dict)  # channel id -> error
     _by_nonce: dict[str, PostedRef] = field(default_factory=dict)
+    resends: int = 0
 
     def _check(self, channel: ChannelRef) -> None:
         if channel.channel_id in self.failures:
             raise self.failures[channel.channel_id]
 
-    async def post_question(self, channel: ChannelRef, message: Message, nonce: str) -> PostedRef:
+    async def post_question(
+        self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
+    ) -> PostedRef:
         self._check(channel)
+        self.resends += resend
         if nonce not in self._by_nonce:
             self._by_nonce[nonce] = PostedRef(f"m-{nonce}", f"t-{nonce}")
             self.sent.append(Sent("post", channel, message, nonce))

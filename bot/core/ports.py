@@ -42,9 +42,12 @@ class Platform(Protocol):
 
     name: str
 
-    async def post_question(self, channel: ChannelRef, message: Message, nonce: str) -> PostedRef:
-        """Post the daily question and open a thread from it. Idempotent per `nonce`: posting
-        again with the nonce of a post that already went out returns that post."""
+    async def post_question(
+        self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
+    ) -> PostedRef:
+        """Post the daily question and open a thread from it. Idempotent per `nonce`: when
+        `resend` is set (the post may have gone out before a crash), a post that already went
+        out with this nonce is returned instead of posting again."""
         ...
 
     async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:

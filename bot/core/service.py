@@ -326,7 +326,7 @@ class PracticeService:
                 return
             now = self.clock.now()
             for post in await self._claimed(subscription_id):
-                await self._deliver(subscription, post)
+                await self._deliver(subscription, post, resend=True)
             await self._catch_up(subscription, now)
             # a platform failure may have paused it meanwhile
             subscription = await self.store.subscription(subscription_id)
@@ -386,7 +386,7 @@ class PracticeService:
         existing = await self.store.post_on(subscription.id, local_date)
         if existing is not None:
             if existing.status is PostStatus.CLAIMED:
-                return await self._deliver(subscription, existing)
+                return await self._deliver(subscription, existing, resend=True)
             return existing
         previous = await self.store.open_post(subscription.id)
         if previous is not None:
@@ -404,7 +404,7 @@ class PracticeService:
             return await self.store.post_on(subscription.id, local_date)
         return await self._deliver(subscription, post)
 
-    async def _deliver(self, subscription: Subscription, post: Post) -> Post | None:
+    async def _deliver(self, subscription: Subscription, post: Post, *, resend: bool = False) -> Post | None:
         """Send a claimed post. Idempotent per nonce, so a retry after a crash is safe."""
         now = self.clock.now()
         if now - post.scheduled_at > self.settings.misfire_grace:
@@ -417,7 +417,9 @@ class PracticeService:
         reveal_at = self._reveal_time(subscription, now)
         message = say.question_post(question, self._level_size(question), reveal_at)
         try:
-            ref = await self._platform(subscription).post_question(subscription.channel, message, post.nonce)
+            ref = await self._platform(subscription).post_question(
+                subscription.channel, message, post.nonce, resend=resend
+            )
         except PlatformError as exc:
             await self._platform_failed(subscription, exc, f"post {post.id}")
             if exc.permanent:

@@ -59,7 +59,9 @@ class TerminalChannel:
 
     # ------------------------------------------------------------ Platform port
 
-    async def post_question(self, channel: ChannelRef, message: Message, nonce: str) -> PostedRef:
+    async def post_question(
+        self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
+    ) -> PostedRef:
         self._print(f"\n--- new question in #{channel.channel_id} ---")
         self._print(self.render(message))
         self._print("(a thread is open for answers: type `reply YOUR ANSWER`)")

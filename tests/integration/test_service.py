@@ -50,7 +50,9 @@ async def test_a_day_subscribe_post_replies_reveal_board(harness_factory: Callab
     await h.run_until(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
     [reveal] = h.platform.of("thread")
     assert reveal.message.body == "The model answer to beginner question 1."
-    assert "<u:u-ana|Ana>, <u:u-bo|Bo>" in [f.value for f in reveal.message.fields if f.name == "Answered in time"]
+    assert "<u:u-ana|Ana>, <u:u-bo|Bo>" in [
+        f.value for f in reveal.message.fields if f.name == "Answered in time"
+    ]
     [edit] = h.platform.of("edit")
     assert edit.message.body.startswith("Revealed") and "2 people answered" in edit.message.body
 

@@ -118,3 +118,19 @@ async def test_text_from_users_is_stored_verbatim_never_as_sql(tmp_path: Path) -
         assert await store.post(post.id) is not None
     finally:
         await store.close()
+
+
+async def test_concurrent_writers_on_one_store_each_get_their_own_transaction(tmp_path: Path) -> None:
+    import asyncio
+
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    try:
+        sub = await store.save_subscription(CHANNEL, SETTINGS, NOW, NOW)
+        post = await store.claim_post(sub.id, date(2026, 3, 2), "p/q1", NOW, "n1")
+        assert post is not None
+        users = [User(f"u{i}", f"User {i}") for i in range(50)]
+        stored = await asyncio.gather(*(store.add_reply(post.id, u, NOW, True) for u in users))
+        assert all(stored)
+        assert len(await store.replies(post.id)) == 50
+    finally:
+        await store.close()

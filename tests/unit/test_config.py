@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, ConfigError, DiscordConfig, SlackConfig, find_config, load_config
+from bot.config import Config, ConfigError, DiscordConfig, ServerConfig, SlackConfig, find_config, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,9 +30,9 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
         example, source=None, database=defaults.database.absolute()
     ) == dataclasses.replace(defaults, database=defaults.database.absolute())
     text = (ROOT / "config.example.toml").read_text()
-    for cls in (Config, DiscordConfig, SlackConfig):
+    for cls in (Config, DiscordConfig, SlackConfig, ServerConfig):
         for f in dataclasses.fields(cls):
-            if f.name not in ("source", "defaults", "discord", "slack"):
+            if f.name not in ("source", "defaults", "discord", "slack", "server"):
                 assert f"{f.name} =" in text, f"{f.name} is not documented in config.example.toml"
 
 
@@ -65,6 +65,7 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
         ('packs = ["nowhere"]\n', "F:1: packs: "),
         ('database = "x.db\n', "F:1: not valid TOML: "),
         ("defaults = 3\n", "F:1: defaults: must be a table"),
+        ("[server]\nport = 70000\n", "F:2: [server] port: 70000 is not a port; use 1-65535"),
     ],
 )
 def test_config_errors_name_file_line_option_and_what_is_allowed(

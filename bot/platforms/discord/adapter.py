@@ -144,7 +144,11 @@ class DiscordPlatform:
 
     # ------------------------------------------------------------ Platform port
 
-    async def post_question(self, channel: ChannelRef, message: Message, nonce: str) -> PostedRef:
+    async def post_question(
+        self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
+    ) -> PostedRef:
+        """Discord itself recognises a resend: `nonce` with `enforce_nonce` returns the message
+        already created with that nonce (for a few minutes), so `resend` needs no lookup."""
         parts = render(message)
         target = await self._call(self._text_channel(channel))
         first = parts[0]

@@ -1,0 +1,319 @@
+"""Slack on slack-bolt 1.30 AsyncApp: the Platform port, slash commands, buttons and thread
+replies, over Socket Mode (default) or HTTP (Events API, commands and interactivity on one
+aiohttp route, every request verified with the signing secret)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import SlackConfig
+from bot.core import commands as grammar
+from bot.core.errors import PlatformError, UserError
+from bot.core.messages import Message, Response
+from bot.core.models import ChannelRef, PostedRef, User
+from bot.core.service import Caller, PracticeService
+from bot.platforms.pacing import KeyedBuckets
+from bot.platforms.slack.render import Rendered, action_of, render
+
+log = logging.getLogger("practicebot.slack")
+
+PLATFORM = "slack"
+EVENT_PATH = "/slack/events"
+METADATA_EVENT = "practicebot_post"
+ACK_WITHIN = 2.0  # seconds; Slack wants the ack within 3
+USER_CACHE_SECONDS = 600.0
+HISTORY_LOOKBACK = 100  # messages searched for a post's nonce after a crash
+# Errors that mean the channel is gone for the bot: the subscription pauses with the reason.
+CHANNEL_GONE = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked",
+    "missing_scope", "restricted_action",
+})  # fmt: skip
+COMMANDS = ("/practice", "/question", "/streaks")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    is_admin: bool
+    fetched: float
+
+
+class SlackPlatform:
+    """The Platform port on a bolt AsyncApp, and the front end for its commands."""
+
+    name = PLATFORM
+
+    def __init__(
+        self,
+        config: SlackConfig,
+        bot_token: str,
+        *,
+        app_token: str | None = None,
+        signing_secret: str | None = None,
+        channel_rate: float = 1.0,
+        ping_interval: float = 10.0,
+    ) -> None:
+        if config.mode == "socket" and not app_token:
+            raise UserError(
+                f"Slack Socket Mode needs an app-level token (xapp-...) in ${config.app_token_env}"
+            )
+        if config.mode == "http" and not signing_secret:
+            raise UserError(f"Slack HTTP mode needs the signing secret in ${config.signing_secret_env}")
+        self._config = config
+        self._app_token = app_token
+        self.client = AsyncWebClient(
+            token=bot_token,
+            base_url=config.api_base_url,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret or "unused-in-socket-mode",
+            request_verification_enabled=config.mode == "http",
+            logger=logging.getLogger("practicebot.slack.bolt"),
+        )
+        self._pace = KeyedBuckets(rate=channel_rate, burst=1)
+        self._ping_interval = ping_interval
+        self._people: dict[str, Person] = {}
+        self._service: PracticeService | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.team_id = ""
+        self.bot_user_id = ""
+        self._register()
+
+    # ------------------------------------------------------------ life cycle
+
+    async def start(self, service: PracticeService) -> None:
+        self._service = service
+        identity = await self.client.auth_test()
+        self.team_id, self.bot_user_id = str(identity["team_id"]), str(identity["user_id"])
+        if self._config.mode == "socket":
+            self._socket = AsyncSocketModeHandler(
+                self.app, self._app_token, web_client=self.client, ping_interval=self._ping_interval
+            )
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("slack ready in team %s as %s (%s mode)", self.team_id, self.bot_user_id, self._config.mode)
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def http_routes(self) -> list[web.RouteDef]:
+        """HTTP mode: one route for events, slash commands and interactivity."""
+
+        async def handle(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+
+        return [web.post(EVENT_PATH, handle)]
+
+    # ------------------------------------------------------------ Platform port
+
+    async def post_question(
+        self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
+    ) -> PostedRef:
+        if resend and (found := await self._find_post(channel, nonce)) is not None:
+            return found
+        parts = render(message)
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"nonce": nonce}}
+        first = await self._send(channel, parts[0], metadata=metadata)
+        for part in parts[1:]:
+            await self._send(channel, part, thread_ts=first)
+        return PostedRef(message_id=first, thread_id=first)
+
+    async def _find_post(self, channel: ChannelRef, nonce: str) -> PostedRef | None:
+        """After a crash between sending and recording: the post carries its nonce as metadata."""
+        history = await self._call(
+            self.client.conversations_history(
+                channel=channel.channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        )
+        items: list[dict[str, Any]] = history.get("messages", [])
+        for item in items:
+            meta = item.get("metadata") or {}
+            if (
+                meta.get("event_type") == METADATA_EVENT
+                and meta.get("event_payload", {}).get("nonce") == nonce
+            ):
+                return PostedRef(message_id=item["ts"], thread_id=item["ts"])
+        return None
+
+    async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
+        for part in render(message):
+            await self._send(channel, part, thread_ts=thread_id)
+
+    async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
+        part = render(message)[0]
+        await self._pace.acquire(channel.channel_id)
+        await self._call(
+            self.client.chat_update(
+                channel=channel.channel_id, ts=message_id, blocks=list(part.blocks), text=part.text
+            )
+        )
+
+    async def _send(
+        self,
+        channel: ChannelRef,
+        part: Rendered,
+        *,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        await self._pace.acquire(channel.channel_id)  # about one message per second per channel
+        extra: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
+        if thread_ts:
+            extra["thread_ts"] = thread_ts
+        if metadata:
+            extra["metadata"] = metadata
+        answer = await self._call(
+            self.client.chat_postMessage(
+                channel=channel.channel_id, blocks=list(part.blocks), text=part.text, **extra
+            )
+        )
+        return str(answer["ts"])
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            retry = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
+            raise PlatformError(
+                f"Slack answered {error}",
+                permanent=error in CHANNEL_GONE,
+                retry_after=float(retry) if retry else None,
+            ) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise PlatformError(f"Slack unreachable: {exc!r}", permanent=False) from exc
+
+    # ------------------------------------------------------------ people
+
+    async def person(self, user_id: str) -> Person:
+        """Name and admin status from users.info, cached for ten minutes."""
+        cached = self._people.get(user_id)
+        if cached is not None and time.monotonic() - cached.fetched < USER_CACHE_SECONDS:
+            return cached
+        try:
+            info = (await self.client.users_info(user=user_id))["user"]
+        except SlackApiError as exc:
+            log.warning("users.info for %s failed: %s", user_id, exc.response.get("error"))
+            return Person(user_id, user_id in self._config.admins, time.monotonic())
+        profile = info.get("profile") or {}
+        name = profile.get("display_name") or info.get("real_name") or info.get("name") or user_id
+        admin = bool(info.get("is_admin") or info.get("is_owner")) or user_id in self._config.admins
+        person = self._people[user_id] = Person(str(name), admin, time.monotonic())
+        return person
+
+    async def _caller(self, team_id: str, channel_id: str, user_id: str) -> Caller:
+        person = await self.person(user_id)
+        return Caller(ChannelRef(PLATFORM, team_id, channel_id), User(user_id, person.name), person.is_admin)
+
+    # ------------------------------------------------------------ incoming
+
+    def _register(self) -> None:
+        for name in COMMANDS:
+            self.app.command(name)(self._on_command)
+        self.app.action(re.compile(r"^pb:"))(self._on_button)
+        self.app.event("message")(self._on_message)
+
+    async def _on_command(self, ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any]) -> None:
+        service = self._service
+        if service is None:
+            await ack(text="practicebot is starting; try again in a moment.")
+            return
+
+        async def work() -> Response:
+            caller = await self._caller(command["team_id"], command["channel_id"], command["user_id"])
+            parsed = grammar.parse(command["command"], command.get("text", ""))
+            return await service.handle(caller, parsed)
+
+        await self._answer(ack, respond, work)
+
+    async def _on_button(self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any]) -> None:
+        service = self._service
+        action = action_of(body["actions"][0]["action_id"])
+        if service is None or action is None:
+            await ack()
+            return
+        await ack()
+        channel = (body.get("channel") or {}).get("id", "")
+        caller = await self._caller(body["team"]["id"], channel, body["user"]["id"])
+        response = await service.handle_action(caller, action)
+        for rendered in self._parts(response):
+            await respond(blocks=list(rendered.blocks), text=rendered.text, response_type="ephemeral",
+                          replace_original=False)  # fmt: skip
+
+    async def _answer(
+        self, ack: AsyncAck, respond: AsyncRespond, work: Callable[[], Awaitable[Response]]
+    ) -> None:
+        """Ack within Slack's 3 s with the answer when it is quick; else ack, then respond."""
+        task = asyncio.ensure_future(_safely(work))
+        done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
+        if not done:
+            await ack()
+        response = await task
+        parts = self._parts(response)
+        kind = "ephemeral" if response.private else "in_channel"
+        first, rest = parts[0], parts[1:]
+        if done:
+            await ack(blocks=list(first.blocks), text=first.text, response_type=kind)
+        else:
+            await respond(blocks=list(first.blocks), text=first.text, response_type=kind)
+        for part in rest:
+            await respond(blocks=list(part.blocks), text=part.text, response_type=kind)
+
+    @staticmethod
+    def _parts(response: Response) -> list[Rendered]:
+        return [part for message in response.messages for part in render(message)] or render(
+            Message(body="Done.")
+        )
+
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """A person writing in a thread answers that thread's daily post. Edits, deletions,
+        bots and the bot itself are not answers; a redelivered event counts once (the Store
+        keeps one answer per person and post)."""
+        service = self._service
+        thread = event.get("thread_ts")
+        user_id = event.get("user")
+        subtype = event.get("subtype")
+        if service is None or not thread or not user_id or event.get("bot_id"):
+            return
+        if subtype not in (None, "thread_broadcast", "file_share"):  # edits, deletions, joins ...
+            return
+        if user_id == self.bot_user_id or thread == event.get("ts"):
+            return
+        team = body.get("team_id") or self.team_id
+        person = await self.person(user_id)
+        at = datetime.fromtimestamp(float(event["ts"]), UTC)
+        await service.record_reply(
+            ChannelRef(PLATFORM, team, event["channel"]), thread, User(user_id, person.name), at
+        )
+
+
+async def _safely(work: Callable[[], Awaitable[Response]]) -> Response:
+    try:
+        return await work()
+    except UserError as exc:
+        return Response.text(exc.message)
+    except Exception:
+        log.exception("slack command failed")
+        return Response.text("Something went wrong on our side; it is logged. Try again in a minute.")

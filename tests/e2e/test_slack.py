@@ -1,0 +1,350 @@
+"""practicebot on the real slack-bolt, against the local Slack emulator: Socket Mode by default,
+the key flows again in HTTP mode. Real SQLite file, real sockets; no sleeping to synchronise."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from slack_sdk.models.blocks import Block
+
+from bot.app import serve
+from bot.config import ServerConfig, SlackConfig
+from bot.core.messages import Message
+from bot.core.models import ChannelRef, SubscriptionStatus
+from bot.core.questions import QuestionBank
+from bot.core.service import PracticeService, ServiceSettings
+from bot.platforms.slack.adapter import SlackPlatform
+from bot.scheduler import SystemClock
+from bot.storage.sqlite import SqliteStore
+from tests.conftest import DEFAULTS, FakeTimer
+from tests.emulators.slack import RateLimits, SlackEmulator
+
+
+@dataclass
+class Running:
+    """The bot: real service, real SQLite, real SlackPlatform; the timer is ours (commands drive time)."""
+
+    platform: SlackPlatform
+    service: PracticeService
+    store: SqliteStore
+    server: web.AppRunner | None = None
+
+    async def stop(self) -> None:
+        await self.platform.close()
+        if self.server is not None:
+            await self.server.cleanup()
+        await self.store.close()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[SlackEmulator]:
+    async with SlackEmulator(ack_timeout=3.0, rate_limits=RateLimits(per_channel_burst=3)) as emulator:
+        yield emulator
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def start_bot(
+    slack: SlackEmulator, tmp_path: Path, bank: QuestionBank
+) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
+    running: list[Running] = []
+
+    async def start(mode: str = "socket", channel_rate: float = 20.0, **config: Any) -> Running:
+        settings = SlackConfig(api_base_url=slack.api_url, mode=mode, **config)
+        platform = SlackPlatform(
+            settings,
+            slack.bot_token,
+            app_token=slack.app_token,
+            signing_secret=slack.signing_secret,
+            channel_rate=channel_rate,
+            ping_interval=0.5,
+        )
+        store = await SqliteStore.open(tmp_path / "bot.sqlite3")
+        service = PracticeService(
+            store,
+            {"slack": platform},
+            SystemClock(),
+            FakeTimer(),
+            bank,
+            ServiceSettings(DEFAULTS),
+            random.Random(1),
+        )
+        await platform.start(service)
+        server = None
+        if mode == "http":
+            port = free_port()
+            server = await serve(platform.http_routes(), ServerConfig("127.0.0.1", port))
+            slack.request_url = f"http://127.0.0.1:{port}/slack/events"
+        await service.start()
+        bot = Running(platform, service, store, server)
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        await bot.stop()
+
+
+async def command(slack: SlackEmulator, channel: str, user: str, line: str) -> dict[str, Any]:
+    """Type a slash command; what the person sees (the ack's payload, or the first response)."""
+    name, _, text = line.partition(" ")
+    envelope = await slack.slash_command(channel, user, name, text)
+    ack = await envelope.acked(timeout=5)
+    if ack.get("text") or ack.get("blocks"):
+        return ack
+    await slack.wait_for(lambda: envelope.responses, timeout=5)
+    return envelope.responses[0]
+
+
+def posts(slack: SlackEmulator, channel: str) -> list[dict[str, Any]]:
+    """The daily posts in a channel (messages carrying practicebot's metadata)."""
+    return [
+        m
+        for m in slack.messages(channel)
+        if (m.get("metadata") or {}).get("event_type") == "practicebot_post"
+    ]
+
+
+def shown(payload: dict[str, Any]) -> str:
+    """All the text a person reads in a message."""
+    parts = [payload.get("text", "")]
+    for block in payload.get("blocks") or []:
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(text.get("text", ""))
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and isinstance(element.get("text"), str):
+                parts.append(element["text"])
+    return "\n".join(parts)
+
+
+async def test_a_day_in_slack_over_socket_mode(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    channel = slack.add_channel("practice")
+    admin, ana, bo, cy = (slack.add_user("lead", admin=True), slack.add_user("ana"), slack.add_user("bo"),
+                          slack.add_user("cy"))  # fmt: skip
+
+    refused = await command(slack, channel, ana, "/practice subscribe")
+    assert refused.get("response_type", "ephemeral") == "ephemeral"
+    assert "is for channel admins" in shown(refused)
+
+    answer = await command(slack, channel, admin, "/practice subscribe 09:00 Europe/Berlin reveal=8h")
+    assert answer["response_type"] == "in_channel"
+    assert "at 09:00 Europe/Berlin on mon-fri" in shown(answer)
+
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    assert post["metadata"]["event_type"] == "practicebot_post"
+    assert post["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Beginner question 1?"},
+    }
+    assert "<!date^" in shown(post)  # reveal time in each reader's own zone
+    for block in post["blocks"]:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+
+    await slack.post_message(channel, ana, "a full-duplex socket", thread_ts=post["ts"])
+    await slack.post_message(channel, bo, "an upgraded HTTP connection", thread_ts=post["ts"])
+    await slack.post_message(channel, bo, "and a second reply counts once", thread_ts=post["ts"])
+    await slack.post_message(channel, ana, "a bot does not count", thread_ts=post["ts"], bot_id="B999")
+    await _settled(bot, 2)
+
+    await command(slack, channel, admin, "/practice reveal-now")
+    thread = slack.replies(channel, post["ts"])
+    reveal = thread[-1]
+    assert "The model answer to beginner question 1." in shown(reveal)
+    assert "*Answered in time*\nana, bo" in shown(reveal)
+    assert "<@" not in shown(reveal)  # names, never mentions: nobody is notified
+    [edited] = [m for m in slack.messages(channel) if m["ts"] == post["ts"]]
+    assert "Revealed: the model answer is in the thread. 2 people answered in time." in shown(edited)
+
+    await slack.post_message(channel, cy, "late, but kept", thread_ts=post["ts"])
+    board = await command(slack, channel, cy, "/streaks")
+    assert board["response_type"] == "in_channel"
+    assert "1. ana - current 1, best 1, total 1\n2. bo - current 1, best 1, total 1" in shown(board)
+    assert "Team streak: 1 (best 1)" in shown(board)
+    mine = await command(slack, channel, cy, "/streaks me")
+    assert "not answered a question here yet" in shown(mine)
+
+
+async def test_question_is_private_and_its_button_answers_privately(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    await start_bot()
+    channel, ana = slack.add_channel("practice"), slack.add_user("ana")
+    card = await command(slack, channel, ana, "/question advanced")
+    assert card.get("response_type", "ephemeral") == "ephemeral"
+    [actions] = [b for b in card["blocks"] if b["type"] == "actions"]
+    button = actions["elements"][0]
+    assert button["action_id"] == "pb:answer:testpack/advanced-01"
+    [shown_card] = slack.ephemerals(channel, ana)
+    envelope = await slack.click_button(channel, ana, shown_card["ts"], button["action_id"])
+    await envelope.acked(timeout=5)
+    await slack.wait_for(lambda: envelope.responses, timeout=5)
+    assert "The model answer to advanced question 1." in shown(envelope.responses[0])
+    assert envelope.responses[0]["response_type"] == "ephemeral"
+    assert slack.messages(channel) == []
+
+
+async def test_a_restart_between_post_and_reveal_loses_nothing_and_posts_nothing_twice(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    channel, admin, ana = (
+        slack.add_channel("practice"),
+        slack.add_user("lead", admin=True),
+        slack.add_user("ana"),
+    )
+    await command(slack, channel, admin, "/practice subscribe")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    await slack.post_message(channel, ana, "before the restart", thread_ts=post["ts"])
+    await _settled(bot, 1)
+    await bot.stop()
+
+    bot = await start_bot()
+    assert len(posts(slack, channel)) == 1
+    await command(slack, channel, admin, "/practice reveal-now")
+    assert "ana" in shown(slack.replies(channel, post["ts"])[-1])
+    assert len(posts(slack, channel)) == 1
+
+
+async def test_a_post_sent_before_a_crash_is_found_by_its_metadata(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    channel = slack.add_channel("practice")
+    target = _ref(slack, channel)
+    first = await bot.platform.post_question(target, Message(title="Q"), "nonce-1")
+    again = await bot.platform.post_question(target, Message(title="Q"), "nonce-1", resend=True)
+    assert again == first
+    assert len(posts(slack, channel)) == 1
+
+
+async def test_an_archived_channel_pauses_only_its_subscription(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    admin = slack.add_user("lead", admin=True)
+    channels = [slack.add_channel(f"team-{i}") for i in range(10)]
+    for channel in channels:
+        await command(slack, channel, admin, "/practice subscribe")
+    slack.archive_channel(channels[3])
+    for channel in channels:
+        await command(slack, channel, admin, "/practice post-now")
+    posted = [c for c in channels if posts(slack, c)]
+    assert posted == [c for c in channels if c != channels[3]]
+    sub = await bot.store.subscription_for(_ref(slack, channels[3]))
+    assert sub is not None
+    assert sub.status is SubscriptionStatus.PAUSED
+    assert "is_archived" in sub.status_reason
+
+
+async def test_pacing_keeps_one_channel_under_its_limit_and_a_429_is_honoured(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    slack.set_rate_limits(RateLimits(per_channel_per_second=1.0, per_channel_burst=2))  # 2: network jitter
+    bot = await start_bot(channel_rate=1.0)
+    target = _ref(slack, slack.add_channel("practice"))
+    started = time.monotonic()
+    for n in range(3):
+        await bot.platform.reply_in_thread(target, "1.0", Message(body=f"message {n}"))
+    assert slack.count_429 == 0
+    assert time.monotonic() - started >= 1.9  # three messages at one per second
+    slack.fail_next("chat.postMessage", 429)
+    await bot.platform.reply_in_thread(target, "1.0", Message(body="after a 429"))
+    assert slack.count_429 == 1
+    assert len(slack.calls("chat.postMessage")) == 5  # the 429, then the retry that succeeded
+
+
+async def test_http_mode_verifies_signatures_and_counts_a_retried_event_once(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    bot = await start_bot(mode="http")
+    assert slack.request_url is not None
+    channel, admin, ana = (
+        slack.add_channel("practice"),
+        slack.add_user("lead", admin=True),
+        slack.add_user("ana"),
+    )
+    subscribe = slack.slash_command_payload(channel, admin, "/practice", "subscribe")
+    forged = await slack.send_signed(slack.request_url, "slash_commands", subscribe, secret="wrong")
+    assert forged.status == 401
+    stale = await slack.send_signed(
+        slack.request_url, "slash_commands", subscribe, timestamp=int(time.time()) - 360
+    )
+    assert stale.status == 401
+    assert await bot.store.subscription_for(_ref(slack, channel)) is None  # nothing changed
+
+    ok = await slack.send_signed(slack.request_url, "slash_commands", subscribe)
+    assert ok.status == 200
+    assert "now gets a question" in ok.body
+    posted = await slack.send_signed(
+        slack.request_url,
+        "slash_commands",
+        slack.slash_command_payload(channel, admin, "/practice", "post-now"),
+    )
+    assert posted.status == 200
+    [post] = posts(slack, channel)
+
+    event = {"type": "message", "channel": channel, "user": ana, "text": "hi", "ts": f"{time.time():.6f}",
+             "thread_ts": post["ts"], "channel_type": "channel"}  # fmt: skip
+    callback = slack.workspace.event_callback(event)
+    for retry in (None, 1, 2):  # Slack redelivers when it did not see our 200 in time
+        answer = await slack.send_signed(slack.request_url, "events_api", callback, retry_num=retry)
+        assert answer.status == 200
+    open_post = await bot.store.open_post(1)
+    assert open_post is not None
+    assert len(await bot.store.replies(open_post.id)) == 1
+
+
+async def test_edits_deletions_and_the_bots_own_messages_are_not_answers(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    channel, admin, ana = (
+        slack.add_channel("practice"),
+        slack.add_user("lead", admin=True),
+        slack.add_user("ana"),
+    )
+    await command(slack, channel, admin, "/practice subscribe")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    ts = await slack.post_message(channel, admin, "the lead answers too", thread_ts=post["ts"])
+    await slack.edit_message(channel, ts, "edited")
+    await slack.delete_message(channel, ts)
+    await slack.post_message(channel, ana, "top-level chatter is not an answer")
+    await _settled(bot, 1)
+    open_post = await bot.store.open_post(1)
+    assert open_post is not None
+    assert [u.name for u, _, _ in await bot.store.replies(open_post.id)] == ["lead"]
+
+
+def _ref(slack: SlackEmulator, channel: str) -> ChannelRef:
+    return ChannelRef("slack", slack.team_id, channel)
+
+
+async def _settled(bot: Running, replies: int) -> None:
+    """Wait (bounded, on the event loop) until the open post has this many replies stored."""
+    async with asyncio.timeout(5):
+        while True:
+            post = await bot.store.open_post(1)
+            if post is not None and len(await bot.store.replies(post.id)) >= replies:
+                return
+            await asyncio.sleep(0.01)

@@ -1,0 +1,1 @@
+"""Local stand-ins for the chat platforms, driven by the real client libraries."""

@@ -1,0 +1,780 @@
+"""SlackEmulator: the aiohttp server (Web API, Socket Mode, response_url), the envelope
+dispatcher with Slack's ack deadline and retries, fault injection, and the API tests drive."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any, TypeVar
+
+import aiohttp
+from aiohttp import web
+
+from .http_mode import SignedResponse, ack_payload, send_signed
+from .ratelimit import RateLimiter, RateLimits
+from .socket_mode import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Delivery, Envelope, SocketModeServer
+from .validation import check_message
+from .web_api import APP, BOT, RateLimited, WebApi
+from .workspace import ApiError, Channel, Json, User, Workspace, is_top_level
+
+T = TypeVar("T")
+
+LOG_ENV = "PRACTICEBOT_EMULATOR_LOG"
+# The scopes DESIGN.md section 6 asks for. Methods outside them answer missing_scope, as Slack does.
+DEFAULT_SCOPES = frozenset({"chat:write", "commands", "channels:history", "groups:history", "users:read"})
+DEFAULT_SUBSCRIPTIONS = frozenset({"message.channels", "message.groups", "app_mention"})
+RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60  # Slack: five posts within thirty minutes
+
+
+@dataclass
+class Request:
+    """One request the emulator received: HTTP, the WebSocket upgrade, or a frame ("WS")."""
+
+    method: str
+    path: str
+    query: Json
+    body: Any
+    api_method: str | None = None
+    status: int = 200
+    error: str | None = None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class ResponseUrl:
+    envelope: Envelope
+    channel: Channel
+    user: User
+    source_ts: str | None  # the message replace_original / delete_original act on
+    source_ephemeral: bool
+    created: float = field(default_factory=time.monotonic)
+    uses: int = 0
+
+
+class SlackEmulator:
+    """One workspace with one app installed. Options, all optional:
+
+    scopes            the bot token's scopes (default: DESIGN.md's); others answer missing_scope
+    subscriptions     bot events the app gets ("message.channels", "message.groups", "app_mention")
+    rate_limits       RateLimits(...): per-channel posting, per-method tiers, or enabled=False
+    ack_timeout       Slack's 3 s ack deadline; shorten it in tests
+    event_retry_delays  waits before the 1st, 2nd, 3rd redelivery of an unacked event
+    retry_interactive False like Slack: an unacked slash command or click is not redelivered,
+                      the user sees operation_timeout (envelope.error); True redelivers it too
+    echo_bot_messages Slack sends the app's own posts back as message events (bolt drops them)
+    marketplace_app   False: conversations.history/replies at 1 a minute and 15 a page (2025 rule)
+    trigger_ttl       how long a trigger_id opens a modal (Slack: 3 s)
+    latency           seconds added to every Web API answer
+    request_url       deliver envelopes as signed HTTP POSTs to the app instead of Socket Mode
+
+    Close the app's Socket Mode handler before stop(): the SDK reconnects to a closing server.
+    """
+
+    def __init__(
+        self,
+        bot_token: str = "xoxb-test",
+        app_token: str = "xapp-test",
+        signing_secret: str = "emulator-signing-secret",
+        *,
+        scopes: frozenset[str] | set[str] = DEFAULT_SCOPES,
+        subscriptions: frozenset[str] | set[str] = DEFAULT_SUBSCRIPTIONS,
+        rate_limits: RateLimits | None = None,
+        ack_timeout: float = 3.0,
+        event_retry_delays: tuple[float, ...] = (0.0, 60.0, 300.0),  # Slack: at once, 1 min, 5 min
+        retry_interactive: bool = False,
+        echo_bot_messages: bool = True,
+        marketplace_app: bool = True,
+        trigger_ttl: float = 3.0,
+        latency: float = 0.0,
+        request_url: str | None = None,
+    ) -> None:
+        self.bot_token = bot_token
+        self.app_token = app_token
+        self.signing_secret = signing_secret
+        self.scopes = set(scopes)
+        self.subscriptions = set(subscriptions)
+        self.limiter = RateLimiter(RateLimits())
+        self.ack_timeout = ack_timeout
+        self.event_retry_delays = event_retry_delays
+        self.retry_interactive = retry_interactive
+        self.echo_bot_messages = echo_bot_messages
+        self.marketplace_app = marketplace_app
+        self.trigger_ttl = trigger_ttl
+        self.latency = latency
+        self.request_url = request_url
+        self.set_rate_limits(rate_limits or RateLimits())
+
+        self.requests: list[Request] = []  # everything received, in order
+        self.envelopes: list[Envelope] = []  # everything pushed to the app, in order
+        self.response_posts: list[Json] = []  # bodies the app posted to response_urls
+        self.count_429 = 0
+        self.workspace = Workspace()
+        self.web = WebApi(self)
+        self.socket = SocketModeServer(
+            app_id=self.workspace.app_id, on_ack=self._on_ack, on_change=self._notify, record=self._record
+        )
+        self.port = 0
+        self._faults: dict[str, deque[int | str]] = {}
+        self._response_urls: dict[str, ResponseUrl] = {}
+        self._triggers: dict[str, float] = {}
+        self._changed = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: web.AppRunner | None = None
+        self._log_file: IO[str] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> SlackEmulator:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_get("/socket", self.socket.handle)
+        app.router.add_post("/response/{token}", self._response_url)
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        self._open_log()
+        return self
+
+    def _open_log(self) -> None:
+        log_path = os.environ.get(LOG_ENV)
+        if log_path:
+            self._log_file = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed in stop()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.socket.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    async def __aenter__(self) -> SlackEmulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def api_url(self) -> str:
+        """For AsyncWebClient(base_url=...): the trailing slash matters."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    @property
+    def team_id(self) -> str:
+        return self.workspace.team_id
+
+    @property
+    def app_id(self) -> str:
+        return self.workspace.app_id
+
+    @property
+    def bot_user_id(self) -> str:
+        return self.workspace.bot_user.id
+
+    @property
+    def bot_id(self) -> str:
+        return self.workspace.bot_id
+
+    # ------------------------------------------------------------------ HTTP plumbing
+
+    def _record(
+        self, method: str, path: str, query: Json, body: Any, api_method: str | None = None
+    ) -> Request:
+        """Keep every request received (HTTP, the WebSocket upgrade, frames from the app as "WS")
+        and append it to the PRACTICEBOT_EMULATOR_LOG file when one is set."""
+        record = Request(method, path, query, body, api_method=api_method)
+        self.requests.append(record)
+        if self._log_file is not None:
+            line = {"platform": "slack", "method": method, "path": path, "query": query, "body": body}
+            self._log_file.write(json.dumps(line, default=str) + "\n")
+            self._log_file.flush()
+        return record
+
+    async def _read_body(self, request: web.Request) -> Any:
+        if not request.can_read_body:
+            return {}
+        if request.content_type == "application/json":
+            text = await request.text()
+            try:
+                return json.loads(text) if text else {}
+            except ValueError:
+                return text
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        return await request.text()
+
+    def _token_kind(self, request: web.Request, args: Json) -> str | None:
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else args.get("token")
+        if not token:
+            return None
+        if token == self.bot_token:
+            return BOT
+        if token == self.app_token:
+            return APP
+        raise ApiError("invalid_auth")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        query = dict(request.query)
+        body = await self._read_body(request)
+        record = self._record(request.method, request.path, query, body, api_method=method)
+        headers = {"X-Slack-Req-Id": uuid.uuid4().hex, "X-OAuth-Scopes": ",".join(sorted(self.scopes))}
+        status, answer = 200, {"ok": True}
+        try:
+            if self.latency:
+                await asyncio.sleep(self.latency)  # a slow network, not synchronisation
+            self._injected_fault(method)
+            if not isinstance(body, dict):
+                raise ApiError("invalid_json")
+            args = {**query, **body}
+            # Slack reads a token from the Authorization header, the query or a form body, never JSON
+            token_kind = self._token_kind(
+                request, query if request.content_type == "application/json" else args
+            )
+            answer.update(await self.web.call(method, args, token_kind))
+        except ApiError as e:
+            answer = {"ok": False, "error": e.error, **e.extra}
+            status = int(answer.pop("http_status", 200))
+        except RateLimited as e:
+            status, answer = 429, {"ok": False, "error": "ratelimited"}
+            headers["Retry-After"] = str(e.retry_after)
+        if status == 429:
+            self.count_429 += 1
+        record.status, record.error = status, answer.get("error")
+        self._notify()
+        return web.json_response(answer, status=status, headers=headers)
+
+    def _injected_fault(self, method: str) -> None:
+        for key in (method, "*"):
+            queue = self._faults.get(key)
+            if queue:
+                fault = queue.popleft()
+                if isinstance(fault, str):
+                    raise ApiError(fault)
+                if fault == 429:
+                    raise RateLimited(1)
+                raise ApiError("fatal_error" if fault >= 500 else f"http_{fault}", http_status=fault)
+
+    # ------------------------------------------------------------------ waiting
+
+    def _notify(self) -> None:
+        """Wake every wait_for: called after anything a test could be waiting on changes."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:  # noqa: ASYNC109
+        """The predicate's first truthy value, re-checked whenever the emulator's state changes."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    changed = self._changed
+                    value = predicate()
+                    if value:
+                        return value
+                    await changed.wait()
+        except TimeoutError:
+            raise TimeoutError(f"condition not met within {timeout}s") from None
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------ envelopes: ack deadline and retries
+
+    def _dispatch(self, envelope: Envelope) -> Envelope:
+        self.envelopes.append(envelope)
+        self._spawn(self._deliver(envelope.new_delivery(), 0.0))
+        self._notify()
+        return envelope
+
+    async def _deliver(self, delivery: Delivery, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)  # Slack's retry schedule
+        if self.request_url is not None:
+            reason = await self._deliver_http(delivery, self.request_url)
+        else:
+            await self.socket.send(delivery)
+            self._notify()
+            try:
+                await asyncio.wait_for(delivery.acked_event.wait(), self.ack_timeout)
+                return
+            except TimeoutError:
+                reason = "timeout"
+        if reason is not None:
+            self._missed(delivery, reason)
+
+    async def _deliver_http(self, delivery: Delivery, url: str) -> str | None:
+        """None when the app answered 2xx in time, else Slack's retry reason."""
+        envelope = delivery.envelope
+        delivery.sent_at = time.monotonic()
+        try:
+            response = await send_signed(
+                url,
+                envelope.kind,
+                envelope.payload,
+                secret=self.signing_secret,
+                retry_num=delivery.retry_attempt or None,
+                retry_reason=delivery.retry_reason,
+                timeout=self.ack_timeout,
+            )
+        except TimeoutError:
+            return "http_timeout"
+        except aiohttp.ClientError:
+            return "connection_failed"
+        if 200 <= response.status < 300:
+            self._on_ack(delivery, ack_payload(response))
+            return None
+        return "http_error"
+
+    def _missed(self, delivery: Delivery, reason: str) -> None:
+        envelope = delivery.envelope
+        if envelope.is_acked:
+            return
+        attempt = delivery.retry_attempt + 1
+        retried = envelope.kind == EVENTS_API or self.retry_interactive
+        if retried and attempt <= len(self.event_retry_delays):
+            self._spawn(self._deliver(envelope.new_delivery(reason), self.event_retry_delays[attempt - 1]))
+        else:
+            # the user sees "failed with the error operation_timeout"; an event is given up on
+            envelope.error = "operation_timeout" if envelope.kind != EVENTS_API else f"not_acked ({reason})"
+        self._notify()
+
+    def _on_ack(self, delivery: Delivery, payload: Json) -> None:
+        envelope = delivery.envelope
+        late = delivery.sent_at is not None and time.monotonic() - delivery.sent_at > self.ack_timeout
+        if envelope.record_ack(delivery, payload, late=late) and envelope.accepts_response_payload:
+            self._show_ack(envelope, payload)
+        self._notify()
+
+    def _show_ack(self, envelope: Envelope, payload: Json) -> None:
+        """What Slack does with an ack's payload: a slash command's reply, a modal's response_action."""
+        if envelope.kind == SLASH_COMMANDS and (payload.get("text") or payload.get("blocks")):
+            target = self._response_urls.get((envelope.response_url or "").rsplit("/", 1)[-1])
+            if target is not None:
+                try:
+                    self._respond(target, payload, source="ack")
+                except ApiError as e:
+                    envelope.error = e.error
+        elif envelope.payload.get("type") == "view_submission" and payload.get("response_action") == "update":
+            view_id = envelope.payload["view"]["id"]
+            self.workspace.views[view_id] = {
+                **self.workspace.views.get(view_id, {}),
+                **payload.get("view", {}),
+            }
+
+    # ------------------------------------------------------------------ response_url
+
+    def _new_response_url(
+        self, envelope: Envelope, channel: Channel, user: User, source_ts: str | None, eph: bool
+    ) -> str:
+        token = uuid.uuid4().hex
+        self._response_urls[token] = ResponseUrl(envelope, channel, user, source_ts, eph)
+        return f"http://127.0.0.1:{self.port}/response/{token}"
+
+    def _new_trigger(self) -> str:
+        trigger = f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
+        self._triggers[trigger] = time.monotonic()
+        return trigger
+
+    def use_trigger(self, trigger_id: str) -> None:
+        issued = self._triggers.pop(trigger_id, None)
+        if issued is None:
+            raise ApiError("invalid_trigger_id")
+        if time.monotonic() - issued > self.trigger_ttl:
+            raise ApiError("expired_trigger_id")
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await self._read_body(request)
+        if isinstance(body, dict) and isinstance(body.get("payload"), str):
+            body = json.loads(body["payload"])
+        self._record(request.method, request.path, dict(request.query), body)
+        target = self._response_urls.get(request.match_info["token"])
+        if target is None:
+            return web.json_response({"ok": False, "error": "invalid_url"}, status=404)
+        if time.monotonic() - target.created > RESPONSE_URL_TTL:
+            return web.json_response({"ok": False, "error": "expired_url"}, status=404)
+        if target.uses >= RESPONSE_URL_USES:
+            return web.json_response({"ok": False, "error": "used_url"}, status=404)
+        if not isinstance(body, dict):
+            return web.json_response({"ok": False, "error": "invalid_payload"}, status=400)
+        target.uses += 1
+        target.envelope.responses.append(body)
+        self.response_posts.append(body)
+        try:
+            self._respond(target, body, source="response_url")
+        except ApiError as e:
+            self._notify()
+            return web.json_response({"ok": False, "error": e.error, **e.extra}, status=400)
+        self._notify()
+        return web.json_response({"ok": True})
+
+    def _respond(self, target: ResponseUrl, body: Json, *, source: str) -> None:
+        """Apply a slash-command ack or a response_url post the way the user would see it."""
+        ws, channel = self.workspace, target.channel
+        if body.get("delete_original") in (True, "true") and target.source_ts:
+            if target.source_ephemeral:
+                self.workspace.ephemerals = [e for e in ws.ephemerals if e["ts"] != target.source_ts]
+            else:
+                ws.remove_message(channel, target.source_ts)
+            return
+        text, blocks = check_message(body)
+        if body.get("replace_original") in (True, "true") and target.source_ts:
+            if target.source_ephemeral:
+                original = next((e for e in ws.ephemerals if e["ts"] == target.source_ts), None)
+            else:
+                original = ws.find(channel, target.source_ts)
+            if original is not None:
+                original.update(text=text, blocks=blocks or [])
+            return
+        if body.get("response_type") == "in_channel":
+            message = ws.bot_message(text, blocks=blocks)
+            if body.get("thread_ts"):
+                message["thread_ts"] = str(body["thread_ts"])
+            ws.add_message(channel, message)
+            self.bot_message_event(channel, ws.message_event(channel, message))
+            target.source_ts, target.source_ephemeral = message["ts"], False
+        else:
+            ephemeral = self.add_ephemeral(channel, target.user.id, text, blocks, source=source)
+            target.source_ts, target.source_ephemeral = ephemeral["ts"], True
+
+    def add_ephemeral(
+        self,
+        channel: Channel,
+        user_id: str,
+        text: str,
+        blocks: list[Json] | None,
+        *,
+        source: str,
+        thread_ts: Any = None,
+    ) -> Json:
+        ephemeral: Json = {
+            "type": "message",
+            "channel": channel.id,
+            "user": user_id,
+            "text": text,
+            "blocks": blocks or [],
+            "ts": self.workspace.new_ts(),
+            "source": source,
+        }
+        if thread_ts:
+            ephemeral["thread_ts"] = str(thread_ts)
+        self.workspace.ephemerals.append(ephemeral)
+        self._notify()
+        return ephemeral
+
+    # ------------------------------------------------------------------ message events
+
+    def _publish(self, channel: Channel, event: Json) -> Envelope | None:
+        """Send a message event if the app is subscribed to it and in the channel, as Slack does."""
+        if self.bot_user_id not in channel.members:
+            return None
+        subscription = "message.groups" if channel.private else "message.channels"
+        sent = None
+        if subscription in self.subscriptions:
+            sent = self._dispatch(Envelope(EVENTS_API, self.workspace.event_callback(event)))
+        mention = f"<@{self.bot_user_id}>"
+        if (
+            "app_mention" in self.subscriptions
+            and mention in event.get("text", "")
+            and not event.get("subtype")
+        ):
+            mentioned = {k: v for k, v in event.items() if k not in ("channel_type", "subtype", "hidden")}
+            self._dispatch(
+                Envelope(EVENTS_API, self.workspace.event_callback({**mentioned, "type": "app_mention"}))
+            )
+        return sent
+
+    def bot_message_event(self, channel: Channel, event: Json) -> None:
+        self._notify()
+        if self.echo_bot_messages:
+            self._publish(channel, event)
+
+    def changed_event(self, channel: Channel, message: Json, previous: Json) -> Json:
+        ts = self.workspace.new_ts()
+        return {
+            "type": "message",
+            "subtype": "message_changed",
+            "message": _nested(message),
+            "previous_message": _nested(previous),
+            "channel": channel.id,
+            "hidden": True,
+            "ts": ts,
+            "event_ts": ts,
+            "channel_type": "group" if channel.private else "channel",
+        }
+
+    def deleted_event(self, channel: Channel, previous: Json) -> Json:
+        ts = self.workspace.new_ts()
+        event = {
+            "type": "message",
+            "subtype": "message_deleted",
+            "hidden": True,
+            "deleted_ts": previous["ts"],
+            "channel": channel.id,
+            "previous_message": _nested(previous),
+            "ts": ts,
+            "event_ts": ts,
+            "channel_type": "group" if channel.private else "channel",
+        }
+        if previous.get("thread_ts"):
+            event["thread_ts"] = previous["thread_ts"]
+        return event
+
+    # ------------------------------------------------------------------ test API: the workspace
+
+    def add_channel(self, name: str, *, private: bool = False, bot_member: bool = True) -> str:
+        creator = next((u.id for u in self.workspace.users.values() if not u.bot), self.bot_user_id)
+        return self.workspace.add_channel(name, private=private, bot_member=bot_member, creator=creator).id
+
+    def add_user(self, name: str, *, admin: bool = False, owner: bool = False, bot: bool = False) -> str:
+        user = self.workspace.add_user(name, admin=admin, owner=owner, bot=bot)
+        if not bot:
+            for channel in self.workspace.channels.values():
+                if not channel.private:
+                    channel.members.add(user.id)
+        return user.id
+
+    def _channel(self, channel_id: str) -> Channel:
+        channel = self.workspace.channel(channel_id)
+        if channel is None:
+            raise LookupError(f"no channel {channel_id}")
+        return channel
+
+    def _user(self, user_id: str) -> User:
+        user = self.workspace.users.get(user_id)
+        if user is None:
+            raise LookupError(f"no user {user_id}")
+        return user
+
+    def add_member(self, channel_id: str, user_id: str) -> None:
+        self._channel(channel_id).members.add(self._user(user_id).id)
+
+    # ------------------------------------------------------------------ test API: people acting
+
+    async def slash_command(self, channel_id: str, user_id: str, command: str, text: str = "") -> Envelope:
+        """A person runs `command text` in the channel; dispatched as a slash_commands envelope."""
+        payload = self.slash_command_payload(channel_id, user_id, command, text)
+        envelope = self._response_urls[payload["response_url"].rsplit("/", 1)[-1]].envelope
+        envelope.payload = payload
+        return self._dispatch(envelope)
+
+    async def post_message(
+        self,
+        channel_id: str,
+        user_id: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        bot_id: str | None = None,
+        subtype: str | None = None,
+    ) -> str:
+        """A person (or another bot, with bot_id) writes in the channel or a thread; returns ts."""
+        channel, user = self._channel(channel_id), self._user(user_id)
+        if channel.archived:
+            raise ValueError(f"{channel_id} is archived")
+        message: Json = {"type": "message", "user": user.id, "text": text, "ts": self.workspace.new_ts()}
+        message["team"] = self.workspace.team_id
+        if bot_id is None:
+            message["client_msg_id"] = str(uuid.uuid4())
+        else:
+            message["bot_id"] = bot_id
+        if subtype:
+            message["subtype"] = subtype
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self.workspace.add_message(channel, message)
+        self._publish(channel, self.workspace.message_event(channel, message))
+        self._notify()
+        return str(message["ts"])
+
+    async def edit_message(self, channel_id: str, ts: str, text: str) -> None:
+        """The author edits a message: stored, and a message_changed event goes out."""
+        channel = self._channel(channel_id)
+        message = self.workspace.find(channel, ts)
+        if message is None:
+            raise LookupError(f"no message {ts} in {channel_id}")
+        previous = copy.deepcopy(message)
+        message["text"] = text
+        message["edited"] = {"user": message.get("user"), "ts": self.workspace.new_ts()}
+        self._publish(channel, self.changed_event(channel, message, previous))
+        self._notify()
+
+    async def delete_message(self, channel_id: str, ts: str) -> None:
+        """The author deletes a message: removed, and a message_deleted event goes out."""
+        channel = self._channel(channel_id)
+        message = self.workspace.find(channel, ts)
+        if message is None:
+            raise LookupError(f"no message {ts} in {channel_id}")
+        previous = copy.deepcopy(message)
+        self.workspace.remove_message(channel, ts)
+        self._publish(channel, self.deleted_event(channel, previous))
+        self._notify()
+
+    async def send_event(self, event: Json) -> Envelope:
+        """Any other Events API event, wrapped in event_callback."""
+        return self._dispatch(Envelope(EVENTS_API, self.workspace.event_callback(event)))
+
+    async def click_button(
+        self, channel_id: str, user_id: str, message_ts: str, action_id: str, value: str | None = None
+    ) -> Envelope:
+        """A person clicks a button in a channel message or in an ephemeral message they can see."""
+        channel, user = self._channel(channel_id), self._user(user_id)
+        message = self.workspace.find(channel, message_ts)
+        ephemeral = message is None
+        if message is None:
+            message = next(
+                (e for e in self.workspace.ephemerals if e["ts"] == message_ts and e["user"] == user_id), None
+            )
+        if message is None:
+            raise LookupError(f"{user_id} sees no message {message_ts} in {channel_id}")
+        for block in message.get("blocks") or []:
+            elements = list(block.get("elements") or []) + [block[k] for k in ("accessory",) if k in block]
+            for element in elements:
+                if isinstance(element, dict) and element.get("action_id") == action_id:
+                    action = {
+                        "action_id": action_id,
+                        "block_id": block.get("block_id", ""),
+                        "text": element.get("text"),
+                        "value": element.get("value", "") if value is None else value,
+                        "type": element.get("type", "button"),
+                        "action_ts": f"{time.time():.6f}",
+                    }
+                    envelope = Envelope(INTERACTIVE, {})
+                    envelope.response_url = self._new_response_url(
+                        envelope, channel, user, message_ts, ephemeral
+                    )
+                    envelope.payload = self.workspace.block_actions(
+                        channel,
+                        user,
+                        message,
+                        action,
+                        ephemeral=ephemeral,
+                        response_url=envelope.response_url,
+                        trigger_id=self._new_trigger(),
+                    )
+                    return self._dispatch(envelope)
+        raise LookupError(f"no element with action_id {action_id!r} in message {message_ts}")
+
+    async def submit_view(self, view_id: str, user_id: str, values: Json | None = None) -> Envelope:
+        """A person submits an open modal; values as Slack's state.values {block_id: {action_id: {...}}}."""
+        view = self.workspace.views.get(view_id)
+        if view is None:
+            raise LookupError(f"no open view {view_id}")
+        payload = self.workspace.view_submission(self._user(user_id), view, values or {}, self._new_trigger())
+        return self._dispatch(Envelope(INTERACTIVE, payload))
+
+    def slash_command_payload(self, channel_id: str, user_id: str, command: str, text: str = "") -> Json:
+        """A slash command payload for send_signed (HTTP mode), with a live response_url."""
+        channel, user = self._channel(channel_id), self._user(user_id)
+        envelope = Envelope(SLASH_COMMANDS, {})
+        envelope.response_url = self._new_response_url(envelope, channel, user, None, True)
+        envelope.payload = self.workspace.slash_command(
+            channel, user, command, text, envelope.response_url, self._new_trigger()
+        )
+        return envelope.payload
+
+    def url_verification_payload(self, challenge: str) -> Json:
+        return self.workspace.url_verification(challenge)
+
+    async def send_signed(
+        self,
+        url: str,
+        kind: str,
+        payload: Json,
+        *,
+        timestamp: int | None = None,
+        retry_num: int | None = None,
+        secret: str | None = None,
+    ) -> SignedResponse:
+        """send_signed with this workspace's signing secret unless another is given."""
+        return await send_signed(
+            url, kind, payload, secret=secret or self.signing_secret, timestamp=timestamp, retry_num=retry_num
+        )
+
+    # ------------------------------------------------------------------ test API: faults
+
+    def fail_next(self, method: str, status_or_error: int | str, times: int = 1) -> None:
+        """The next `times` calls of `method` ("*" for any) answer HTTP status_or_error (an int: 500,
+        503, 429 with Retry-After: 1) or {"ok": false, "error": status_or_error} (a str)."""
+        self._faults.setdefault(method, deque()).extend([status_or_error] * times)
+
+    def archive_channel(self, channel_id: str) -> None:
+        self._channel(channel_id).archived = True
+
+    def remove_bot_from(self, channel_id: str) -> None:
+        self._channel(channel_id).members.discard(self.bot_user_id)
+
+    def delete_channel(self, channel_id: str) -> None:
+        self._channel(channel_id).deleted = True
+
+    def set_rate_limits(self, limits: RateLimits) -> None:
+        self.limiter.configure(copy.deepcopy(limits))
+        if not self.marketplace_app:
+            for method in ("conversations.history", "conversations.replies"):
+                self.limiter.set_per_minute(method, 1)
+
+    async def disconnect_socket(
+        self, reason: str = "refresh_requested", *, close_after: float | None = 10.0
+    ) -> int:
+        """Send {"type": "disconnect", "reason": ...}; the SDK should open a new connection."""
+        return await self.socket.disconnect(reason, close_after=close_after)
+
+    def drop_socket(self) -> int:
+        """Cut the WebSocket without a close frame; the SDK notices within its ping_interval."""
+        return self.socket.drop()
+
+    # ------------------------------------------------------------------ test API: what happened
+
+    def messages(self, channel_id: str) -> list[Json]:
+        """The channel as people see it: top-level messages (and broadcast replies), oldest first."""
+        return copy.deepcopy([m for m in self._channel(channel_id).messages if is_top_level(m)])
+
+    def replies(self, channel_id: str, thread_ts: str) -> list[Json]:
+        """A thread: its parent first, then the replies, oldest first."""
+        return copy.deepcopy(self.workspace.thread(self._channel(channel_id), thread_ts))
+
+    def ephemerals(self, channel_id: str | None = None, user_id: str | None = None) -> list[Json]:
+        return copy.deepcopy(
+            [
+                e
+                for e in self.workspace.ephemerals
+                if (channel_id is None or e["channel"] == channel_id)
+                and (user_id is None or e["user"] == user_id)
+            ]
+        )
+
+    def views(self) -> dict[str, Json]:
+        return copy.deepcopy(self.workspace.views)
+
+    def home_views(self) -> dict[str, Json]:
+        return copy.deepcopy(self.workspace.home_views)
+
+    def calls(self, api_method: str) -> list[Request]:
+        return [r for r in self.requests if r.api_method == api_method]
+
+    @property
+    def socket_connects(self) -> int:
+        """Socket Mode connections made so far (one hello each)."""
+        return self.socket.connects
+
+
+def _nested(message: Json) -> Json:
+    """A message as it appears inside message_changed / message_deleted events."""
+    nested = copy.deepcopy(message)
+    nested.pop("metadata", None)
+    return nested

@@ -1,0 +1,379 @@
+"""The Web API methods the bot and bolt call, with Slack's arguments, errors and answers.
+
+Every method answers HTTP 200 with {"ok": true, ...} or {"ok": false, "error": ...}; only rate
+limits answer 429. Arguments may come in the query string (slack_sdk sends GET params and some
+POST params there), a form body (blocks/metadata/view as JSON strings) or a JSON body."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from .validation import check_blocks, check_message, check_metadata, decode_json_arg, truthy
+from .workspace import ApiError, Channel, Json, is_top_level
+
+if TYPE_CHECKING:
+    from .emulator import SlackEmulator
+
+BOT, APP = "bot", "app"
+
+# What the method needs besides the token; missing ones answer invalid_arguments.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("channel",),
+    "chat.update": ("channel", "ts"),
+    "chat.delete": ("channel", "ts"),
+    "chat.postEphemeral": ("channel", "user"),
+    "conversations.history": ("channel",),
+    "conversations.replies": ("channel", "ts"),
+    "conversations.info": ("channel",),
+    "conversations.join": ("channel",),
+    "users.info": ("user",),
+    "views.open": ("trigger_id", "view"),
+    "views.publish": ("user_id", "view"),
+    "views.update": ("view",),
+}
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"ratelimited, retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+@dataclass
+class Call:
+    method: str
+    args: Json
+    token_kind: str
+
+
+def _ts(value: Any, default: str) -> Decimal:
+    try:
+        return Decimal(str(value if value not in (None, "") else default))
+    except InvalidOperation:
+        raise ApiError("invalid_ts_latest" if default != "0" else "invalid_ts_oldest") from None
+
+
+def _cursor(ts: str) -> str:
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _from_cursor(cursor: str) -> str:
+    try:
+        return base64.b64decode(cursor.encode()).decode().removeprefix("next_ts:")
+    except ValueError:
+        raise ApiError("invalid_cursor") from None
+
+
+class WebApi:
+    def __init__(self, emulator: SlackEmulator) -> None:
+        self.emu = emulator
+        self.ws = emulator.workspace
+        self.methods: dict[str, Callable[[Call], Awaitable[Json]]] = {
+            "api.test": self.api_test,
+            "auth.test": self.auth_test,
+            "apps.connections.open": self.apps_connections_open,
+            "chat.postMessage": self.chat_post_message,
+            "chat.update": self.chat_update,
+            "chat.delete": self.chat_delete,
+            "chat.postEphemeral": self.chat_post_ephemeral,
+            "conversations.history": self.conversations_history,
+            "conversations.replies": self.conversations_replies,
+            "conversations.info": self.conversations_info,
+            "conversations.join": self.conversations_join,
+            "users.info": self.users_info,
+            "views.open": self.views_open,
+            "views.publish": self.views_publish,
+            "views.update": self.views_update,
+        }
+
+    async def call(self, method: str, args: Json, token_kind: str | None) -> Json:
+        """Run one method after auth; raises ApiError or RateLimited."""
+        handler = self.methods.get(method)
+        if handler is None:
+            raise ApiError("unknown_method", req_method=method)
+        if method == "api.test":
+            return await handler(Call(method, args, token_kind or ""))
+        if token_kind is None:
+            raise ApiError("not_authed")
+        if (token_kind == APP) != (method == "apps.connections.open"):
+            raise ApiError("not_allowed_token_type")
+        retry_after = self.emu.limiter.check_method(method)
+        if retry_after is not None:
+            raise RateLimited(retry_after)
+        missing = [name for name in REQUIRED.get(method, ()) if args.get(name) in (None, "")]
+        if missing:
+            messages = [f"[ERROR] missing required field: {name}" for name in missing]
+            raise ApiError("invalid_arguments", response_metadata={"messages": messages})
+        return await handler(Call(method, args, token_kind))
+
+    # helpers
+
+    def need_scope(self, *scopes: str) -> None:
+        """Slack's missing_scope: any one of `scopes` will do."""
+        if not set(scopes) & self.emu.scopes:
+            raise ApiError(
+                "missing_scope", needed=",".join(scopes), provided=",".join(sorted(self.emu.scopes))
+            )
+
+    def channel(self, call: Call, *, member: bool = True, writable: bool = False) -> Channel:
+        channel = self.ws.channel(str(call.args["channel"]))
+        bot = self.ws.bot_user.id
+        if channel is None or (channel.private and bot not in channel.members):
+            raise ApiError("channel_not_found")
+        if writable and channel.archived:
+            raise ApiError("is_archived")
+        if member and bot not in channel.members:
+            raise ApiError("not_in_channel")
+        return channel
+
+    def out(self, message: Json, *, metadata: bool) -> Json:
+        shown = copy.deepcopy(message)
+        if not metadata:
+            shown.pop("metadata", None)
+        return shown
+
+    # auth
+
+    async def api_test(self, call: Call) -> Json:
+        return {"args": {k: v for k, v in call.args.items() if k != "token"}}
+
+    async def auth_test(self, call: Call) -> Json:
+        return {
+            "url": f"https://{self.ws.team_domain}.slack.com/",
+            "team": self.ws.team_name,
+            "user": self.ws.bot_user.name,
+            "team_id": self.ws.team_id,
+            "user_id": self.ws.bot_user.id,
+            "bot_id": self.ws.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    async def apps_connections_open(self, call: Call) -> Json:
+        return {"url": f"ws://127.0.0.1:{self.emu.port}/socket?ticket={self.emu.socket.issue_ticket()}"}
+
+    # chat
+
+    async def chat_post_message(self, call: Call) -> Json:
+        self.need_scope("chat:write")
+        channel = self.channel(call, writable=True, member="chat:write.public" not in self.emu.scopes)
+        text, blocks = check_message(call.args)
+        metadata = check_metadata(call.args.get("metadata"))
+        retry_after = self.emu.limiter.check_channel(channel.id)
+        if retry_after is not None:
+            raise RateLimited(retry_after)
+        message = self.ws.bot_message(text, blocks=blocks)
+        thread_ts = call.args.get("thread_ts")
+        if thread_ts:
+            message["thread_ts"] = str(thread_ts)
+            if truthy(call.args.get("reply_broadcast")):
+                message["subtype"] = "thread_broadcast"
+        if metadata:
+            message["metadata"] = metadata
+        self.ws.add_message(channel, message)
+        self.emu.bot_message_event(channel, self.ws.message_event(channel, message))
+        return {"channel": channel.id, "ts": message["ts"], "message": self.out(message, metadata=True)}
+
+    async def chat_update(self, call: Call) -> Json:
+        self.need_scope("chat:write")
+        channel = self.channel(call, writable=True)
+        message = self.ws.find(channel, str(call.args["ts"]))
+        if message is None:
+            raise ApiError("message_not_found")
+        if message.get("bot_id") != self.ws.bot_id:
+            raise ApiError("cant_update_message")
+        text, blocks = check_message(call.args)
+        metadata = check_metadata(call.args.get("metadata"))
+        previous = copy.deepcopy(message)
+        message["text"] = text
+        if blocks is not None or "blocks" in call.args:
+            message["blocks"] = blocks or []
+        if metadata:
+            message["metadata"] = metadata
+        message["edited"] = {"user": self.ws.bot_user.id, "ts": self.ws.new_ts()}
+        self.emu.bot_message_event(channel, self.emu.changed_event(channel, message, previous))
+        return {
+            "channel": channel.id,
+            "ts": message["ts"],
+            "text": text,
+            "message": self.out(message, metadata=True),
+        }
+
+    async def chat_delete(self, call: Call) -> Json:
+        self.need_scope("chat:write")
+        channel = self.channel(call, writable=True)
+        message = self.ws.find(channel, str(call.args["ts"]))
+        if message is None:
+            raise ApiError("message_not_found")
+        if message.get("bot_id") != self.ws.bot_id:
+            raise ApiError("cant_delete_message")
+        previous = copy.deepcopy(message)
+        self.ws.remove_message(channel, message["ts"])
+        self.emu.bot_message_event(channel, self.emu.deleted_event(channel, previous))
+        return {"channel": channel.id, "ts": previous["ts"]}
+
+    async def chat_post_ephemeral(self, call: Call) -> Json:
+        self.need_scope("chat:write")
+        channel = self.channel(call, writable=True)
+        user_id = str(call.args["user"])
+        if user_id not in self.ws.users:
+            raise ApiError("user_not_found")
+        if user_id not in channel.members:
+            raise ApiError("user_not_in_channel")
+        text, blocks = check_message(call.args)
+        ephemeral = self.emu.add_ephemeral(
+            channel, user_id, text, blocks, source="chat.postEphemeral", thread_ts=call.args.get("thread_ts")
+        )
+        return {"message_ts": ephemeral["ts"]}
+
+    # conversations
+
+    def history_scope(self, channel: Channel) -> None:
+        self.need_scope("groups:history" if channel.private else "channels:history")
+
+    def page_limit(self, call: Call, default: int, maximum: int) -> int:
+        if not self.emu.marketplace_app:  # since 2025 for apps outside the Marketplace
+            default = maximum = 15
+        try:
+            limit = int(call.args.get("limit") or default)
+        except ValueError:
+            raise ApiError("invalid_limit") from None
+        return max(1, min(limit, maximum))
+
+    async def conversations_history(self, call: Call) -> Json:
+        channel = self.channel(call)
+        self.history_scope(channel)
+        inclusive = truthy(call.args.get("inclusive"))
+        oldest = _ts(call.args.get("oldest"), "0")
+        latest = _ts(call.args.get("latest"), f"{time.time() + 1:.6f}")
+        if call.args.get("cursor"):
+            latest, inclusive = Decimal(_from_cursor(str(call.args["cursor"]))), False
+        limit = self.page_limit(call, 100, 999)
+
+        def within(ts: Decimal) -> bool:
+            return (oldest <= ts <= latest) if inclusive else (oldest < ts < latest)
+
+        found = [m for m in reversed(channel.messages) if is_top_level(m) and within(Decimal(m["ts"]))]
+        page, more = found[:limit], len(found) > limit
+        metadata = truthy(call.args.get("include_all_metadata"))
+        return {
+            "messages": [self.out(m, metadata=metadata) for m in page],
+            "has_more": more,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": _cursor(page[-1]["ts"]) if more else ""},
+        }
+
+    async def conversations_replies(self, call: Call) -> Json:
+        channel = self.channel(call)
+        self.history_scope(channel)
+        thread = self.ws.thread(channel, str(call.args["ts"]))
+        if call.args.get("cursor"):
+            after = Decimal(_from_cursor(str(call.args["cursor"])))
+            thread = [m for m in thread if Decimal(m["ts"]) > after]
+        limit = self.page_limit(call, 1000, 1000)
+        page, more = thread[:limit], len(thread) > limit
+        metadata = truthy(call.args.get("include_all_metadata"))
+        return {
+            "messages": [self.out(m, metadata=metadata) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": _cursor(page[-1]["ts"]) if more else ""},
+        }
+
+    async def conversations_info(self, call: Call) -> Json:
+        channel = self.channel(call, member=False)
+        self.need_scope("groups:read" if channel.private else "channels:read")
+        return {"channel": channel.to_api(self.ws.bot_user.id)}
+
+    async def conversations_join(self, call: Call) -> Json:
+        self.need_scope("channels:join")
+        channel = self.ws.channel(str(call.args["channel"]))
+        if channel is None or channel.private:
+            raise ApiError("method_not_supported_for_channel_type" if channel else "channel_not_found")
+        if channel.archived:
+            raise ApiError("is_archived")
+        answer: Json = {}
+        if self.ws.bot_user.id in channel.members:
+            answer["warning"] = "already_in_channel"
+            answer["response_metadata"] = {"warnings": ["already_in_channel"]}
+        else:
+            channel.members.add(self.ws.bot_user.id)
+            join = {
+                "type": "message",
+                "subtype": "channel_join",
+                "user": self.ws.bot_user.id,
+                "text": f"<@{self.ws.bot_user.id}> has joined the channel",
+                "ts": self.ws.new_ts(),
+            }
+            self.ws.add_message(channel, join)
+        answer["channel"] = channel.to_api(self.ws.bot_user.id)
+        return answer
+
+    # users
+
+    async def users_info(self, call: Call) -> Json:
+        self.need_scope("users:read")
+        user = self.ws.users.get(str(call.args["user"]))
+        if user is None:
+            raise ApiError("user_not_found")
+        return {"user": user.to_api()}
+
+    # views
+
+    def check_view(self, raw: Any, surface: str) -> Json:
+        view = decode_json_arg(raw, error="invalid_arguments")
+        if not isinstance(view, dict) or view.get("type") != surface:
+            raise ApiError(
+                "invalid_arguments", response_metadata={"messages": [f"[ERROR] view type must be {surface}"]}
+            )
+        blocks = check_blocks(view.get("blocks", []), surface=surface) or []
+        if surface == "modal":
+            title = view.get("title")
+            if (
+                not isinstance(title, dict)
+                or title.get("type") != "plain_text"
+                or len(title.get("text", "")) > 24
+            ):
+                raise ApiError(
+                    "invalid_arguments",
+                    response_metadata={"messages": ["[ERROR] title must be plain_text <= 24"]},
+                )
+        stored = copy.deepcopy(view)
+        stored.update(blocks=blocks, team_id=self.ws.team_id, app_id=self.ws.app_id, bot_id=self.ws.bot_id)
+        stored.setdefault("private_metadata", "")
+        stored.setdefault("callback_id", "")
+        stored.setdefault("state", {"values": {}})
+        stored["hash"] = f"{int(time.time())}.{len(self.ws.views):08d}"
+        return stored
+
+    async def views_open(self, call: Call) -> Json:
+        self.emu.use_trigger(str(call.args["trigger_id"]))
+        view = self.check_view(call.args["view"], "modal")
+        view["id"] = self.ws.new_id("V")
+        self.ws.views[view["id"]] = view
+        return {"view": copy.deepcopy(view)}
+
+    async def views_publish(self, call: Call) -> Json:
+        user_id = str(call.args["user_id"])
+        if user_id not in self.ws.users:
+            raise ApiError("user_not_found")
+        view = self.check_view(call.args["view"], "home")
+        view["id"] = self.ws.home_views.get(user_id, {}).get("id") or self.ws.new_id("V")
+        self.ws.home_views[user_id] = view
+        return {"view": copy.deepcopy(view)}
+
+    async def views_update(self, call: Call) -> Json:
+        view_id = str(call.args.get("view_id") or "")
+        old = self.ws.views.get(view_id)
+        if old is None:
+            raise ApiError("not_found")
+        view = self.check_view(call.args["view"], old.get("type", "modal"))
+        view["id"] = view_id
+        self.ws.views[view_id] = view
+        return {"view": copy.deepcopy(view)}

@@ -1,0 +1,433 @@
+"""The Slack emulator against the real, unpatched slack-sdk and slack-bolt: Web API over HTTP,
+Socket Mode over a WebSocket, HTTP mode with signed requests. Nothing here sleeps to synchronise:
+every wait is on an event or emulator.wait_for with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.emulators.slack import LOG_ENV, RateLimits, SlackEmulator, signature
+
+ACK_TIMEOUT = 1.0  # the emulator's ack deadline here (Slack's is 3 s)
+
+
+@dataclass
+class Bot:
+    """A bolt AsyncApp connected to the emulator over Socket Mode, recording what reached it."""
+
+    app: AsyncApp
+    client: AsyncWebClient
+    handler: AsyncSocketModeHandler
+    events: list[dict[str, Any]] = field(default_factory=list)
+    frames: list[SocketModeRequest] = field(default_factory=list)  # as the SDK parsed them
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def record(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+        self.arrived.set()
+        self.arrived = asyncio.Event()
+
+    async def event(self, text: str) -> dict[str, Any]:
+        """The first message event with this text that reached the app's listener (within 5 s)."""
+        async with asyncio.timeout(5):
+            while True:
+                arrived = self.arrived
+                found = [e for e in self.events if e.get("text") == text]
+                if found:
+                    return found[0]
+                await arrived.wait()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[SlackEmulator]:
+    async with SlackEmulator(
+        ack_timeout=ACK_TIMEOUT, rate_limits=RateLimits(per_channel_burst=1)
+    ) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def bot(slack: SlackEmulator) -> AsyncIterator[Bot]:
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    app = AsyncApp(client=client)
+    handler = AsyncSocketModeHandler(app, slack.app_token, ping_interval=0.5)  # built inside the running loop
+    bot = Bot(app, client, handler)
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any]) -> None:
+        bot.record(event)
+
+    async def raw_listener(_client: SocketModeClient, request: SocketModeRequest) -> None:
+        bot.frames.append(request)
+
+    handler.client.socket_mode_request_listeners.insert(0, raw_listener)  # type: ignore[arg-type]  # before bolt
+    await handler.connect_async()
+    await slack.wait_for(lambda: slack.socket_connects >= 1, timeout=5)
+    yield bot
+    await handler.close_async()
+
+
+# ---------------------------------------------------------------- Socket Mode
+
+
+async def test_slash_command_reaches_the_app_and_its_ephemeral_ack_comes_back(
+    slack: SlackEmulator, bot: Bot
+) -> None:
+    channel, alice = slack.add_channel("practice"), slack.add_user("alice", admin=True)
+    received: list[dict[str, Any]] = []
+
+    @bot.app.command("/practice")
+    async def practice(ack: Any, command: dict[str, Any], respond: Any) -> None:
+        received.append(command)
+        await ack(text=f"status of {command['channel_name']}")
+        await respond(text="and a follow-up, only for you", response_type="ephemeral")
+
+    envelope = await slack.slash_command(channel, alice, "/practice", "status")
+    ack = await envelope.acked(timeout=3)
+
+    assert ack["text"] == "status of practice"
+    assert received[0]["user_id"] == alice and received[0]["text"] == "status"
+    assert bot.frames[0].envelope_id == envelope.envelope_id and bot.frames[0].accepts_response_payload
+    await slack.wait_for(lambda: envelope.responses)
+    assert envelope.responses[0]["text"] == "and a follow-up, only for you"
+    # the listener's respond() races bolt's ack frame, as it does against Slack
+    seen_by_alice = sorted(e["text"] for e in slack.ephemerals(channel, alice))
+    assert seen_by_alice == ["and a follow-up, only for you", "status of practice"]
+    assert slack.messages(channel) == []  # nothing public
+    # what bolt needed on the way: a Socket Mode URL (app token) and auth.test (bot token)
+    assert slack.calls("apps.connections.open") and slack.calls("auth.test")
+
+
+async def test_a_thread_reply_reaches_the_app_as_a_message_event(slack: SlackEmulator, bot: Bot) -> None:
+    channel, bob = slack.add_channel("practice"), slack.add_user("bob")
+    posted = await bot.client.chat_postMessage(channel=channel, text="Question of the day")
+    parent = posted["ts"]
+
+    reply = await slack.post_message(channel, bob, "my answer", thread_ts=parent)
+    event = await bot.event("my answer")
+
+    assert event["thread_ts"] == parent and event["user"] == bob and event["ts"] == reply
+    assert event["channel"] == channel and event["channel_type"] == "channel"
+    assert [m["text"] for m in slack.replies(channel, parent)] == ["Question of the day", "my answer"]
+    assert slack.messages(channel)[0]["reply_count"] == 1
+    # Slack echoed the bot's own post as an event too; bolt acked it and kept it from the listener
+    echoed = [e for e in slack.envelopes if e.payload.get("event", {}).get("bot_id") == slack.bot_id]
+    assert len(echoed) == 1 and await echoed[0].acked(timeout=3) == {}
+    assert all(e.get("bot_id") is None for e in bot.events)
+
+
+async def test_an_envelope_not_acked_in_time_is_retried(slack: SlackEmulator, bot: Bot) -> None:
+    channel, carol = slack.add_channel("practice"), slack.add_user("carol")
+    release = asyncio.Event()
+    held: list[str] = []
+
+    @bot.app.middleware
+    async def hold_the_first_delivery(body: dict[str, Any], next: Any) -> None:
+        if body.get("event", {}).get("text") == "slow" and not held:
+            held.append(body["event_id"])
+            await release.wait()  # the app is stuck: no ack goes back
+        await next()
+
+    await slack.post_message(channel, carol, "slow")
+    envelope = slack.envelopes[-1]
+    ack = await envelope.acked(timeout=ACK_TIMEOUT + 3)
+    release.set()
+
+    assert ack == {}
+    first, retry = envelope.deliveries[:2]
+    assert first.acked_at is None and retry.retry_attempt == 1 and retry.retry_reason == "timeout"
+    assert [(f.retry_attempt, f.retry_reason) for f in bot.frames] == [(0, ""), (1, "timeout")]
+    assert bot.frames[1].payload["event_id"] == held[0]  # the same event, delivered again
+    await slack.wait_for(lambda: first.late)  # the stuck delivery's ack arrives, too late to count
+
+
+async def test_a_disconnect_or_a_dropped_socket_makes_the_sdk_reconnect(
+    slack: SlackEmulator, bot: Bot
+) -> None:
+    channel, dan = slack.add_channel("practice"), slack.add_user("dan")
+
+    assert await slack.disconnect_socket("refresh_requested") == 1
+    await slack.wait_for(lambda: slack.socket_connects == 2, timeout=5)
+    await slack.post_message(channel, dan, "after refresh")
+    await bot.event("after refresh")
+
+    assert slack.drop_socket() == 1  # no close frame: the SDK notices within its ping_interval
+    await slack.wait_for(lambda: slack.socket_connects == 3, timeout=5)
+    await slack.post_message(channel, dan, "after drop")
+    await bot.event("after drop")
+    assert len(slack.calls("apps.connections.open")) == 3  # a fresh URL every time
+
+
+async def test_a_button_click_reaches_the_app_and_replaces_the_message(
+    slack: SlackEmulator, bot: Bot
+) -> None:
+    channel, erin = slack.add_channel("practice"), slack.add_user("erin")
+    blocks: list[dict[str, Any]]
+
+    @bot.app.action("show_answer")
+    async def show(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        await respond(text=f"answer {body['actions'][0]['value']}", replace_original=True)
+
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Question*"}},
+        {
+            "type": "actions",
+            "block_id": "answer",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "show_answer",
+                    "value": "q1",
+                    "text": {"type": "plain_text", "text": "Show answer"},
+                }
+            ],
+        },
+    ]
+    posted = await bot.client.chat_postMessage(channel=channel, text="Question", blocks=blocks)
+    envelope = await slack.click_button(channel, erin, posted["ts"], "show_answer")
+
+    assert await envelope.acked(timeout=3) == {}
+    assert envelope.payload["actions"][0]["block_id"] == "answer"
+    await slack.wait_for(lambda: slack.messages(channel)[0]["text"] == "answer q1")
+
+
+# ---------------------------------------------------------------- Web API
+
+
+async def test_block_kit_and_metadata_are_stored_and_found_again(slack: SlackEmulator) -> None:
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    channel = slack.add_channel("practice")
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "What is WebSocket?"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Answer in the thread."}},
+    ]
+    metadata = {"event_type": "practice_post", "event_payload": {"post_id": 42}}
+
+    posted = await client.chat_postMessage(
+        channel=channel, text="What is WebSocket?", blocks=blocks, metadata=metadata
+    )
+    plain = await client.conversations_history(channel=channel, limit=10)
+    with_metadata = await client.conversations_history(channel=channel, limit=10, include_all_metadata=True)
+
+    assert posted["message"]["blocks"] == blocks
+    assert "metadata" not in plain["messages"][0]
+    assert with_metadata["messages"][0]["metadata"] == metadata
+    assert with_metadata["messages"][0]["ts"] == posted["ts"]
+    assert slack.messages(channel)[0]["bot_id"] == slack.bot_id
+
+
+@pytest.mark.parametrize(
+    ("blocks", "error"),
+    [
+        ([{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}], "invalid_blocks"),
+        ([{"type": "header", "text": {"type": "mrkdwn", "text": "*bold*"}}], "invalid_blocks"),
+        ([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}], "invalid_blocks"),
+        ([{"type": "section"}], "invalid_blocks"),
+        ([{"type": "no_such_block"}], "invalid_blocks"),
+        ([{"type": "divider"}] * 51, "invalid_blocks"),
+        (
+            [
+                {
+                    "type": "actions",
+                    "elements": [
+                        {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "x" * 76}}
+                    ],
+                }
+            ],
+            "invalid_blocks",
+        ),
+        ("not json", "invalid_blocks_format"),
+    ],
+)
+async def test_invalid_blocks_are_refused(slack: SlackEmulator, blocks: Any, error: str) -> None:
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    channel = slack.add_channel("practice")
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel=channel, text="fallback", blocks=blocks)
+    assert raised.value.response["error"] == error
+    assert slack.messages(channel) == []
+
+
+async def test_message_argument_errors(slack: SlackEmulator) -> None:
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    channel = slack.add_channel("practice")
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"channel": channel}, "no_text"),
+        ({"channel": channel, "text": "x" * 40_001}, "msg_too_long"),
+        ({"text": "hello"}, "invalid_arguments"),
+        ({"channel": channel, "text": "hi", "metadata": {"event_type": "x"}}, "invalid_metadata_format"),
+    ]
+    for body, error in cases:
+        with pytest.raises(SlackApiError) as raised:
+            await client.api_call("chat.postMessage", json=body)  # the raw call: no client-side checks
+        assert raised.value.response["error"] == error
+
+
+async def test_channel_errors_come_back_as_slack_api_errors(slack: SlackEmulator) -> None:
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    gone, left, archived = slack.add_channel("gone"), slack.add_channel("left"), slack.add_channel("old")
+    secret = slack.add_channel("secret", private=True, bot_member=False)
+    slack.delete_channel(gone)
+    slack.remove_bot_from(left)
+    slack.archive_channel(archived)
+
+    for channel, error in [
+        (gone, "channel_not_found"),
+        ("C404", "channel_not_found"),
+        (secret, "channel_not_found"),
+        (left, "not_in_channel"),
+        (archived, "is_archived"),
+    ]:
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_postMessage(channel=channel, text="hello")
+        assert raised.value.response["error"] == error, channel
+    with pytest.raises(SlackApiError) as raised:
+        await client.conversations_history(channel=left)
+    assert raised.value.response["error"] == "not_in_channel"
+
+
+async def test_auth_errors_users_info_and_scopes(slack: SlackEmulator) -> None:
+    owner = slack.add_user("olive", owner=True)
+    channel = slack.add_channel("practice")
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+
+    for token, error in [("xoxb-wrong", "invalid_auth"), (slack.app_token, "not_allowed_token_type")]:
+        with pytest.raises(SlackApiError) as raised:
+            await AsyncWebClient(token=token, base_url=slack.api_url).auth_test()
+        assert raised.value.response["error"] == error
+    with pytest.raises(SlackApiError) as raised:
+        await AsyncWebClient(base_url=slack.api_url).auth_test()
+    assert raised.value.response["error"] == "not_authed"
+
+    user = (await client.users_info(user=owner))["user"]
+    assert (user["is_owner"], user["is_admin"], user["is_bot"], user["profile"]["display_name"]) == (
+        True,
+        True,
+        False,
+        "olive",
+    )
+    with pytest.raises(SlackApiError) as raised:
+        await client.conversations_info(channel=channel)  # channels:read is not among DESIGN.md's scopes
+    assert raised.value.response["error"] == "missing_scope"
+    assert raised.value.response["needed"] == "channels:read"
+
+
+async def test_a_429_with_retry_after_is_honoured_by_the_sdk_retry_handler(slack: SlackEmulator) -> None:
+    channel = slack.add_channel("practice")
+    patient = AsyncWebClient(
+        token=slack.bot_token,
+        base_url=slack.api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+    await patient.chat_postMessage(channel=channel, text="first")
+    second = await patient.chat_postMessage(channel=channel, text="second")  # 429, waits, succeeds
+
+    posts = slack.calls("chat.postMessage")
+    assert [p.status for p in posts] == [200, 429, 200]
+    assert slack.count_429 == 1 and second["ok"]
+    assert posts[2].at - posts[1].at >= 1.0  # Retry-After: 1 was waited out
+    assert [m["text"] for m in slack.messages(channel)] == ["first", "second"]
+
+    impatient = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    with pytest.raises(SlackApiError) as raised:
+        await impatient.chat_postMessage(channel=channel, text="third")
+    assert raised.value.response.status_code == 429
+    assert raised.value.response["error"] == "ratelimited"
+    assert int(raised.value.response.headers["Retry-After"]) >= 1
+    assert slack.count_429 == 2
+
+
+async def test_fault_injection_and_the_request_log(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    log = tmp_path / "requests.jsonl"
+    monkeypatch.setenv(LOG_ENV, str(log))
+    async with SlackEmulator() as slack:
+        channel = slack.add_channel("practice")
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+        slack.fail_next("chat.postMessage", 500)
+        slack.fail_next("chat.postMessage", "fatal_error")
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_postMessage(channel=channel, text="a")
+        assert raised.value.response.status_code == 500
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_postMessage(channel=channel, text="b")
+        assert raised.value.response["error"] == "fatal_error"
+        slack.fail_next("chat.postMessage", 503)
+        retrying = AsyncWebClient(
+            token=slack.bot_token, base_url=slack.api_url, retry_handlers=[AsyncServerErrorRetryHandler()]
+        )
+        assert (await retrying.chat_postMessage(channel=channel, text="c"))["ok"]
+
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(lines) == 4
+    assert {line["platform"] for line in lines} == {"slack"}
+    assert lines[0]["method"] == "POST" and lines[0]["path"] == "/api/chat.postMessage"
+    assert lines[-1]["body"]["text"] == "c" and lines[-1]["query"] == {}
+
+
+# ---------------------------------------------------------------- HTTP mode
+
+
+@pytest.fixture
+async def http_bot(slack: SlackEmulator) -> AsyncIterator[str]:
+    """A bolt AsyncApp in HTTP mode behind its own aiohttp server; yields its request URL."""
+    app = AsyncApp(
+        client=AsyncWebClient(token=slack.bot_token, base_url=slack.api_url),
+        signing_secret=slack.signing_secret,
+    )
+
+    @app.command("/practice")
+    async def practice(ack: Any, command: dict[str, Any]) -> None:
+        await ack(text=f"over HTTP: {command['text']}")
+
+    runner = web.AppRunner(app.web_app(path="/slack/events"))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+    await runner.cleanup()
+
+
+async def test_signed_http_requests_verify_and_bad_ones_are_refused_by_bolt(
+    slack: SlackEmulator, http_bot: str
+) -> None:
+    channel, fay = slack.add_channel("practice"), slack.add_user("fay")
+    body, ts = "token=x&text=hi", int(time.time())
+    assert SignatureVerifier(slack.signing_secret).is_valid(
+        body, str(ts), signature(slack.signing_secret, ts, body)
+    )
+
+    challenge = await slack.send_signed(http_bot, "events_api", slack.url_verification_payload("c-123"))
+    assert (challenge.status, challenge.json()) == (200, {"challenge": "c-123"})
+
+    command = slack.slash_command_payload(channel, fay, "/practice", "status")
+    good = await slack.send_signed(http_bot, "slash_commands", command, retry_num=1)
+    assert (good.status, good.body) == (200, "over HTTP: status")
+
+    forged = await slack.send_signed(http_bot, "slash_commands", command, secret="not-the-secret")
+    stale = await slack.send_signed(http_bot, "slash_commands", command, timestamp=int(time.time()) - 6 * 60)
+    assert forged.status == 401 and stale.status == 401
+
+    slack.request_url = http_bot  # the emulator itself delivers over signed HTTP now
+    envelope = await slack.slash_command(channel, fay, "/practice", "via emulator")
+    assert (await envelope.acked(timeout=3))["text"] == "over HTTP: via emulator"
+    await slack.wait_for(lambda: slack.ephemerals(channel, fay))
