@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import textwrap
@@ -63,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "--application-id", type=int, help="default: read from the bot token in the environment"
     )
+
+    slack = commands.add_parser("slack", help="Slack setup helpers")
+    slack_commands = slack.add_subparsers(dest="slack_command", required=True, metavar="ACTION")
+    manifest = slack_commands.add_parser(
+        "manifest",
+        parents=[common],
+        help="the app manifest: scopes, commands, events (paste it at api.slack.com/apps)",
+    )
+    manifest.add_argument("--request-url", help="HTTP mode: the bot's public base URL (default: Socket Mode)")
+    manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
     return parser
 
 
@@ -84,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db(args, config))
         if args.command == "discord":
             return _discord_invite(args, config)
+        if args.command == "slack":
+            return _slack_manifest(args)
     except UserError as exc:
         print(f"practicebot: {exc.message}", file=sys.stderr)
         return 1
@@ -157,6 +170,16 @@ def _discord_invite(args: argparse.Namespace, config: Config) -> int:
             f"or set ${config.discord.token_env}"
         )
     print(invite_url(application_id))
+    return 0
+
+
+def _slack_manifest(args: argparse.Namespace) -> int:
+    from bot.platforms.slack.manifest import manifest, to_yaml
+
+    if args.request_url and not args.request_url.startswith("https://"):
+        raise UserError(f"--request-url must be a public https:// URL, not '{args.request_url}'")
+    content = manifest(args.request_url)
+    print(json.dumps(content, indent=2) if args.json else to_yaml(content))
     return 0
 
 

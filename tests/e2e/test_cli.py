@@ -96,7 +96,7 @@ def test_the_console_script_is_the_same_program() -> None:
     commands = [
         line.split()[0] for line in result.stdout.splitlines() if line.startswith("    ") and line[4] != " "
     ]
-    assert commands == ["run", "check", "questions", "db", "discord"]
+    assert commands == ["run", "check", "questions", "db", "discord", "slack"]
 
 
 def test_discord_invite_url_asks_for_exactly_the_permissions_the_bot_needs() -> None:
@@ -112,3 +112,12 @@ def test_discord_invite_url_asks_for_exactly_the_permissions_the_bot_needs() -> 
     missing = cli("discord", "invite-url")
     assert missing.returncode == 1
     assert "pass --application-id" in missing.stderr
+
+
+def test_slack_manifest_prints_yaml_and_refuses_a_plain_http_url() -> None:
+    result = cli("slack", "manifest")
+    assert result.returncode == 0, result.stderr
+    assert "socket_mode_enabled: true" in result.stdout
+    refused = cli("slack", "manifest", "--request-url", "http://bot.example.com")
+    assert refused.returncode == 1
+    assert "must be a public https:// URL" in refused.stderr

@@ -132,10 +132,11 @@ def shown(payload: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-async def test_a_day_in_slack_over_socket_mode(
-    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_a_day_in_slack(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]], mode: str
 ) -> None:
-    bot = await start_bot()
+    bot = await start_bot(mode=mode)
     channel = slack.add_channel("practice")
     admin, ana, bo, cy = (slack.add_user("lead", admin=True), slack.add_user("ana"), slack.add_user("bo"),
                           slack.add_user("cy"))  # fmt: skip
@@ -348,3 +349,22 @@ async def _settled(bot: Running, replies: int) -> None:
             if post is not None and len(await bot.store.replies(post.id)) >= replies:
                 return
             await asyncio.sleep(0.01)
+
+
+async def test_a_reply_sent_while_the_socket_is_down_is_still_counted(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    channel, admin, ana = (
+        slack.add_channel("practice"),
+        slack.add_user("lead", admin=True),
+        slack.add_user("ana"),
+    )
+    await command(slack, channel, admin, "/practice subscribe")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    connects = slack.socket_connects
+    assert slack.drop_socket() == 1
+    await slack.post_message(channel, ana, "written while the bot was cut off", thread_ts=post["ts"])
+    await _settled(bot, 1)
+    assert slack.socket_connects > connects  # the SDK reconnected; the event was delivered then

@@ -1,0 +1,84 @@
+"""The Slack app manifest: exactly the scopes, commands, events and settings the bot uses.
+Paste it at https://api.slack.com/apps > Create New App > From a manifest."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH
+
+BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "users:read")
+BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public and private channels
+USAGE = {
+    "/practice": (
+        "Daily interview practice: subscribe, status, post-now, reveal-now, help",
+        "subscribe 09:00 Europe/Berlin",
+    ),
+    "/question": ("A random interview question, just for you", "[beginner|intermediate|advanced]"),
+    "/streaks": ("This channel's streak board, or your own", "[me]"),
+}
+
+
+def manifest(request_url: str | None = None, name: str = "practicebot") -> dict[str, Any]:
+    """Socket Mode when `request_url` is None; otherwise HTTP mode at that public URL."""
+    url = {"url": request_url.rstrip("/") + EVENT_PATH} if request_url else {}
+    return {
+        "display_information": {
+            "name": name,
+            "description": "A daily interview question in your channel, with threads, reveals and streaks.",
+        },
+        "features": {
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [
+                {
+                    "command": c,
+                    "description": USAGE[c][0],
+                    "usage_hint": USAGE[c][1],
+                    "should_escape": False,
+                    **url,
+                }
+                for c in COMMANDS
+            ],
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": {
+                "bot_events": list(BOT_EVENTS),
+                **({"request_url": url["url"]} if url else {}),
+            },
+            "interactivity": {"is_enabled": True, **({"request_url": url["url"]} if url else {})},
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": request_url is None,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def to_yaml(value: Any, indent: int = 0) -> str:
+    """The small YAML subset a manifest needs (maps, lists, scalars), without a YAML library."""
+    pad = "  " * indent
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                lines.append(f"{pad}{key}:\n{to_yaml(item, indent + 1)}")
+            else:
+                lines.append(f"{pad}{key}: {_scalar(item)}")
+        return "\n".join(lines)
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            if isinstance(item, dict):
+                body = to_yaml(item, indent + 1).lstrip()
+                lines.append(f"{pad}- {body}")
+            else:
+                lines.append(f"{pad}- {_scalar(item)}")
+        return "\n".join(lines)
+    return pad + _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value)  # JSON strings, booleans and numbers are valid YAML
