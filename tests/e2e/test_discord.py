@@ -1,0 +1,362 @@
+"""practicebot on the real discord.py, against the local Discord emulator over a real gateway
+WebSocket and real HTTP. Real SQLite file; no sleeping to synchronise."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from bot.config import DiscordConfig
+from bot.core.commands import Practice
+from bot.core.models import ChannelRef, PostStatus, SubscriptionStatus, User
+from bot.core.questions import QuestionBank
+from bot.core.service import Caller, PracticeService, ServiceSettings
+from bot.platforms.discord.adapter import DiscordPlatform
+from bot.scheduler import SystemClock
+from bot.storage.sqlite import SqliteStore
+from tests.conftest import DEFAULTS, FakeTimer
+from tests.emulators.discord import DiscordEmulator
+
+EPHEMERAL = 64
+
+
+@dataclass
+class Running:
+    platform: DiscordPlatform
+    service: PracticeService
+    store: SqliteStore
+
+    async def stop(self) -> None:
+        await self.platform.close()
+        await self.store.close()
+
+
+@dataclass
+class Guild:
+    id: int
+    channel: int
+    admin: int
+    ana: int
+    bo: int
+    cy: int
+
+
+@pytest.fixture
+async def emulator(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordEmulator]:
+    # discord.py keeps its endpoints process-wide: restore them after each test
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    )
+    async with DiscordEmulator() as running:
+        yield running
+
+
+@pytest.fixture
+def guild(emulator: DiscordEmulator) -> Guild:
+    gid = emulator.add_guild("interview prep")
+    return Guild(
+        id=gid,
+        channel=emulator.add_channel(gid, "practice"),
+        admin=emulator.add_member(gid, "lead", manage_channels=True),
+        ana=emulator.add_member(gid, "ana"),
+        bo=emulator.add_member(gid, "bo"),
+        cy=emulator.add_member(gid, "cy"),
+    )
+
+
+@pytest.fixture
+async def start_bot(
+    emulator: DiscordEmulator, tmp_path: Path, bank: QuestionBank
+) -> AsyncIterator[Callable[[], Awaitable[Running]]]:
+    running: list[Running] = []
+
+    async def start() -> Running:
+        config = DiscordConfig(api_base_url=emulator.api_url, gateway_url=emulator.gateway_url)
+        platform = DiscordPlatform(config, emulator.token, guild_ready_timeout=0.05)
+        store = await SqliteStore.open(tmp_path / "bot.sqlite3")
+        service = PracticeService(
+            store,
+            {"discord": platform},
+            SystemClock(),
+            FakeTimer(),
+            bank,
+            ServiceSettings(DEFAULTS),
+            random.Random(1),
+        )
+        await platform.start(service, ready_within=10)
+        await service.start()
+        bot = Running(platform, service, store)
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        await bot.stop()
+    bad = [r for r in emulator.requests if r.status == 400]
+    assert not bad, f"Discord would have refused: {[(r.method, r.path) for r in bad]}"
+
+
+async def practice(
+    emulator: DiscordEmulator,
+    guild: Guild,
+    user: int,
+    action: str,
+    channel: int | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Run /practice <action>; what the person sees (the reply, or the follow-up after a deferral)."""
+    handle = await emulator.slash_command(
+        guild.id, channel or guild.channel, user, "practice", options, subcommand=action
+    )
+    return await seen(handle)
+
+
+async def seen(handle: Any) -> dict[str, Any]:
+    response = await handle.response(timeout=5)
+    if response["type"] == 5:  # deferred: the answer is the edited original
+        original: dict[str, Any] = await handle.original(timeout=5)
+        return {"data": original, "ephemeral": bool(response.get("data", {}).get("flags", 0) & EPHEMERAL)}
+    data = response["data"]
+    return {"data": data, "ephemeral": bool(data.get("flags", 0) & EPHEMERAL)}
+
+
+def text(payload: dict[str, Any]) -> str:
+    data = payload.get("data", payload)
+    parts = [data.get("content") or ""]
+    for embed in data.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields") or []]
+        parts.append((embed.get("footer") or {}).get("text", ""))
+    return "\n".join(parts)
+
+
+def daily_posts(emulator: DiscordEmulator, channel: int) -> list[dict[str, Any]]:
+    """What the bot posted in the channel by itself (type 0), not answers to commands (type 20)."""
+    return [
+        m
+        for m in emulator.messages(channel)
+        if m["author"]["id"] == str(emulator.bot_user_id) and m["type"] == 0
+    ]
+
+
+async def replies_stored(bot: Running, count: int) -> None:
+    async with asyncio.timeout(5):
+        while True:
+            post = await bot.store.open_post(1)
+            if post is not None and len(await bot.store.replies(post.id)) >= count:
+                return
+            await asyncio.sleep(0.01)
+
+
+async def test_a_day_in_discord(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    assert emulator.intents == (1 << 0) | (1 << 9)  # guilds + guild_messages: no privileged intent
+    assert {c["name"] for c in emulator.commands} == {"practice", "question", "streaks"}
+
+    refused = await practice(emulator, guild, guild.ana, "subscribe")
+    assert refused["ephemeral"]
+    assert "is for channel admins" in text(refused)
+
+    answer = await practice(emulator, guild, guild.admin, "subscribe", time="09:00", timezone="Europe/Berlin")
+    assert not answer["ephemeral"]
+    assert "at 09:00 Europe/Berlin on mon-fri" in text(answer)
+
+    posted = await practice(emulator, guild, guild.admin, "post-now")
+    assert posted["ephemeral"]
+    [post] = daily_posts(emulator, guild.channel)
+    [embed] = post["embeds"]
+    assert embed["title"] == "Beginner question 1?"
+    assert "<t:" in embed["description"]  # the reveal time, shown in each reader's zone
+    [thread] = emulator.threads_of(guild.channel)
+    assert thread["id"] == post["id"]
+    assert emulator.bot_user_id in emulator.thread_members(int(thread["id"]))
+
+    await emulator.post_message(int(thread["id"]), guild.ana, "a full-duplex socket")
+    await emulator.post_message(int(thread["id"]), guild.bo, "an upgraded HTTP connection")
+    await emulator.post_message(int(thread["id"]), guild.bo, "a second reply counts once")
+    await replies_stored(bot, 2)
+
+    await practice(emulator, guild, guild.admin, "reveal-now")
+    reveal = emulator.messages(int(thread["id"]))[-1]
+    assert "The model answer to beginner question 1." in text(reveal)
+    assert f"Answered in time: <@{guild.ana}>, <@{guild.bo}>" in text(reveal)
+    [edited] = [m for m in emulator.messages(guild.channel) if m["id"] == post["id"]]
+    assert "2 people answered in time" in text(edited)
+
+    await emulator.post_message(int(thread["id"]), guild.cy, "late, but kept")
+    handle = await emulator.slash_command(guild.id, guild.channel, guild.cy, "streaks", {})
+    board = await seen(handle)
+    assert not board["ephemeral"]
+    assert "1. Ana - current 1, best 1, total 1\n2. Bo - current 1, best 1, total 1" in text(board)
+    assert "Team streak: 1 (best 1)" in text(board)
+    mine = await seen(
+        await emulator.slash_command(guild.id, guild.channel, guild.cy, "streaks", {"me": True})
+    )
+    assert mine["ephemeral"]
+    assert "not answered a question here yet" in text(mine)
+
+    for message in emulator.stored_messages(guild.channel) + emulator.stored_messages(int(thread["id"])):
+        if message.author.id == emulator.bot_user_id:
+            assert message.allowed_mentions == {"parse": []}, "the bot must never be able to ping anyone"
+            assert (message.mentions, message.mention_roles, message.mention_everyone) == ([], [], False)
+
+
+async def test_question_is_ephemeral_and_its_button_works_after_a_restart(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    card = await emulator.slash_command(guild.id, guild.channel, guild.ana, "question", {"level": "advanced"})
+    shown = await seen(card)
+    assert shown["ephemeral"]
+    [row] = shown["data"]["components"]
+    [button] = row["components"]
+    assert button["custom_id"] == "pb:answer:testpack/advanced-01"
+    await bot.stop()
+
+    await start_bot()
+    message_id = card.record.original_id
+    click = await emulator.click_button(guild.id, guild.channel, guild.ana, message_id, button["custom_id"])
+    answer = await seen(click)
+    assert answer["ephemeral"]
+    assert "The model answer to advanced question 1." in text(answer)
+
+
+async def test_time_zone_autocomplete(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    await start_bot()
+    handle = await emulator.autocomplete(
+        guild.id,
+        guild.channel,
+        guild.admin,
+        "practice",
+        {"timezone": "berl"},
+        "timezone",
+        subcommand="subscribe",
+    )
+    choices = await handle.choices()
+    assert choices[0]["value"] == "Europe/Berlin"
+
+
+async def test_junk_options_get_a_specific_private_answer(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    await start_bot()
+    for options, message in (
+        ({"time": "25:00"}, "'25:00' is not a time of day"),
+        ({"timezone": "Europe/Berln"}, "did you mean Europe/Berlin?"),
+        ({"reveal": "-3h"}, "'-3h' is negative"),
+        ({"days": "someday"}, "is not a list of days"),
+    ):
+        answer = await practice(emulator, guild, guild.admin, "subscribe", **options)
+        assert answer["ephemeral"]
+        assert message in text(answer)
+
+
+async def test_a_restart_between_post_and_reveal_loses_nothing_and_posts_nothing_twice(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [thread] = emulator.threads_of(guild.channel)
+    await emulator.post_message(int(thread["id"]), guild.ana, "before the restart")
+    await replies_stored(bot, 1)
+    await bot.stop()
+
+    bot = await start_bot()
+    await emulator.post_message(int(thread["id"]), guild.bo, "after the restart")
+    await replies_stored(bot, 2)
+    await practice(emulator, guild, guild.admin, "reveal-now")
+    assert len(daily_posts(emulator, guild.channel)) == 1
+    assert f"<@{guild.ana}>, <@{guild.bo}>" in text(emulator.messages(int(thread["id"]))[-1])
+
+
+async def test_a_reply_sent_while_the_gateway_is_down_is_counted_after_the_resume(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [thread] = emulator.threads_of(guild.channel)
+    resumes = emulator.resume_count
+    await emulator.drop_gateway(None, hold=True)  # cut, and refuse reconnects for now
+    await emulator.post_message(int(thread["id"]), guild.ana, "written while the bot was cut off")
+    emulator.release_gateway()
+    await replies_stored(bot, 1)
+    assert emulator.resume_count > resumes
+
+
+async def test_a_deleted_channel_among_ten_pauses_only_its_subscription(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    channels = [emulator.add_channel(guild.id, f"team-{i}") for i in range(10)]
+    for channel in channels:
+        await practice(emulator, guild, guild.admin, "subscribe", channel=channel)
+    gone = channels[4]
+    subs = {channel: await bot.store.subscription_for(_ref(guild, channel)) for channel in channels}
+    await emulator.delete_channel(gone)
+    for channel in channels:
+        sub = subs[channel]
+        assert sub is not None
+        await bot.service.run_post(sub.id)  # the scheduler's wake-up; nothing due yet at 09:00
+        await bot.service.handle(_admin(guild, channel), Practice("post-now"))
+    for channel in channels:
+        sub = await bot.store.subscription_for(_ref(guild, channel))
+        assert sub is not None
+        if channel == gone:
+            assert sub.status is SubscriptionStatus.PAUSED
+            assert "not found on Discord (10003" in sub.status_reason
+        else:
+            assert sub.status is SubscriptionStatus.ACTIVE
+            post = await bot.store.open_post(sub.id)
+            assert post is not None
+            assert post.status is PostStatus.POSTED
+
+
+async def test_429_storms_and_500s_are_waited_out_and_post_once(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe")
+    emulator.fail_next("POST", f"/channels/{guild.channel}/messages", 429, times=3)
+    emulator.fail_next("POST", f"/channels/{guild.channel}/messages/*/threads", 500, times=2)
+    await practice(emulator, guild, guild.admin, "post-now")
+    assert len(daily_posts(emulator, guild.channel)) == 1
+    assert len(emulator.threads_of(guild.channel)) == 1
+    assert emulator.count_429 >= 3
+
+
+def _ref(guild: Guild, channel: int) -> ChannelRef:
+    return ChannelRef("discord", str(guild.id), str(channel))
+
+
+def _admin(guild: Guild, channel: int) -> Caller:
+    return Caller(_ref(guild, channel), User(str(guild.admin), "lead"), True)
+
+
+async def test_slow_work_is_deferred_within_three_seconds_then_answered(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe")
+    emulator.latency = 0.9  # every REST call now takes 0.9 s: posting takes longer than 2 s
+    handle = await emulator.slash_command(
+        guild.id, guild.channel, guild.admin, "practice", {}, subcommand="post-now"
+    )
+    first = await handle.response(timeout=3)  # the emulator refuses a callback after 3 s
+    assert first["type"] == 5  # deferred
+    answer = await seen(handle)
+    assert "Posted today's question." in text(answer)
+    assert len(daily_posts(emulator, guild.channel)) == 1

@@ -1,0 +1,492 @@
+"""The Discord emulator, proven with the real discord.py: a commands.Bot with an app_commands tree
+connects over the emulator's WebSocket gateway and REST API, with nothing patched but the two
+endpoints. Every wait is on an event with a timeout; nothing sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+import discord
+import pytest
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from .discord import DiscordEmulator
+from .discord.waiting import Changes
+
+TOKEN = "test-token"
+T = TypeVar("T")
+
+
+class ManualClock:
+    """The emulator's clock for interaction deadlines, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Seen:
+    """What the bot's event handlers saw, and waits on it."""
+
+    def __init__(self) -> None:
+        self.changes = Changes()
+        self.ready = False
+        self.resumed = 0
+        self.messages: list[discord.Message] = []
+        self.threads: list[discord.Thread] = []
+        self.errors: list[app_commands.AppCommandError] = []
+        self.gate = asyncio.Event()  # the /late command answers once the test opens it
+
+    def note(self) -> None:
+        self.changes.notify()
+
+    async def until(self, predicate: Callable[[], T], timeout: float = 3.0) -> T:  # noqa: ASYNC109
+        return await self.changes.wait_for(predicate, timeout, "the bot")
+
+
+class Reveal(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Reveal", custom_id="reveal")
+    async def reveal(self, interaction: discord.Interaction, button: discord.ui.Button[Reveal]) -> None:
+        await interaction.response.edit_message(content="The answer is 42.", view=None)
+
+
+class Feedback(discord.ui.Modal, title="Feedback"):
+    text: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Your feedback", custom_id="text")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"thanks: {self.text.value}", ephemeral=True)
+
+
+def make_bot(seen: Seen) -> commands.Bot:
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    bot = commands.Bot(command_prefix="!", intents=intents, guild_ready_timeout=0.05)
+    quiet = discord.AllowedMentions.none()
+
+    @bot.tree.command(description="Answers pong")
+    async def ping(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("pong", allowed_mentions=quiet)
+
+    @bot.tree.command(description="Only you see this")
+    async def secret(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("just for you", ephemeral=True)
+
+    @bot.tree.command(description="Thinks, then answers")
+    async def slow(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send("done thinking", allowed_mentions=quiet)
+
+    @bot.tree.command(description="Answers when the test lets it")
+    async def late(interaction: discord.Interaction) -> None:
+        await seen.gate.wait()
+        await interaction.response.send_message("too late?")
+
+    @bot.tree.command(description="Tell us what you think")
+    async def feedback(interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(Feedback())
+
+    async def topics(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        names = ["websockets", "webhooks", "databases"]
+        return [app_commands.Choice(name=n, value=n) for n in names if n.startswith(current)]
+
+    @bot.tree.command(description="Pick a topic")
+    @app_commands.autocomplete(name=topics)
+    async def topic(interaction: discord.Interaction, name: str) -> None:
+        await interaction.response.send_message(f"topic {name}")
+
+    practice = app_commands.Group(name="practice", description="Practice questions")
+
+    @practice.command(description="Start practising")
+    @app_commands.choices(
+        level=[app_commands.Choice(name=n.title(), value=n) for n in ("beginner", "intermediate", "advanced")]
+    )
+    async def start(
+        interaction: discord.Interaction,
+        level: app_commands.Choice[str],
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        where = channel.mention if channel else "here"
+        await interaction.response.send_message(f"starting {level.value} in {where}", allowed_mentions=quiet)
+
+    bot.tree.add_command(practice)
+
+    @bot.tree.error
+    async def on_app_command_error(
+        interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        seen.errors.append(error)
+        seen.note()
+
+    async def on_ready() -> None:
+        seen.ready = True
+        seen.note()
+
+    async def on_resumed() -> None:
+        seen.resumed += 1
+        seen.note()
+
+    async def on_message(message: discord.Message) -> None:
+        seen.messages.append(message)
+        seen.note()
+
+    async def on_thread_create(thread: discord.Thread) -> None:
+        seen.threads.append(thread)
+        seen.note()
+
+    async def on_guild_channel_delete(channel: discord.abc.GuildChannel) -> None:
+        seen.note()
+
+    for listener in (on_ready, on_resumed, on_message, on_thread_create, on_guild_channel_delete):
+        bot.add_listener(listener)
+    return bot
+
+
+@dataclass
+class Place:
+    guild: int
+    channel: int
+    other: int
+    alice: int
+
+
+@dataclass
+class Running:
+    emulator: DiscordEmulator
+    place: Place
+    bot: commands.Bot
+    seen: Seen
+
+    def channel(self, channel_id: int | None = None) -> discord.TextChannel:
+        found = self.bot.get_channel(channel_id or self.place.channel)
+        assert isinstance(found, discord.TextChannel)
+        return found
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def emulator(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, clock: ManualClock
+) -> AsyncIterator[DiscordEmulator]:
+    options: dict[str, Any] = getattr(request, "param", {})
+    emulator = DiscordEmulator(TOKEN, clock=clock, **options)
+    await emulator.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", emulator.api_url)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(emulator.gateway_url))
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+async def running(emulator: DiscordEmulator) -> AsyncIterator[Running]:
+    guild = emulator.add_guild("Practice")
+    place = Place(
+        guild,
+        emulator.add_channel(guild, "general"),
+        emulator.add_channel(guild, "questions"),
+        emulator.add_member(guild, "alice"),
+    )
+    seen = Seen()
+    bot = make_bot(seen)
+    task = asyncio.create_task(bot.start(TOKEN))
+    try:
+        await seen.until(lambda: seen.ready or task.done())
+        if task.done():
+            task.result()
+        yield Running(emulator, place, bot, seen)
+    finally:
+        await bot.close()
+        await task
+
+
+async def test_ready_brings_the_bot_user_its_guilds_and_records_the_intents(running: Running) -> None:
+    emulator, place, bot = running.emulator, running.place, running.bot
+    assert bot.user is not None and bot.user.id == emulator.bot_user_id
+    guild = bot.get_guild(place.guild)
+    assert guild is not None and guild.name == "Practice" and guild.me is not None
+    assert {c.name for c in guild.text_channels} == {"general", "questions"}
+    assert bot.application_id == emulator.application_id
+    assert emulator.intents == discord.Intents(guilds=True, guild_messages=True).value
+    assert emulator.identify_count == 1
+    logged_in = [(q.method, q.api_path) for q in emulator.requests[:2]]
+    assert logged_in == [("GET", "/users/@me"), ("GET", "/oauth2/applications/@me")]
+
+
+async def test_commands_sync_and_a_slash_command_is_answered(running: Running) -> None:
+    emulator, place = running.emulator, running.place
+    synced = await running.bot.tree.sync()
+    assert {c.name for c in synced} == {"ping", "secret", "slow", "late", "feedback", "topic", "practice"}
+    assert {c["name"] for c in emulator.commands} == {c.name for c in synced}
+    assert all(c.id == int(emulator.commands[i]["id"]) for i, c in enumerate(synced))
+
+    ping = await emulator.slash_command(place.guild, place.channel, place.alice, "ping")
+    answer = await ping.response()
+    assert answer["type"] == 4
+    assert (answer["data"]["content"], answer["data"]["allowed_mentions"]) == ("pong", {"parse": []})
+    original = await ping.original()
+    assert original["content"] == "pong" and original["interaction_metadata"]["name"] == "ping"
+    assert emulator.messages(place.channel)[-1]["id"] == original["id"]
+
+    start = await emulator.slash_command(
+        place.guild,
+        place.channel,
+        place.alice,
+        "practice",
+        {"level": "advanced", "channel": place.other},
+        subcommand="start",
+    )
+    assert (await start.response())["data"]["content"] == f"starting advanced in <#{place.other}>"
+
+
+async def test_guild_commands_take_precedence_and_keep_their_ids_on_resync(running: Running) -> None:
+    emulator, place, tree = running.emulator, running.place, running.bot.tree
+    tree.copy_global_to(guild=discord.Object(place.guild))
+    first = await tree.sync(guild=discord.Object(place.guild))
+    again = await tree.sync(guild=discord.Object(place.guild))
+    assert [c.id for c in first] == [c.id for c in again]
+    assert all(c.guild_id == place.guild for c in again)
+    handle = await emulator.slash_command(place.guild, place.channel, place.alice, "ping")
+    assert handle.payload["data"]["guild_id"] == str(place.guild)
+    assert (await handle.response())["data"]["content"] == "pong"
+
+
+async def test_an_ephemeral_answer_stays_out_of_the_channel_and_a_deferral_is_completed_by_its_follow_up(
+    running: Running,
+) -> None:
+    emulator, place = running.emulator, running.place
+    await running.bot.tree.sync()
+
+    secret = await emulator.slash_command(place.guild, place.channel, place.alice, "secret")
+    assert (await secret.response())["data"]["flags"] & 64
+    assert (await secret.original())["content"] == "just for you"
+    assert emulator.messages(place.channel) == []
+
+    slow = await emulator.slash_command(place.guild, place.channel, place.alice, "slow")
+    assert (await slow.response())["type"] == 5
+    followup = await slow.followup()
+    assert followup["content"] == "done thinking"
+    # Discord: the first follow-up after a deferral replaces the "thinking" message
+    assert (await slow.original())["id"] == followup["id"]
+    assert [m["content"] for m in emulator.messages(place.channel)] == ["done thinking"]
+
+
+async def test_autocomplete_and_a_modal_round_trip(running: Running) -> None:
+    emulator, place = running.emulator, running.place
+    await running.bot.tree.sync()
+    typing = await emulator.autocomplete(
+        place.guild, place.channel, place.alice, "topic", {"name": "web"}, "name"
+    )
+    assert [c["value"] for c in await typing.choices()] == ["websockets", "webhooks"]
+
+    shown = await emulator.slash_command(place.guild, place.channel, place.alice, "feedback")
+    assert (await shown.response())["type"] == 9
+    submitted = await emulator.submit_modal(shown, {"text": "great questions"})
+    assert (await submitted.response())["data"]["content"] == "thanks: great questions"
+
+
+async def test_a_message_with_an_embed_gets_a_thread_whose_replies_reach_the_bot(running: Running) -> None:
+    emulator, place, seen = running.emulator, running.place, running.seen
+    embed = discord.Embed(title="Question 1", description="What is a WebSocket?").add_field(
+        name="Level", value="beginner"
+    )
+    message = await running.channel().send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+    stored = emulator.messages(place.channel)[-1]
+    assert (
+        stored["embeds"][0]["title"] == "Question 1"
+        and stored["embeds"][0]["fields"][0]["value"] == "beginner"
+    )
+
+    thread = await message.create_thread(name="Answers", auto_archive_duration=1440)
+    assert thread.id == message.id
+    announced = await seen.until(lambda: seen.threads)  # THREAD_CREATE reached the bot's cache
+    assert announced[0].id == thread.id and running.bot.get_channel(thread.id) is not None
+    assert emulator.threads_of(place.channel)[0]["thread_metadata"]["auto_archive_duration"] == 1440
+    await thread.join()
+    assert emulator.thread_members(thread.id) == [emulator.bot_user_id]
+    assert [e.name for e in emulator.dispatched()][-3:] == [
+        "THREAD_CREATE",
+        "THREAD_MEMBERS_UPDATE",
+        "MESSAGE_UPDATE",
+    ]
+
+    await emulator.post_message(thread.id, place.alice, "my answer")
+    await emulator.post_message(thread.id, place.alice, f"<@{emulator.bot_user_id}> is this right?")
+
+    def from_alice() -> list[discord.Message]:
+        found = [m for m in seen.messages if m.author.id == place.alice]
+        return found if len(found) == 2 else []
+
+    replies = await seen.until(from_alice)
+    assert all(m.channel.id == thread.id for m in replies)
+    # no MESSAGE_CONTENT intent: content only where the bot is mentioned
+    assert [m.content for m in replies] == ["", f"<@{emulator.bot_user_id}> is this right?"]
+    assert [m.allowed_mentions for m in emulator.stored_messages(place.channel)] == [{"parse": []}]
+
+
+async def test_enforce_nonce_makes_a_retry_after_a_lost_answer_post_only_once(running: Running) -> None:
+    emulator, place = running.emulator, running.place
+    first = await running.channel().send("posted once", nonce=4242)
+    second = await running.channel().send("posted once", nonce=4242)
+    assert second.id == first.id
+    # the message is created but the 500 loses the answer; discord.py retries with the same nonce
+    emulator.fail_next("POST", "/channels/*/messages", 500, apply=True)
+    retried = await running.channel().send("created, answer lost")
+    posts = [q for q in emulator.requests if q.method == "POST"]
+    assert [q.status for q in posts][-2:] == [500, 200]
+    assert posts[-1].body["nonce"] == posts[-2].body["nonce"] and posts[-1].body["enforce_nonce"] is True
+    contents = [m["content"] for m in emulator.messages(place.channel)]
+    assert contents == ["posted once", "created, answer lost"]
+    assert emulator.messages(place.channel)[-1]["id"] == str(retried.id)
+
+
+async def test_too_long_content_or_embeds_get_invalid_form_body_and_nothing_is_posted(
+    running: Running,
+) -> None:
+    with pytest.raises(discord.HTTPException) as too_long:
+        await running.channel().send("x" * 2001)
+    assert (too_long.value.status, too_long.value.code) == (400, 50035)
+    assert "content" in too_long.value.text
+
+    embed = discord.Embed(title="t" * 256, description="d" * 4096).set_footer(text="f" * 1649)
+    with pytest.raises(discord.HTTPException) as too_big:
+        await running.channel().send(embed=embed)
+    assert too_big.value.code == 50035 and "6000" in too_big.value.text
+    assert running.emulator.messages(running.place.channel) == []
+
+
+async def test_a_429_with_via_is_retried_by_discord_py(running: Running) -> None:
+    emulator, place = running.emulator, running.place
+    emulator.fail_next("POST", "/channels/*/messages", 429, body={"retry_after": 0.05})
+    message = await running.channel().send("after a 429")
+    posts = [
+        q
+        for q in emulator.requests
+        if q.method == "POST" and q.api_path == f"/channels/{place.channel}/messages"
+    ]
+    assert [q.status for q in posts] == [429, 200]
+    assert (
+        posts[0].response_headers["Via"] == "1.1 google" and posts[0].response_headers["Retry-After"] == "1"
+    )
+    assert emulator.count_429 == 1
+    assert emulator.messages(place.channel)[-1]["id"] == str(message.id)
+
+
+@pytest.mark.parametrize(
+    "emulator", [{"route_limits": {"POST /channels/{channel_id}/messages": (2, 0.3)}}], indirect=True
+)
+async def test_bucket_headers_make_discord_py_wait_instead_of_being_limited(running: Running) -> None:
+    for n in range(3):
+        await running.channel().send(f"burst {n}")
+    posts = [q for q in running.emulator.requests if q.method == "POST"]
+    assert [q.response_headers["X-RateLimit-Remaining"] for q in posts] == ["1", "0", "1"]
+    assert running.emulator.count_429 == 0
+
+
+@pytest.mark.parametrize("code", [4000, None], ids=["close-4000", "abrupt"])
+async def test_a_dropped_gateway_resumes_and_replays_what_happened_meanwhile(
+    running: Running, code: int | None
+) -> None:
+    emulator, place, seen = running.emulator, running.place, running.seen
+    assert await emulator.drop_gateway(code, hold=True) == 1
+    posted = await emulator.post_message(place.channel, place.alice, "written while the bot was away")
+    emulator.release_gateway()
+    await seen.until(lambda: seen.resumed)
+    arrived = await seen.until(lambda: [m for m in seen.messages if m.id == int(posted["id"])])
+    assert arrived[0].channel.id == place.channel
+    assert (emulator.identify_count, emulator.resume_count) == (1, 1)
+    assert emulator.replayed_on_last_resume == 1
+    assert any(q.path == "/gateway/resume" for q in emulator.requests)  # READY's resume_gateway_url
+
+
+async def test_a_button_click_reaches_the_view_and_updates_the_message(running: Running) -> None:
+    emulator, place = running.emulator, running.place
+    message = await running.channel().send("What is 6 x 7?", view=Reveal())
+    click = await emulator.click_button(place.guild, place.channel, place.alice, message.id, "reveal")
+    assert (await click.response())["type"] == 7
+    updated = emulator.messages(place.channel)[-1]
+    assert (updated["content"], updated["components"]) == ("The answer is 42.", [])
+
+
+async def test_a_late_answer_gets_unknown_interaction_and_a_second_one_already_acknowledged(
+    running: Running, clock: ManualClock
+) -> None:
+    emulator, place, seen = running.emulator, running.place, running.seen
+    await running.bot.tree.sync()
+    late = await emulator.slash_command(place.guild, place.channel, place.alice, "late")
+    clock.advance(3.5)
+    seen.gate.set()
+    error = (await seen.until(lambda: seen.errors))[0]
+    assert isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, discord.NotFound)
+    assert error.original.code == 10062 and not late.acknowledged
+
+    ping = await emulator.slash_command(place.guild, place.channel, place.alice, "ping")
+    await ping.response()
+    url = f"{emulator.api_url}/interactions/{ping.id}/{ping.payload['token']}/callback"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(url, json={"type": 4, "data": {"content": "again"}}) as answer,
+    ):
+        assert (answer.status, (await answer.json())["code"]) == (400, 40060)
+
+
+async def test_lost_access_and_deleted_channels_answer_like_discord(running: Running) -> None:
+    emulator, place = running.emulator, running.place
+    general, questions = running.channel(), running.channel(place.other)
+    await emulator.revoke_access(place.other, keep="view")
+    with pytest.raises(discord.Forbidden) as cannot_send:
+        await questions.send("hello")
+    assert cannot_send.value.code == 50013
+    await emulator.revoke_access(place.channel)
+    with pytest.raises(discord.Forbidden) as cannot_see:
+        await general.send("hello")
+    assert cannot_see.value.code == 50001
+
+    await emulator.restore_access(place.other)
+    await emulator.delete_channel(place.other)
+    await running.seen.until(lambda: running.bot.get_channel(place.other) is None)
+    with pytest.raises(discord.NotFound) as gone:
+        await questions.send("hello")
+    assert gone.value.code == 10003
+
+
+async def test_requests_are_logged_as_json_lines_and_need_the_bot_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "requests.jsonl"
+    monkeypatch.setenv("PRACTICEBOT_EMULATOR_LOG", str(log))
+    async with DiscordEmulator(TOKEN) as emulator, aiohttp.ClientSession() as http:
+        async with http.get(f"{emulator.api_url}/users/@me", params={"with": "x"}) as anonymous:
+            assert anonymous.status == 401 and anonymous.headers["Content-Type"] == "application/json"
+            assert await anonymous.json() == {"message": "401: Unauthorized", "code": 0}
+        headers = {"Authorization": f"Bot {TOKEN}"}
+        async with http.get(f"{emulator.api_url}/channels/1", headers=headers) as missing:
+            assert (missing.status, (await missing.json())["code"]) == (404, 10003)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert lines[0] == {
+        "platform": "discord",
+        "method": "GET",
+        "path": "/api/v10/users/@me",
+        "query": {"with": "x"},
+        "body": None,
+    }
+    assert len(lines) == 2
