@@ -156,6 +156,11 @@ async def replies_stored(bot: Running, count: int) -> None:
             await asyncio.sleep(0.01)
 
 
+def test_the_emulator_checks_bodies_against_discords_own_spec(emulator: DiscordEmulator) -> None:
+    assert emulator.validator.spec is not None
+    assert emulator.validator.spec.validator("POST", "/channels/{channel_id}/messages") is not None
+
+
 async def test_a_day_in_discord(
     emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
 ) -> None:
@@ -360,3 +365,15 @@ async def test_slow_work_is_deferred_within_three_seconds_then_answered(
     answer = await seen(handle)
     assert "Posted today's question." in text(answer)
     assert len(daily_posts(emulator, guild.channel)) == 1
+
+
+async def test_lost_access_pauses_the_subscription_with_the_reason_in_status(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe")
+    await emulator.revoke_access(guild.channel, keep="view")  # can see the channel, cannot post
+    refused = await practice(emulator, guild, guild.admin, "post-now")
+    assert "could not be posted" in text(refused)
+    status = await practice(emulator, guild, guild.ana, "status")
+    assert "Status: paused: no access on Discord (50013" in text(status)

@@ -70,7 +70,7 @@ def render(message: Message) -> list[Rendered]:
     """A message as one or more Discord messages that each fit every limit; the body is split
     between paragraphs and never inside a code block."""
     embeds: list[discord.Embed] = []
-    chunks = split_markdown(text(message.body), DESCRIPTION_MAX) if message.body else [""]
+    chunks = split_markdown(text(message.body), DESCRIPTION_MAX) or [""]
     for index, chunk in enumerate(chunks):
         embed = discord.Embed(description=chunk or None, colour=COLOUR)
         if index == 0 and message.title:
@@ -87,6 +87,8 @@ def render(message: Message) -> list[Rendered]:
             target.add_field(name=_cut(name, FIELD_NAME_MAX), value=part, inline=False)
     if message.footer:
         embeds[-1].set_footer(text=_cut(text(message.footer), FOOTER_MAX))
+    if not any(len(embed) for embed in embeds):
+        embeds[0].description = "…"  # Discord refuses an empty embed
     buttons = tuple(
         (button.label, cid) for button in message.buttons if (cid := custom_id(button.action)) is not None
     )

@@ -18,7 +18,7 @@ from .model import JSON
 from .responses import invalid_form
 
 # tests/emulators/discord/validation.py -> /work/shared/specs/discord/openapi.json beside the repo
-DEFAULT_OPENAPI = Path(__file__).resolve().parents[4] / "shared" / "specs" / "discord" / "openapi.json"
+DEFAULT_OPENAPI = Path(__file__).resolve().parent / "spec" / "openapi.json"  # Discord's own, see spec/README.md
 SPEC_URI = "urn:discord:openapi"
 
 CONTENT_MAX = 2000

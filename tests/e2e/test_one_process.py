@@ -1,0 +1,59 @@
+"""`practicebot run` as a real subprocess serving Discord and Slack at once, each against its
+local emulator; SIGTERM stops it cleanly, and the tokens never appear in what it wrote."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.emulators.discord import DiscordEmulator
+from tests.emulators.slack import SlackEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
+DISCORD_TOKEN = "discord-secret-token-7f3a"
+SLACK_BOT = "xoxb-slack-secret-9c1d"
+SLACK_APP = "xapp-slack-secret-4e2b"
+
+
+async def test_one_process_serves_discord_and_slack_and_stops_on_sigterm(tmp_path: Path) -> None:
+    async with DiscordEmulator(token=DISCORD_TOKEN) as discord, SlackEmulator(SLACK_BOT, SLACK_APP) as slack:
+        guild = discord.add_guild("prep")
+        channel = discord.add_channel(guild, "practice")
+        member = discord.add_member(guild, "ana")
+        slack_channel, slack_user = slack.add_channel("practice"), slack.add_user("ana")
+        config = tmp_path / "practicebot.toml"
+        config.write_text(
+            f'[discord]\napi_base_url = "{discord.api_url}"\ngateway_url = "{discord.gateway_url}"\n'
+            f'[slack]\napi_base_url = "{slack.api_url}"\n'
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+        env |= {"DISCORD_TOKEN": DISCORD_TOKEN, "SLACK_BOT_TOKEN": SLACK_BOT, "SLACK_APP_TOKEN": SLACK_APP,
+                "PRACTICEBOT_LOG_LEVEL": "DEBUG"}  # fmt: skip
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "bot.sqlite3"),
+            cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await discord.wait_for(lambda: len(discord.commands) == 3, timeout=30)
+            await slack.wait_for(lambda: slack.socket_connects >= 1, timeout=30)
+
+            handle = await discord.slash_command(guild, channel, member, "question", {"level": "beginner"})
+            answer = await handle.response(timeout=5)
+            assert answer["data"]["flags"] & 64  # ephemeral
+            assert answer["data"]["embeds"][0]["title"]
+
+            envelope = await slack.slash_command(slack_channel, slack_user, "/question", "beginner")
+            ack = await envelope.acked(timeout=5)
+            assert ack["blocks"][0]["type"] == "header"
+        finally:
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
+        assert process.returncode == 0, stderr.decode()[-2000:]
+        written = (stdout + stderr).decode()
+        assert "practicebot ready" in written
+        for secret in (DISCORD_TOKEN, SLACK_BOT, SLACK_APP):
+            assert secret not in written, "a token reached the logs"
