@@ -310,6 +310,7 @@ async def test_http_mode_verifies_signatures_and_counts_a_retried_event_once(
     for retry in (None, 1, 2):  # Slack redelivers when it did not see our 200 in time
         answer = await slack.send_signed(slack.request_url, "events_api", callback, retry_num=retry)
         assert answer.status == 200
+    await _handled(bot, 3)  # bolt answers 200 first and runs the listener after
     open_post = await bot.store.open_post(1)
     assert open_post is not None
     assert len(await bot.store.replies(open_post.id)) == 1
@@ -331,7 +332,7 @@ async def test_edits_deletions_and_the_bots_own_messages_are_not_answers(
     await slack.edit_message(channel, ts, "edited")
     await slack.delete_message(channel, ts)
     await slack.post_message(channel, ana, "top-level chatter is not an answer")
-    await _settled(bot, 1)
+    await _handled(bot, 4)
     open_post = await bot.store.open_post(1)
     assert open_post is not None
     assert [u.name for u, _, _ in await bot.store.replies(open_post.id)] == ["lead"]
@@ -339,6 +340,13 @@ async def test_edits_deletions_and_the_bots_own_messages_are_not_answers(
 
 def _ref(slack: SlackEmulator, channel: str) -> ChannelRef:
     return ChannelRef("slack", slack.team_id, channel)
+
+
+async def _handled(bot: Running, events: int) -> None:
+    """Wait (bounded, on the event loop) until the bot has handled this many message events."""
+    async with asyncio.timeout(5):
+        while bot.platform.message_events < events:  # noqa: ASYNC110 - polls a counter, bounded above
+            await asyncio.sleep(0.01)
 
 
 async def _settled(bot: Running, replies: int) -> None:

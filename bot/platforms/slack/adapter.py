@@ -97,6 +97,7 @@ class SlackPlatform:
         self._runner: web.AppRunner | None = None
         self.team_id = ""
         self.bot_user_id = ""
+        self.message_events = 0  # message events handled, answers or not
         self._register()
 
     # ------------------------------------------------------------ life cycle
@@ -291,13 +292,18 @@ class SlackPlatform:
         """A person writing in a thread answers that thread's daily post. Edits, deletions,
         bots and the bot itself are not answers; a redelivered event counts once (the Store
         keeps one answer per person and post)."""
+        try:
+            await self._answer_from(event, body)
+        finally:
+            self.message_events += 1
+
+    async def _answer_from(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         service = self._service
         thread = event.get("thread_ts")
         user_id = event.get("user")
-        subtype = event.get("subtype")
         if service is None or not thread or not user_id or event.get("bot_id"):
             return
-        if subtype not in (None, "thread_broadcast", "file_share"):  # edits, deletions, joins ...
+        if event.get("subtype") not in (None, "thread_broadcast", "file_share"):  # edits, deletions, joins
             return
         if user_id == self.bot_user_id or thread == event.get("ts"):
             return

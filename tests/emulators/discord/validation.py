@@ -17,8 +17,8 @@ from referencing.jsonschema import DRAFT202012
 from .model import JSON
 from .responses import invalid_form
 
-# tests/emulators/discord/validation.py -> /work/shared/specs/discord/openapi.json beside the repo
-DEFAULT_OPENAPI = Path(__file__).resolve().parent / "spec" / "openapi.json"  # Discord's own, see spec/README.md
+# Discord's own description of its API, copied beside the emulator: see spec/README.md
+DEFAULT_OPENAPI = Path(__file__).resolve().parent / "spec" / "openapi.json"
 SPEC_URI = "urn:discord:openapi"
 
 CONTENT_MAX = 2000
