@@ -189,12 +189,16 @@ async def test_a_day_in_discord(
     await emulator.post_message(int(thread["id"]), guild.ana, "a full-duplex socket")
     await emulator.post_message(int(thread["id"]), guild.bo, "an upgraded HTTP connection")
     await emulator.post_message(int(thread["id"]), guild.bo, "a second reply counts once")
+    other_bot = emulator.add_member(guild.id, "quizbot", bot=True)
+    await emulator.post_message(int(thread["id"]), other_bot, "bots do not answer")
     await replies_stored(bot, 2)
 
     await practice(emulator, guild, guild.admin, "reveal-now")
     reveal = emulator.messages(int(thread["id"]))[-1]
     assert "The model answer to beginner question 1." in text(reveal)
-    assert f"Answered in time: <@{guild.ana}>, <@{guild.bo}>" in text(reveal)
+    assert (
+        f"Answered in time: <@{guild.ana}>, <@{guild.bo}>" in text(reveal).splitlines()
+    )  # not the other bot
     [edited] = [m for m in emulator.messages(guild.channel) if m["id"] == post["id"]]
     assert "2 people answered in time" in text(edited)
 
