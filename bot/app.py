@@ -106,8 +106,8 @@ async def run(
             connected.append(connector)
         if routes:
             server = await serve(routes, config.server)
+        await service.start()  # read back replies first; overdue reveals run once the timer starts
         timer.start()
-        await service.start()
         log.info(
             "practicebot ready: %d questions, database %s, platforms %s",
             len(bank.questions),

@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.errors import PlatformError
 from bot.core.messages import Message
-from bot.core.models import LEVELS, ChannelRef, Order, PostedRef, Reveal, Schedule, SubscriptionSettings
+from bot.core.models import LEVELS, ChannelRef, Order, PostedRef, Reveal, Schedule, SubscriptionSettings, User
 from bot.core.questions import QuestionBank, load_bank
 from bot.core.service import PracticeService, ServiceSettings
 from bot.storage.sqlite import SqliteStore
@@ -122,6 +122,7 @@ class FakePlatform:
     failures: dict[str, PlatformError] = field(default_factory=dict)  # channel id -> error
     _by_nonce: dict[str, PostedRef] = field(default_factory=dict)
     resends: int = 0
+    history: dict[str, list[tuple[User, datetime]]] = field(default_factory=dict)  # thread -> replies
 
     def _check(self, channel: ChannelRef) -> None:
         if channel.channel_id in self.failures:
@@ -137,9 +138,19 @@ class FakePlatform:
             self.sent.append(Sent("post", channel, message, nonce))
         return self._by_nonce[nonce]
 
-    async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
+    async def reply_in_thread(
+        self, channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
+    ) -> None:
         self._check(channel)
+        if nonce and nonce in self._by_nonce:
+            return  # the platform recognises the nonce
+        if nonce:
+            self._by_nonce[nonce] = PostedRef("", thread_id)
         self.sent.append(Sent("thread", channel, message, thread_id))
+
+    async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
+        self._check(channel)
+        return list(self.history.get(thread_id, []))
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         self._check(channel)

@@ -33,7 +33,7 @@ MAX_INPUT = 500
 SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order")
 _KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
 ADMIN_ACTIONS = frozenset({"subscribe", "unsubscribe", "pause", "resume", "post-now", "reveal-now"})
-PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "help")
+PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "forget-me", "help")
 
 
 class CommandError(UserError):
@@ -56,6 +56,7 @@ class SubscribeArgs:
 class Practice:
     action: str  # one of PRACTICE_ACTIONS
     subscribe: SubscribeArgs | None = None
+    confirm: bool = False  # forget-me: the second, confirming call
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ HELP = """\
 /practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
 /practice post-now | reveal-now           post today's question now / reveal the open one (admins)
 /practice status                          schedule, next post, progress through the pack
+/practice forget-me                       delete your answers and streaks here (asks to confirm)
 /question [beginner|intermediate|advanced]  a random question, just for you
 /streaks [me]                             the channel's streak board, or your own streak"""
 
@@ -125,6 +127,8 @@ def _practice(words: list[str]) -> Practice:
         raise CommandError(f"unknown /practice action '{shown(words[0])}': use {', '.join(PRACTICE_ACTIONS)}")
     if action == "subscribe":
         return Practice(action, subscribe=_subscribe_words(words[1:]))
+    if action == "forget-me" and [w.lower() for w in words[1:]] == ["confirm"]:
+        return Practice(action, confirm=True)
     if len(words) > 1:
         raise CommandError(f"/practice {action} takes no arguments (got '{shown(words[1])}')")
     return Practice(action)

@@ -146,7 +146,7 @@ def board(result: Board, *, limit: int = 20) -> Message:
     return Message(
         title="Streaks",
         body="\n".join(lines),
-        footer=f"{team} · {_count(result.closed_posts, 'post')} closed",
+        footer=f"{team} · {plural(result.closed_posts, 'post')} closed",
     )
 
 
@@ -247,5 +247,5 @@ def _pack_lines(lines: list[str], limit: int) -> list[str]:
     return parts
 
 
-def _count(n: int, noun: str) -> str:
+def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

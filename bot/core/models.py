@@ -117,6 +117,7 @@ class Post:
     message_id: str | None
     thread_id: str | None
     note: str
+    reveal_started_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

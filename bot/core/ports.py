@@ -50,8 +50,16 @@ class Platform(Protocol):
         out with this nonce is returned instead of posting again."""
         ...
 
-    async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
-        """Post in the thread of a daily post (the reveal)."""
+    async def reply_in_thread(
+        self, channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
+    ) -> None:
+        """Post in the thread of a daily post (the reveal). With a `nonce` and `resend`, a reply
+        that already went out with that nonce is not posted again."""
+        ...
+
+    async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
+        """The people who wrote in the thread and when (bots excluded), read back from the
+        platform: replies made while the bot was not connected are not lost."""
         ...
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
@@ -105,6 +113,14 @@ class Store(Protocol):
     ) -> None: ...
 
     async def mark_skipped(self, post_id: int, note: str) -> None: ...
+
+    async def mark_revealing(self, post_id: int, at: datetime) -> datetime:
+        """Record when the reveal began (kept from the first attempt); returns that instant."""
+        ...
+
+    async def forget_user(self, platform: str, user_id: str) -> tuple[int, int]:
+        """Delete a person's replies and streak rows on one platform: (replies, streak rows)."""
+        ...
 
     async def record_skip(
         self, subscription_id: int, local_date: date, scheduled_at: datetime, note: str

@@ -65,6 +65,9 @@ class ServiceSettings:
     defaults: SubscriptionSettings
     misfire_grace: timedelta = timedelta(hours=1)
     team_min_answers: int = 1
+    # per person: /question and /streaks at most once per this, so nobody can drive the bot
+    # into the platform's rate limits for everyone
+    command_cooldown: timedelta = timedelta(seconds=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,7 @@ class PracticeService:
         self.settings = settings
         self.rng = rng or random.SystemRandom()
         self._locks: dict[int, asyncio.Lock] = {}
+        self._last_asked: dict[tuple[str, str, str], datetime] = {}
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -102,12 +106,37 @@ class PracticeService:
     # ------------------------------------------------------------ start-up
 
     async def start(self) -> None:
-        """Re-arm every wake-up from the Store; do what is overdue (reveals, missed posts)."""
+        """Read back replies written while the bot was away, re-arm every wake-up from the Store,
+        and do what is overdue (missed posts now; overdue reveals as soon as the timer runs)."""
+        await self.backfill()
         for post in await self.store.posts_with_status(PostStatus.POSTED):
             assert post.reveal_at is not None
             self.timer.wake_reveal(post.id, post.reveal_at)
         for subscription in await self.store.subscriptions(SubscriptionStatus.ACTIVE):
             await self.run_post(subscription.id)
+
+    async def backfill(self, platform: str | None = None) -> int:
+        """Record the replies in every open thread (of one platform, or all) from the platform's
+        own history: platforms do not replay events to a new connection. Returns how many were new."""
+        added = 0
+        for post in await self.store.posts_with_status(PostStatus.POSTED):
+            subscription = await self.store.subscription(post.subscription_id)
+            if subscription is None or post.thread_id is None:
+                continue
+            if platform is not None and subscription.channel.platform != platform:
+                continue
+            try:
+                written = await self._platform(subscription).thread_replies(
+                    subscription.channel, post.thread_id
+                )
+            except PlatformError as exc:
+                log.warning("could not read back the thread of post %s: %s", post.id, exc.reason)
+                continue
+            for user, at in written:
+                added += await self.record_reply(subscription.channel, post.thread_id, user, at)
+        if added:
+            log.info("read back %d replies written while away", added)
+        return added
 
     # ------------------------------------------------------------ commands
 
@@ -117,8 +146,10 @@ class PracticeService:
             if isinstance(command, Practice):
                 return await self._practice(caller, command)
             if isinstance(command, AskQuestion):
+                self._cool_down(caller, "question")
                 return self._ask(command.level)
             if isinstance(command, ShowStreaks):
+                self._cool_down(caller, "streaks me" if command.me else "streaks")
                 return await self._streaks(caller, me=command.me)
         except UserError as exc:
             return Response.text(exc.message)
@@ -134,10 +165,38 @@ class PracticeService:
             return Response((say.answer_card(question),))
         return Response.text("That button no longer does anything.")
 
+    def _cool_down(self, caller: Caller, what: str) -> None:
+        now = self.clock.now()
+        key = (caller.channel.platform, caller.user.id, what)
+        last = self._last_asked.get(key)
+        wait = self.settings.command_cooldown - (now - last) if last else timedelta(0)
+        if wait > timedelta(0):
+            seconds = max(1, round(wait.total_seconds()))
+            raise UserError(f"Easy there: /{what} again in {seconds}s.")
+        self._last_asked[key] = now
+        if len(self._last_asked) > 10_000:  # keep memory bounded: drop entries older than the cooldown
+            cutoff = now - self.settings.command_cooldown
+            self._last_asked = {k: t for k, t in self._last_asked.items() if t > cutoff}
+
+    async def _forget(self, caller: Caller, confirmed: bool) -> Response:
+        if not confirmed:
+            return Response.text(
+                "This deletes your answers and streaks everywhere practicebot runs on this platform. "
+                "Nobody else's history changes, and it cannot be undone. "
+                "To go ahead: /practice forget-me confirm"
+            )
+        replies, rows = await self.store.forget_user(caller.channel.platform, caller.user.id)
+        log.info("forgot a person on %s: %d replies, %d streak rows", caller.channel.platform, replies, rows)
+        return Response.text(
+            f"Done: {say.plural(replies, 'answer')} and {say.plural(rows, 'streak record')} deleted."
+        )
+
     async def _practice(self, caller: Caller, command: Practice) -> Response:
         action = command.action
         if action == "help":
             return Response.text(HELP)
+        if action == "forget-me":
+            return await self._forget(caller, command.confirm)
         if action in ADMIN_ACTIONS and not caller.is_admin:
             raise NotAllowed(f"/practice {action} is for channel admins (Manage Channels).")
         if action == "subscribe":
@@ -456,19 +515,29 @@ class PracticeService:
                 await self._reveal(subscription, post)
 
     async def _reveal(self, subscription: Subscription, post: Post) -> None:
-        """Show the model answer in the thread, mark the post revealed, update streaks."""
+        """Show the model answer in the thread, mark the post revealed, update streaks.
+
+        The instant the reveal began is stored first: a reveal interrupted by a crash or a
+        platform error is resent with the same nonce (not posted twice) and counts the same
+        replies as on time."""
         now = self.clock.now()
+        resend = post.reveal_started_at is not None
+        cutoff = await self.store.mark_revealing(post.id, now)
         question = self.bank.get(post.question_id)
         replies = await self.store.replies(post.id)
-        answered = [user for user, at, on_time in replies if on_time and at < now]
-        late = [user for user, at, on_time in replies if not (on_time and at < now)]
+        answered = [user for user, at, on_time in replies if on_time and at < cutoff]
+        late = [user for user, at, on_time in replies if not (on_time and at < cutoff)]
         assert post.thread_id is not None
         assert post.message_id is not None
         try:
             platform = self._platform(subscription)
             if question is not None:
                 await platform.reply_in_thread(
-                    subscription.channel, post.thread_id, say.reveal(question, answered, late)
+                    subscription.channel,
+                    post.thread_id,
+                    say.reveal(question, answered, late),
+                    nonce=post.nonce + "r",
+                    resend=resend,
                 )
                 await platform.edit_post(
                     subscription.channel,
@@ -485,7 +554,7 @@ class PracticeService:
         team, _ = await self.store.team_streak(subscription.id)
         await self.store.close_post(
             post.id,
-            now,
+            cutoff,
             advance(state, [user.id for user in answered]),
             names,
             advance_team(team, len(answered), self.settings.team_min_answers),

@@ -67,9 +67,14 @@ class TerminalChannel:
         self._print("(a thread is open for answers: type `reply YOUR ANSWER`)")
         return PostedRef(message_id=f"message-{nonce}", thread_id=f"thread-{nonce}")
 
-    async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
+    async def reply_in_thread(
+        self, channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
+    ) -> None:
         self._print("\n--- in the thread ---")
         self._print(self.render(message))
+
+    async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
+        return []  # nobody can type here while the bot is not running
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         self._print(f"\n(the question post was edited: {self._text(message.body)})")

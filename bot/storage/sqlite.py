@@ -121,7 +121,7 @@ _SUBSCRIPTION_COLUMNS = (
 )
 _POST_COLUMNS = (
     "id, subscription_id, local_date, question_id, status, nonce, scheduled_at, posted_at, "
-    "reveal_at, revealed_at, message_id, thread_id, note"
+    "reveal_at, revealed_at, message_id, thread_id, note, reveal_started_at"
 )
 
 
@@ -162,6 +162,7 @@ def _post(row: Sequence[Any]) -> Post:
         message_id=row[10],
         thread_id=row[11],
         note=row[12],
+        reveal_started_at=_dt(row[13]),
     )
 
 
@@ -349,6 +350,32 @@ class SqliteStore:
                 " posted_at = ?, reveal_at = ? WHERE id = ? AND status = 'claimed'",
                 (ref.message_id, ref.thread_id, _ts(posted_at), _ts(reveal_at), post_id),
             )
+
+    async def mark_revealing(self, post_id: int, at: datetime) -> datetime:
+        """Record when the reveal began (once); returns that instant."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE posts SET reveal_started_at = COALESCE(reveal_started_at, ?)"
+                " WHERE id = ? AND status = 'posted'",
+                (_ts(at), post_id),
+            )
+        post = await self.post(post_id)
+        return post.reveal_started_at if post and post.reveal_started_at else at
+
+    async def forget_user(self, platform: str, user_id: str) -> tuple[int, int]:
+        """Delete a person's replies and streak rows on one platform: (replies, streak rows)."""
+        async with self._transaction() as db:
+            replies = await db.execute(
+                "DELETE FROM replies WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
+                " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",
+                (user_id, platform),
+            )
+            streaks = await db.execute(
+                "DELETE FROM streaks WHERE user_id = ? AND subscription_id IN"
+                " (SELECT id FROM subscriptions WHERE platform = ?)",
+                (user_id, platform),
+            )
+            return replies.rowcount, streaks.rowcount
 
     async def mark_skipped(self, post_id: int, note: str) -> None:
         async with self._transaction() as db:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.storage.sqlite import LATEST_VERSION
 from tests.conftest import write_pack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,12 +79,13 @@ def test_questions_list_and_show() -> None:
 
 def test_db_backup_and_migrate(tmp_path: Path) -> None:
     db = tmp_path / "bot.sqlite3"
-    assert "schema version 1 (latest 1)" in cli("db", "migrate", "--database", str(db)).stdout
+    latest = LATEST_VERSION
+    assert f"schema version {latest} (latest {latest})" in cli("db", "migrate", "--database", str(db)).stdout
     backup = cli("db", "backup", str(tmp_path / "copy.sqlite3"), "--database", str(db))
     assert backup.returncode == 0, backup.stderr
     with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert copy.execute("PRAGMA user_version").fetchone() == (1,)
+        assert copy.execute("PRAGMA user_version").fetchone() == (latest,)
     nothing = cli("db", "backup", str(tmp_path / "x.sqlite3"), "--database", str(tmp_path / "none.sqlite3"))
     assert nothing.returncode == 1 and "there is no database at" in nothing.stderr
 

@@ -381,3 +381,19 @@ async def test_lost_access_pauses_the_subscription_with_the_reason_in_status(
     assert "could not be posted" in text(refused)
     status = await practice(emulator, guild, guild.ana, "status")
     assert "Status: paused: no access on Discord (50013" in text(status)
+
+
+async def test_replies_written_while_the_bot_process_was_down_are_read_back(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [thread] = emulator.threads_of(guild.channel)
+    await bot.stop()  # a new process gets a new gateway session: Discord replays nothing to it
+    await emulator.post_message(int(thread["id"]), guild.ana, "written while the bot was down")
+    await emulator.post_message(int(thread["id"]), guild.bo, "me too")
+    bot = await start_bot()
+    post = await bot.store.open_post(1)
+    assert post is not None
+    assert [u.name for u, _, _ in await bot.store.replies(post.id)] == ["Ana", "Bo"]

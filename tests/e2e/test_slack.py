@@ -376,3 +376,25 @@ async def test_a_reply_sent_while_the_socket_is_down_is_still_counted(
     await slack.post_message(channel, ana, "written while the bot was cut off", thread_ts=post["ts"])
     await _settled(bot, 1)
     assert slack.socket_connects > connects  # the SDK reconnected; the event was delivered then
+
+
+async def test_replies_written_while_the_bot_process_was_down_are_read_back(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    channel, admin, ana = (
+        slack.add_channel("practice"),
+        slack.add_user("lead", admin=True),
+        slack.add_user("ana"),
+    )
+    await command(slack, channel, admin, "/practice subscribe")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    await bot.stop()
+    slack.subscriptions.clear()  # the app is gone: Slack gives up on events it cannot deliver
+    await slack.post_message(channel, ana, "written while the bot was down", thread_ts=post["ts"])
+    slack.subscriptions.update({"message.channels", "message.groups"})
+    bot = await start_bot()
+    open_post = await bot.store.open_post(1)
+    assert open_post is not None
+    assert [u.name for u, _, _ in await bot.store.replies(open_post.id)] == ["ana"]

@@ -335,3 +335,78 @@ async def _posts(h: Harness) -> list[Post]:
 
 async def _posted_at(h: Harness) -> list[datetime]:
     return [p.posted_at for p in await _posts(h) if p.posted_at is not None]
+
+
+async def test_replies_written_while_the_bot_was_down_are_read_back_at_start(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600).start()
+    await say(h, "/practice subscribe")
+    await h.run_until(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    thread = await h.service.open_thread(CHANNEL)
+    assert thread is not None
+    h.platform.history[thread] = [
+        (ANA, datetime(2026, 3, 2, 9, 30, tzinfo=UTC)),
+        (BO, datetime(2026, 3, 2, 10, 0, tzinfo=UTC)),
+    ]
+    await h.restart(down_for=timedelta(hours=2))
+    await h.run_until(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
+    assert "<u:u-ana|Ana>, <u:u-bo|Bo>" in h.platform.of("thread")[0].message.fields[3].value
+
+
+async def test_a_reveal_interrupted_by_a_crash_is_not_posted_twice_and_counts_the_same_replies(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600).start()
+    await say(h, "/practice subscribe")
+    await h.run_until(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    await reply(h, ANA)
+    h.clock.set(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
+    h.platform.failures["C1"] = PlatformError("502 while editing", permanent=False)
+    await h.service.run_reveal(1)  # the reveal began, then the platform failed: still open
+    [post] = await _posts(h)
+    assert post.status is PostStatus.POSTED
+    assert post.reveal_started_at == datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+    del h.platform.failures["C1"]
+    await h.platform.reply_in_thread(
+        CHANNEL, "t", Message(title="sent before the crash"), nonce=post.nonce + "r"
+    )
+    await h.restart(down_for=timedelta(minutes=30))
+    await reply(h, BO)  # after the reveal began: late, even though the post is still open
+    await h.run_until(h.clock.now())
+    assert len(h.platform.of("thread")) == 1  # the resend was recognised by its nonce
+    [closed] = await _posts(h)
+    assert closed.status is PostStatus.REVEALED
+    assert closed.revealed_at == datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+    board = (await say(h, "/streaks", user=CY)).messages[0].body
+    assert board == "1. Ana - current 1, best 1, total 1"
+
+
+async def test_forget_me_deletes_only_that_persons_answers_and_streaks(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600).start()
+    await say(h, "/practice subscribe")
+    await h.run_until(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    await reply(h, ANA)
+    await reply(h, BO)
+    await h.run_until(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
+    ask = await say(h, "/practice forget-me", user=ANA, admin=False)
+    assert "/practice forget-me confirm" in text(ask)
+    assert "Ana" in (await say(h, "/streaks", user=CY)).messages[0].body  # nothing deleted yet
+    done = await say(h, "/practice forget-me confirm", user=ANA, admin=False)
+    assert text(done).strip() == "Done: 1 answer and 1 streak record deleted."
+    assert (await say(h, "/streaks", user=BO)).messages[0].body == "1. Bo - current 1, best 1, total 1"
+    assert [u for u, _, _ in await h.store.replies(1)] == [BO]
+
+
+async def test_question_and_streaks_have_a_per_person_cooldown(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600).start()
+    assert (await say(h, "/question")).messages[0].buttons
+    slow = await say(h, "/question")
+    assert text(slow).strip() == "Easy there: /question again in 3s."
+    assert (await say(h, "/question", user=BO)).messages[0].buttons  # others are not held up
+    h.clock.advance(timedelta(seconds=3))
+    assert (await say(h, "/question")).messages[0].buttons

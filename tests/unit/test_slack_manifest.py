@@ -44,7 +44,8 @@ def test_http_mode_points_every_feature_at_the_one_route() -> None:
 def test_the_adapter_calls_only_methods_the_scopes_allow() -> None:
     """Each Web API method the adapter calls, and the scope Slack requires for it."""
     needs = {"auth_test": None, "chat_postMessage": "chat:write", "chat_update": "chat:write",
-             "conversations_history": "channels:history", "users_info": "users:read"}  # fmt: skip
+             "conversations_history": "channels:history", "conversations_replies": "channels:history",
+             "users_info": "users:read"}  # fmt: skip
     source = (ROOT / "bot" / "platforms" / "slack" / "adapter.py").read_text()
     called = set(re.findall(r"self\.client\.(\w+)\(", source))
     assert called == set(needs)

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 import aiohttp
@@ -36,6 +37,7 @@ THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 GLOBAL_RATE = 45.0  # requests per second: under Discord's 50/s global limit, with room for acks
 ACK_WITHIN = 2.0  # seconds before deferring; Discord wants an answer within 3
 THREAD_ALREADY_CREATED = 160004
+HISTORY_LIMIT = 500  # messages read back from a thread after a restart
 T = TypeVar("T")
 
 # Permissions the bot needs in a subscribed channel, for the invite URL.
@@ -179,12 +181,42 @@ class DiscordPlatform:
         await self._call(self.client.http.join_thread(thread_id))
         return thread_id
 
-    async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
+    async def reply_in_thread(
+        self, channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
+    ) -> None:
+        """Each part carries a nonce, so Discord drops a resend within its nonce window; past
+        that window a resend first looks for the bot's own reply in the thread."""
         thread = self.client.get_partial_messageable(int(thread_id), guild_id=int(channel.workspace_id))
-        for part in render(message):
+        parts = render(message)
+        if resend and parts[0].embeds and await self._already_in(thread, parts[0].embeds[0].title):
+            return
+        for index, part in enumerate(parts):
+            extra: dict[str, Any] = {"nonce": f"{nonce}{index}"} if nonce else {}
             await self._call(
-                thread.send(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS, **_view(part))
+                thread.send(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS, **_view(part), **extra)
             )
+
+    async def _already_in(self, thread: discord.PartialMessageable, title: str | None) -> bool:
+        me = self.client.user.id if self.client.user else None
+        for sent in await self._history(thread):
+            if sent.author.id == me and any(embed.title == title for embed in sent.embeds):
+                return True
+        return False
+
+    async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
+        thread = self.client.get_partial_messageable(int(thread_id), guild_id=int(channel.workspace_id))
+        return [
+            (User(str(m.author.id), m.author.display_name), m.created_at)
+            for m in await self._history(thread)
+            if not m.author.bot and m.type in (discord.MessageType.default, discord.MessageType.reply)
+        ]
+
+    async def _history(self, thread: discord.PartialMessageable) -> list[discord.Message]:
+        await self._pace.acquire()
+        try:
+            return [m async for m in thread.history(limit=HISTORY_LIMIT, oldest_first=True)]
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise _translate(exc) from exc
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         target = self.client.get_partial_messageable(
@@ -374,6 +406,11 @@ class DiscordPlatform:
         ):
             simple(action, description)
         self.tree.add_command(practice)
+
+        @practice.command(name="forget-me", description="Delete your answers and streaks (asks to confirm)")
+        @app_commands.describe(confirm="Yes, delete them")
+        async def forget_me(interaction: discord.Interaction, confirm: bool = False) -> None:
+            await self._command(interaction, lambda: grammar.Practice("forget-me", confirm=confirm))
 
         @self.tree.command(name="question", description="A random question, just for you")
         @app_commands.describe(level="Only this level")

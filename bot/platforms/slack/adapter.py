@@ -36,6 +36,8 @@ log = logging.getLogger("practicebot.slack")
 PLATFORM = "slack"
 EVENT_PATH = "/slack/events"
 METADATA_EVENT = "practicebot_post"
+REVEAL_EVENT = "practicebot_reveal"
+THREAD_PAGES = 10  # 2,000 thread messages at most, read back after a restart
 ACK_WITHIN = 2.0  # seconds; Slack wants the ack within 3
 USER_CACHE_SECONDS = 600.0
 HISTORY_LOOKBACK = 100  # messages searched for a post's nonce after a crash
@@ -150,17 +152,62 @@ class SlackPlatform:
         )
         items: list[dict[str, Any]] = history.get("messages", [])
         for item in items:
-            meta = item.get("metadata") or {}
-            if (
-                meta.get("event_type") == METADATA_EVENT
-                and meta.get("event_payload", {}).get("nonce") == nonce
-            ):
+            if _nonce_of(item, METADATA_EVENT) == nonce:
                 return PostedRef(message_id=item["ts"], thread_id=item["ts"])
         return None
 
-    async def reply_in_thread(self, channel: ChannelRef, thread_id: str, message: Message) -> None:
-        for part in render(message):
-            await self._send(channel, part, thread_ts=thread_id)
+    async def reply_in_thread(
+        self, channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
+    ) -> None:
+        """The first part carries the nonce as metadata; a resend looks for it in the thread."""
+        if resend and nonce:
+            for item in await self._thread(channel, thread_id):
+                if _nonce_of(item, REVEAL_EVENT) == nonce:
+                    return
+        for index, part in enumerate(render(message)):
+            metadata = (
+                {"event_type": REVEAL_EVENT, "event_payload": {"nonce": nonce}}
+                if nonce and not index
+                else None
+            )
+            await self._send(channel, part, thread_ts=thread_id, metadata=metadata)
+
+    async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
+        replies = []
+        for item in await self._thread(channel, thread_id):
+            user_id = item.get("user")
+            if (
+                not user_id
+                or item.get("bot_id")
+                or item.get("ts") == thread_id
+                or user_id == self.bot_user_id
+            ):
+                continue
+            if item.get("subtype") not in (None, "thread_broadcast", "file_share"):
+                continue
+            person = await self.person(user_id)
+            replies.append((User(user_id, person.name), datetime.fromtimestamp(float(item["ts"]), UTC)))
+        return replies
+
+    async def _thread(self, channel: ChannelRef, thread_id: str) -> list[dict[str, Any]]:
+        """Every message of a thread, following Slack's cursor."""
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(THREAD_PAGES):
+            page = await self._call(
+                self.client.conversations_replies(
+                    channel=channel.channel_id,
+                    ts=thread_id,
+                    limit=200,
+                    cursor=cursor,
+                    include_all_metadata=True,
+                )
+            )
+            found += page.get("messages", [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return found
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         part = render(message)[0]
@@ -313,6 +360,11 @@ class SlackPlatform:
         await service.record_reply(
             ChannelRef(PLATFORM, team, event["channel"]), thread, User(user_id, person.name), at
         )
+
+
+def _nonce_of(message: dict[str, Any], event_type: str) -> str | None:
+    meta = message.get("metadata") or {}
+    return str(meta.get("event_payload", {}).get("nonce")) if meta.get("event_type") == event_type else None
 
 
 async def _safely(work: Callable[[], Awaitable[Response]]) -> Response:
