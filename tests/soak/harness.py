@@ -1,0 +1,260 @@
+"""Crash soak: `practicebot run` as a subprocess against the Discord emulator in this process,
+killed with SIGKILL at random points of its fan-out and of its reveals, restarted each time.
+At the end the emulator's record is checked against the promises:
+
+1. every subscribed channel got exactly one question (duplicates 0, missing 0);
+2. every reply made before the reveal counts once (replies lost 0), every reveal happened once.
+
+After every kill the database must pass `PRAGMA integrity_check`.
+
+    python -m tests.soak --subscriptions 200 --kills 25 --seed 1
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import signal
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.core.models import LEVELS, ChannelRef, Order, Reveal, Schedule, SubscriptionSettings
+from bot.storage.sqlite import SqliteStore
+from tests.emulators.discord import DiscordEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "soak-token"
+REPLIERS = 4
+
+
+@dataclass
+class Result:
+    subscriptions: int
+    kills: int = 0
+    runs: int = 0
+    posts: int = 0
+    duplicates: int = 0
+    missing: int = 0
+    reveals: int = 0
+    duplicate_reveals: int = 0
+    missing_reveals: int = 0
+    replies: int = 0
+    replies_lost: int = 0
+    corrupt: int = 0
+    crashes: int = 0  # runs that ended by themselves, not by our signal
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.duplicates or self.missing or self.duplicate_reveals or self.missing_reveals
+                    or self.replies_lost or self.corrupt or self.crashes)  # fmt: skip
+
+    def summary(self) -> str:
+        return (
+            f"kills={self.kills} posts={self.posts} duplicates={self.duplicates} missing={self.missing} "
+            f"replies_lost={self.replies_lost} reveals={self.reveals} duplicate_reveals={self.duplicate_reveals} "
+            f"missing_reveals={self.missing_reveals} corrupt={self.corrupt} crashes={self.crashes} runs={self.runs}"
+        )
+
+
+class Soak:
+    def __init__(self, workdir: Path, subscriptions: int, kills: int, seed: int) -> None:
+        self.workdir = workdir
+        self.rng = random.Random(seed)
+        self.kills_wanted = kills
+        self.result = Result(subscriptions)
+        self.db = workdir / "soak.sqlite3"
+        self.config = workdir / "practicebot.toml"
+        self.emulator = DiscordEmulator(token=TOKEN)
+        self.channels: list[int] = []
+        self.people: list[int] = []
+        self.replied: dict[int, set[int]] = {}  # thread id -> people who replied in it
+
+    # ------------------------------------------------------------ set-up
+
+    async def prepare(self, subscriptions: int) -> None:
+        await self.emulator.start()
+        self.guild = self.emulator.add_guild("soak")
+        self.channels = [self.emulator.add_channel(self.guild, f"team-{i}") for i in range(subscriptions)]
+        self.people = [self.emulator.add_member(self.guild, f"person-{i}") for i in range(REPLIERS)]
+        self.config.write_text(
+            f'[discord]\napi_base_url = "{self.emulator.api_url}"\ngateway_url = "{self.emulator.gateway_url}"\n'
+        )
+        # every subscription is due in the same minute: two minutes ago, inside misfire_grace
+        now = datetime.now(UTC)
+        due = (now - timedelta(minutes=2)).replace(second=0, microsecond=0)
+        settings = SubscriptionSettings(
+            Schedule(due.time(), "UTC", frozenset(range(7))),
+            Reveal(timedelta(hours=8)),
+            LEVELS,
+            Order.SHUFFLED,
+        )
+        store = await SqliteStore.open(self.db)
+        try:
+            for channel in self.channels:
+                ref = ChannelRef("discord", str(self.guild), str(channel))
+                await store.save_subscription(ref, settings, now - timedelta(minutes=10), now)
+        finally:
+            await store.close()
+
+    # ------------------------------------------------------------ the bot
+
+    async def launch(self) -> asyncio.subprocess.Process:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+        env |= {"DISCORD_TOKEN": TOKEN, "PRACTICEBOT_LOG_LEVEL": "INFO"}
+        self.result.runs += 1
+        log = (self.workdir / f"run-{self.result.runs:03d}.log").open("wb")
+        try:
+            return await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", "--config", str(self.config), "--database", str(self.db),
+                cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+            )  # fmt: skip
+        finally:
+            log.close()
+
+    def crashed(self, process: asyncio.subprocess.Process) -> bool:
+        if process.returncode is None:
+            return False
+        self.result.crashes += 1
+        log = (self.workdir / f"run-{self.result.runs:03d}.log").read_text(errors="replace")
+        self.result.notes.append(
+            f"run {self.result.runs} ended by itself ({process.returncode}):\n{log[-3000:]}"
+        )
+        return True
+
+    async def kill(self, process: asyncio.subprocess.Process) -> None:
+        if self.crashed(process):
+            return
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        self.result.kills += 1
+        self.check_integrity()
+
+    def check_integrity(self) -> None:
+        with sqlite3.connect(self.db) as db:
+            verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
+        if verdict != "ok":
+            self.result.corrupt += 1
+            self.result.notes.append(f"integrity_check after kill {self.result.kills}: {verdict}")
+
+    async def run_until(self, done: Any, kills: int, *, quiet_replies: bool = False) -> None:
+        """Start the bot, kill it at a random moment, repeat `kills` times; then let one run
+        finish until `done()` holds, and stop it with SIGTERM."""
+        for _ in range(kills):
+            process = await self.launch()
+            await asyncio.sleep(self.rng.uniform(1.0, 4.0))  # a random point of the start-up work
+            if not quiet_replies:
+                await self.reply_somewhere()  # sometimes while the bot runs ...
+            await self.kill(process)
+            if not quiet_replies:
+                await self.reply_somewhere()  # ... and sometimes while it is down
+        process = await self.launch()
+        try:
+            async with asyncio.timeout(300):
+                while not await done() and process.returncode is None:  # noqa: ASYNC110 - polls the emulator
+                    await asyncio.sleep(0.2)
+        finally:
+            if not self.crashed(process):
+                process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(process.wait(), timeout=15)
+                if process.returncode != 0:
+                    self.result.crashes += 1
+                    self.result.notes.append(
+                        f"SIGTERM ended run {self.result.runs} with {process.returncode}"
+                    )
+            self.check_integrity()
+
+    # ------------------------------------------------------------ people
+
+    def threads(self) -> list[int]:
+        return [int(t["id"]) for channel in self.channels for t in self.emulator.threads_of(channel)]
+
+    async def reply_somewhere(self) -> None:
+        threads = self.threads()
+        for thread in self.rng.sample(threads, min(len(threads), 5)):
+            person = self.rng.choice(self.people)
+            await self.emulator.post_message(thread, person, f"an answer from {person}")
+            self.replied.setdefault(thread, set()).add(person)
+
+    # ------------------------------------------------------------ what the emulator saw
+
+    def daily_posts(self, channel: int) -> list[dict[str, Any]]:
+        bot = str(self.emulator.bot_user_id)
+        return [m for m in self.emulator.messages(channel) if m["author"]["id"] == bot and m["type"] == 0]
+
+    def reveals(self, thread: int) -> list[dict[str, Any]]:
+        bot = str(self.emulator.bot_user_id)
+        return [
+            m
+            for m in self.emulator.messages(thread)
+            if m["author"]["id"] == bot
+            and any((e.get("title") or "").startswith("Model answer") for e in m["embeds"])
+        ]
+
+    async def all_posted(self) -> bool:
+        return all(self.daily_posts(c) and self.emulator.threads_of(c) for c in self.channels)
+
+    async def all_revealed(self) -> bool:
+        with sqlite3.connect(self.db) as db:
+            open_posts = db.execute(
+                "SELECT COUNT(*) FROM posts WHERE status IN ('claimed', 'posted')"
+            ).fetchone()[0]
+        return open_posts == 0
+
+    def overdue_reveals(self) -> None:
+        """Move every reveal into the past, as if the bot had been down over the reveal time."""
+        past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="microseconds")
+        with sqlite3.connect(self.db) as db:
+            db.execute("UPDATE posts SET reveal_at = ? WHERE status = 'posted'", (past,))
+
+    def count(self) -> None:
+        r = self.result
+        for channel in self.channels:
+            posts = self.daily_posts(channel)
+            r.posts += len(posts)
+            r.duplicates += max(0, len(posts) - 1)
+            r.missing += not posts
+        for thread in self.threads():
+            reveals = self.reveals(thread)
+            r.reveals += len(reveals)
+            r.duplicate_reveals += max(0, len(reveals) - 1)
+            r.missing_reveals += not reveals
+            if not reveals:
+                continue
+            answered = reveals[0]["embeds"]
+            listed = {
+                int(uid)
+                for e in answered
+                for f in e.get("fields") or []
+                if f["name"] == "Answered in time"
+                for uid in re.findall(r"<@(\d+)>", f["value"])
+            }
+            people = self.replied.get(thread, set())
+            r.replies += len(people)
+            lost = people - listed
+            r.replies_lost += len(lost)
+            if lost:
+                r.notes.append(f"thread {thread}: {sorted(lost)} replied but are not listed")
+
+
+async def soak(workdir: Path, subscriptions: int = 200, kills: int = 24, seed: int = 1) -> Result:
+    run = Soak(workdir, subscriptions, kills, seed)
+    await run.prepare(subscriptions)
+    try:
+        fan_out_kills = kills // 2
+        await run.run_until(run.all_posted, fan_out_kills)  # kills during the fan-out
+        await run.reply_somewhere()
+        run.overdue_reveals()
+        await run.run_until(
+            run.all_revealed, kills - fan_out_kills, quiet_replies=True
+        )  # ... and the reveals
+        run.count()
+    finally:
+        await run.emulator.stop()
+    return run.result

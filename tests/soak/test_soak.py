@@ -1,0 +1,16 @@
+"""The short crash soak that runs in CI; the long one is `python -m tests.soak` (README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.soak.harness import soak
+
+
+async def test_sigkill_during_fan_out_and_reveals_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
+    result = await soak(tmp_path, subscriptions=20, kills=6, seed=7)
+    print(result.summary())
+    assert result.kills == 6
+    assert result.posts == 20
+    assert result.replies > 0
+    assert result.ok, "\n".join([result.summary(), *result.notes])
