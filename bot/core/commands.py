@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-from bot.core.errors import UserError
+from bot.core.errors import UserError, shown
 from bot.core.models import LEVELS, Order, Reveal
 from bot.core.schedule import (
     DAY_NAMES,
@@ -82,12 +82,6 @@ HELP = """\
 /practice forget-me                       delete your answers and streaks here (asks to confirm)
 /question [beginner|intermediate|advanced]  a random question, just for you
 /streaks [me]                             the channel's streak board, or your own streak"""
-
-
-def shown(token: str, width: int = 40) -> str:
-    """A piece of user input quoted back safely: printable, short."""
-    clean = "".join(ch if ch.isprintable() else "?" for ch in token)
-    return clean if len(clean) <= width else clean[: width - 3] + "..."
 
 
 def parse(name: str, text: str) -> Command:

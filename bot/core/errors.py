@@ -4,6 +4,12 @@ was wrong and what to do instead."""
 from __future__ import annotations
 
 
+def shown(text: str, width: int = 40) -> str:
+    """Something a person typed, quoted back safely: printable characters only, and short."""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return clean if len(clean) <= width else clean[: width - 3] + "..."
+
+
 class UserError(Exception):
     """Something a person typed or configured cannot be used; the message says why."""
 

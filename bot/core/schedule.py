@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.core.errors import UserError
+from bot.core.errors import UserError, shown
 from bot.core.models import Reveal, Schedule
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -40,10 +40,10 @@ def parse_time(text: str) -> time:
     """`09:00`, `9:30`, `21:05` -> a wall-clock time (24-hour, minute precision)."""
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
     if not match:
-        raise ScheduleError(f"'{text}' is not a time: use 24-hour HH:MM, like 09:00 or 17:30")
+        raise ScheduleError(f"'{shown(text)}' is not a time: use 24-hour HH:MM, like 09:00 or 17:30")
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"'{text}' is not a time of day: hours go 00-23 and minutes 00-59")
+        raise ScheduleError(f"'{shown(text)}' is not a time of day: hours go 00-23 and minutes 00-59")
     return time(hour, minute)
 
 
@@ -83,7 +83,7 @@ def parse_timezone(text: str) -> str:
             or [zone for zone in sorted(names) if zone.lower().endswith("/" + name.lower())][:1]
         )
         hint = f" - did you mean {close[0]}?" if close else " - use an IANA name like Europe/Berlin"
-        raise ScheduleError(f"unknown time zone '{name}'{hint}")
+        raise ScheduleError(f"unknown time zone '{shown(name)}'{hint}")
     try:
         ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError) as exc:  # listed but unreadable tzdata entry
@@ -101,7 +101,7 @@ def parse_days(text: str) -> frozenset[int]:
         ends = part.split("-")
         if len(ends) > 2 or not all(end in DAY_NAMES for end in ends):
             raise ScheduleError(
-                f"'{text}' is not a list of days: use mon-fri, mon,wed,fri, daily or weekends"
+                f"'{shown(text)}' is not a list of days: use mon-fri, mon,wed,fri, daily or weekends"
             )
         first, last = DAY_NAMES.index(ends[0]), DAY_NAMES.index(ends[-1])
         span = (last - first) % 7
@@ -120,12 +120,12 @@ def parse_duration(text: str) -> timedelta:
     """`8h`, `90m`, `1h30m`, `2d` -> a positive duration."""
     spec = text.strip().lower()
     if spec.startswith("-"):
-        raise ScheduleError(f"'{text}' is negative: a duration must be positive, like 8h or 90m")
+        raise ScheduleError(f"'{shown(text)}' is negative: a duration must be positive, like 8h or 90m")
     if not spec or _DURATION.sub("", spec).strip():
-        raise ScheduleError(f"'{text}' is not a duration: use minutes, hours or days, like 90m, 8h")
+        raise ScheduleError(f"'{shown(text)}' is not a duration: use minutes, hours or days, like 90m, 8h")
     total = sum((int(n) * _UNITS[unit] for n, unit in _DURATION.findall(spec)), timedelta())
     if total <= timedelta(0):
-        raise ScheduleError(f"'{text}' is zero: a duration must be positive, like 8h or 90m")
+        raise ScheduleError(f"'{shown(text)}' is zero: a duration must be positive, like 8h or 90m")
     return total
 
 
@@ -143,7 +143,7 @@ def parse_reveal(text: str) -> Reveal:
         return Reveal(after=None)
     after = parse_duration(text)
     if after > timedelta(days=7):
-        raise ScheduleError(f"reveal '{text}' is over 7 days: use a shorter delay or 'next'")
+        raise ScheduleError(f"reveal '{shown(text)}' is over 7 days: use a shorter delay or 'next'")
     return Reveal(after=after)
 
 
