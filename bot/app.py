@@ -20,13 +20,16 @@ from bot.config import Config, ServerConfig
 from bot.core.ports import Platform
 from bot.core.questions import load_bank
 from bot.core.service import PracticeService, ServiceSettings
+from bot.ops.database import open_database
+from bot.ops.health import Health, health_routes
+from bot.ops.metrics import PrometheusMetrics, metrics_routes
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.shell import TerminalChannel
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.scheduler import ApsTimer, SystemClock
-from bot.storage.sqlite import SqliteStore
 
 log = logging.getLogger("practicebot")
+STOP_WITHIN = 8.0  # seconds for in-flight work on SIGTERM; with the closing steps, under 10
 
 
 class Connector(Protocol):
@@ -55,8 +58,11 @@ async def run(
     environ: Mapping[str, str] = os.environ,
 ) -> int:
     bank = load_bank(config.packs)
-    store = await SqliteStore.open(config.database)
-    timer = ApsTimer()
+    store = await open_database(config.database)
+    metrics = None
+    if config.server.monitoring:
+        metrics = PrometheusMetrics(platform_tokens(config, environ) or ["terminal"])
+    timer = ApsTimer(metrics)
     clock = SystemClock()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -65,12 +71,13 @@ async def run(
             loop.add_signal_handler(sig, stop.set)
     connected: list[Connector] = []
     server: web.AppRunner | None = None
+    in_flight: set[asyncio.Task[object]] = set()
     try:
         platforms: dict[str, Platform] = {}
         connectors: list[Connector] = []
         routes: list[web.RouteDef] = []
         if token := environ.get(config.discord.token_env):
-            discord = DiscordPlatform(config.discord, token)
+            discord = DiscordPlatform(config.discord, token, metrics=metrics)
             platforms[discord.name] = discord
             connectors.append(discord)
         if token := environ.get(config.slack.bot_token_env):
@@ -79,6 +86,7 @@ async def run(
                 token,
                 app_token=environ.get(config.slack.app_token_env),
                 signing_secret=environ.get(config.slack.signing_secret_env),
+                metrics=metrics,
             )
             platforms[slack.name] = slack
             connectors.append(slack)
@@ -99,38 +107,72 @@ async def run(
                 misfire_grace=config.misfire_grace,
                 team_min_answers=config.team_min_answers,
             ),
+            metrics=metrics,
         )
         timer.bind(service.run_post, service.run_reveal)
         for connector in connectors:
             await connector.start(service)
             connected.append(connector)
+        if metrics is not None:  # /healthz and /metrics, beside Slack's HTTP mode when both are on
+            routes.extend(health_routes(Health(store, platforms)))
+            routes.extend(metrics_routes(metrics, store))
         if routes:
             server = await serve(routes, config.server)
-        await service.start()  # read back replies first; overdue reveals run once the timer starts
-        timer.start()
-        log.info(
-            "practicebot ready: %d questions, database %s, platforms %s",
-            len(bank.questions),
-            config.database,
-            ", ".join(platforms),
-        )
-        if shell is not None:
-            await shell.run(service, stop)
-        else:
-            await stop.wait()
-            log.info("stopping")
+        # read back replies first; overdue reveals run once the timer starts
+        starting = asyncio.create_task(service.start(), name="start-up")
+        in_flight.add(starting)
+        if await _first(starting, stop) is starting:
+            starting.result()
+            timer.start()
+            log.info(
+                "practicebot ready: %d questions, database %s, platforms %s",
+                len(bank.questions),
+                config.database,
+                ", ".join(platforms),
+            )
+            if shell is not None:
+                await shell.run(service, stop)
+            else:
+                await stop.wait()
+        log.info("stopping")
     finally:
         if server is not None:
             await server.cleanup()
         timer.shutdown()
+        await _wind_down(in_flight | timer.running, STOP_WITHIN)
         for connector in connected:
             await connector.close()
         await store.close()
     return 0
 
 
+async def _first(task: asyncio.Task[object], stop: asyncio.Event) -> asyncio.Future[object]:
+    """Whichever ends first: the task, or a stop request."""
+    stopped = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if stopped not in done:
+        stopped.cancel()
+    return task if task in done else stopped
+
+
+async def _wind_down(tasks: set[asyncio.Task[object]], within: float) -> None:
+    """Let in-flight posts and reveals finish; past `within`, cancel them. Whatever was cut
+    short is still `claimed` or mid-reveal in the database and is resolved at the next start."""
+    pending = {task for task in tasks if not task.done()}
+    if not pending:
+        return
+    _, late = await asyncio.wait(pending, timeout=within)
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning(
+            "stopped %d job(s) still running after %.0f s; they resume at the next start", len(late), within
+        )
+        await asyncio.gather(*late, return_exceptions=True)
+
+
 async def serve(routes: list[web.RouteDef], config: ServerConfig) -> web.AppRunner:
-    """The one HTTP server: Slack's HTTP mode today."""
+    """The one HTTP server: Slack's HTTP mode, /healthz and /metrics."""
     application = web.Application()
     application.add_routes(routes)
     runner = web.AppRunner(application, access_log=None)

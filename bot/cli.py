@@ -1,4 +1,4 @@
-"""`practicebot` (and `python -m bot`): run, check, questions, db."""
+"""`practicebot` (and `python -m bot`): run, check, questions, db, subscriptions, export, health."""
 
 from __future__ import annotations
 
@@ -13,12 +13,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot import app
-from bot.config import Config, configure_logging, find_config, load_config
+from bot.config import Config, find_config, load_config
 from bot.core.errors import UserError
 from bot.core.models import LEVELS
 from bot.core.questions import QuestionBank, load_bank
 from bot.core.schedule import format_days, format_duration, format_reveal
+from bot.logs import configure_logging, secret_values
+from bot.ops import export
+from bot.ops.probe import probe
+from bot.ops.stdin import has_input, nothing_to_serve
+from bot.ops.subscriptions import list_subscriptions
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore
 
 
@@ -74,6 +78,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     manifest.add_argument("--request-url", help="HTTP mode: the bot's public base URL (default: Socket Mode)")
     manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
+
+    subscriptions = commands.add_parser("subscriptions", help="what is scheduled where")
+    s_commands = subscriptions.add_subparsers(dest="subscriptions_command", required=True, metavar="ACTION")
+    s_commands.add_parser(
+        "list", parents=[common], help="every subscription: status, schedule, next post in its zone and UTC"
+    )
+
+    exporting = commands.add_parser(
+        "export", parents=[common], help="replies or streaks as CSV or JSON, for a team's own records"
+    )
+    exporting.add_argument("table", choices=tuple(export.TABLES), help="what to export")
+    exporting.add_argument("--format", choices=export.FORMATS, default="csv", help="default: csv")
+    exporting.add_argument("--output", type=Path, help="write to this file (default: standard output)")
+    exporting.add_argument(
+        "--subscription", type=int, metavar="ID", help="only this subscription (ids: subscriptions list)"
+    )
+
+    commands.add_parser(
+        "health",
+        parents=[common],
+        help="ask the running bot's /healthz (needs [server] monitoring); exit 0 when healthy",
+    )
     return parser
 
 
@@ -83,9 +109,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(find_config(args.config))
         if args.database is not None:
             config = replace(config, database=args.database)
+        if args.command == "health":  # first, and without the platforms' libraries: it runs every 30 s
+            return _health(config)
+        from bot import app
+
         terminal = args.command == "run" and not app.platform_tokens(config, os.environ)
-        configure_logging(config.log_level or ("WARNING" if terminal else "INFO"))
+        configure_logging(
+            config.log_level or ("WARNING" if terminal else "INFO"),
+            config.log_format,
+            secret_values(config, os.environ),
+        )
         if args.command == "run":
+            if terminal and not has_input(sys.stdin):
+                raise UserError(nothing_to_serve(config))
             return asyncio.run(app.run(config))
         if args.command == "check":
             return _check(config)
@@ -97,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _discord_invite(args, config)
         if args.command == "slack":
             return _slack_manifest(args)
+        if args.command == "subscriptions":
+            return asyncio.run(_subscriptions(config))
+        if args.command == "export":
+            return asyncio.run(_export(args, config))
     except UserError as exc:
         print(f"practicebot: {exc.message}", file=sys.stderr)
         return 1
@@ -186,7 +226,9 @@ def _slack_manifest(args: argparse.Namespace) -> int:
 async def _db(args: argparse.Namespace, config: Config) -> int:
     if args.db_command == "backup" and not config.database.is_file():
         raise UserError(f"there is no database at {config.database} to back up")
-    store = await SqliteStore.open(config.database)
+    from bot.ops.database import open_database
+
+    store = await open_database(config.database)
     try:
         if args.db_command == "backup":
             await store.backup(args.path)
@@ -197,4 +239,49 @@ async def _db(args: argparse.Namespace, config: Config) -> int:
             )
     finally:
         await store.close()
+    return 0
+
+
+def _health(config: Config) -> int:
+    healthy, summary = probe(config.server)
+    print(summary)
+    return 0 if healthy else 1
+
+
+async def _open_existing(config: Config) -> SqliteStore:
+    if not config.database.is_file():
+        raise UserError(f"there is no database at {config.database} (set --database or PRACTICEBOT_DATABASE)")
+    from bot.ops.database import open_database
+
+    return await open_database(config.database)
+
+
+async def _subscriptions(config: Config) -> int:
+    from bot.scheduler import SystemClock
+
+    store = await _open_existing(config)
+    try:
+        print(await list_subscriptions(store, SystemClock().now()))
+    finally:
+        await store.close()
+    return 0
+
+
+async def _export(args: argparse.Namespace, config: Config) -> int:
+    bank = load_bank(config.packs) if args.table == "replies" else None
+    store = await _open_existing(config)
+    try:
+        if bank is not None:
+            rows = await export.reply_rows(store, bank, args.subscription)
+        else:
+            rows = await export.streak_rows(store, args.subscription)
+    finally:
+        await store.close()
+    if args.output is None:
+        export.write(rows, export.TABLES[args.table], args.format, sys.stdout)
+        return 0
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    with args.output.open("w", encoding="utf-8", newline="") as out:
+        export.write(rows, export.TABLES[args.table], args.format, out)
+    print(f"wrote {len(rows)} {args.table} to {args.output}", file=sys.stderr)
     return 0

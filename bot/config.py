@@ -7,7 +7,6 @@ environment variables that hold them.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import tomllib
@@ -26,6 +25,8 @@ from bot.core.schedule import parse_days, parse_duration, parse_reveal, parse_ti
 DEFAULT_CONFIG_NAME = "practicebot.toml"
 DEFAULT_DATABASE = "practicebot.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 T = TypeVar("T")
 
@@ -54,10 +55,11 @@ class SlackConfig:
 
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
-    """The HTTP server, used by Slack's HTTP mode."""
+    """The HTTP server: Slack's HTTP mode, and /healthz and /metrics when `monitoring` is on."""
 
     host: str = "0.0.0.0"
     port: int = 3000
+    monitoring: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class Config:
     database: Path = Path(DEFAULT_DATABASE)
     packs: tuple[Path, ...] = ()
     log_level: str | None = None  # None: INFO with a platform, WARNING in the terminal channel
+    log_format: str = "text"  # text | json
     misfire_grace: timedelta = timedelta(hours=1)
     team_min_answers: int = 1
     defaults: SubscriptionSettings = field(
@@ -138,7 +141,12 @@ class _Reader:
 
 
 def _toml_type(python_names: str) -> str:
-    return python_names.replace("str", "string").replace("int", "integer").replace("list", "array")
+    return (
+        python_names.replace("str", "string")
+        .replace("int", "integer")
+        .replace("list", "array")
+        .replace("bool", "boolean (true or false)")
+    )
 
 
 def _env_name(text: str) -> str:
@@ -193,12 +201,24 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         if level not in LOG_LEVELS:
             raise ConfigError(f"PRACTICEBOT_LOG_LEVEL: '{level}' is not one of {', '.join(LOG_LEVELS)}")
         overrides["log_level"] = level
+    if env.get("PRACTICEBOT_LOG_FORMAT"):
+        log_format = env["PRACTICEBOT_LOG_FORMAT"].lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(
+                f"PRACTICEBOT_LOG_FORMAT: '{log_format}' is not one of {', '.join(LOG_FORMATS)}"
+            )
+        overrides["log_format"] = log_format
+    if env.get("PRACTICEBOT_MONITORING"):
+        switch = env["PRACTICEBOT_MONITORING"].lower()
+        if switch not in _TRUE + _FALSE:
+            raise ConfigError(f"PRACTICEBOT_MONITORING: '{switch}' is not one of {', '.join(_TRUE + _FALSE)}")
+        overrides["server"] = replace(config.server, monitoring=switch in _TRUE)
     return replace(config, **overrides)
 
 
 def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     top = r.table(data, "", {"database", "packs", "log_level", "misfire_grace", "team_min_answers",
-                             "defaults", "discord", "slack", "server"})  # fmt: skip
+                             "log_format", "defaults", "discord", "slack", "server"})  # fmt: skip
     for name in ("defaults", "discord", "slack", "server"):
         if name in top and not isinstance(top[name], dict):
             raise r.fail("", name, "must be a table: write it as a [section]")
@@ -215,6 +235,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         if not pack.is_dir():
             raise r.fail("", "packs", f"{pack} is not a folder with a pack.toml")
     log_level = r.value(top, "", "log_level", str, lambda s: _choice(LOG_LEVELS)(s.upper()), None)
+    log_format = r.value(top, "", "log_format", str, _choice(LOG_FORMATS), default.log_format)
     grace = r.value(top, "", "misfire_grace", str, parse_duration, default.misfire_grace)
     team_min = r.value(top, "", "team_min_answers", int, _positive, 1)
 
@@ -255,11 +276,12 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         api_base_url=r.value(sc, "slack", "api_base_url", str, _url, slack_default.api_base_url),
         admins=r.value(sc, "slack", "admins", list, lambda items: tuple(_string_item(i) for i in items), ()),
     )
-    sv = r.table(top.get("server", {}), "server", {"host", "port"})
+    sv = r.table(top.get("server", {}), "server", {"host", "port", "monitoring"})
     server_default = ServerConfig()
     server = ServerConfig(
         host=r.value(sv, "server", "host", str, _host, server_default.host),
         port=r.value(sv, "server", "port", int, _port, server_default.port),
+        monitoring=r.value(sv, "server", "monitoring", bool, bool, server_default.monitoring),
     )
     return Config(
         server=server,
@@ -267,6 +289,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         database=database,
         packs=packs,
         log_level=log_level,
+        log_format=log_format,
         misfire_grace=grace,
         team_min_answers=team_min,
         defaults=defaults,
@@ -311,9 +334,3 @@ def find_config(explicit: Path | None, environ: Mapping[str, str] | None = None)
         return Path(env["PRACTICEBOT_CONFIG"])
     local = Path(DEFAULT_CONFIG_NAME)
     return local if local.is_file() else None
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # APScheduler logs every job it adds at INFO: the service logs what matters
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))

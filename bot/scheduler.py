@@ -13,8 +13,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.core.ports import Metrics
 
 log = logging.getLogger("practicebot.scheduler")
 
@@ -30,10 +33,13 @@ class SystemClock:
 class ApsTimer:
     """The Timer port on an AsyncIOScheduler."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        if metrics is not None:
+            self._scheduler.add_listener(_lateness_to(metrics), EVENT_JOB_SUBMITTED)
         self._on_post: Callback | None = None
         self._on_reveal: Callback | None = None
+        self.running: set[asyncio.Task[object]] = set()  # jobs in flight, for a graceful stop
 
     def bind(self, on_post: Callback, on_reveal: Callback) -> None:
         self._on_post, self._on_reveal = on_post, on_reveal
@@ -73,13 +79,33 @@ class ApsTimer:
 
     async def _fire_post(self, subscription_id: int) -> None:
         assert self._on_post is not None
-        if not await _guarded(self._on_post, subscription_id, "post"):
+        if not await self._guarded(self._on_post, subscription_id, "post"):
             self.wake_post(subscription_id, datetime.now(UTC) + RETRY_FAILED_JOB)
 
     async def _fire_reveal(self, post_id: int) -> None:
         assert self._on_reveal is not None
-        if not await _guarded(self._on_reveal, post_id, "reveal"):
+        if not await self._guarded(self._on_reveal, post_id, "reveal"):
             self.wake_reveal(post_id, datetime.now(UTC) + RETRY_FAILED_JOB)
+
+    async def _guarded(self, callback: Callback, arg: int, what: str) -> bool:
+        task = asyncio.current_task()
+        if task is not None:
+            self.running.add(task)
+        try:
+            return await _guarded(callback, arg, what)
+        finally:
+            if task is not None:
+                self.running.discard(task)
+
+
+def _lateness_to(metrics: Metrics) -> Callable[[JobSubmissionEvent], None]:
+    """Scheduler lag: how long after its due time each wake-up was handed to the loop."""
+
+    def submitted(event: JobSubmissionEvent) -> None:
+        due = min(event.scheduled_run_times)
+        metrics.job_started(event.job_id.split(":", 1)[0], (datetime.now(UTC) - due).total_seconds())
+
+    return submitted
 
 
 async def _guarded(callback: Callback, arg: int, what: str) -> bool:

@@ -37,6 +37,64 @@ class Timer(Protocol):
     def cancel_post(self, subscription_id: int) -> None: ...
 
 
+class Metrics(Protocol):
+    """What happened, counted for monitoring (bot/ops/metrics.py exports it to Prometheus).
+    Every method is cheap and never raises; `NoMetrics` is the default."""
+
+    def posted(self, platform: str) -> None:
+        """A daily question went out."""
+        ...
+
+    def revealed(self, platform: str) -> None:
+        """A post closed: its model answer is in the thread and its streaks are counted."""
+        ...
+
+    def replied(self, platform: str, on_time: bool) -> None:
+        """A new answer was stored."""
+        ...
+
+    def command_handled(self, platform: str, command: str, seconds: float) -> None:
+        """A command or button press was answered after `seconds`."""
+        ...
+
+    def platform_failed(self, platform: str, permanent: bool) -> None:
+        """A call to a platform failed (permanent: the subscription pauses)."""
+        ...
+
+    def rate_limited(self, platform: str) -> None:
+        """A platform answered 429, including answers its library retried on its own."""
+        ...
+
+    def job_started(self, job: str, lateness_seconds: float) -> None:
+        """A scheduled wake-up (`post` or `reveal`) started this late after its due time."""
+        ...
+
+
+class NoMetrics:
+    """The Metrics port that counts nothing."""
+
+    def posted(self, platform: str) -> None:
+        pass
+
+    def revealed(self, platform: str) -> None:
+        pass
+
+    def replied(self, platform: str, on_time: bool) -> None:
+        pass
+
+    def command_handled(self, platform: str, command: str, seconds: float) -> None:
+        pass
+
+    def platform_failed(self, platform: str, permanent: bool) -> None:
+        pass
+
+    def rate_limited(self, platform: str) -> None:
+        pass
+
+    def job_started(self, job: str, lateness_seconds: float) -> None:
+        pass
+
+
 class Platform(Protocol):
     """One chat platform. Calls raise `PlatformError` when they fail."""
 

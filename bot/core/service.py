@@ -12,6 +12,7 @@ import asyncio
 import logging
 import random
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -41,7 +42,7 @@ from bot.core.models import (
     SubscriptionStatus,
     User,
 )
-from bot.core.ports import Clock, Platform, Store, Timer
+from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
 from bot.core.questions import QuestionBank, choose_next, progress
 from bot.core.schedule import (
     format_days,
@@ -56,6 +57,7 @@ from bot.core.streaks import advance, advance_team, board_rows, with_open_post
 log = logging.getLogger("practicebot.service")
 
 RETRY_AFTER = timedelta(minutes=1)
+START_CONCURRENCY = 8  # subscriptions caught up at once at start-up
 REVEAL_BEFORE_NEXT = timedelta(minutes=1)
 CATCH_UP_LIMIT = timedelta(days=366)
 
@@ -89,8 +91,10 @@ class PracticeService:
         bank: QuestionBank,
         settings: ServiceSettings,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics or NoMetrics()
         self.platforms = platforms
         self.clock = clock
         self.timer = timer
@@ -112,8 +116,15 @@ class PracticeService:
         for post in await self.store.posts_with_status(PostStatus.POSTED):
             assert post.reveal_at is not None
             self.timer.wake_reveal(post.id, post.reveal_at)
-        for subscription in await self.store.subscriptions(SubscriptionStatus.ACTIVE):
-            await self.run_post(subscription.id)
+        # each subscription on its own, a few at a time: a slow channel holds nobody else up
+        gate = asyncio.Semaphore(START_CONCURRENCY)
+
+        async def catch_up(subscription_id: int) -> None:
+            async with gate:
+                await self.run_post(subscription_id)
+
+        subscriptions = await self.store.subscriptions(SubscriptionStatus.ACTIVE)
+        await asyncio.gather(*(catch_up(s.id) for s in subscriptions))
 
     async def backfill(self, platform: str | None = None) -> int:
         """Record the replies in every open thread (of one platform, or all) from the platform's
@@ -142,6 +153,15 @@ class PracticeService:
 
     async def handle(self, caller: Caller, command: Command) -> Response:
         """Run a parsed command. Refusals and bad arguments come back as private text."""
+        started = time.perf_counter()
+        try:
+            return await self._handle(caller, command)
+        finally:
+            self.metrics.command_handled(
+                caller.channel.platform, _command_name(command), time.perf_counter() - started
+            )
+
+    async def _handle(self, caller: Caller, command: Command) -> Response:
         try:
             if isinstance(command, Practice):
                 return await self._practice(caller, command)
@@ -157,6 +177,13 @@ class PracticeService:
 
     async def handle_action(self, caller: Caller, action: str) -> Response:
         """A button press, by its action id (`answer:<question id>`)."""
+        started = time.perf_counter()
+        try:
+            return await self._handle_action(action)
+        finally:
+            self.metrics.command_handled(caller.channel.platform, "button", time.perf_counter() - started)
+
+    async def _handle_action(self, action: str) -> Response:
         verb, _, argument = action.partition(":")
         if verb == "answer":
             question = self.bank.get(argument)
@@ -236,7 +263,7 @@ class PracticeService:
         now = self.clock.now()
         subscription = await self.store.save_subscription(channel, settings, now, now)
         await self._arm_next_post(subscription, now)
-        log.info("subscribed %s: %s", channel, _describe(settings))
+        log.info("subscribed %s: %s", channel, _describe(settings), extra=_about(subscription))
         verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
         _, at = next_occurrence(schedule, now)
         return Response.text(
@@ -372,7 +399,14 @@ class PracticeService:
         on_time = post.status is PostStatus.POSTED
         stored = await self.store.add_reply(post.id, user, at or self.clock.now(), on_time)
         if stored:
-            log.info("reply by %s to post %s (%s)", user.id, post.id, "on time" if on_time else "late")
+            self.metrics.replied(channel.platform, on_time)
+            log.info(
+                "reply by %s to post %s (%s)",
+                user.id,
+                post.id,
+                "on time" if on_time else "late",
+                extra={"subscription": post.subscription_id, "channel": channel},
+            )
         return stored
 
     # ------------------------------------------------------------ scheduled work
@@ -421,6 +455,7 @@ class PracticeService:
                     local_date,
                     subscription.id,
                     now - at,
+                    extra=_about(subscription),
                 )
 
     async def _arm_next_post(self, subscription: Subscription, now: datetime) -> datetime:
@@ -486,12 +521,14 @@ class PracticeService:
             return None  # still claimed: the next wake-up retries it
         await self.store.mark_posted(post.id, ref, now, reveal_at)
         self.timer.wake_reveal(post.id, reveal_at)
+        self.metrics.posted(subscription.channel.platform)
         log.info(
             "posted %s to %s (post %s, reveal %s)",
             question.id,
             subscription.channel,
             post.id,
             reveal_at.isoformat(),
+            extra=_about(subscription),
         )
         return await self.store.post(post.id)
 
@@ -559,22 +596,37 @@ class PracticeService:
             names,
             advance_team(team, len(answered), self.settings.team_min_answers),
         )
+        self.metrics.revealed(subscription.channel.platform)
         log.info(
             "revealed post %s in %s: %d answered in time",
             post.id,
             subscription.channel,
             len(answered),
+            extra=_about(subscription),
         )
 
     async def _platform_failed(self, subscription: Subscription, exc: PlatformError, what: str) -> None:
+        self.metrics.platform_failed(subscription.channel.platform, exc.permanent)
         if exc.permanent:
-            log.error("%s in %s failed for good, pausing: %s", what, subscription.channel, exc.reason)
+            log.error(
+                "%s in %s failed for good, pausing: %s",
+                what,
+                subscription.channel,
+                exc.reason,
+                extra=_about(subscription),
+            )
             await self.store.set_status(
                 subscription.id, SubscriptionStatus.PAUSED, exc.reason, self.clock.now()
             )
             self.timer.cancel_post(subscription.id)
         else:
-            log.warning("%s in %s failed, will retry: %s", what, subscription.channel, exc.reason)
+            log.warning(
+                "%s in %s failed, will retry: %s",
+                what,
+                subscription.channel,
+                exc.reason,
+                extra=_about(subscription),
+            )
 
     def _platform(self, subscription: Subscription) -> Platform:
         platform = self.platforms.get(subscription.channel.platform)
@@ -584,6 +636,18 @@ class PracticeService:
 
     def _level_size(self, question: Question) -> int:
         return sum(1 for q in self.bank.questions if q.pack == question.pack and q.level == question.level)
+
+
+def _command_name(command: Command) -> str:
+    """A metric label: one of a few fixed names, never free text."""
+    if isinstance(command, Practice):
+        return f"practice {command.action}"
+    return "question" if isinstance(command, AskQuestion) else "streaks"
+
+
+def _about(subscription: Subscription) -> dict[str, object]:
+    """Log context: bot/logs.py writes these as the line's subscription, channel and platform."""
+    return {"subscription": subscription.id, "channel": subscription.channel}
 
 
 def _retry_delay(exc: PlatformError) -> timedelta:

@@ -98,7 +98,9 @@ def test_the_console_script_is_the_same_program() -> None:
     commands = [
         line.split()[0] for line in result.stdout.splitlines() if line.startswith("    ") and line[4] != " "
     ]
-    assert commands == ["run", "check", "questions", "db", "discord", "slack"]
+    assert commands == [
+        "run", "check", "questions", "db", "discord", "slack", "subscriptions", "export", "health"
+    ]  # fmt: skip
 
 
 def test_discord_invite_url_asks_for_exactly_the_permissions_the_bot_needs() -> None:

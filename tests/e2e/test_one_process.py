@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -49,6 +50,20 @@ async def test_one_process_serves_discord_and_slack_and_stops_on_sigterm(tmp_pat
             envelope = await slack.slash_command(slack_channel, slack_user, "/question", "beginner")
             ack = await envelope.acked(timeout=5)
             assert ack["blocks"][0]["type"] == "header"
+
+            admin = slack.add_user("lead", admin=True)
+            subscribe = await slack.slash_command(slack_channel, admin, "/practice", "subscribe")
+            await subscribe.acked(timeout=5)
+            backup = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "db", "backup", str(tmp_path / "copy.sqlite3"),
+                "--database", str(tmp_path / "bot.sqlite3"), cwd=ROOT, env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            _, err = await asyncio.wait_for(backup.communicate(), timeout=30)
+            assert backup.returncode == 0, err.decode()
+            with sqlite3.connect(tmp_path / "copy.sqlite3") as copy:  # taken while the bot runs
+                assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+                assert copy.execute("SELECT platform FROM subscriptions").fetchall() == [("slack",)]
         finally:
             process.send_signal(signal.SIGTERM)
             stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=15)

@@ -66,6 +66,11 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
         ('database = "x.db\n', "F:1: not valid TOML: "),
         ("defaults = 3\n", "F:1: defaults: must be a table"),
         ("[server]\nport = 70000\n", "F:2: [server] port: 70000 is not a port; use 1-65535"),
+        ('log_format = "xml"\n', "F:1: log_format: 'xml' is not allowed; use one of text, json"),
+        (
+            '[server]\nmonitoring = "yes"\n',
+            "F:2: [server] monitoring: must be a boolean (true or false), not 'yes'",
+        ),
     ],
 )
 def test_config_errors_name_file_line_option_and_what_is_allowed(
@@ -94,3 +99,19 @@ def test_missing_config_file_is_an_error_and_discovery_order(tmp_path: Path) -> 
         load_config(tmp_path / "nope.toml", {})
     assert find_config(Path("a.toml"), {"PRACTICEBOT_CONFIG": "b.toml"}) == Path("a.toml")
     assert find_config(None, {"PRACTICEBOT_CONFIG": "b.toml"}) == Path("b.toml")
+
+
+def test_log_format_and_monitoring_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    config = _load(tmp_path, 'log_format = "json"\n[server]\nmonitoring = true\n')
+    assert config.log_format == "json" and config.server.monitoring
+    overridden = load_config(None, {"PRACTICEBOT_LOG_FORMAT": "JSON", "PRACTICEBOT_MONITORING": "yes"})
+    assert overridden.log_format == "json" and overridden.server.monitoring
+    assert not _load(
+        tmp_path, "[server]\nmonitoring = true\n", {"PRACTICEBOT_MONITORING": "0"}
+    ).server.monitoring
+    with pytest.raises(
+        ConfigError, match="PRACTICEBOT_MONITORING: 'maybe' is not one of 1, true, yes, on, 0"
+    ):
+        load_config(None, {"PRACTICEBOT_MONITORING": "maybe"})
+    with pytest.raises(ConfigError, match="PRACTICEBOT_LOG_FORMAT: 'xml' is not one of text, json"):
+        load_config(None, {"PRACTICEBOT_LOG_FORMAT": "xml"})

@@ -25,10 +25,12 @@ from bot.core import commands as grammar
 from bot.core.errors import PlatformError, UserError
 from bot.core.messages import Message, Response
 from bot.core.models import LEVELS, ChannelRef, PostedRef, User
+from bot.core.ports import Metrics, NoMetrics
 from bot.core.schedule import suggest_zones
 from bot.core.service import Caller, PracticeService
 from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, render
 from bot.platforms.pacing import TokenBucket
+from bot.platforms.rate_watch import discord_trace
 
 log = logging.getLogger("practicebot.discord")
 
@@ -38,6 +40,7 @@ GLOBAL_RATE = 45.0  # requests per second: under Discord's 50/s global limit, wi
 ACK_WITHIN = 2.0  # seconds before deferring; Discord wants an answer within 3
 THREAD_ALREADY_CREATED = 160004
 HISTORY_LIMIT = 500  # messages read back from a thread after a restart
+REQUEST_TIMEOUT = 30.0  # seconds for one REST call; a hung call must not hold up other channels
 T = TypeVar("T")
 
 # Permissions the bot needs in a subscribed channel, for the invite URL.
@@ -78,8 +81,18 @@ class DiscordPlatform:
 
     name = PLATFORM
 
-    def __init__(self, config: DiscordConfig, token: str, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        config: DiscordConfig,
+        token: str,
+        *,
+        guild_ready_timeout: float = 2.0,
+        metrics: Metrics | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
         point_at(config)
+        self._request_timeout = request_timeout
+        watch = metrics or NoMetrics()
         self._config = config
         self._token = token
         intents = discord.Intents.none()
@@ -92,6 +105,7 @@ class DiscordPlatform:
             member_cache_flags=discord.MemberCacheFlags.none(),
             allowed_mentions=NO_MENTIONS,
             guild_ready_timeout=guild_ready_timeout,
+            http_trace=discord_trace(lambda: watch.rate_limited(PLATFORM)),
         )
         self.tree = app_commands.CommandTree(self.client)
         self._pace = TokenBucket(GLOBAL_RATE, burst=10)
@@ -127,10 +141,19 @@ class DiscordPlatform:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
 
+    async def is_connected(self) -> bool:
+        """For /healthz: ready, not closed, and the gateway socket open (False while it reconnects)."""
+        ws = self.client.ws
+        return self.client.is_ready() and not self.client.is_closed() and ws is not None and ws.open
+
     async def on_ready(self) -> None:
+        """Also after a reconnect that could not resume: Discord replays nothing to a new
+        session, so the replies written meanwhile are read back from the threads."""
         if not self._synced:
             await self._sync_commands()
             self._synced = True
+        elif self._service is not None:
+            await self._service.backfill(PLATFORM)
         user = self.client.user
         log.info("discord ready as %s in %d guilds", user.id if user else "?", len(self.client.guilds))
         self._ready.set()
@@ -169,11 +192,13 @@ class DiscordPlatform:
         thread may exist already: Discord then answers 160004 and the thread has the post's id."""
         await self._pace.acquire()
         try:
-            thread_id = (
-                await sent.create_thread(
+            async with asyncio.timeout(self._request_timeout):
+                thread = await sent.create_thread(
                     name=(title or "Answers")[:100], auto_archive_duration=THREAD_ARCHIVE_MINUTES
                 )
-            ).id
+            thread_id = thread.id
+        except TimeoutError as exc:
+            raise _translate(exc) from exc
         except discord.HTTPException as exc:
             if exc.code != THREAD_ALREADY_CREATED:
                 raise _translate(exc) from exc
@@ -214,7 +239,8 @@ class DiscordPlatform:
     async def _history(self, thread: discord.PartialMessageable) -> list[discord.Message]:
         await self._pace.acquire()
         try:
-            return [m async for m in thread.history(limit=HISTORY_LIMIT, oldest_first=True)]
+            async with asyncio.timeout(self._request_timeout):
+                return [m async for m in thread.history(limit=HISTORY_LIMIT, oldest_first=True)]
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise _translate(exc) from exc
 
@@ -242,7 +268,8 @@ class DiscordPlatform:
         """One REST call, paced under the global limit, with Discord's failures translated."""
         await self._pace.acquire()
         try:
-            return await call
+            async with asyncio.timeout(self._request_timeout):
+                return await call
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise _translate(exc) from exc
 

@@ -27,8 +27,10 @@ from bot.core import commands as grammar
 from bot.core.errors import PlatformError, UserError
 from bot.core.messages import Message, Response
 from bot.core.models import ChannelRef, PostedRef, User
+from bot.core.ports import Metrics, NoMetrics
 from bot.core.service import Caller, PracticeService
 from bot.platforms.pacing import KeyedBuckets
+from bot.platforms.rate_watch import SlackRateLimitWatch
 from bot.platforms.slack.render import Rendered, action_of, render
 
 log = logging.getLogger("practicebot.slack")
@@ -71,7 +73,9 @@ class SlackPlatform:
         signing_secret: str | None = None,
         channel_rate: float = 1.0,
         ping_interval: float = 10.0,
+        metrics: Metrics | None = None,
     ) -> None:
+        watch = metrics or NoMetrics()
         if config.mode == "socket" and not app_token:
             raise UserError(
                 f"Slack Socket Mode needs an app-level token (xapp-...) in ${config.app_token_env}"
@@ -83,7 +87,10 @@ class SlackPlatform:
         self.client = AsyncWebClient(
             token=bot_token,
             base_url=config.api_base_url,
-            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+            retry_handlers=[
+                SlackRateLimitWatch(lambda: watch.rate_limited(PLATFORM)),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            ],
         )
         self.app = AsyncApp(
             client=self.client,
@@ -120,6 +127,13 @@ class SlackPlatform:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def is_connected(self) -> bool:
+        """For /healthz: in Socket Mode the socket is open and answers pings; HTTP mode holds no
+        connection (Slack calls in), so it counts as connected once started."""
+        if self._config.mode == "http":
+            return bool(self.team_id)
+        return self._socket is not None and await self._socket.client.is_connected()
 
     def http_routes(self) -> list[web.RouteDef]:
         """HTTP mode: one route for events, slash commands and interactivity."""

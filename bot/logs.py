@@ -1,0 +1,125 @@
+"""Logging: one line per event, as text for people or as JSON for machines (`log_format`).
+
+Each line carries the subscription, channel and platform where they are known: from the
+`extra` the service passes (`subscription`, `channel`), from a ChannelRef among the message's
+arguments, or from the logger's name (`practicebot.discord...`). Token values are replaced by
+`[redacted]` in everything written, exception text included.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from bot.config import Config
+from bot.core.models import ChannelRef
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+REDACTED = "[redacted]"
+MIN_SECRET_LENGTH = 6  # shorter values would redact ordinary words
+PLATFORM_LOGGERS = {"practicebot.discord": "discord", "discord": "discord", "practicebot.slack": "slack",
+                    "slack_bolt": "slack", "slack_sdk": "slack"}  # fmt: skip
+
+
+def secret_values(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """The values of every variable the config names as holding a secret, where set."""
+    names = (
+        config.discord.token_env,
+        config.slack.bot_token_env,
+        config.slack.app_token_env,
+        config.slack.signing_secret_env,
+    )
+    return [environ[name] for name in names if len(environ.get(name, "")) >= MIN_SECRET_LENGTH]
+
+
+def context(record: logging.LogRecord) -> dict[str, Any]:
+    """subscription, platform, workspace and channel, where the record tells them."""
+    fields: dict[str, Any] = {}
+    subscription = getattr(record, "subscription", None)
+    if subscription is not None:
+        fields["subscription"] = subscription
+    channel = getattr(record, "channel", None)
+    if not isinstance(channel, ChannelRef):
+        args = record.args.values() if isinstance(record.args, Mapping) else (record.args or ())
+        channel = next((arg for arg in args if isinstance(arg, ChannelRef)), None)
+    if isinstance(channel, ChannelRef):
+        fields["platform"] = channel.platform
+        fields["workspace"] = channel.workspace_id
+        fields["channel"] = channel.channel_id
+    else:
+        platform = _platform_of(record.name)
+        if platform:
+            fields["platform"] = platform
+    return fields
+
+
+def _platform_of(logger: str) -> str | None:
+    for prefix, platform in PLATFORM_LOGGERS.items():
+        if logger == prefix or logger.startswith(prefix + "."):
+            return platform
+    return None
+
+
+class _Redacting(logging.Formatter):
+    def __init__(self, secrets: Iterable[str], fmt: str | None = None) -> None:
+        super().__init__(fmt)
+        # longest first, so a secret containing another is replaced whole
+        self.secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+class TextFormatter(_Redacting):
+    """`2026-03-02 09:00:00,001 INFO practicebot.service: posted ... [subscription=3 platform=discord ...]`;
+    a traceback follows on its own lines."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__(secrets, TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        fields = context(record)
+        if fields:
+            first, newline, rest = text.partition("\n")
+            text = first + " [" + " ".join(f"{k}={v}" for k, v in fields.items()) + "]" + newline + rest
+        return self.redact(text)
+
+
+class JsonFormatter(_Redacting):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, the context
+    fields, and `exception` with the traceback when there is one."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": self.redact(record.getMessage()),
+            **context(record),
+        }
+        if record.exc_info:
+            entry["exception"] = self.redact(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = self.redact(self.formatStack(record.stack_info))
+        return self.redact(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+def configure_logging(
+    level: str, log_format: str = "text", secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> None:
+    """Everything to standard error (a container's log), one handler on the root logger."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter(secrets) if log_format == "json" else TextFormatter(secrets))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # APScheduler logs every job it adds at INFO: the service logs what matters
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))

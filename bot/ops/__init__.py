@@ -1,0 +1,1 @@
+"""Running practicebot for a year: health, metrics, logs and the operators' commands."""

@@ -1,0 +1,149 @@
+"""/healthz: is the process up, can the database be written, is each platform connected.
+
+200 with the details as JSON when everything is fine, 503 with the same details when something
+is not, so a container runtime (Docker's HEALTHCHECK, a Kubernetes probe) and a person reading
+the JSON see the same thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+from collections.abc import Coroutine, Mapping
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from aiohttp import web
+
+from bot.ops.probe import HEALTH_PATH
+
+WRITE_TIMEOUT = 1.0  # seconds to wait for another writer's lock before calling the database unwritable
+CHECK_TIMEOUT = 4.0  # every check together; Docker's HEALTHCHECK gives the probe 5 s
+
+
+@runtime_checkable
+class Connectable(Protocol):
+    """A platform that holds a connection (Discord's gateway, Slack's socket)."""
+
+    async def is_connected(self) -> bool: ...
+
+
+class Database(Protocol):
+    """The part of the Store that /healthz reads: where the file is, and a query through the
+    bot's own connection."""
+
+    path: Path
+
+    async def schema_version(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    ok: bool
+    detail: str
+
+
+def version() -> str:
+    try:
+        return metadata.version("practicebot")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class Health:
+    """The checks behind /healthz, each bounded in time."""
+
+    def __init__(
+        self,
+        store: Database,
+        platforms: Mapping[str, object],
+        *,
+        write_timeout: float = WRITE_TIMEOUT,
+    ) -> None:
+        self.store = store
+        self.platforms = platforms
+        self.write_timeout = write_timeout
+        self.started = time.monotonic()
+
+    async def report(self) -> tuple[bool, dict[str, Any]]:
+        """Every check at once, so the whole report takes at most CHECK_TIMEOUT."""
+        names = ["database", *self.platforms]
+        results = await asyncio.gather(
+            self._bounded(self.database()),
+            *(self._bounded(self.platform(platform)) for platform in self.platforms.values()),
+        )
+        checks = {
+            "process": Check(True, f"pid {os.getpid()}, version {version()}"),
+            **dict(zip(names, results, strict=True)),
+        }
+        healthy = all(check.ok for check in checks.values())
+        return healthy, {
+            "status": "ok" if healthy else "unhealthy",
+            "uptime_seconds": round(time.monotonic() - self.started, 3),
+            "checks": {name: asdict(check) for name, check in checks.items()},
+        }
+
+    async def _bounded(self, check: Coroutine[Any, Any, Check]) -> Check:
+        try:
+            result = await asyncio.wait_for(check, timeout=CHECK_TIMEOUT)
+        except TimeoutError:
+            return Check(False, f"no answer within {CHECK_TIMEOUT:g} s")
+        return result
+
+    async def database(self) -> Check:
+        """The bot's own connection answers, and the file takes a real, committed write."""
+        try:
+            schema = await self.store.schema_version()
+        except Exception as exc:  # a closed or broken connection: report it, do not crash the probe
+            return Check(False, f"the bot's database connection fails: {_reason(exc)}")
+        path = self.store.path
+        if str(path) == ":memory:":
+            return Check(True, f"in memory, schema version {schema}")
+        try:
+            took = await asyncio.to_thread(write_probe, path, self.write_timeout)
+        except (sqlite3.Error, OSError) as exc:
+            return Check(False, f"{path} cannot be written: {_reason(exc)}")
+        return Check(True, f"{path} writable ({took * 1000:.1f} ms), schema version {schema}")
+
+    async def platform(self, platform: object) -> Check:
+        if not isinstance(platform, Connectable):
+            return Check(True, "n/a: the local terminal channel has no connection")
+        try:
+            connected = await platform.is_connected()
+        except Exception as exc:
+            return Check(False, f"cannot tell: {_reason(exc)}")
+        return Check(True, "connected") if connected else Check(False, "not connected")
+
+
+def write_probe(path: Path, timeout: float, *, create: bool = False) -> float:
+    """Write the schema version back unchanged and commit, on a connection of its own: the file
+    must exist (unless `create`), be writable by this user, and not be locked by another writer
+    for longer than `timeout`. Returns the seconds it took."""
+    started = time.monotonic()
+    uri = f"{path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"
+    db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:  # closing without COMMIT rolls back
+        db.execute("BEGIN IMMEDIATE")
+        (schema,) = db.execute("PRAGMA user_version").fetchone()
+        # PRAGMA takes no parameters; the value is the int just read
+        db.execute(f"PRAGMA user_version = {int(schema)}")
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return time.monotonic() - started
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def health_routes(health: Health) -> list[web.RouteDef]:
+    async def healthz(request: web.Request) -> web.Response:
+        healthy, body = await health.report()
+        return web.json_response(body, status=200 if healthy else 503)
+
+    return [web.get(HEALTH_PATH, healthz)]

@@ -1,0 +1,55 @@
+"""`practicebot subscriptions list`: what is scheduled where, and when each channel's next
+question comes, in its own zone and in UTC. Reads the database; safe while the bot runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.core.models import LEVELS, Post, Subscription, SubscriptionStatus
+from bot.core.ports import Store
+from bot.core.schedule import format_days, format_relative, format_reveal, next_occurrence
+
+WHERE = {"discord": ("guild", "channel"), "slack": ("team", "channel")}
+
+
+async def list_subscriptions(store: Store, now: datetime) -> str:
+    subscriptions = await store.subscriptions()
+    if not subscriptions:
+        return "no subscriptions yet: /practice subscribe in a channel starts one"
+    blocks = [describe(s, now, await store.open_post(s.id)) for s in subscriptions]
+    active = sum(s.status is SubscriptionStatus.ACTIVE for s in subscriptions)
+    return "\n".join(blocks) + f"\n{len(subscriptions)} subscriptions, {active} active"
+
+
+def describe(subscription: Subscription, now: datetime, open_post: Post | None = None) -> str:
+    """Three or four lines: where, status, schedule, next post (or why there is none)."""
+    channel = subscription.channel
+    workspace, room = WHERE.get(channel.platform, ("workspace", "channel"))
+    status = subscription.status.value
+    if subscription.status_reason:
+        status += f": {subscription.status_reason}"
+    settings = subscription.settings
+    schedule = settings.schedule
+    levels = "all levels" if settings.levels == LEVELS else ",".join(settings.levels)
+    reveal = "before the next post" if settings.reveal.is_next else "after " + format_reveal(settings.reveal)
+    lines = [
+        f"#{subscription.id} {channel.platform} {workspace} {channel.workspace_id} "
+        f"{room} {channel.channel_id} - {status}",
+        f"  {schedule.at:%H:%M} {schedule.timezone} on {format_days(schedule.days)}, "
+        f"reveal {reveal}, {levels}, {settings.order.value}",
+    ]
+    if subscription.status is SubscriptionStatus.ACTIVE:
+        _, at = next_occurrence(schedule, now)
+        local = at.astimezone(ZoneInfo(schedule.timezone))
+        lines.append(
+            f"  next post: {local:%a %Y-%m-%d %H:%M} {schedule.timezone} = "
+            f"{at:%a %Y-%m-%d %H:%M} UTC ({format_relative(at - now)})"
+        )
+    else:
+        lines.append("  next post: none while " + subscription.status.value)
+    if open_post is not None and open_post.reveal_at is not None:
+        lines.append(
+            f"  open question: {open_post.question_id}, reveal {open_post.reveal_at:%Y-%m-%d %H:%M} UTC"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,234 @@
+"""The metrics move when real things happen: the real service over a real SQLite file, the real
+APScheduler, the real discord.py and slack-bolt against the local emulators, and /metrics read
+over real HTTP in Prometheus' own text format."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import discord
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.app import serve
+from bot.config import DiscordConfig, ServerConfig, SlackConfig
+from bot.core.commands import AskQuestion, Practice, SubscribeArgs
+from bot.core.errors import PlatformError
+from bot.core.messages import Message
+from bot.core.models import ChannelRef, User
+from bot.core.questions import QuestionBank
+from bot.core.service import Caller, PracticeService, ServiceSettings
+from bot.ops.metrics import CONTENT_TYPE, PrometheusMetrics, metrics_routes
+from bot.platforms.discord.adapter import DiscordPlatform
+from bot.platforms.slack.adapter import SlackPlatform
+from bot.scheduler import ApsTimer, SystemClock
+from bot.storage.sqlite import SqliteStore
+from tests.conftest import CHANNEL, DEFAULTS, FakeClock, FakePlatform, FakeTimer
+from tests.emulators.discord import DiscordEmulator
+from tests.emulators.slack import SlackEmulator
+
+ADMIN = Caller(CHANNEL, User("lead", "lead"), is_admin=True)
+SUBSCRIBE = Practice("subscribe", SubscribeArgs())
+
+
+def value(metrics: PrometheusMetrics, name: str, **labels: str) -> float:
+    found = metrics.registry.get_sample_value(name, labels)
+    return 0.0 if found is None else found
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(tmp_path / "bot.sqlite3")
+    yield opened
+    await opened.close()
+
+
+def make_service(
+    store: SqliteStore, platforms: dict[str, object], bank: QuestionBank, metrics: PrometheusMetrics
+) -> PracticeService:
+    return PracticeService(
+        store,
+        platforms,  # type: ignore[arg-type]
+        FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)),
+        FakeTimer(),
+        bank,
+        ServiceSettings(DEFAULTS),
+        random.Random(3),
+        metrics=metrics,
+    )
+
+
+async def test_a_day_moves_posts_replies_reveals_and_command_latency(
+    store: SqliteStore, bank: QuestionBank
+) -> None:
+    metrics = PrometheusMetrics(["fake"])
+    platform = FakePlatform()
+    service = make_service(store, {"fake": platform}, bank, metrics)
+    assert value(metrics, "practicebot_posts_total", platform="fake") == 0  # present from the start
+
+    await service.handle(ADMIN, SUBSCRIBE)
+    await service.handle(ADMIN, Practice("post-now"))
+    assert value(metrics, "practicebot_posts_total", platform="fake") == 1
+    thread = platform.of("post")[0].ref
+    await service.record_reply(CHANNEL, "t-" + thread, User("ana", "ana"))
+    await service.record_reply(CHANNEL, "t-" + thread, User("bo", "bo"))
+    await service.record_reply(CHANNEL, "t-" + thread, User("bo", "bo"))  # once per person
+    assert value(metrics, "practicebot_replies_total", platform="fake", on_time="true") == 2
+    await service.handle(ADMIN, Practice("reveal-now"))
+    assert value(metrics, "practicebot_reveals_total", platform="fake") == 1
+    await service.record_reply(CHANNEL, "t-" + thread, User("cy", "cy"))
+    assert value(metrics, "practicebot_replies_total", platform="fake", on_time="false") == 1
+
+    await service.handle(ADMIN, AskQuestion(None))
+    await service.handle_action(ADMIN, "answer:testpack/beginner-01")
+    for command in ("practice subscribe", "practice post-now", "practice reveal-now", "question", "button"):
+        assert (
+            value(metrics, "practicebot_command_duration_seconds_count", platform="fake", command=command)
+            == 1
+        )
+    assert value(metrics, "practicebot_command_duration_seconds_sum", platform="fake", command="question") > 0
+
+
+async def test_platform_failures_are_counted_by_platform_and_kind(
+    store: SqliteStore, bank: QuestionBank
+) -> None:
+    metrics = PrometheusMetrics(["fake"])
+    platform = FakePlatform()
+    service = make_service(store, {"fake": platform}, bank, metrics)
+    await service.handle(ADMIN, SUBSCRIBE)
+    platform.failures[CHANNEL.channel_id] = PlatformError("Discord answered 503", permanent=False)
+    await service.handle(ADMIN, Practice("post-now"))
+    platform.failures[CHANNEL.channel_id] = PlatformError("no access", permanent=True)
+    await service.handle(ADMIN, Practice("post-now"))
+    assert value(metrics, "practicebot_platform_errors_total", platform="fake", kind="transient") == 1
+    assert value(metrics, "practicebot_platform_errors_total", platform="fake", kind="permanent") == 1
+    assert value(metrics, "practicebot_posts_total", platform="fake") == 0
+
+
+async def test_scheduler_lag_is_how_late_a_wake_up_started() -> None:
+    metrics = PrometheusMetrics()
+    timer = ApsTimer(metrics)
+    woken = asyncio.Event()
+
+    async def on_post(subscription_id: int) -> None:
+        woken.set()
+
+    async def on_reveal(post_id: int) -> None:
+        pass
+
+    timer.bind(on_post, on_reveal)
+    timer.start()
+    try:
+        before = datetime.now(UTC)
+        timer.wake_post(1, before - timedelta(seconds=30))  # due half a minute ago, as after a stall
+        await asyncio.wait_for(woken.wait(), timeout=5)
+        late_at_most = (datetime.now(UTC) - before).total_seconds() + 30
+    finally:
+        timer.shutdown()
+    assert value(metrics, "practicebot_scheduler_lag_seconds_count", job="post") == 1
+    assert 30 <= value(metrics, "practicebot_scheduler_lag_seconds_sum", job="post") <= late_at_most
+    assert value(metrics, "practicebot_scheduler_lag_seconds_bucket", job="post", le="15.0") == 0
+    assert value(metrics, "practicebot_scheduler_lag_seconds_bucket", job="post", le="60.0") == 1
+    assert value(metrics, "practicebot_scheduler_lag_seconds_count", job="reveal") == 0
+
+
+@pytest.fixture
+async def discord_emulator(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordEmulator]:
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    )
+    async with DiscordEmulator() as running:
+        yield running
+
+
+async def test_discord_429s_are_counted_even_when_discord_py_retries_them(
+    discord_emulator: DiscordEmulator, store: SqliteStore, bank: QuestionBank
+) -> None:
+    guild = discord_emulator.add_guild("prep")
+    channel = discord_emulator.add_channel(guild, "practice")
+    metrics = PrometheusMetrics(["discord"])
+    config = DiscordConfig(api_base_url=discord_emulator.api_url, gateway_url=discord_emulator.gateway_url)
+    platform = DiscordPlatform(config, discord_emulator.token, guild_ready_timeout=0.05, metrics=metrics)
+    service = make_service(store, {"discord": platform}, bank, metrics)
+    service.clock = SystemClock()
+    await platform.start(service, ready_within=10)
+    try:
+        admin = Caller(ChannelRef("discord", str(guild), str(channel)), User("1", "lead"), is_admin=True)
+        await service.handle(admin, SUBSCRIBE)
+        discord_emulator.fail_next("POST", f"/channels/{channel}/messages", 429, times=2)
+        await service.handle(admin, Practice("post-now"))
+    finally:
+        await platform.close()
+    assert discord_emulator.count_429 == 2
+    assert value(metrics, "practicebot_platform_rate_limited_total", platform="discord") == 2
+    assert value(metrics, "practicebot_posts_total", platform="discord") == 1  # waited out, posted once
+    assert value(metrics, "practicebot_platform_errors_total", platform="discord", kind="transient") == 0
+
+
+async def test_slack_429s_are_counted_even_when_slack_sdk_retries_them(
+    store: SqliteStore, bank: QuestionBank
+) -> None:
+    async with SlackEmulator() as slack:
+        channel = slack.add_channel("practice")
+        metrics = PrometheusMetrics(["slack"])
+        platform = SlackPlatform(
+            SlackConfig(api_base_url=slack.api_url),
+            slack.bot_token,
+            app_token=slack.app_token,
+            metrics=metrics,
+        )
+        await platform.start(make_service(store, {"slack": platform}, bank, metrics))
+        try:
+            slack.fail_next("chat.postMessage", 429)
+            target = ChannelRef("slack", slack.team_id, channel)
+            await platform.reply_in_thread(target, "1.0", Message(body="after a 429"))
+        finally:
+            await platform.close()
+        assert slack.count_429 == 1
+    assert value(metrics, "practicebot_platform_rate_limited_total", platform="slack") == 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_metrics_page_serves_prometheus_text_with_subscriptions_by_status(
+    store: SqliteStore, bank: QuestionBank
+) -> None:
+    metrics = PrometheusMetrics(["fake"])
+    platform = FakePlatform()
+    service = make_service(store, {"fake": platform}, bank, metrics)
+    await service.handle(ADMIN, SUBSCRIBE)
+    await service.handle(ADMIN, Practice("post-now"))
+    other = Caller(ChannelRef("fake", "W1", "C2"), ADMIN.user, is_admin=True)
+    await service.handle(other, SUBSCRIBE)
+    await service.handle(other, Practice("pause"))
+    port = free_port()
+    runner = await serve(metrics_routes(metrics, store), ServerConfig("127.0.0.1", port, monitoring=True))
+    try:
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == CONTENT_TYPE
+            text = await response.text()
+    finally:
+        await runner.cleanup()
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    assert samples[("practicebot_posts_total", (("platform", "fake"),))] == 1
+    assert samples[("practicebot_subscriptions", (("status", "active"),))] == 1
+    assert samples[("practicebot_subscriptions", (("status", "paused"),))] == 1
+    assert samples[("practicebot_subscriptions", (("status", "unsubscribed"),))] == 0
+    assert samples[("practicebot_platform_rate_limited_total", (("platform", "fake"),))] == 0
+    assert "# HELP practicebot_scheduler_lag_seconds How late a scheduled wake-up started" in text

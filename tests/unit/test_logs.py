@@ -1,0 +1,102 @@
+"""Log lines as an operator reads them: through the real logging machinery into a stream."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.config import load_config
+from bot.core.models import ChannelRef
+from bot.logs import configure_logging, secret_values
+
+TOKEN = "MTIzNDU2Nzg5.discord-secret.token"
+CHANNEL = ChannelRef("discord", "111", "222")
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def capture(log_format: str) -> io.StringIO:
+    stream = io.StringIO()
+    configure_logging("INFO", log_format, [TOKEN], stream=stream)
+    return stream
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_text_lines_carry_subscription_channel_and_platform() -> None:
+    stream = capture("text")
+    service = logging.getLogger("practicebot.service")
+    service.info("posted %s to %s", "q-1", CHANNEL, extra={"subscription": 7, "channel": CHANNEL})
+    service.info("reply to post %s", 3, extra={"subscription": 7, "channel": CHANNEL})
+    logging.getLogger("practicebot.slack").info("slack ready")
+    logging.getLogger("practicebot").info("started")
+    lines = stream.getvalue().splitlines()
+    assert lines[0].endswith(
+        "INFO practicebot.service: posted q-1 to discord:111/222 "
+        "[subscription=7 platform=discord workspace=111 channel=222]"
+    )
+    assert lines[1].endswith("reply to post 3 [subscription=7 platform=discord workspace=111 channel=222]")
+    assert lines[2].endswith("practicebot.slack: slack ready [platform=slack]")  # from the logger's name
+    assert lines[3].endswith("practicebot: started")  # nothing known, nothing added
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_json_is_one_object_per_line_even_with_a_traceback() -> None:
+    stream = capture("json")
+    log = logging.getLogger("practicebot.service")
+    log.warning("post %s in %s failed", 4, CHANNEL, extra={"subscription": 2})
+    try:
+        raise RuntimeError("boom\nsecond line")
+    except RuntimeError:
+        log.exception("job failed")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["level"] == "WARNING"
+    assert first["logger"] == "practicebot.service"
+    assert first["message"] == "post 4 in discord:111/222 failed"
+    assert (first["subscription"], first["platform"], first["workspace"], first["channel"]) == (
+        2,
+        "discord",
+        "111",
+        "222",
+    )
+    assert first["time"].endswith("+00:00")
+    assert second["message"] == "job failed"
+    assert "RuntimeError: boom\nsecond line" in second["exception"]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+@pytest.mark.usefixtures("restore_logging")
+def test_tokens_never_reach_the_log_not_even_in_a_traceback(log_format: str) -> None:
+    stream = capture(log_format)
+    log = logging.getLogger("discord.http")
+    log.info("connecting with %s", TOKEN)
+    log.info("Authorization: Bot " + TOKEN)
+    try:
+        raise ValueError(f"bad token {TOKEN}")
+    except ValueError:
+        log.exception("login failed")
+    written = stream.getvalue()
+    assert TOKEN not in written
+    assert written.count("[redacted]") >= 3
+
+
+def test_the_secrets_are_the_values_of_the_variables_the_config_names() -> None:
+    config = load_config(None, {})
+    environ = {
+        "DISCORD_TOKEN": TOKEN,
+        "SLACK_BOT_TOKEN": "xoxb-1-2-3",
+        "SLACK_APP_TOKEN": "xapp-1-2",
+        "SLACK_SIGNING_SECRET": "",  # set but empty: nothing to hide
+        "HOME": "/root",  # not a secret
+    }
+    assert secret_values(config, environ) == [TOKEN, "xoxb-1-2-3", "xapp-1-2"]
