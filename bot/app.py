@@ -106,13 +106,14 @@ async def run(
                 defaults=config.defaults,
                 misfire_grace=config.misfire_grace,
                 team_min_answers=config.team_min_answers,
+                command_cooldown=config.command_cooldown,
             ),
             metrics=metrics,
         )
         timer.bind(service.run_post, service.run_reveal)
         for connector in connectors:
+            connected.append(connector)  # closed on the way out even if it fails to start
             await connector.start(service)
-            connected.append(connector)
         if metrics is not None:  # /healthz and /metrics, beside Slack's HTTP mode when both are on
             routes.extend(health_routes(Health(store, platforms)))
             routes.extend(metrics_routes(metrics, store))

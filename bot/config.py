@@ -71,6 +71,7 @@ class Config:
     log_format: str = "text"  # text | json
     misfire_grace: timedelta = timedelta(hours=1)
     team_min_answers: int = 1
+    command_cooldown: timedelta = timedelta(seconds=3)
     defaults: SubscriptionSettings = field(
         default_factory=lambda: SubscriptionSettings(
             schedule=Schedule(at=time(9, 0), timezone="UTC", days=frozenset(range(5))),
@@ -170,6 +171,15 @@ def _choice(allowed: tuple[str, ...]) -> Callable[[str], str]:
     return check
 
 
+def _cooldown(text: str) -> timedelta:
+    if text.strip() in ("0", "0s", "off"):
+        return timedelta(0)
+    cooldown = parse_duration(text)
+    if cooldown > timedelta(hours=1):
+        raise ValueError(f"'{text}' is over an hour: a cooldown is seconds, like 3s")
+    return cooldown
+
+
 def _positive(number: int) -> int:
     if number < 1:
         raise ValueError(f"{number} is too small; use 1 or more")
@@ -218,7 +228,8 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
 
 def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     top = r.table(data, "", {"database", "packs", "log_level", "misfire_grace", "team_min_answers",
-                             "log_format", "defaults", "discord", "slack", "server"})  # fmt: skip
+                             "command_cooldown", "log_format", "defaults", "discord", "slack",
+                             "server"})  # fmt: skip
     for name in ("defaults", "discord", "slack", "server"):
         if name in top and not isinstance(top[name], dict):
             raise r.fail("", name, "must be a table: write it as a [section]")
@@ -238,6 +249,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     log_format = r.value(top, "", "log_format", str, _choice(LOG_FORMATS), default.log_format)
     grace = r.value(top, "", "misfire_grace", str, parse_duration, default.misfire_grace)
     team_min = r.value(top, "", "team_min_answers", int, _positive, 1)
+    cooldown = r.value(top, "", "command_cooldown", str, _cooldown, default.command_cooldown)
 
     d = r.table(
         top.get("defaults", {}), "defaults", {"time", "timezone", "days", "reveal", "levels", "order"}
@@ -292,6 +304,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         log_format=log_format,
         misfire_grace=grace,
         team_min_answers=team_min,
+        command_cooldown=cooldown,
         defaults=defaults,
         discord=discord,
         slack=slack,

@@ -72,3 +72,39 @@ async def test_one_process_serves_discord_and_slack_and_stops_on_sigterm(tmp_pat
         assert "practicebot ready" in written
         for secret in (DISCORD_TOKEN, SLACK_BOT, SLACK_APP):
             assert secret not in written, "a token reached the logs"
+
+
+async def test_a_rejected_token_is_a_clear_message_that_never_shows_the_token(tmp_path: Path) -> None:
+    async with (
+        DiscordEmulator(token="the-real-token") as discord,
+        SlackEmulator("xoxb-real", "xapp-real") as slack,
+    ):
+        config = tmp_path / "practicebot.toml"
+        config.write_text(
+            f'[discord]\napi_base_url = "{discord.api_url}"\ngateway_url = "{discord.gateway_url}"\n'
+            f'[slack]\napi_base_url = "{slack.api_url}"\n'
+        )
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+        for env, expected in (
+            ({"DISCORD_TOKEN": DISCORD_TOKEN}, "Discord refused the token in $DISCORD_TOKEN"),
+            (
+                {"SLACK_BOT_TOKEN": SLACK_BOT, "SLACK_APP_TOKEN": SLACK_APP},
+                "Slack refused the bot token in $SLACK_BOT_TOKEN",
+            ),
+            (
+                {"SLACK_BOT_TOKEN": "xoxb-real", "SLACK_APP_TOKEN": SLACK_APP},
+                "Slack refused the app token in $SLACK_APP_TOKEN",
+            ),
+        ):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "db.sqlite3"),
+                cwd=ROOT, env=base | env | {"PRACTICEBOT_LOG_LEVEL": "DEBUG"}, stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+            written = (stdout + stderr).decode()
+            assert process.returncode == 1, written[-2000:]
+            assert expected in written
+            assert "Traceback" not in written
+            for secret in (DISCORD_TOKEN, SLACK_BOT, SLACK_APP):
+                assert secret not in written

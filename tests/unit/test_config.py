@@ -51,7 +51,7 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
             '[slack]\ntoken = "xoxb-1"\n',
             "F:2: [slack] token: unknown option; allowed here: admins, api_base_url",
         ),
-        ('datbase = "x.db"\n', "F:1: datbase: unknown option; allowed here: database"),
+        ('datbase = "x.db"\n', "F:1: datbase: unknown option; allowed here: command_cooldown, database"),
         ("team_min_answers = 0\n", "F:1: team_min_answers: 0 is too small; use 1 or more"),
         ('team_min_answers = "2"\n', "F:1: team_min_answers: must be an integer, not '2'"),
         ('misfire_grace = "-1h"\n', "F:1: misfire_grace: '-1h' is negative"),
@@ -66,6 +66,7 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
         ('database = "x.db\n', "F:1: not valid TOML: "),
         ("defaults = 3\n", "F:1: defaults: must be a table"),
         ("[server]\nport = 70000\n", "F:2: [server] port: 70000 is not a port; use 1-65535"),
+        ('command_cooldown = "2h"\n', "F:1: command_cooldown: '2h' is over an hour"),
         ('log_format = "xml"\n', "F:1: log_format: 'xml' is not allowed; use one of text, json"),
         (
             '[server]\nmonitoring = "yes"\n',

@@ -149,6 +149,7 @@ def test_days_and_durations_round_trip_to_readable_text() -> None:
     assert format_days(parse_days("fri-mon")) == "mon,fri,sat,sun"
     assert format_days(parse_days("daily")) == "daily"
     assert format_duration(parse_duration("1d2h5m")) == "1d2h5m"
+    assert format_duration(parse_duration("90s")) == "1m30s"
     with pytest.raises(ScheduleError, match="not a list of days"):
         parse_days("mon-funday")
 

@@ -91,6 +91,7 @@ class DiscordPlatform:
         request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         point_at(config)
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice here: no warning
         self._request_timeout = request_timeout
         watch = metrics or NoMetrics()
         self._config = config
@@ -130,10 +131,21 @@ class DiscordPlatform:
         )
         if self._task in done:
             ready.cancel()
-            self._task.result()  # raises LoginFailure and the like
+            try:
+                self._task.result()
+            except discord.LoginFailure:
+                raise UserError(
+                    f"Discord refused the token in ${self._config.token_env}: copy a fresh one from "
+                    "the Developer Portal (your application > Bot > Reset Token)"
+                ) from None
+            except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+                raise UserError(f"cannot reach Discord at {self._config.api_base_url}: {exc}") from None
         if ready not in done:
             ready.cancel()
-            raise PlatformError("Discord did not become ready in time", permanent=False)
+            raise UserError(
+                f"Discord did not become ready within {ready_within:.0f} s: check the network and "
+                f"[discord] gateway_url ({self._config.gateway_url})"
+            )
 
     async def close(self) -> None:
         await self.client.close()

@@ -113,12 +113,29 @@ class SlackPlatform:
 
     async def start(self, service: PracticeService) -> None:
         self._service = service
-        identity = await self.client.auth_test()
+        try:
+            identity = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise UserError(
+                f"Slack refused the bot token in ${self._config.bot_token_env} "
+                f"({exc.response.get('error')}): copy the Bot User OAuth Token (xoxb-...) from Install App"
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise UserError(f"cannot reach Slack at {self._config.api_base_url}: {exc}") from None
         self.team_id, self.bot_user_id = str(identity["team_id"]), str(identity["user_id"])
         if self._config.mode == "socket":
             self._socket = AsyncSocketModeHandler(
                 self.app, self._app_token, web_client=self.client, ping_interval=self._ping_interval
             )
+            try:
+                # the SDK retries a refused app token forever: ask for the socket URL ourselves once
+                self._socket.client.wss_uri = await self._socket.client.issue_new_wss_url()
+            except SlackApiError as exc:
+                raise UserError(
+                    f"Slack refused the app token in ${self._config.app_token_env} "
+                    f"({exc.response.get('error')}): make an app-level token with connections:write "
+                    "under Basic Information > App-Level Tokens"
+                ) from None
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
         log.info("slack ready in team %s as %s (%s mode)", self.team_id, self.bot_user_id, self._config.mode)
 
