@@ -143,21 +143,41 @@ class Soak:
             self.result.corrupt += 1
             self.result.notes.append(f"integrity_check after kill {self.result.kills}: {verdict}")
 
-    async def run_until(self, done: Any, kills: int, *, quiet_replies: bool = False) -> None:
-        """Start the bot, kill it at a random moment, repeat `kills` times; then let one run
+    def work_done(self) -> int:
+        """Requests that change something on Discord: posts, threads, joins, reveals, edits."""
+        return sum(
+            r.method in ("POST", "PATCH", "PUT") and "/channels/" in r.path for r in self.emulator.requests
+        )
+
+    async def run_until(
+        self, done: Any, seen: Any, kills: int, span: int, *, quiet_replies: bool = False
+    ) -> None:
+        """Start the bot and kill it after a random number (1..span) of its changing requests,
+        so kills land inside the work, not before it; repeat `kills` times. Then let one run
         finish until `done()` holds, and stop it with SIGTERM."""
         for _ in range(kills):
             process = await self.launch()
-            await asyncio.sleep(self.rng.uniform(1.0, 4.0))  # a random point of the start-up work
+            target = self.work_done() + self.rng.randint(1, max(1, span))
+
+            def reached(target: int = target, process: asyncio.subprocess.Process = process) -> bool:
+                return self.work_done() >= target or process.returncode is not None or seen()
+
+            try:
+                await self.emulator.wait_for(reached, timeout=30)
+            except TimeoutError:
+                self.result.notes.append(f"run {self.result.runs}: the work ended before the kill point")
             if not quiet_replies:
                 await self.reply_somewhere()  # sometimes while the bot runs ...
             await self.kill(process)
             if not quiet_replies:
                 await self.reply_somewhere()  # ... and sometimes while it is down
         process = await self.launch()
+        log = self.workdir / f"run-{self.result.runs:03d}.log"
         try:
             async with asyncio.timeout(300):
-                while not await done() and process.returncode is None:  # noqa: ASYNC110 - polls the emulator
+                while process.returncode is None and not (  # noqa: ASYNC110 - polls the emulator and the log
+                    await done() and "practicebot ready" in log.read_text(errors="replace")
+                ):
                     await asyncio.sleep(0.2)
         finally:
             if not self.crashed(process):
@@ -197,8 +217,16 @@ class Soak:
             and any((e.get("title") or "").startswith("Model answer") for e in m["embeds"])
         ]
 
-    async def all_posted(self) -> bool:
+    def posted_everywhere(self) -> bool:
+        """What the emulator has seen; the database may lag behind it."""
         return all(self.daily_posts(c) and self.emulator.threads_of(c) for c in self.channels)
+
+    def revealed_everywhere(self) -> bool:
+        threads = self.threads()
+        return bool(threads) and all(self.reveals(t) for t in threads)
+
+    async def all_posted(self) -> bool:
+        return self.posted_everywhere()
 
     async def all_revealed(self) -> bool:
         with sqlite3.connect(self.db) as db:
@@ -247,13 +275,17 @@ async def soak(workdir: Path, subscriptions: int = 200, kills: int = 24, seed: i
     run = Soak(workdir, subscriptions, kills, seed)
     await run.prepare(subscriptions)
     try:
-        fan_out_kills = kills // 2
-        await run.run_until(run.all_posted, fan_out_kills)  # kills during the fan-out
+        fan_out_kills, reveal_kills = kills // 2, kills - kills // 2
+        # a post is 3 changing requests (message, thread, join), a reveal 2 (reply, edit): kill
+        # points are spread over twice the work per kill, so some runs get far and some do not
+        fan_out_span = 6 * subscriptions // max(1, fan_out_kills)
+        await run.run_until(run.all_posted, run.posted_everywhere, fan_out_kills, fan_out_span)
         await run.reply_somewhere()
         run.overdue_reveals()
+        reveal_span = 4 * subscriptions // max(1, reveal_kills)
         await run.run_until(
-            run.all_revealed, kills - fan_out_kills, quiet_replies=True
-        )  # ... and the reveals
+            run.all_revealed, run.revealed_everywhere, reveal_kills, reveal_span, quiet_replies=True
+        )
         run.count()
     finally:
         await run.emulator.stop()

@@ -32,7 +32,7 @@ async def test_sigterm_mid_fan_out_exits_within_ten_seconds_and_loses_nothing(tm
         assert posted_before < len(run.channels), "the stop came too late to interrupt the fan-out"
 
         run.emulator.latency = 0.0
-        await run.run_until(run.all_posted, kills=0, quiet_replies=True)
+        await run.run_until(run.all_posted, run.posted_everywhere, kills=0, span=0, quiet_replies=True)
         assert [len(run.daily_posts(c)) for c in run.channels] == [1] * len(run.channels)
         assert run.result.crashes == 0, run.result.notes
     finally:
