@@ -3,6 +3,7 @@ the real service over a real SQLite file through an injected clock. Nothing here
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,25 @@ from bot.core.service import PracticeService, ServiceSettings
 from bot.storage.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without platform tokens or practicebot settings, plus `extra`:
+    what a subprocess under test starts from."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+    return env | extra
+
+
+@pytest.fixture
+def discord_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """discord.py keeps its REST and gateway endpoints process-wide and the adapter points them at
+    its config: put them back after each test."""
+    import discord
+
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    )
 
 
 # ---------------------------------------------------------------- packs the tests write

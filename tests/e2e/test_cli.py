@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -10,13 +9,13 @@ import sys
 from pathlib import Path
 
 from bot.storage.sqlite import LATEST_VERSION
-from tests.conftest import write_pack
+from tests.conftest import clean_env, write_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+    environ = clean_env()
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 
 from bot.config import DiscordConfig
@@ -49,12 +48,7 @@ class Guild:
 
 
 @pytest.fixture
-async def emulator(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordEmulator]:
-    # discord.py keeps its endpoints process-wide: restore them after each test
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    )
+async def emulator(discord_endpoints: None) -> AsyncIterator[DiscordEmulator]:
     async with DiscordEmulator() as running:
         yield running
 
@@ -360,7 +354,8 @@ async def test_slow_work_is_deferred_within_three_seconds_then_answered(
 ) -> None:
     await start_bot()
     await practice(emulator, guild, guild.admin, "subscribe")
-    emulator.latency = 0.9  # every REST call now takes 0.9 s: posting takes longer than 2 s
+    # two 500s in a row: discord.py backs off 1 s, then 3 s, so posting takes over 2 s
+    emulator.fail_next("POST", f"/channels/{guild.channel}/messages", 500, times=2)
     handle = await emulator.slash_command(
         guild.id, guild.channel, guild.admin, "practice", {}, subcommand="post-now"
     )

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import discord
 import pytest
 
 from bot.config import DiscordConfig
@@ -74,11 +73,7 @@ class World:
 
 
 @pytest.fixture
-async def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bank: QuestionBank) -> AsyncIterator[World]:
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    )
+async def world(discord_endpoints: None, tmp_path: Path, bank: QuestionBank) -> AsyncIterator[World]:
     async with DiscordEmulator() as emulator:
         guild = emulator.add_guild("faults")
         channels = [emulator.add_channel(guild, f"team-{i}") for i in range(CHANNELS)]

@@ -4,12 +4,12 @@ local emulator; SIGTERM stops it cleanly, and the tokens never appear in what it
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
 from pathlib import Path
 
+from tests.conftest import clean_env
 from tests.emulators.discord import DiscordEmulator
 from tests.emulators.slack import SlackEmulator
 
@@ -30,7 +30,7 @@ async def test_one_process_serves_discord_and_slack_and_stops_on_sigterm(tmp_pat
             f'[discord]\napi_base_url = "{discord.api_url}"\ngateway_url = "{discord.gateway_url}"\n'
             f'[slack]\napi_base_url = "{slack.api_url}"\n'
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+        env = clean_env()
         env |= {"DISCORD_TOKEN": DISCORD_TOKEN, "SLACK_BOT_TOKEN": SLACK_BOT, "SLACK_APP_TOKEN": SLACK_APP,
                 "PRACTICEBOT_LOG_LEVEL": "DEBUG"}  # fmt: skip
         process = await asyncio.create_subprocess_exec(
@@ -84,7 +84,7 @@ async def test_a_rejected_token_is_a_clear_message_that_never_shows_the_token(tm
             f'[discord]\napi_base_url = "{discord.api_url}"\ngateway_url = "{discord.gateway_url}"\n'
             f'[slack]\napi_base_url = "{slack.api_url}"\n'
         )
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+        base = clean_env()
         for env, expected in (
             ({"DISCORD_TOKEN": DISCORD_TOKEN}, "Discord refused the token in $DISCORD_TOKEN"),
             (

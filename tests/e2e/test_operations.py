@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import clean_env
+
 ROOT = Path(__file__).resolve().parents[2]
 KOLKATA = ZoneInfo("Asia/Kolkata")
 
@@ -23,7 +24,7 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 def practicebot(
     *args: str, stdin: int | str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+    environ = clean_env()
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -157,7 +158,7 @@ def test_run_with_standard_input_closed_is_the_same(tmp_path: Path) -> None:
         text=True,
         timeout=60,
         cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))},
+        env=clean_env(),
         check=False,
     )
     assert closed.returncode == 1

@@ -3,7 +3,6 @@ prints, restart it, and check nothing was posted twice and the streaks survived.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -11,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import clean_env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_bot(
     db: Path, lines: list[str], env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+    environ = clean_env()
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", "run", "--database", str(db)],

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import discord
 import pytest
 from aiohttp import web
 
@@ -152,11 +151,7 @@ async def test_a_closed_database_connection_is_unhealthy(terminal: Monitored, st
 
 
 @pytest.fixture
-async def discord_emulator(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordEmulator]:
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    )
+async def discord_emulator(discord_endpoints: None) -> AsyncIterator[DiscordEmulator]:
     async with DiscordEmulator() as running:
         running.add_guild("prep")
         yield running

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import discord
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -139,11 +138,7 @@ async def test_scheduler_lag_is_how_late_a_wake_up_started() -> None:
 
 
 @pytest.fixture
-async def discord_emulator(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordEmulator]:
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    )
+async def discord_emulator(discord_endpoints: None) -> AsyncIterator[DiscordEmulator]:
     async with DiscordEmulator() as running:
         yield running
 

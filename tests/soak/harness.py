@@ -13,7 +13,6 @@ After every kill the database must pass `PRAGMA integrity_check`.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import re
 import signal
@@ -26,6 +25,7 @@ from typing import Any
 
 from bot.core.models import LEVELS, ChannelRef, Order, Reveal, Schedule, SubscriptionSettings
 from bot.storage.sqlite import SqliteStore
+from tests.conftest import clean_env
 from tests.emulators.discord import DiscordEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +106,7 @@ class Soak:
     # ------------------------------------------------------------ the bot
 
     async def launch(self) -> asyncio.subprocess.Process:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
+        env = clean_env()
         env |= {"DISCORD_TOKEN": TOKEN, "PRACTICEBOT_LOG_LEVEL": "INFO"}
         self.result.runs += 1
         log = (self.workdir / f"run-{self.result.runs:03d}.log").open("wb")
