@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.core.commands import parse_levels, parse_order
-from bot.core.errors import UserError
+from bot.core.errors import UserError, shown
 from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
 from bot.core.questions import resolve_pack
 from bot.core.schedule import parse_days, parse_duration, parse_reveal, parse_time, parse_timezone
@@ -152,20 +152,20 @@ def _toml_type(python_names: str) -> str:
 
 def _env_name(text: str) -> str:
     if not _ENV_NAME.fullmatch(text):
-        raise ValueError(f"'{text}' is not an environment variable name (A-Z, 0-9, _)")
+        raise ValueError(f"'{shown(text)}' is not an environment variable name (A-Z, 0-9, _)")
     return text
 
 
 def _url(text: str) -> str:
     if not re.match(r"(https?|wss?)://", text):
-        raise ValueError(f"'{text}' is not an http(s):// or ws(s):// URL")
+        raise ValueError(f"'{shown(text)}' is not an http(s):// or ws(s):// URL")
     return text
 
 
 def _choice(allowed: tuple[str, ...]) -> Callable[[str], str]:
     def check(text: str) -> str:
         if text not in allowed:
-            raise ValueError(f"'{text}' is not allowed; use one of {', '.join(allowed)}")
+            raise ValueError(f"'{shown(text)}' is not allowed; use one of {', '.join(allowed)}")
         return text
 
     return check
@@ -176,7 +176,7 @@ def _cooldown(text: str) -> timedelta:
         return timedelta(0)
     cooldown = parse_duration(text)
     if cooldown > timedelta(hours=1):
-        raise ValueError(f"'{text}' is over an hour: a cooldown is seconds, like 3s")
+        raise ValueError(f"'{shown(text)}' is over an hour: a cooldown is seconds, like 3s")
     return cooldown
 
 
@@ -313,7 +313,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
 
 def _host(text: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9.:-]+", text):
-        raise ValueError(f"'{text}' is not a host name or address")
+        raise ValueError(f"'{shown(text)}' is not a host name or address")
     return text
 
 
