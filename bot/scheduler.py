@@ -23,6 +23,10 @@ log = logging.getLogger("practicebot.scheduler")
 
 Callback = Callable[[int], Awaitable[None]]
 RETRY_FAILED_JOB = timedelta(minutes=1)
+# wake-ups run at once at most: when thousands come due in the same minute, a few at a time get
+# through the database and on to the platform's pacing, instead of all of them taking turns on
+# every query before the first post goes out; enough to keep a platform's rate limit busy
+JOBS_AT_ONCE = 32
 
 
 class SystemClock:
@@ -40,6 +44,7 @@ class ApsTimer:
         self._on_post: Callback | None = None
         self._on_reveal: Callback | None = None
         self.running: set[asyncio.Task[object]] = set()  # jobs in flight, for a graceful stop
+        self._slots = asyncio.Semaphore(JOBS_AT_ONCE)
 
     def bind(self, on_post: Callback, on_reveal: Callback) -> None:
         self._on_post, self._on_reveal = on_post, on_reveal
@@ -92,7 +97,8 @@ class ApsTimer:
         if task is not None:
             self.running.add(task)
         try:
-            return await _guarded(callback, arg, what)
+            async with self._slots:
+                return await _guarded(callback, arg, what)
         finally:
             if task is not None:
                 self.running.discard(task)

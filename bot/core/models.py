@@ -129,6 +129,15 @@ class PostedRef:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredReply:
+    """A reply stored as an answer to a daily post."""
+
+    post_id: int
+    subscription_id: int
+    on_time: bool
+
+
+@dataclass(frozen=True, slots=True)
 class StreakRow:
     user: User
     current: int

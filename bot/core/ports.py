@@ -11,6 +11,7 @@ from bot.core.models import (
     ChannelRef,
     Post,
     PostedRef,
+    StoredReply,
     Subscription,
     SubscriptionSettings,
     SubscriptionStatus,
@@ -211,6 +212,13 @@ class Store(Protocol):
     # replies and streaks
     async def add_reply(self, post_id: int, user: User, at: datetime, on_time: bool) -> bool:
         """Store a reply; False if this user already answered this post."""
+        ...
+
+    async def add_thread_reply(
+        self, channel: ChannelRef, thread_id: str, user: User, at: datetime
+    ) -> StoredReply | None:
+        """Store a reply written in the thread of a daily post of `channel` (open: on time, or
+        revealed: late); None if the thread is no daily post's or this user already answered it."""
         ...
 
     async def replies(self, post_id: int) -> list[tuple[User, datetime, bool]]: ...

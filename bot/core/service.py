@@ -103,6 +103,11 @@ class PracticeService:
         self.rng = rng or random.SystemRandom()
         self._locks: dict[int, asyncio.Lock] = {}
         self._last_asked: dict[tuple[str, str, str], datetime] = {}
+        # events are seen without a gap since this instant, per platform; threads older than it
+        # are read back from the platform before their reveal
+        self._watching_since: dict[str, datetime] = {}
+        self._read_back: set[int] = set()  # posts whose thread was read back since then
+        self.background: set[asyncio.Task[object]] = set()
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -110,9 +115,12 @@ class PracticeService:
     # ------------------------------------------------------------ start-up
 
     async def start(self) -> None:
-        """Read back replies written while the bot was away, re-arm every wake-up from the Store,
-        and do what is overdue (missed posts now; overdue reveals as soon as the timer runs)."""
-        await self.backfill()
+        """Re-arm every wake-up from the Store and do what is overdue (missed posts now; overdue
+        reveals as soon as the timer runs). Replies written while the bot was away are read back
+        in the background, and before any reveal of a thread that was open meanwhile."""
+        for name in self.platforms:
+            self.missed_events(name)
+        self._spawn(self.backfill())
         for post in await self.store.posts_with_status(PostStatus.POSTED):
             assert post.reveal_at is not None
             self.timer.wake_reveal(post.id, post.reveal_at)
@@ -126,27 +134,42 @@ class PracticeService:
         subscriptions = await self.store.subscriptions(SubscriptionStatus.ACTIVE)
         await asyncio.gather(*(catch_up(s.id) for s in subscriptions))
 
+    def missed_events(self, platform: str) -> None:
+        """The platform may have dropped events (a start, a reconnect that could not resume):
+        open threads from before now are read back before they are revealed."""
+        self._watching_since[platform] = self.clock.now()
+        self._read_back.clear()
+
+    def _spawn(self, work: Awaitable[object]) -> None:
+        task: asyncio.Task[object] = asyncio.ensure_future(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
     async def backfill(self, platform: str | None = None) -> int:
         """Record the replies in every open thread (of one platform, or all) from the platform's
         own history: platforms do not replay events to a new connection. Returns how many were new."""
         added = 0
         for post in await self.store.posts_with_status(PostStatus.POSTED):
             subscription = await self.store.subscription(post.subscription_id)
-            if subscription is None or post.thread_id is None:
+            if subscription is None or (platform is not None and subscription.channel.platform != platform):
                 continue
-            if platform is not None and subscription.channel.platform != platform:
-                continue
-            try:
-                written = await self._platform(subscription).thread_replies(
-                    subscription.channel, post.thread_id
-                )
-            except PlatformError as exc:
-                log.warning("could not read back the thread of post %s: %s", post.id, exc.reason)
-                continue
-            for user, at in written:
-                added += await self.record_reply(subscription.channel, post.thread_id, user, at)
+            added += await self._read_thread(subscription, post)
         if added:
             log.info("read back %d replies written while away", added)
+        return added
+
+    async def _read_thread(self, subscription: Subscription, post: Post) -> int:
+        if post.thread_id is None or post.id in self._read_back:
+            return 0
+        try:
+            written = await self._platform(subscription).thread_replies(subscription.channel, post.thread_id)
+        except PlatformError as exc:
+            log.warning("could not read back the thread of post %s: %s", post.id, exc.reason)
+            return 0
+        self._read_back.add(post.id)
+        added = 0
+        for user, at in written:
+            added += await self.record_reply(subscription.channel, post.thread_id, user, at)
         return added
 
     # ------------------------------------------------------------ commands
@@ -225,7 +248,7 @@ class PracticeService:
         if action == "forget-me":
             return await self._forget(caller, command.confirm)
         if action in ADMIN_ACTIONS and not caller.is_admin:
-            raise NotAllowed(f"/practice {action} is for channel admins (Manage Channels).")
+            raise NotAllowed(f"/practice {action} is for channel admins.")
         if action == "subscribe":
             assert command.subscribe is not None
             return await self._subscribe(caller.channel, command.subscribe)
@@ -393,21 +416,19 @@ class PracticeService:
         self, channel: ChannelRef, thread_id: str, user: User, at: datetime | None = None
     ) -> bool:
         """A person wrote in a thread. True if it is a new answer to a daily post."""
-        post = await self.store.post_by_thread(channel, thread_id)
-        if post is None or post.status not in (PostStatus.POSTED, PostStatus.REVEALED):
+        # one statement finds the post and stores the answer: replies come in bursts
+        stored = await self.store.add_thread_reply(channel, thread_id, user, at or self.clock.now())
+        if stored is None:
             return False
-        on_time = post.status is PostStatus.POSTED
-        stored = await self.store.add_reply(post.id, user, at or self.clock.now(), on_time)
-        if stored:
-            self.metrics.replied(channel.platform, on_time)
-            log.info(
-                "reply by %s to post %s (%s)",
-                user.id,
-                post.id,
-                "on time" if on_time else "late",
-                extra={"subscription": post.subscription_id, "channel": channel},
-            )
-        return stored
+        self.metrics.replied(channel.platform, stored.on_time)
+        log.info(
+            "reply by %s to post %s (%s)",
+            user.id,
+            stored.post_id,
+            "on time" if stored.on_time else "late",
+            extra={"subscription": stored.subscription_id, "channel": channel},
+        )
+        return True
 
     # ------------------------------------------------------------ scheduled work
 
@@ -557,6 +578,9 @@ class PracticeService:
         The instant the reveal began is stored first: a reveal interrupted by a crash or a
         platform error is resent with the same nonce (not posted twice) and counts the same
         replies as on time."""
+        since = self._watching_since.get(subscription.channel.platform)
+        if since is not None and post.posted_at is not None and post.posted_at < since:
+            await self._read_thread(subscription, post)  # replies written while we were away
         now = self.clock.now()
         resend = post.reveal_started_at is not None
         cutoff = await self.store.mark_revealing(post.id, now)

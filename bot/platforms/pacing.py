@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 
 
@@ -51,3 +52,49 @@ class KeyedBuckets:
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(self._rate, self._burst, self._now)
         await bucket.acquire()
+
+
+class SlidingWindow:
+    """At most `limit` starts in any `window` seconds, counted when each caller really went
+    ahead, in arrival order. A caller that wakes up late (a busy loop, a garbage collection) does
+    not let the ones behind it catch up in a burst, as a token bucket would: the platform counts
+    real arrivals, so this counts real starts."""
+
+    def __init__(self, limit: int, window: float, now: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("limit must be at least 1 and window positive")
+        self.limit = limit
+        self.window = window
+        self._now = now
+        self._starts: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    def wait(self) -> float:
+        """How long until one more may start (0: now)."""
+        now = self._now()
+        while self._starts and self._starts[0] <= now - self.window:
+            self._starts.popleft()
+        return 0.0 if len(self._starts) < self.limit else self._starts[0] + self.window - now
+
+    def start(self) -> None:
+        """Count a start, now."""
+        self._starts.append(self._now())
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            wait = self.wait()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                self.wait()  # the oldest start has left the window
+            self.start()
+
+
+class Paced:
+    """Several limits in turn: a smooth rate (TokenBucket) under a hard cap (SlidingWindow)."""
+
+    def __init__(self, *limits: TokenBucket | SlidingWindow) -> None:
+        self._limits = limits
+
+    async def acquire(self) -> None:
+        for limit in self._limits:
+            await limit.acquire()

@@ -8,6 +8,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.core.models import (
     PostStatus,
     Reveal,
     Schedule,
+    StoredReply,
     Subscription,
     SubscriptionSettings,
     SubscriptionStatus,
@@ -166,6 +168,21 @@ def _post(row: Sequence[Any]) -> Post:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    channel: ChannelRef
+    thread_id: str
+    user: User
+    at: datetime
+
+    @property
+    def channel_key(self) -> tuple[str, str, str]:
+        return (self.channel.platform, self.channel.workspace_id, self.channel.channel_id)
+
+
+REPLY_BATCH = 200  # replies stored by one statement at most
+
+
 # ---------------------------------------------------------------- the store
 
 
@@ -176,6 +193,8 @@ class SqliteStore:
         self._db = db
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._replies: list[tuple[_Reply, asyncio.Future[StoredReply | None]]] = []  # to store
+        self._storing: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate_schema: bool = True) -> SqliteStore:
@@ -196,6 +215,8 @@ class SqliteStore:
         return cls(db, path)
 
     async def close(self) -> None:
+        if self._storing is not None:
+            await asyncio.gather(self._storing, return_exceptions=True)
         await self._db.close()
 
     @asynccontextmanager
@@ -211,13 +232,18 @@ class SqliteStore:
                 raise
             await self._db.commit()
 
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+        """One statement on its own: SQLite commits it atomically by itself, in one trip to the
+        database thread instead of three (BEGIN, the statement, COMMIT)."""
+        async with self._write_lock:
+            return await self._db.execute(sql, params)
+
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        return next(iter(await self._all(sql, params)), None)
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # one trip to the database thread (execute, fetch, close there), not three
+        return list(await self._db.execute_fetchall(sql, params))
 
     async def schema_version(self) -> int:
         row = await self._one("PRAGMA user_version")
@@ -451,13 +477,81 @@ class SqliteStore:
     # ------------------------------------------------------------ replies and streaks
 
     async def add_reply(self, post_id: int, user: User, at: datetime, on_time: bool) -> bool:
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO NOTHING",
-                (post_id, user.id, user.name, _ts(at), int(on_time)),
+        cursor = await self._write(
+            "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO NOTHING",
+            (post_id, user.id, user.name, _ts(at), int(on_time)),
+        )
+        return cursor.rowcount == 1
+
+    async def add_thread_reply(
+        self, channel: ChannelRef, thread_id: str, user: User, at: datetime
+    ) -> StoredReply | None:
+        """Replies come in bursts (a busy thread, a read-back): those that arrive while a batch is
+        being written wait, then go in together, in two statements however many (group commit)."""
+        done: asyncio.Future[StoredReply | None] = asyncio.get_running_loop().create_future()
+        self._replies.append((_Reply(channel, thread_id, user, at), done))
+        if self._storing is None:
+            self._storing = asyncio.create_task(self._store_replies())
+        return await done
+
+    async def _store_replies(self) -> None:
+        batch: list[tuple[_Reply, asyncio.Future[StoredReply | None]]] = []
+        try:
+            while self._replies:
+                batch, self._replies = self._replies[:REPLY_BATCH], self._replies[REPLY_BATCH:]
+                try:
+                    stored = await self._insert_replies([reply for reply, _ in batch])
+                except Exception as exc:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for result, (_, done) in zip(stored, batch, strict=True):
+                    if not done.done():
+                        done.set_result(result)
+        except BaseException:
+            for _, done in batch + self._replies:
+                done.cancel()
+            self._replies = []
+            raise
+        finally:
+            self._storing = None
+
+    async def _insert_replies(self, replies: list[_Reply]) -> list[StoredReply | None]:
+        """Each reply's daily post by its thread, then the answers those posts did not have yet."""
+        first: dict[tuple[str, str, str, str, str], int] = {}
+        for index, reply in enumerate(replies):
+            first.setdefault((*reply.channel_key, reply.thread_id, reply.user.id), index)
+        async with self._write_lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT v.column1, p.id, p.subscription_id, p.status = 'posted'"
+                f" FROM (VALUES {', '.join(['(?, ?, ?, ?, ?)'] * len(first))}) v"
+                " JOIN subscriptions s ON s.platform = v.column2 AND s.workspace_id = v.column3"
+                " AND s.channel_id = v.column4"
+                " JOIN posts p ON p.subscription_id = s.id AND p.thread_id = v.column5"
+                " WHERE p.status IN ('posted', 'revealed')",
+                [x for i in first.values() for x in (i, *replies[i].channel_key, replies[i].thread_id)],
             )
-            return cursor.rowcount == 1
+            posts = {row[0]: StoredReply(row[1], row[2], bool(row[3])) for row in rows}
+            if not posts:
+                return [None] * len(replies)
+            inserted = await self._db.execute_fetchall(
+                "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
+                f" VALUES {', '.join(['(?, ?, ?, ?, ?)'] * len(posts))}"
+                " ON CONFLICT (post_id, user_id) DO NOTHING RETURNING post_id, user_id",
+                [
+                    x
+                    for i, post in posts.items()
+                    for x in (post.post_id, replies[i].user.id, replies[i].user.name, _ts(replies[i].at),
+                              int(post.on_time))
+                ],
+            )  # fmt: skip
+        new = {(row[0], row[1]) for row in inserted}
+        return [
+            post if (post := posts.get(i)) is not None and (post.post_id, reply.user.id) in new else None
+            for i, reply in enumerate(replies)
+        ]
 
     async def replies(self, post_id: int) -> list[tuple[User, datetime, bool]]:
         rows = await self._all(

@@ -389,6 +389,7 @@ async def test_replies_written_while_the_bot_process_was_down_are_read_back(
     await emulator.post_message(int(thread["id"]), guild.ana, "written while the bot was down")
     await emulator.post_message(int(thread["id"]), guild.bo, "me too")
     bot = await start_bot()
+    await asyncio.gather(*bot.service.background)  # the read-back runs beside the start-up
     post = await bot.store.open_post(1)
     assert post is not None
     assert [u.name for u, _, _ in await bot.store.replies(post.id)] == ["Ana", "Bo"]

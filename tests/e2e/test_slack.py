@@ -395,6 +395,7 @@ async def test_replies_written_while_the_bot_process_was_down_are_read_back(
     await slack.post_message(channel, ana, "written while the bot was down", thread_ts=post["ts"])
     slack.subscriptions.update({"message.channels", "message.groups"})
     bot = await start_bot()
+    await asyncio.gather(*bot.service.background)  # the read-back runs beside the start-up
     open_post = await bot.store.open_post(1)
     assert open_post is not None
     assert [u.name for u, _, _ in await bot.store.replies(open_post.id)] == ["ana"]

@@ -29,14 +29,19 @@ from bot.core.ports import Metrics, NoMetrics
 from bot.core.schedule import suggest_zones
 from bot.core.service import Caller, PracticeService
 from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, render
-from bot.platforms.pacing import TokenBucket
+from bot.platforms.pacing import Paced, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import discord_trace
 
 log = logging.getLogger("practicebot.discord")
 
 PLATFORM = "discord"
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
-GLOBAL_RATE = 45.0  # requests per second: under Discord's 50/s global limit, with room for acks
+# Discord's global limit is 50 requests per second (interaction callbacks and follow-ups do not
+# count). Requests go out evenly at GLOBAL_RATE, and never more than 50 in any GLOBAL_WINDOW as
+# they really left: the 40 ms over a second absorb jitter between our send and Discord's count.
+GLOBAL_RATE = 48.0
+GLOBAL_LIMIT = 50
+GLOBAL_WINDOW = 1.04
 ACK_WITHIN = 2.0  # seconds before deferring; Discord wants an answer within 3
 THREAD_ALREADY_CREATED = 160004
 HISTORY_LIMIT = 500  # messages read back from a thread after a restart
@@ -109,7 +114,7 @@ class DiscordPlatform:
             http_trace=discord_trace(lambda: watch.rate_limited(PLATFORM)),
         )
         self.tree = app_commands.CommandTree(self.client)
-        self._pace = TokenBucket(GLOBAL_RATE, burst=10)
+        self._pace = Paced(TokenBucket(GLOBAL_RATE, burst=1), SlidingWindow(GLOBAL_LIMIT, GLOBAL_WINDOW))
         self._service: PracticeService | None = None
         self._ready = asyncio.Event()
         self._synced = False
@@ -165,6 +170,7 @@ class DiscordPlatform:
             await self._sync_commands()
             self._synced = True
         elif self._service is not None:
+            self._service.missed_events(PLATFORM)
             await self._service.backfill(PLATFORM)
         user = self.client.user
         log.info("discord ready as %s in %d guilds", user.id if user else "?", len(self.client.guilds))
@@ -187,7 +193,7 @@ class DiscordPlatform:
         """Discord itself recognises a resend: `nonce` with `enforce_nonce` returns the message
         already created with that nonce (for a few minutes), so `resend` needs no lookup."""
         parts = render(message)
-        target = await self._call(self._text_channel(channel))
+        target = await self._text_channel(channel)
         first = parts[0]
         sent = await self._call(
             target.send(embeds=list(first.embeds), nonce=nonce, allowed_mentions=NO_MENTIONS, **_view(first))
@@ -200,8 +206,9 @@ class DiscordPlatform:
         return PostedRef(message_id=str(sent.id), thread_id=str(thread_id))
 
     async def _open_thread(self, sent: discord.Message, title: str) -> int:
-        """A public thread from the post, joined so its messages reach the bot. After a crash the
-        thread may exist already: Discord then answers 160004 and the thread has the post's id."""
+        """A public thread from the post. After a crash the thread may exist already: Discord then
+        answers 160004 and the thread has the post's id. No join: Discord adds a thread's creator
+        to it, and apps get the events of every active thread they can see without joining."""
         await self._pace.acquire()
         try:
             async with asyncio.timeout(self._request_timeout):
@@ -215,7 +222,6 @@ class DiscordPlatform:
             if exc.code != THREAD_ALREADY_CREATED:
                 raise _translate(exc) from exc
             thread_id = sent.id
-        await self._call(self.client.http.join_thread(thread_id))
         return thread_id
 
     async def reply_in_thread(
@@ -268,10 +274,11 @@ class DiscordPlatform:
         )
 
     async def _text_channel(self, channel: ChannelRef) -> discord.abc.Messageable:
+        """From the cache the gateway fills; only a miss costs a (paced) request."""
         cached = self.client.get_channel(int(channel.channel_id))
         if isinstance(cached, discord.TextChannel):
             return cached
-        fetched = await self.client.fetch_channel(int(channel.channel_id))
+        fetched = await self._call(self.client.fetch_channel(int(channel.channel_id)))
         if not isinstance(fetched, discord.TextChannel):
             raise PlatformError("the subscribed channel is not a text channel any more", permanent=True)
         return fetched

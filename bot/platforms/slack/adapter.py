@@ -29,7 +29,7 @@ from bot.core.messages import Message, Response
 from bot.core.models import ChannelRef, PostedRef, User
 from bot.core.ports import Metrics, NoMetrics
 from bot.core.service import Caller, PracticeService
-from bot.platforms.pacing import KeyedBuckets
+from bot.platforms.pacing import KeyedBuckets, TokenBucket
 from bot.platforms.rate_watch import SlackRateLimitWatch
 from bot.platforms.slack.render import Rendered, action_of, render
 
@@ -49,6 +49,15 @@ CHANNEL_GONE = frozenset({
     "missing_scope", "restricted_action",
 })  # fmt: skip
 COMMANDS = ("/practice", "/question", "/streaks")
+# Workspace-wide allowances per minute of the methods a fan-out, a reveal round or a read-back
+# repeats per channel. Slack takes a minute's allowance in a burst, then refills it steadily.
+# chat.postMessage's figure is documented only as "several hundred per minute": its low end.
+WORKSPACE_PER_MINUTE = {
+    "chat.postMessage": 300, "chat.update": 50, "conversations.history": 50, "conversations.replies": 50,
+}  # fmt: skip
+# Kept in hand: Slack counts a request when it arrives, a little after our clock let it go, and
+# an allowance spent to the last request would refuse one that happened to arrive sooner.
+WORKSPACE_MARGIN = 2
 T = TypeVar("T")
 
 
@@ -99,6 +108,10 @@ class SlackPlatform:
             logger=logging.getLogger("practicebot.slack.bolt"),
         )
         self._pace = KeyedBuckets(rate=channel_rate, burst=1)
+        self._workspace = {
+            method: TokenBucket(per_minute / 60, burst=max(1, per_minute - WORKSPACE_MARGIN))
+            for method, per_minute in WORKSPACE_PER_MINUTE.items()
+        }
         self._ping_interval = ping_interval
         self._people: dict[str, Person] = {}
         self._service: PracticeService | None = None
@@ -176,6 +189,7 @@ class SlackPlatform:
 
     async def _find_post(self, channel: ChannelRef, nonce: str) -> PostedRef | None:
         """After a crash between sending and recording: the post carries its nonce as metadata."""
+        await self._workspace["conversations.history"].acquire()
         history = await self._call(
             self.client.conversations_history(
                 channel=channel.channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True
@@ -225,6 +239,7 @@ class SlackPlatform:
         found: list[dict[str, Any]] = []
         cursor: str | None = None
         for _ in range(THREAD_PAGES):
+            await self._workspace["conversations.replies"].acquire()
             page = await self._call(
                 self.client.conversations_replies(
                     channel=channel.channel_id,
@@ -243,6 +258,7 @@ class SlackPlatform:
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         part = render(message)[0]
         await self._pace.acquire(channel.channel_id)
+        await self._workspace["chat.update"].acquire()
         await self._call(
             self.client.chat_update(
                 channel=channel.channel_id, ts=message_id, blocks=list(part.blocks), text=part.text
@@ -258,6 +274,7 @@ class SlackPlatform:
         metadata: dict[str, Any] | None = None,
     ) -> str:
         await self._pace.acquire(channel.channel_id)  # about one message per second per channel
+        await self._workspace["chat.postMessage"].acquire()  # and a few hundred a minute in all
         extra: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
         if thread_ts:
             extra["thread_ts"] = thread_ts

@@ -77,6 +77,7 @@ class ReceivedRequest:
     body: Any
     status: int = 0
     response_headers: dict[str, str] = field(default_factory=dict)
+    received_at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
     @property
     def api_path(self) -> str:
@@ -190,8 +191,11 @@ class DiscordEmulator:
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        arrived = time.monotonic()
         body, files, bad_body = await self._read_body(request)
-        received = ReceivedRequest(request.method, request.path, dict(request.query), body)
+        received = ReceivedRequest(
+            request.method, request.path, dict(request.query), body, received_at=arrived
+        )
         self.requests.append(received)
         self._log(received)
         if not request.path.startswith(API_PREFIX + "/"):
