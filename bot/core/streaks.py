@@ -4,6 +4,10 @@ A subscription's posts form a sequence; skipped and paused days are not in it. A
 a post if they replied in its thread before the reveal. `advance` moves the stored state over
 one closed post (the incremental path the bot runs); `from_history` recomputes everything from
 the sequence. A property test holds the two equal.
+
+Streak freezes forgive a miss the way learning apps do: a person earns one freeze per `every`
+answered posts and holds at most `cap`; a post they miss while on a streak spends one instead of
+ending the streak (the streak keeps its length). `Freezes()` without arguments turns them off.
 """
 
 from __future__ import annotations
@@ -19,24 +23,36 @@ class Streak:
     current: int = 0
     best: int = 0
     total: int = 0
+    freezes: int = 0  # held, ready to save the streak from a miss
+
+
+@dataclass(frozen=True, slots=True)
+class Freezes:
+    every: int = 0  # answered posts per freeze earned; 0: no freezes
+    cap: int = 0  # most freezes held at once
 
 
 NO_STREAK = Streak()
 NO_TEAM = TeamStreak(current=0, best=0)
+NO_FREEZES = Freezes()
 
 
-def advance(state: Mapping[str, Streak], answerers: Iterable[str]) -> dict[str, Streak]:
+def _step(old: Streak, answered: bool, rule: Freezes) -> Streak:
+    if answered:
+        current, total = old.current + 1, old.total + 1
+        earned = 1 if rule.every and total % rule.every == 0 else 0
+        return Streak(current, max(old.best, current), total, min(rule.cap, old.freezes + earned))
+    if old.current and old.freezes:
+        return Streak(old.current, old.best, old.total, old.freezes - 1)  # a freeze saves the streak
+    return Streak(0, old.best, old.total, old.freezes)
+
+
+def advance(
+    state: Mapping[str, Streak], answerers: Iterable[str], rule: Freezes = NO_FREEZES
+) -> dict[str, Streak]:
     """The state after one more closed post that `answerers` answered on time."""
     answered = set(answerers)
-    result: dict[str, Streak] = {}
-    for user in set(state) | answered:
-        old = state.get(user, NO_STREAK)
-        if user in answered:
-            current = old.current + 1
-            result[user] = Streak(current, max(old.best, current), old.total + 1)
-        else:
-            result[user] = Streak(0, old.best, old.total)
-    return result
+    return {user: _step(state.get(user, NO_STREAK), user in answered, rule) for user in set(state) | answered}
 
 
 def advance_team(team: TeamStreak, answer_count: int, min_answers: int) -> TeamStreak:
@@ -46,17 +62,24 @@ def advance_team(team: TeamStreak, answer_count: int, min_answers: int) -> TeamS
     return TeamStreak(0, team.best)
 
 
-def from_history(closed: Sequence[Iterable[str]]) -> dict[str, Streak]:
+def from_history(closed: Sequence[Iterable[str]], rule: Freezes = NO_FREEZES) -> dict[str, Streak]:
     """Recompute every user's streak from the answerers of each closed post, oldest first."""
     posts = [set(answerers) for answerers in closed]
     result: dict[str, Streak] = {}
     for user in set().union(*posts):
-        current = best = total = 0
-        for answerers in posts:
-            current = current + 1 if user in answerers else 0
-            best = max(best, current)
-            total += user in answerers
-        result[user] = Streak(current, best, total)
+        first = next(i for i, answerers in enumerate(posts) if user in answerers)
+        current = best = total = held = 0
+        for answerers in posts[first:]:  # a person's history starts with their first answer
+            if user in answerers:
+                current, total = current + 1, total + 1
+                best = max(best, current)
+                if rule.every and total % rule.every == 0:
+                    held = min(rule.cap, held + 1)
+            elif current and held:
+                held -= 1
+            else:
+                current = 0
+        result[user] = Streak(current, best, total, held)
     return result
 
 

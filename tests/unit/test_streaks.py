@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from bot.core.models import TeamStreak
 from bot.core.streaks import (
     NO_TEAM,
+    Freezes,
     Streak,
     advance,
     advance_team,
@@ -69,3 +70,45 @@ def test_board_order_is_current_then_best_then_total() -> None:
     view = {"a": Streak(2, 5, 9), "b": Streak(2, 6, 6), "c": Streak(3, 3, 3), "d": Streak(2, 6, 7)}
     assert [r.user.id for r in board_rows(view, {"a": "Ana"})] == ["c", "d", "b", "a"]
     assert board_rows(view, {"a": "Ana"})[-1].user.name == "Ana"
+
+
+RULES = st.builds(Freezes, every=st.integers(0, 5), cap=st.integers(0, 3))
+
+
+@settings(max_examples=500)
+@given(history=HISTORIES, rule=RULES)
+def test_with_freezes_incremental_still_equals_from_scratch(
+    history: list[frozenset[str]], rule: Freezes
+) -> None:
+    state: dict[str, Streak] = {}
+    for answerers in history:
+        state = advance(state, answerers, rule)
+    assert state == from_history(history, rule)
+
+
+@given(history=HISTORIES, rule=RULES)
+def test_freezes_never_pass_the_cap_and_are_spent_only_on_a_miss(
+    history: list[frozenset[str]], rule: Freezes
+) -> None:
+    state: dict[str, Streak] = {}
+    for answerers in history:
+        before = state
+        state = advance(state, answerers, rule)
+        for user, after in state.items():
+            assert 0 <= after.freezes <= rule.cap
+            old = before.get(user, Streak())
+            if after.freezes < old.freezes:  # spent one
+                assert user not in answerers
+                assert after.current == old.current > 0
+
+
+def test_a_freeze_saves_a_streak_from_one_miss_and_not_from_two() -> None:
+    rule = Freezes(every=2, cap=2)
+    history = [{"ana"}, {"ana"}, set(), set(), {"ana"}]  # earns one at 2 answers, then misses twice
+    state: dict[str, Streak] = {}
+    steps = []
+    for answerers in history:
+        state = advance(state, answerers, rule)
+        steps.append((state["ana"].current, state["ana"].freezes))
+    assert steps == [(1, 0), (2, 1), (2, 0), (0, 0), (1, 0)]
+    assert from_history(history, Freezes())["ana"].current == 1  # without freezes: broken too
