@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +40,19 @@ def discord_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     )
+
+
+@pytest.fixture(autouse=True)
+def no_open_database() -> Iterator[None]:
+    """A store left open keeps aiosqlite's worker thread alive, and that thread is not a daemon: the
+    test run would print its summary and then never exit. Fail the test that leaves one instead."""
+    before = set(threading.enumerate())
+    yield
+    workers = [t for t in threading.enumerate() if t not in before and "connection_worker" in t.name]
+    for worker in workers:
+        worker.join(timeout=1.0)  # a closed store's thread may take a moment to finish
+    left = [t.name for t in workers if t.is_alive()]
+    assert not left, f"this test left {len(left)} database connection(s) open: close every SqliteStore"
 
 
 # ---------------------------------------------------------------- packs the tests write

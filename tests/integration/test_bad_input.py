@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import random
 import tomllib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,7 +37,7 @@ JUNK = st.one_of(st.text(max_size=200), NASTY, st.lists(NASTY, max_size=5).map("
 
 
 @pytest.fixture
-async def terminal(tmp_path: Path) -> tuple[TerminalChannel, io.StringIO, SqliteStore]:
+async def terminal(tmp_path: Path) -> AsyncIterator[tuple[TerminalChannel, io.StringIO, SqliteStore]]:
     out = io.StringIO()
     shell = TerminalChannel(io.StringIO(), out, user="ana")
     store = await SqliteStore.open(tmp_path / "bot.sqlite3")
@@ -53,7 +54,8 @@ async def terminal(tmp_path: Path) -> tuple[TerminalChannel, io.StringIO, Sqlite
         random.Random(3),
     )
     shell._service = service
-    return shell, out, store
+    yield shell, out, store
+    await store.close()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
