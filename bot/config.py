@@ -41,6 +41,9 @@ class DiscordConfig:
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg"
     guild_ids: tuple[int, ...] = ()
+    # several processes, each connected as some of the bot's shards (None: one process, all shards)
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,13 +269,18 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         order=r.value(d, "defaults", "order", str, parse_order, Order.PROGRESSIVE),
     )
 
-    dc = r.table(top.get("discord", {}), "discord", {"token_env", "api_base_url", "gateway_url", "guild_ids"})
+    dc = r.table(top.get("discord", {}), "discord", {"token_env", "api_base_url", "gateway_url", "guild_ids",
+                                                     "shard_count", "shard_ids"})  # fmt: skip
     discord_default = DiscordConfig()
+    shard_count = r.value(dc, "discord", "shard_count", int, _positive, None)
+    shard_ids = r.value(dc, "discord", "shard_ids", list, _shard_ids(shard_count), None)
     discord = DiscordConfig(
         token_env=r.value(dc, "discord", "token_env", str, _env_name, discord_default.token_env),
         api_base_url=r.value(dc, "discord", "api_base_url", str, _url, discord_default.api_base_url),
         gateway_url=r.value(dc, "discord", "gateway_url", str, _url, discord_default.gateway_url),
         guild_ids=r.value(dc, "discord", "guild_ids", list, _snowflakes, ()),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
 
     sc = r.table(top.get("slack", {}), "slack", {"bot_token_env", "app_token_env", "signing_secret_env",
@@ -336,6 +344,27 @@ def _snowflakes(items: list[object]) -> tuple[int, ...]:
             raise ValueError(f"every item must be a Discord id (digits), not {item!r}")
         ids.append(int(item))
     return tuple(ids)
+
+
+def _shard_ids(shard_count: int | None) -> Callable[[list[object]], tuple[int, ...]]:
+    def check(items: list[object]) -> tuple[int, ...]:
+        if shard_count is None:
+            raise ValueError("needs shard_count in [discord] too: how many shards the bot has in all")
+        if not items:
+            raise ValueError("lists no shard; name the ones this process connects as, like [0]")
+        ids: list[int] = []
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, int):
+                raise ValueError(f"every item must be a shard number (an integer), not {item!r}")
+            if not 0 <= item < shard_count:
+                wanted = f"use 0 to {shard_count - 1}" if shard_count > 1 else "use 0"
+                raise ValueError(f"shard {item} does not exist with shard_count = {shard_count}; {wanted}")
+            if item in ids:
+                raise ValueError(f"shard {item} is listed twice")
+            ids.append(item)
+        return tuple(ids)
+
+    return check
 
 
 def find_config(explicit: Path | None, environ: Mapping[str, str] | None = None) -> Path | None:

@@ -1,20 +1,20 @@
 """APScheduler 3.11 as a clock only.
 
-Each wake-up is a one-shot date job with an explicit id (`post:<subscription>`,
-`reveal:<post>`) that calls back into the service with plain ids. Nothing is persisted here:
-the Store is the truth and the service re-arms every job from it at start-up.
+Every wake-up (`post:<subscription>`, `reveal:<post>`) waits in a heap here; APScheduler holds one
+date job, the alarm, set for the earliest of them. A job per wake-up would cost APScheduler about
+2.8 KB each (a Job, its trigger, a signature check on every add): with thousands of subscriptions
+that was most of the bot's memory over discord.py's own, and a third of its start-up. Nothing is
+persisted here: the Store is the truth and the service re-arms every wake-up from it at start-up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import heapq
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.ports import Metrics
@@ -27,6 +27,7 @@ RETRY_FAILED_JOB = timedelta(minutes=1)
 # through the database and on to the platform's pacing, instead of all of them taking turns on
 # every query before the first post goes out; enough to keep a platform's rate limit busy
 JOBS_AT_ONCE = 32
+ALARM = "alarm"  # the one APScheduler job
 
 
 class SystemClock:
@@ -35,15 +36,17 @@ class SystemClock:
 
 
 class ApsTimer:
-    """The Timer port on an AsyncIOScheduler."""
+    """The Timer port: wake-ups in a heap, an AsyncIOScheduler job as the alarm for the first."""
 
     def __init__(self, metrics: Metrics | None = None) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
-        if metrics is not None:
-            self._scheduler.add_listener(_lateness_to(metrics), EVENT_JOB_SUBMITTED)
+        self._metrics = metrics
         self._on_post: Callback | None = None
         self._on_reveal: Callback | None = None
-        self.running: set[asyncio.Task[object]] = set()  # jobs in flight, for a graceful stop
+        self._due: dict[str, datetime] = {}  # wake-up id -> when; the truth
+        self._heap: list[tuple[datetime, str]] = []  # may hold stale entries: checked against _due
+        self._alarm: datetime | None = None
+        self.running: set[asyncio.Task[object]] = set()  # wake-ups in flight, for a graceful stop
         self._slots = asyncio.Semaphore(JOBS_AT_ONCE)
 
     def bind(self, on_post: Callback, on_reveal: Callback) -> None:
@@ -57,61 +60,66 @@ class ApsTimer:
             self._scheduler.shutdown(wait=False)
 
     def wake_post(self, subscription_id: int, at: datetime) -> None:
-        self._arm(f"post:{subscription_id}", at, self._fire_post, subscription_id)
+        self._arm(f"post:{subscription_id}", at)
 
     def wake_reveal(self, post_id: int, at: datetime) -> None:
-        self._arm(f"reveal:{post_id}", at, self._fire_reveal, post_id)
+        self._arm(f"reveal:{post_id}", at)
 
     def cancel_post(self, subscription_id: int) -> None:
-        with contextlib.suppress(JobLookupError):
-            self._scheduler.remove_job(f"post:{subscription_id}")
+        self._due.pop(f"post:{subscription_id}", None)  # its heap entry is skipped when it surfaces
 
     def jobs(self) -> dict[str, datetime]:
         """Pending wake-ups by id (for status output and tests)."""
-        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+        return dict(self._due)
 
-    def _arm(self, job_id: str, at: datetime, func: Callable[[int], Awaitable[None]], arg: int) -> None:
+    def _arm(self, key: str, at: datetime) -> None:
+        self._due[key] = at
+        heapq.heappush(self._heap, (at, key))
+        if len(self._heap) > 2 * len(self._due) + 64:  # re-arming leaves stale entries: drop them
+            self._heap = [(when, k) for k, when in self._due.items()]
+            heapq.heapify(self._heap)
+        if self._alarm is None or at < self._alarm:
+            self._set_alarm(at)
+
+    def _set_alarm(self, at: datetime) -> None:
+        self._alarm = at
         self._scheduler.add_job(
-            func,
+            self._ring,
             trigger="date",
             run_date=at,
-            args=(arg,),
-            id=job_id,
+            id=ALARM,
             replace_existing=True,
             misfire_grace_time=None,  # late rather than never; the service applies misfire_grace
             coalesce=True,
         )
 
-    async def _fire_post(self, subscription_id: int) -> None:
-        assert self._on_post is not None
-        if not await self._guarded(self._on_post, subscription_id, "post"):
-            self.wake_post(subscription_id, datetime.now(UTC) + RETRY_FAILED_JOB)
-
-    async def _fire_reveal(self, post_id: int) -> None:
-        assert self._on_reveal is not None
-        if not await self._guarded(self._on_reveal, post_id, "reveal"):
-            self.wake_reveal(post_id, datetime.now(UTC) + RETRY_FAILED_JOB)
-
-    async def _guarded(self, callback: Callback, arg: int, what: str) -> bool:
-        task = asyncio.current_task()
-        if task is not None:
+    async def _ring(self) -> None:
+        """Start every wake-up that is due, then set the alarm for the next one."""
+        self._alarm = None
+        now = datetime.now(UTC)
+        while self._heap and self._heap[0][0] <= now:
+            at, key = heapq.heappop(self._heap)
+            if self._due.get(key) != at:
+                continue  # re-armed or cancelled since
+            del self._due[key]
+            kind, _, arg = key.partition(":")
+            if self._metrics is not None:
+                self._metrics.job_started(kind, (now - at).total_seconds())
+            task = asyncio.create_task(self._fire(kind, int(arg)), name=key)
             self.running.add(task)
-        try:
-            async with self._slots:
-                return await _guarded(callback, arg, what)
-        finally:
-            if task is not None:
-                self.running.discard(task)
+            task.add_done_callback(self.running.discard)
+        while self._heap and self._due.get(self._heap[0][1]) != self._heap[0][0]:
+            heapq.heappop(self._heap)
+        if self._heap and self._alarm is None:
+            self._set_alarm(self._heap[0][0])
 
-
-def _lateness_to(metrics: Metrics) -> Callable[[JobSubmissionEvent], None]:
-    """Scheduler lag: how long after its due time each wake-up was handed to the loop."""
-
-    def submitted(event: JobSubmissionEvent) -> None:
-        due = min(event.scheduled_run_times)
-        metrics.job_started(event.job_id.split(":", 1)[0], (datetime.now(UTC) - due).total_seconds())
-
-    return submitted
+    async def _fire(self, kind: str, arg: int) -> None:
+        callback = self._on_post if kind == "post" else self._on_reveal
+        assert callback is not None
+        async with self._slots:
+            ok = await _guarded(callback, arg, kind)
+        if not ok:
+            self._arm(f"{kind}:{arg}", datetime.now(UTC) + RETRY_FAILED_JOB)
 
 
 async def _guarded(callback: Callback, arg: int, what: str) -> bool:

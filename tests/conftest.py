@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import random
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -157,6 +157,10 @@ class FakePlatform:
     _by_nonce: dict[str, PostedRef] = field(default_factory=dict)
     resends: int = 0
     history: dict[str, list[tuple[User, datetime]]] = field(default_factory=dict)  # thread -> replies
+    foreign: set[str] = field(default_factory=set)  # workspace ids another process serves
+
+    def owns(self, channel: ChannelRef) -> bool:
+        return channel.workspace_id not in self.foreign
 
     def _check(self, channel: ChannelRef) -> None:
         if channel.channel_id in self.failures:
@@ -203,6 +207,21 @@ DEFAULTS = SubscriptionSettings(
     levels=LEVELS,
     order=Order.PROGRESSIVE,
 )
+
+
+async def subscribe_due(store: SqliteStore, channels: Iterable[ChannelRef]) -> None:
+    """Subscribe every channel to a time two minutes ago, daily: all due in the same minute and
+    inside misfire_grace, so a bot starting (or waking them) now posts each at once."""
+    now = datetime.now(UTC)
+    due = (now - timedelta(minutes=2)).replace(second=0, microsecond=0)
+    settings = SubscriptionSettings(
+        Schedule(due.time(), "UTC", frozenset(range(7))),
+        Reveal(timedelta(hours=8)),
+        LEVELS,
+        Order.SHUFFLED,
+    )
+    for channel in channels:
+        await store.save_subscription(channel, settings, now - timedelta(minutes=10), now)
 
 
 class Harness:

@@ -16,12 +16,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    result = _run("ruff", "check", "bot", "tests")
+    result = _run("ruff", "check", "bot", "tests", "bench")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean() -> None:
-    result = _run("ruff", "format", "--check", "bot", "tests")
+    result = _run("ruff", "format", "--check", "bot", "tests", "bench")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

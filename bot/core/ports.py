@@ -101,6 +101,12 @@ class Platform(Protocol):
 
     name: str
 
+    def owns(self, channel: ChannelRef) -> bool:
+        """Whether this process serves the channel. A platform split over several processes
+        (Discord shards) schedules, posts, reveals and catches up only in its own part; a
+        process that owns no part of a channel leaves its subscription alone."""
+        ...
+
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
     ) -> PostedRef:
@@ -193,6 +199,10 @@ class Store(Protocol):
 
     async def last_post(self, subscription_id: int) -> Post | None:
         """The newest row of any status."""
+        ...
+
+    async def last_scheduled(self) -> dict[int, datetime]:
+        """When each subscription's newest row (of any status) was due, by subscription id."""
         ...
 
     async def open_post(self, subscription_id: int) -> Post | None:

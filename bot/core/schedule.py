@@ -8,7 +8,6 @@ Pure functions. The rules for daylight-saving changes:
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterator
@@ -82,6 +81,8 @@ def parse_timezone(text: str) -> str:
     if canonical is None:
         if name.upper() == "UTC":
             return "UTC"
+        import difflib  # only to suggest a name for a typo: not worth its memory in a running bot
+
         names = list(_zone_names().values())
         close = (
             difflib.get_close_matches(name, names, n=1, cutoff=0.6)

@@ -13,13 +13,13 @@ import sqlite3
 import time
 from collections.abc import Coroutine, Mapping
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.ops.probe import HEALTH_PATH
+
+if TYPE_CHECKING:  # loaded only to serve: `practicebot run` imports this module for its write probe
+    from aiohttp import web
 
 WRITE_TIMEOUT = 1.0  # seconds to wait for another writer's lock before calling the database unwritable
 CHECK_TIMEOUT = 4.0  # every check together; Docker's HEALTHCHECK gives the probe 5 s
@@ -48,6 +48,8 @@ class Check:
 
 
 def version() -> str:
+    from importlib import metadata  # some megabytes: loaded when /healthz is first asked
+
     try:
         return metadata.version("practicebot")
     except metadata.PackageNotFoundError:
@@ -142,6 +144,8 @@ def _reason(exc: BaseException) -> str:
 
 
 def health_routes(health: Health) -> list[web.RouteDef]:
+    from aiohttp import web
+
     async def healthz(request: web.Request) -> web.Response:
         healthy, body = await health.report()
         return web.json_response(body, status=200 if healthy else 503)

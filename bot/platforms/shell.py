@@ -59,6 +59,10 @@ class TerminalChannel:
 
     # ------------------------------------------------------------ Platform port
 
+    def owns(self, channel: ChannelRef) -> bool:
+        """The terminal channel has one process: this one."""
+        return True
+
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
     ) -> PostedRef:

@@ -71,6 +71,20 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+async def _wal(db: aiosqlite.Connection, within: float = 5.0) -> None:
+    """Switch a new file to WAL. SQLite answers "locked" at once, without waiting, while another
+    process (a second shard's, starting at the same time) switches it or migrates it: try again."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+        await asyncio.sleep(0.05)
+
+
 async def migrate(db: aiosqlite.Connection, target: int | None = None) -> tuple[int, int]:
     """Apply pending migrations in one transaction. Returns (version before, version after)."""
     target = LATEST_VERSION if target is None else target
@@ -87,6 +101,14 @@ async def migrate(db: aiosqlite.Connection, target: int | None = None) -> tuple[
         return before, before
     await db.execute("BEGIN IMMEDIATE")
     try:
+        # another process on the same file (a second shard's) may have migrated while we waited
+        async with db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        before = int(row[0]) if row else 0
+        pending = [m for m in pending if before < m[0]]
+        if not pending:
+            await db.rollback()
+            return before, before
         for _version, name, sql in pending:
             for statement in _statements(sql):
                 await db.execute(statement)
@@ -181,6 +203,7 @@ class _Reply:
 
 
 REPLY_BATCH = 200  # replies stored by one statement at most
+_IN_FLIGHT = frozenset({"claimed", "posted"})  # the statuses of the partial index posts_in_flight
 
 
 # ---------------------------------------------------------------- the store
@@ -203,7 +226,7 @@ class SqliteStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, isolation_level=None)
         try:
-            await db.execute("PRAGMA journal_mode = WAL")
+            await _wal(db)
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await db.execute("PRAGMA busy_timeout = 5000")
@@ -441,6 +464,12 @@ class SqliteStore:
         )
         return _post(row) if row else None
 
+    async def last_scheduled(self) -> dict[int, datetime]:
+        rows = await self._all(
+            "SELECT subscription_id, MAX(scheduled_at) FROM posts GROUP BY subscription_id"
+        )
+        return {row[0]: _dt_required(row[1]) for row in rows}
+
     async def open_post(self, subscription_id: int) -> Post | None:
         row = await self._one(
             f"SELECT {_POST_COLUMNS} FROM posts WHERE subscription_id = ? AND status = 'posted'"
@@ -451,8 +480,11 @@ class SqliteStore:
 
     async def posts_with_status(self, *statuses: str) -> list[Post]:
         marks = ", ".join("?" for _ in statuses)
+        # SQLite uses the partial index posts_in_flight only for a query that repeats its condition
+        # word for word; without it, every look-up of claimed or open posts reads the whole table
+        in_flight = "status IN ('claimed', 'posted') AND " if {str(s) for s in statuses} <= _IN_FLIGHT else ""
         rows = await self._all(
-            f"SELECT {_POST_COLUMNS} FROM posts WHERE status IN ({marks}) ORDER BY id",
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE {in_flight}status IN ({marks}) ORDER BY id",
             [str(s) for s in statuses],
         )
         return [_post(row) for row in rows]

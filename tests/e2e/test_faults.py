@@ -9,20 +9,14 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.config import DiscordConfig
 from bot.core.models import (
-    LEVELS,
     ChannelRef,
-    Order,
     PostStatus,
-    Reveal,
-    Schedule,
-    SubscriptionSettings,
     SubscriptionStatus,
 )
 from bot.core.questions import QuestionBank
@@ -30,7 +24,7 @@ from bot.core.service import PracticeService, ServiceSettings
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import DEFAULTS, FakeTimer
+from tests.conftest import DEFAULTS, FakeTimer, subscribe_due
 from tests.emulators.discord import DiscordEmulator
 
 CHANNELS = 10
@@ -52,16 +46,7 @@ class World:
 
     async def due_now(self) -> None:
         """Every channel subscribed to a time two minutes ago: all due in the same minute."""
-        now = datetime.now(UTC)
-        due = (now - timedelta(minutes=2)).replace(second=0, microsecond=0)
-        settings = SubscriptionSettings(
-            Schedule(due.time(), "UTC", frozenset(range(7))),
-            Reveal(timedelta(hours=8)),
-            LEVELS,
-            Order.SHUFFLED,
-        )
-        for channel in self.channels:
-            await self.store.save_subscription(self.ref(channel), settings, now - timedelta(minutes=10), now)
+        await subscribe_due(self.store, [self.ref(channel) for channel in self.channels])
 
     def ref(self, channel: int) -> ChannelRef:
         return ChannelRef("discord", str(self.guild), str(channel))

@@ -18,7 +18,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from .discord import DiscordEmulator
+from .discord import DiscordEmulator, guild_id_on_shard, shard_of
 from .discord.waiting import Changes
 
 TOKEN = "test-token"
@@ -490,3 +490,100 @@ async def test_requests_are_logged_as_json_lines_and_need_the_bot_token(
         "body": None,
     }
     assert len(lines) == 2
+
+
+async def _identify_as(emulator: DiscordEmulator, shard: object) -> tuple[int | None, list[dict[str, Any]]]:
+    """IDENTIFY with `shard` over a raw WebSocket: the close code (None: still open) and the
+    dispatches received until then (READY and the GUILD_CREATEs)."""
+    events: list[dict[str, Any]] = []
+    intents = discord.Intents(guilds=True, guild_messages=True).value
+    async with (
+        aiohttp.ClientSession() as http,
+        http.ws_connect(f"{emulator.gateway_url}?v=10&encoding=json") as ws,
+    ):
+        hello = await ws.receive_json(timeout=3)
+        assert hello["op"] == 10
+        identify = {"token": TOKEN, "intents": intents, "properties": {}, "shard": shard}
+        await ws.send_json({"op": 2, "d": identify})
+        wanted = None
+        while True:
+            frame = await ws.receive(timeout=3)
+            if frame.type is not aiohttp.WSMsgType.TEXT:
+                return ws.close_code, events
+            events.append(json.loads(frame.data))
+            if events[0]["t"] == "READY":
+                wanted = len(events[0]["d"]["guilds"])
+            if wanted is not None and len(events) == 1 + wanted:
+                return None, events
+
+
+@pytest.mark.parametrize("shard", [[2, 2], [0], [0, 0], [-1, 2], [True, 2], [0.0, 2], "0,2", 1])
+async def test_an_invalid_shard_array_is_closed_with_4010(emulator: DiscordEmulator, shard: object) -> None:
+    code, events = await _identify_as(emulator, shard)
+    assert (code, events) == (4010, [])
+
+
+async def test_each_shard_gets_the_guilds_and_events_of_its_guilds_only(emulator: DiscordEmulator) -> None:
+    guilds = [emulator.add_guild(f"guild {i}", guild_id=guild_id_on_shard(i % 2, 2, i)) for i in range(4)]
+    assert [shard_of(g, 2) for g in guilds] == [0, 1, 0, 1]
+    for shard_id in (0, 1):
+        code, events = await _identify_as(emulator, [shard_id, 2])
+        assert code is None
+        ready, *created = events
+        assert ready["d"]["shard"] == [shard_id, 2]
+        mine = {str(g) for g in guilds if shard_of(g, 2) == shard_id}
+        assert {g["id"] for g in ready["d"]["guilds"]} == mine
+        assert {e["d"]["id"] for e in created if e["t"] == "GUILD_CREATE"} == mine
+
+    # two discord.py clients, as two processes would connect: a message reaches only its shard's
+    intents = discord.Intents(guilds=True, guild_messages=True)
+    changes = Changes()
+    heard: dict[int, list[int]] = {0: [], 1: []}
+    clients = [
+        discord.AutoShardedClient(intents=intents, shard_count=2, shard_ids=[s], guild_ready_timeout=0.05)
+        for s in (0, 1)
+    ]
+    for shard_id, client in enumerate(clients):
+
+        async def on_message(message: discord.Message, shard_id: int = shard_id) -> None:
+            heard[shard_id].append(message.guild.id if message.guild else 0)
+            changes.notify()
+
+        async def on_ready() -> None:
+            changes.notify()
+
+        client.event(on_message)
+        client.event(on_ready)
+    tasks = [asyncio.create_task(client.start(TOKEN)) for client in clients]
+    try:
+        await emulator.wait_until_shards_ready(2, timeout=10)
+        await changes.wait_for(lambda: all(c.is_ready() for c in clients), 10, "both clients ready")
+        for shard_id, client in enumerate(clients):
+            assert {g.id for g in client.guilds} == {g for g in guilds if shard_of(g, 2) == shard_id}
+        for guild in guilds:
+            channel = emulator.add_channel(guild, "general")
+            await emulator.post_message(channel, emulator.add_member(guild, "alice"), "hello")
+        await changes.wait_for(lambda: len(heard[0]) + len(heard[1]) == len(guilds), 5, "the messages")
+        assert heard == {0: [guilds[0], guilds[2]], 1: [guilds[1], guilds[3]]}
+        assert {shard: len(ids) for shard, ids in emulator.shard_sessions().items()} == {0: 1, 1: 1}
+    finally:
+        for client in clients:
+            await client.close()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@pytest.mark.parametrize("emulator", [{"recommended_shards": 3}], indirect=True)
+async def test_gateway_bot_recommends_a_shard_count(emulator: DiscordEmulator) -> None:
+    headers = {"Authorization": f"Bot {TOKEN}"}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{emulator.api_url}/gateway/bot", headers=headers) as answer,
+    ):
+        body = await answer.json()
+    assert body["shards"] == 3 and body["url"] == emulator.gateway_url
+    emulator.recommended_shards = None  # as Discord: one per 1,000 guilds, at least one
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{emulator.api_url}/gateway/bot", headers=headers) as answer,
+    ):
+        assert (await answer.json())["shards"] == 1

@@ -23,9 +23,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.core.models import LEVELS, ChannelRef, Order, Reveal, Schedule, SubscriptionSettings
+from bot.core.models import ChannelRef
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import clean_env
+from tests.conftest import clean_env, subscribe_due
 from tests.emulators.discord import DiscordEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,19 +87,11 @@ class Soak:
             f'[discord]\napi_base_url = "{self.emulator.api_url}"\ngateway_url = "{self.emulator.gateway_url}"\n'
         )
         # every subscription is due in the same minute: two minutes ago, inside misfire_grace
-        now = datetime.now(UTC)
-        due = (now - timedelta(minutes=2)).replace(second=0, microsecond=0)
-        settings = SubscriptionSettings(
-            Schedule(due.time(), "UTC", frozenset(range(7))),
-            Reveal(timedelta(hours=8)),
-            LEVELS,
-            Order.SHUFFLED,
-        )
         store = await SqliteStore.open(self.db)
         try:
-            for channel in self.channels:
-                ref = ChannelRef("discord", str(self.guild), str(channel))
-                await store.save_subscription(ref, settings, now - timedelta(minutes=10), now)
+            await subscribe_due(
+                store, [ChannelRef("discord", str(self.guild), str(channel)) for channel in self.channels]
+            )
         finally:
             await store.close()
 

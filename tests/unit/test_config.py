@@ -62,6 +62,29 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
             "F:2: [discord] token_env: 'my token' is not an environment variable name",
         ),
         ('[discord]\nguild_ids = ["abc"]\n', "F:2: [discord] guild_ids: every item must be a Discord id"),
+        ("[discord]\nshard_count = 0\n", "F:2: [discord] shard_count: 0 is too small; use 1 or more"),
+        ('[discord]\nshard_count = "2"\n', "F:2: [discord] shard_count: must be an integer, not '2'"),
+        (
+            "[discord]\nshard_ids = [0]\n",
+            "F:2: [discord] shard_ids: needs shard_count in [discord] too: how many shards the bot has in all",
+        ),
+        (
+            "[discord]\nshard_count = 2\nshard_ids = [0, 2]\n",
+            "F:3: [discord] shard_ids: shard 2 does not exist with shard_count = 2; use 0 to 1",
+        ),
+        (
+            "[discord]\nshard_count = 2\nshard_ids = [1, 1]\n",
+            "F:3: [discord] shard_ids: shard 1 is listed twice",
+        ),
+        (
+            "[discord]\nshard_count = 2\nshard_ids = []\n",
+            "F:3: [discord] shard_ids: lists no shard; name the",
+        ),
+        (
+            '[discord]\nshard_count = 2\nshard_ids = ["0"]\n',
+            "F:3: [discord] shard_ids: every item must be a shard number (an integer), not '0'",
+        ),
+        ("[discord]\nshard_count = 2\nshard_ids = 0\n", "F:3: [discord] shard_ids: must be an array, not 0"),
         ('packs = ["nowhere"]\n', "F:1: packs: "),
         ('database = "x.db\n', "F:1: not valid TOML: "),
         ("defaults = 3\n", "F:1: defaults: must be a table"),
@@ -93,6 +116,14 @@ def test_values_and_environment_overrides(tmp_path: Path) -> None:
     assert load_config(None, {"PRACTICEBOT_DATABASE": "/tmp/x.db"}).database == Path("/tmp/x.db")
     with pytest.raises(ConfigError, match="PRACTICEBOT_LOG_LEVEL: 'LOUD' is not one of"):
         load_config(None, {"PRACTICEBOT_LOG_LEVEL": "loud"})
+
+
+def test_shards_default_to_one_process_and_read_in_any_order(tmp_path: Path) -> None:
+    assert (DiscordConfig().shard_count, DiscordConfig().shard_ids) == (None, None)
+    config = _load(tmp_path, "[discord]\nshard_ids = [2, 0]\nshard_count = 3\n")
+    assert (config.discord.shard_count, config.discord.shard_ids) == (3, (2, 0))
+    every = _load(tmp_path, "[discord]\nshard_count = 4\n").discord
+    assert (every.shard_count, every.shard_ids) == (4, None)  # this one process connects as all four
 
 
 def test_missing_config_file_is_an_error_and_discovery_order(tmp_path: Path) -> None:

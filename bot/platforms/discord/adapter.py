@@ -2,7 +2,9 @@
 
 Intents `guilds` and `guild_messages` only: replies are counted by who wrote in which thread,
 never by what they wrote, so no privileged intent is needed. No member chunking and no message
-cache. Everything the bot sends carries `allowed_mentions` none.
+cache. Everything the bot sends carries `allowed_mentions` none. With `[discord] shard_count` set
+the process connects as its `shard_ids` only and owns the channels of their guilds
+(docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.core.ports import Metrics, NoMetrics
 from bot.core.schedule import suggest_zones
 from bot.core.service import Caller, PracticeService
 from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, render
+from bot.platforms.discord.shards import guild_id_of, serves
 from bot.platforms.pacing import Paced, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import discord_trace
 
@@ -57,6 +60,13 @@ NEEDED_PERMISSIONS = discord.Permissions(
     send_messages_in_threads=True,
     read_message_history=True,
 )
+
+
+def global_share(config: DiscordConfig) -> float:
+    """The part of Discord's global rate limit this process may use: its shards' share of all."""
+    if config.shard_count is None or config.shard_ids is None:
+        return 1.0
+    return len(config.shard_ids) / config.shard_count
 
 
 def application_id_from_token(token: str) -> int | None:
@@ -104,23 +114,40 @@ class DiscordPlatform:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
-        self.client = discord.Client(
-            intents=intents,
-            max_messages=None,
-            chunk_guilds_at_startup=False,
-            member_cache_flags=discord.MemberCacheFlags.none(),
-            allowed_mentions=NO_MENTIONS,
-            guild_ready_timeout=guild_ready_timeout,
-            http_trace=discord_trace(lambda: watch.rate_limited(PLATFORM)),
-        )
+        options: dict[str, Any] = {
+            "intents": intents,
+            "max_messages": None,
+            "chunk_guilds_at_startup": False,
+            "member_cache_flags": discord.MemberCacheFlags.none(),
+            "allowed_mentions": NO_MENTIONS,
+            "guild_ready_timeout": guild_ready_timeout,
+            "http_trace": discord_trace(lambda: watch.rate_limited(PLATFORM)),
+        }
+        # [discord] shard_count: this process connects as shard_ids (all when unset) of that many
+        # shards and serves only their guilds; unset, one plain connection (discord.py's default)
+        self._sharded = config.shard_count is not None
+        self.client: discord.Client
+        if config.shard_count is None:
+            self.client = discord.Client(**options)
+        else:
+            if config.shard_ids is not None:  # else every shard, 0 to shard_count - 1
+                options["shard_ids"] = list(config.shard_ids)
+            self.client = discord.AutoShardedClient(shard_count=config.shard_count, **options)
         self.tree = app_commands.CommandTree(self.client)
-        self._pace = Paced(TokenBucket(GLOBAL_RATE, burst=1), SlidingWindow(GLOBAL_LIMIT, GLOBAL_WINDOW))
+        # the global limit is the bot's, not the process's: each process takes its shards' share
+        share = global_share(config)
+        self._pace = Paced(
+            TokenBucket(GLOBAL_RATE * share, burst=1),
+            SlidingWindow(max(1, int(GLOBAL_LIMIT * share)), GLOBAL_WINDOW),
+        )
         self._service: PracticeService | None = None
         self._ready = asyncio.Event()
         self._synced = False
         self._task: asyncio.Task[None] | None = None
         self._register_commands()
         self.client.event(self.on_ready)
+        if self._sharded:
+            self.client.event(self.on_shard_ready)
         self.client.event(self.on_message)
         self.client.event(self.on_interaction)
 
@@ -159,22 +186,51 @@ class DiscordPlatform:
                 await self._task
 
     async def is_connected(self) -> bool:
-        """For /healthz: ready, not closed, and the gateway socket open (False while it reconnects)."""
+        """For /healthz: ready, not closed, and the gateway socket open (False while it reconnects);
+        sharded, every shard's socket."""
+        if not self.client.is_ready() or self.client.is_closed():
+            return False
+        if isinstance(self.client, discord.AutoShardedClient):
+            shards = self.client.shards.values()
+            return bool(shards) and not any(shard.is_closed() for shard in shards)
         ws = self.client.ws
-        return self.client.is_ready() and not self.client.is_closed() and ws is not None and ws.open
+        return ws is not None and ws.open
+
+    def owns(self, channel: ChannelRef) -> bool:
+        """With [discord] shard_count set, only the channels of this process's shards' guilds."""
+        config = self._config
+        return serves(guild_id_of(channel.workspace_id), config.shard_count, config.shard_ids)
 
     async def on_ready(self) -> None:
         """Also after a reconnect that could not resume: Discord replays nothing to a new
-        session, so the replies written meanwhile are read back from the threads."""
+        session, so the replies written meanwhile are read back from the threads. (Sharded, a
+        shard's new session is seen by on_shard_ready: on_ready waits for every shard.)"""
         if not self._synced:
             await self._sync_commands()
             self._synced = True
-        elif self._service is not None:
+        elif not self._sharded:
+            await self._read_back()
+        user = self.client.user
+        ids = self._config.shard_ids
+        shards = f" as shards {list(ids) if ids is not None else 'all'} of {self._config.shard_count}"
+        log.info(
+            "discord ready as %s in %d guilds%s",
+            user.id if user else "?",
+            len(self.client.guilds),
+            shards if self._sharded else "",
+        )
+        self._ready.set()
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A shard identified again after start-up (its session could not resume)."""
+        if self._synced:
+            log.info("discord shard %d has a new session", shard_id)
+            await self._read_back()
+
+    async def _read_back(self) -> None:
+        if self._service is not None:
             self._service.missed_events(PLATFORM)
             await self._service.backfill(PLATFORM)
-        user = self.client.user
-        log.info("discord ready as %s in %d guilds", user.id if user else "?", len(self.client.guilds))
-        self._ready.set()
 
     async def _sync_commands(self) -> None:
         if self._config.guild_ids:

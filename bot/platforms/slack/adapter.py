@@ -19,7 +19,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import SlackConfig
@@ -30,7 +34,7 @@ from bot.core.models import ChannelRef, PostedRef, User
 from bot.core.ports import Metrics, NoMetrics
 from bot.core.service import Caller, PracticeService
 from bot.platforms.pacing import KeyedBuckets, TokenBucket
-from bot.platforms.rate_watch import SlackRateLimitWatch
+from bot.platforms.rate_watch import TOO_MANY_REQUESTS
 from bot.platforms.slack.render import Rendered, action_of, render
 
 log = logging.getLogger("practicebot.slack")
@@ -174,6 +178,11 @@ class SlackPlatform:
         return [web.post(EVENT_PATH, handle)]
 
     # ------------------------------------------------------------ Platform port
+
+    def owns(self, channel: ChannelRef) -> bool:
+        """Every channel of every workspace this process serves (splitting Slack by workspace
+        across processes is not built yet: docs/scaling.md)."""
+        return True
 
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
@@ -408,6 +417,27 @@ class SlackPlatform:
         await service.record_reply(
             ChannelRef(PLATFORM, team, event["channel"]), thread, User(user_id, person.name), at
         )
+
+
+class SlackRateLimitWatch(AsyncRetryHandler):
+    """Put first in AsyncWebClient(retry_handlers=[...]): slack_sdk shows every response to each
+    handler in turn; this one only looks and never asks for a retry."""
+
+    def __init__(self, on_429: Callable[[], None]) -> None:
+        super().__init__(max_retry_count=0)
+        self._on_429 = on_429
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == TOO_MANY_REQUESTS:
+            self._on_429()
+        return False
 
 
 def _nonce_of(message: dict[str, Any], event_type: str) -> str | None:

@@ -2,5 +2,6 @@
 
 from .emulator import DiscordEmulator, ReceivedRequest
 from .interactions import InteractionHandle
+from .model import guild_id_on_shard, shard_of
 
-__all__ = ["DiscordEmulator", "InteractionHandle", "ReceivedRequest"]
+__all__ = ["DiscordEmulator", "InteractionHandle", "ReceivedRequest", "guild_id_on_shard", "shard_of"]

@@ -101,10 +101,13 @@ class DiscordEmulator:
         event_buffer: int = 1000,
         enabled_privileged_intents: int = PRIVILEGED_INTENTS,
         clock: Callable[[], float] = time.monotonic,
+        recommended_shards: int | None = None,
     ) -> None:
         """`route_limits` maps "METHOD /template" to (requests, per seconds); `clock` drives interaction
-        deadlines, token lifetimes and nonce windows (rate limits run on real time, as discord.py sleeps)."""
+        deadlines, token lifetimes and nonce windows (rate limits run on real time, as discord.py sleeps).
+        `recommended_shards` is what GET /gateway/bot answers; None: one per 1,000 guilds, as Discord."""
         self.token = token
+        self.recommended_shards = recommended_shards
         self.latency = latency
         self.interaction_deadline = interaction_deadline
         self.interaction_token_ttl = interaction_token_ttl
@@ -369,8 +372,9 @@ class DiscordEmulator:
 
     # ------------------------------------------------------------ building the world (tests)
 
-    def add_guild(self, name: str) -> int:
-        guild = self.world.add_guild(name)
+    def add_guild(self, name: str, *, guild_id: int | None = None) -> int:
+        """A new guild; `guild_id` chooses its id, and so its shard (`guild_id_on_shard`)."""
+        guild = self.world.add_guild(name, guild_id)
         if self.gateway.live_sessions:
             self._spawn(self._guild_create(guild.id))
         return guild.id
@@ -590,8 +594,8 @@ class DiscordEmulator:
             raise LookupError(f"channel {channel_id} and user {user_id} must both be in guild {guild_id}")
         if not self.world.permissions(channel, user_id) & VIEW_CHANNEL:
             raise PermissionError(f"user {user_id} cannot see channel {channel_id}")
-        if not self.gateway.live_sessions:
-            raise RuntimeError("no bot has identified with the gateway yet")
+        if not any(s.wants(guild_id, 0) for s in self.gateway.live_sessions):
+            raise RuntimeError(f"no bot has identified with the gateway for guild {guild_id}'s shard yet")
         record = new_record(self.world, kind, guild_id, channel_id, user_id, self.clock())
         record.command_name = command_name
         if source is not None:
@@ -687,6 +691,36 @@ class DiscordEmulator:
             return len(sent) >= len(self.world.guilds_for(newest.shard))
 
         await self.wait_for(ready, timeout, "a bot to identify and receive its guilds")
+
+    async def wait_until_shards_ready(self, shard_count: int, timeout: float = 3.0) -> None:  # noqa: ASYNC109
+        """Until every shard of `shard_count` has a live session that was sent each GUILD_CREATE of
+        its guilds (the shards may be connected by different processes)."""
+
+        def ready() -> bool:
+            for shard_id in range(shard_count):
+                shard = [shard_id, shard_count]
+                wanted = {str(g.id) for g in self.world.guilds_for(shard)}
+                if not any(
+                    wanted
+                    <= {
+                        e.data["id"]
+                        for e in self.gateway.sent
+                        if e.session_id == s.id and e.name == "GUILD_CREATE"
+                    }
+                    for s in self.gateway.live_sessions
+                    if s.shard == shard
+                ):
+                    return False
+            return True
+
+        await self.wait_for(ready, timeout, f"all {shard_count} shards to identify and receive their guilds")
+
+    def shard_sessions(self) -> dict[int, list[str]]:
+        """Live sessions by shard id (unsharded sessions under -1): which connection serves what."""
+        found: dict[int, list[str]] = {}
+        for session in self.gateway.live_sessions:
+            found.setdefault(session.shard[0] if session.shard else -1, []).append(session.id)
+        return found
 
     def messages(self, channel_id: int) -> list[JSON]:
         """The channel's (or thread's) messages, oldest first; ephemeral ones are on their handles."""

@@ -1,5 +1,9 @@
 """The gateway: HELLO, heartbeats, IDENTIFY -> READY + GUILD_CREATE, RESUME with replay, op 9.
 
+Sharding as Discord does it: an IDENTIFY with `shard` [shard_id, num_shards] gets READY and
+GUILD_CREATE for the guilds of that shard only ((guild_id >> 22) % num_shards == shard_id), and a
+guild's events go only to the sessions of its shard; a malformed `shard` is closed with 4010.
+
 A session outlives its WebSocket: every dispatch gets the session's next sequence number and is kept
 in a bounded buffer, so events dispatched while the bot is disconnected are replayed on RESUME,
 followed by RESUMED. Frames are text JSON (discord.py takes text even when it asked for zlib-stream).
@@ -21,7 +25,16 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .model import GUILD_MEMBERS, JSON, MESSAGE_CONTENT, PRIVILEGED_INTENTS, Message, World
+from .model import (
+    GUILD_MEMBERS,
+    JSON,
+    MESSAGE_CONTENT,
+    PRIVILEGED_INTENTS,
+    Message,
+    World,
+    shard_of,
+    valid_shard,
+)
 
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE_UPDATE, VOICE_STATE_UPDATE = 0, 1, 2, 3, 4
 RESUME, RECONNECT, REQUEST_GUILD_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 6, 7, 8, 9, 10, 11
@@ -43,7 +56,7 @@ class Session:
         if self.invalid or self.intents & intent != intent:
             return False
         if guild_id is not None and self.shard is not None:
-            return (guild_id >> 22) % self.shard[1] == self.shard[0]
+            return shard_of(guild_id, self.shard[1]) == self.shard[0]
         return True
 
     def can_replay_from(self, seq: int) -> bool:
@@ -186,7 +199,7 @@ class Gateway:
             await conn.ws.close(code=4013, message=b"Invalid intent(s).")
         elif intents & PRIVILEGED_INTENTS & ~self.enabled_privileged_intents:
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
-        elif shard is not None and not (len(shard) == 2 and 0 <= shard[0] < shard[1]):
+        elif shard is not None and not valid_shard(shard):
             await conn.ws.close(code=4010, message=b"Invalid shard.")
         else:
             session = Session(secrets.token_hex(16), intents, shard, deque(maxlen=self.buffer_size), conn.ws)

@@ -78,6 +78,28 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """Discord's routing: a guild's events go to shard (guild_id >> 22) % num_shards."""
+    return (guild_id >> 22) % shard_count
+
+
+def guild_id_on_shard(shard_id: int, shard_count: int, index: int = 0) -> int:
+    """A guild id (a snowflake from 2020, so no newer id collides) that falls on `shard_id`;
+    `index` gives further ones on the same shard."""
+    timestamp = (1_577_836_800_000 - DISCORD_EPOCH_MS) // shard_count * shard_count
+    return ((timestamp + index * shard_count + shard_id) << 22) | (1 << 17)
+
+
+def valid_shard(shard: object) -> bool:
+    """IDENTIFY's `shard`: [shard_id, num_shards], integers with 0 <= shard_id < num_shards."""
+    return (
+        isinstance(shard, list)
+        and len(shard) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+        and 0 <= shard[0] < shard[1]
+    )
+
+
 class Snowflakes:
     """Real snowflakes (timestamp, worker, increment), so discord.py's `created_at` and interaction
     expiry read sensible times; strictly increasing, as message ordering relies on it."""
@@ -380,8 +402,11 @@ class World:
 
     # ------------------------------------------------------------ building the world
 
-    def add_guild(self, name: str) -> Guild:
-        guild = Guild(self.ids.next(), name, owner_id=self.owner.id)
+    def add_guild(self, name: str, guild_id: int | None = None) -> Guild:
+        """`guild_id` picks the id (and so the shard, (id >> 22) % shards); else a new snowflake."""
+        if guild_id is not None and (guild_id in self.guilds or guild_id in self.users or guild_id < 1):
+            raise ValueError(f"guild id {guild_id} is taken or not a snowflake")
+        guild = Guild(guild_id or self.ids.next(), name, owner_id=self.owner.id)
         guild.roles[guild.id] = Role(guild.id, "@everyone", EVERYONE_PERMISSIONS)  # @everyone id == guild id
         bot_role = Role(self.ids.next(), self.bot.username, 0, position=1, bot_id=self.bot.id)
         guild.roles[bot_role.id] = bot_role
@@ -616,7 +641,7 @@ class World:
         if shard is None:
             return guilds
         shard_id, count = shard
-        return [g for g in guilds if (g.id >> 22) % count == shard_id]
+        return [g for g in guilds if shard_of(g.id, count) == shard_id]
 
     def guild_create_payload(self, guild: Guild, intents: int) -> JSON:
         visible = [self.channels[c] for c in guild.channel_ids if self.can_view(self.channels[c])]

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CREATE_FLAGS = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+GUILDS_PER_SHARD = 1000  # what Discord's recommended shard count works out to (required at 2,500)
 
 
 def has_message_fields(body: JSON, files: list[JSON]) -> bool:
@@ -98,7 +99,8 @@ class RestRoutes:
             "reset_after": 86_400_000,
             "max_concurrency": 1,
         }
-        return json_response({"url": self.emu.gateway_url, "shards": 1, "session_start_limit": limit})
+        shards = self.emu.recommended_shards or max(1, -(-len(self.world.guilds) // GUILDS_PER_SHARD))
+        return json_response({"url": self.emu.gateway_url, "shards": shards, "session_start_limit": limit})
 
     async def application(self, request: web.Request) -> web.Response:
         world = self.world

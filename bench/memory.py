@@ -1,0 +1,149 @@
+"""Resident memory after READY on Discord: G guilds (5 text channels and 10 roles each) and one
+subscription per guild, against the Discord emulator (in this process). The client is a
+subprocess, its RSS read from /proc once it is ready and has settled for a second:
+
+A. a bare discord.Client with the bot's intents (guilds, guild_messages), discord.py's defaults
+   otherwise;
+B. `practicebot run` (READY, commands synced, every wake-up armed).
+
+A and B alternate; the ratio is B's median over A's.
+
+    python -m bench.memory --guilds 2000 --rounds 2
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.common import (
+    Outcome,
+    Watched,
+    clean_env,
+    create_schema,
+    discord_config,
+    insert_subscriptions,
+    iso,
+    launch_bot,
+    median,
+    parser,
+    workdir,
+)
+from tests.emulators.discord import DiscordEmulator
+
+TOKEN = "bench-memory-token"
+CHANNELS, ROLES = 5, 10  # per guild; a new guild has @everyone and the bot's role, 8 more are added
+SETTLE = 1.0
+
+BARE_CLIENT = """
+import sys, discord, yarl
+api, gateway, token = sys.argv[1], sys.argv[2], sys.argv[3]
+discord.http.Route.BASE = api
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+intents = discord.Intents.none()
+intents.guilds = True
+intents.guild_messages = True
+client = discord.Client(intents=intents)
+
+@client.event
+async def on_ready():
+    print("bare client ready in", len(client.guilds), "guilds", flush=True)
+
+client.run(token, log_handler=None)
+"""
+
+
+async def one_run(work: Path, kind: str, guilds: int, index: int, subscriptions: int | None = None) -> int:
+    """Resident KB of the client once ready."""
+    emulator = DiscordEmulator(token=TOKEN)
+    await emulator.start()
+    try:
+        places = []
+        for g in range(guilds):
+            guild = emulator.add_guild(f"guild-{g}")
+            channels = [emulator.add_channel(guild, f"channel-{c}") for c in range(CHANNELS)]
+            for r in range(ROLES - 2):
+                emulator.world.add_role(guild, f"role-{r}", 0)
+            places.append((guild, channels[0]))
+        log = work / f"memory-{kind}-{index}.log"
+        if kind == "bare":
+            client = await Watched.launch(
+                [sys.executable, "-c", BARE_CLIENT, emulator.api_url, emulator.gateway_url, TOKEN],
+                clean_env(),
+                log,
+            )
+            await client.wait_line("bare client ready", 300)
+        else:
+            database = work / "memory.sqlite3"
+            await create_schema(database)
+            now = datetime.now(UTC)
+            with sqlite3.connect(database) as db:
+                insert_subscriptions(
+                    db,
+                    (
+                        ("discord", str(g), str(c))
+                        for g, c in places[: guilds if subscriptions is None else subscriptions]
+                    ),
+                    post_time="00:00" if now.hour >= 12 else "12:00",  # nothing due while it runs
+                    schedule_from=iso(now - timedelta(minutes=1)),
+                )
+            config = discord_config(work / "memory.toml", emulator.api_url, emulator.gateway_url)
+            client = await launch_bot(config, database, log, env=clean_env(DISCORD_TOKEN=TOKEN))
+            await client.wait_line(r"practicebot ready", 300)
+        await asyncio.sleep(SETTLE)
+        rss = client.rss_kb()
+        await client.stop()
+        return rss
+    finally:
+        await emulator.stop()
+
+
+async def run(work: Path, guilds: int = 2000, rounds: int = 2, subscriptions: int | None = None) -> Outcome:
+    subscriptions = guilds if subscriptions is None else subscriptions
+    rss: dict[str, list[int]] = {"bare": [], "bot": []}
+    for index in range(rounds):
+        for kind in ("bare", "bot"):
+            kb = await one_run(work, kind, guilds, index, subscriptions)
+            rss[kind].append(kb)
+            print(f"  round {index + 1} {kind}: {kb / 1024:.1f} MB", flush=True)
+    bare, bot = median(rss["bare"]), median(rss["bot"])
+    ratio = bot / bare
+    return Outcome(
+        name="memory",
+        value=bot / guilds,
+        unit="KB per guild",
+        ratio=ratio,
+        reference=f"bare discord.Client {bare / guilds:.1f} KB per guild ({bare / 1024:.1f} MB)",
+        goal="ratio <= 1.10",
+        met=ratio <= 1.10,
+        size=f"{guilds} guilds ({CHANNELS} channels, {ROLES} roles each), {subscriptions} subscriptions, "
+        f"{rounds} rounds A/B",
+        figures={
+            "bot RSS (MB)": round(bot / 1024, 1),
+            "bare RSS (MB)": round(bare / 1024, 1),
+            "bot over bare (MB)": round((bot - bare) / 1024, 1),
+            "bare RSS each round (MB)": [round(k / 1024, 1) for k in rss["bare"]],
+            "bot RSS each round (MB)": [round(k / 1024, 1) for k in rss["bot"]],
+        },
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parse = parser(__doc__ or "")
+    parse.add_argument("--guilds", type=int, default=2000)
+    parse.add_argument(
+        "--subscriptions", type=int, help="one per guild up to this many (default: every guild)"
+    )
+    parse.add_argument("--rounds", type=int, default=2, help="A/B pairs")
+    args = parse.parse_args(argv)
+    with workdir(args.workdir) as work:
+        outcome = asyncio.run(run(work, args.guilds, args.rounds, args.subscriptions))
+    outcome.report(args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
