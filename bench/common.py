@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-READY_LINE = re.compile(r"practicebot ready")
 
 
 # ---------------------------------------------------------------- the machine and the result

@@ -162,7 +162,7 @@ async def one_run(
                     )  # fmt: skip
             config = discord_config(work / "intake.toml", emulator.api_url, emulator.gateway_url)
             client = await launch_bot(config, database, log, env=clean_env(DISCORD_TOKEN=TOKEN))
-            await client.wait_line(r"practicebot ready", 120)
+            await client.wait_line(r"discord ready", 120)  # READY: events flow
         await asyncio.sleep(0.5)  # let start-up work (thread read-back, command sync) settle
         session = emulator.gateway.live_sessions[-1]
         cpu_before = cpu_seconds(client.process.pid)

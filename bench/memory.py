@@ -93,6 +93,7 @@ async def one_run(work: Path, kind: str, guilds: int, index: int, subscriptions:
             config = discord_config(work / "memory.toml", emulator.api_url, emulator.gateway_url)
             client = await launch_bot(config, database, log, env=clean_env(DISCORD_TOKEN=TOKEN))
             await client.wait_line(r"practicebot ready", 300)
+            await client.wait_line(r"discord ready", 300)  # READY: every guild in the cache
         await asyncio.sleep(SETTLE)
         rss = client.rss_kb()
         await client.stop()

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.config import Config, ServerConfig
 from bot.core.ports import Platform
@@ -35,7 +35,13 @@ STOP_WITHIN = 8.0  # seconds for in-flight work on SIGTERM; with the closing ste
 class Connector(Protocol):
     """A platform with a connection to open before the service starts and to close at the end."""
 
-    async def start(self, service: PracticeService) -> None: ...
+    async def start(self, service: PracticeService) -> None:
+        """Return once the platform takes requests (a refused token fails here)."""
+        ...
+
+    async def connected(self) -> None:
+        """Return once its events flow too; raise UserError if they cannot."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -145,7 +151,12 @@ async def run(
             if shell is not None:
                 await shell.run(service, stop)
             else:
-                await stop.wait()
+                connecting = asyncio.ensure_future(asyncio.gather(*(c.connected() for c in connectors)))
+                if await _first(connecting, stop) is connecting:
+                    connecting.result()  # a gateway that fails or never gets ready stops the bot
+                    await stop.wait()
+                else:
+                    connecting.cancel()
         log.info("stopping")
     finally:
         if server is not None:
@@ -166,7 +177,7 @@ def _freeze_start_up() -> None:
     gc.freeze()
 
 
-async def _first(task: asyncio.Task[object], stop: asyncio.Event) -> asyncio.Future[object]:
+async def _first(task: asyncio.Future[Any], stop: asyncio.Event) -> asyncio.Future[Any]:
     """Whichever ends first: the task, or a stop request."""
     stopped = asyncio.ensure_future(stop.wait())
     done, _ = await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)

@@ -3,6 +3,7 @@ the real service over a real SQLite file through an injected clock. Nothing here
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import threading
@@ -147,6 +148,12 @@ class Sent:
     ref: str  # nonce, thread id or message id
 
 
+def _flowing() -> asyncio.Event:
+    flowing = asyncio.Event()
+    flowing.set()
+    return flowing
+
+
 @dataclass
 class FakePlatform:
     """A platform port that remembers what it was asked to send; idempotent per nonce."""
@@ -158,9 +165,13 @@ class FakePlatform:
     resends: int = 0
     history: dict[str, list[tuple[User, datetime]]] = field(default_factory=dict)  # thread -> replies
     foreign: set[str] = field(default_factory=set)  # workspace ids another process serves
+    events_flow: asyncio.Event = field(default_factory=_flowing)  # clear: connected, no events yet
 
     def owns(self, channel: ChannelRef) -> bool:
         return channel.workspace_id not in self.foreign
+
+    async def receiving(self) -> None:
+        await self.events_flow.wait()
 
     def _check(self, channel: ChannelRef) -> None:
         if channel.channel_id in self.failures:

@@ -107,6 +107,11 @@ class Platform(Protocol):
         process that owns no part of a channel leaves its subscription alone."""
         ...
 
+    async def receiving(self) -> None:
+        """Return once the platform's events reach the service (Discord: once READY); at once
+        where they already do. Sending works before that."""
+        ...
+
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
     ) -> PostedRef:

@@ -108,6 +108,7 @@ class PracticeService:
         self._watching_since: dict[str, datetime] = {}
         self._read_back: set[int] = set()  # posts whose thread was read back since then
         self.background: set[asyncio.Task[object]] = set()
+        self._waiting: set[asyncio.Future[None]] = set()
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -118,9 +119,9 @@ class PracticeService:
         """Re-arm every wake-up from the Store and do what is overdue (missed posts now; overdue
         reveals as soon as the timer runs). Replies written while the bot was away are read back
         in the background, and before any reveal of a thread that was open meanwhile."""
-        for name in self.platforms:
+        for name, platform in self.platforms.items():
             self.missed_events(name)
-        self._spawn(self.backfill())
+            self._read_back_once_receiving(name, platform)
         # only this process's part of each platform: another process serves the rest
         mine = [s for s in await self.store.subscriptions() if self._owns(s.channel)]
         owned = {s.id for s in mine}
@@ -159,6 +160,20 @@ class PracticeService:
         before, so its posts wait claimed until it is)."""
         platform = self.platforms.get(channel.platform)
         return platform is None or platform.owns(channel)
+
+    def _read_back_once_receiving(self, name: str, platform: Platform) -> None:
+        """Read back every open thread once the platform's events flow: a reply written before
+        that is in its history, one written after arrives as an event. Waiting is not work: the
+        wait is kept out of `background`, so a platform that never connects never holds up a stop."""
+
+        async def when_receiving() -> None:
+            await platform.receiving()
+            self.missed_events(name)
+            self._spawn(self.backfill(name))
+
+        waiting = asyncio.ensure_future(when_receiving())
+        self._waiting.add(waiting)
+        waiting.add_done_callback(self._waiting.discard)
 
     def missed_events(self, platform: str) -> None:
         """The platform may have dropped events (a start, a reconnect that could not resume):

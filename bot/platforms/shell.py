@@ -63,6 +63,9 @@ class TerminalChannel:
         """The terminal channel has one process: this one."""
         return True
 
+    async def receiving(self) -> None:
+        return
+
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
     ) -> PostedRef:

@@ -85,7 +85,8 @@ async def start_bot(
             ServiceSettings(DEFAULTS),
             random.Random(1),
         )
-        await platform.start(service, ready_within=10)
+        await platform.start(service)
+        await platform.connected(within=10)
         await service.start()
         bot = Running(platform, service, store)
         running.append(bot)

@@ -75,7 +75,8 @@ async def world(discord_endpoints: None, tmp_path: Path, bank: QuestionBank) -> 
             ServiceSettings(DEFAULTS),
             random.Random(5),
         )
-        await platform.start(service, ready_within=10)
+        await platform.start(service)
+        await platform.connected(within=10)
         world = World(emulator, guild, channels, people, store, service, platform)
         await world.due_now()
         yield world

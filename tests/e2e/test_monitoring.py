@@ -105,7 +105,8 @@ async def running_bot(
     )  # fmt: skip
     bot = Bot(process, f"http://127.0.0.1:{port}", config)
     try:
-        await bot.wait_for_line(lambda line: "practicebot ready" in line)
+        await bot.wait_for_line(lambda line: "practicebot ready" in line)  # scheduling
+        await bot.wait_for_line(lambda line: "discord ready" in line)  # and the gateway: healthy
         yield bot
     finally:
         if process.returncode is None:

@@ -108,3 +108,25 @@ async def test_a_rejected_token_is_a_clear_message_that_never_shows_the_token(tm
             assert "Traceback" not in written
             for secret in (DISCORD_TOKEN, SLACK_BOT, SLACK_APP):
                 assert secret not in written
+
+
+async def test_a_gateway_that_refuses_after_login_stops_the_bot_with_a_clear_message(tmp_path: Path) -> None:
+    """Scheduling starts once REST accepts the token, before the gateway is READY: a gateway that
+    then refuses the session still ends the process with exit status 1 and a specific message."""
+    async with DiscordEmulator(token=DISCORD_TOKEN) as discord:
+        discord.gateway.token = "a-different-token"  # REST logs in; IDENTIFY is refused (4004)
+        config = tmp_path / "practicebot.toml"
+        config.write_text(
+            f'[discord]\napi_base_url = "{discord.api_url}"\ngateway_url = "{discord.gateway_url}"\n'
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "db.sqlite3"),
+            cwd=ROOT, env=clean_env(DISCORD_TOKEN=DISCORD_TOKEN), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    written = (stdout + stderr).decode()
+    assert process.returncode == 1, written[-2000:]
+    assert "practicebot ready" in written  # the scheduler did not wait for the gateway
+    assert "Discord closed the gateway connection" in written
+    assert "Traceback" not in written and DISCORD_TOKEN not in written

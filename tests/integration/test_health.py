@@ -162,7 +162,8 @@ async def test_discord_gateway_down_is_unhealthy_and_healthy_again_after_the_res
 ) -> None:
     config = DiscordConfig(api_base_url=discord_emulator.api_url, gateway_url=discord_emulator.gateway_url)
     platform = DiscordPlatform(config, discord_emulator.token, guild_ready_timeout=0.05)
-    await platform.start(service_for(store, {"discord": platform}, bank), ready_within=10)
+    await platform.start(service_for(store, {"discord": platform}, bank))
+    await platform.connected(within=10)
     monitored = await Monitored(store, {"discord": platform}).start()
     try:
         status, body = await monitored.health()

@@ -153,7 +153,8 @@ async def test_discord_429s_are_counted_even_when_discord_py_retries_them(
     platform = DiscordPlatform(config, discord_emulator.token, guild_ready_timeout=0.05, metrics=metrics)
     service = make_service(store, {"discord": platform}, bank, metrics)
     service.clock = SystemClock()
-    await platform.start(service, ready_within=10)
+    await platform.start(service)
+    await platform.connected(within=10)
     try:
         admin = Caller(ChannelRef("discord", str(guild), str(channel)), User("1", "lead"), is_admin=True)
         await service.handle(admin, SUBSCRIBE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -352,6 +353,26 @@ async def test_replies_written_while_the_bot_was_down_are_read_back_at_start(
     await h.restart(down_for=timedelta(hours=2))
     await h.run_until(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
     assert "<u:u-ana|Ana>, <u:u-bo|Bo>" in h.platform.of("thread")[0].message.fields[3].value
+
+
+async def test_a_reply_written_after_start_but_before_events_flow_is_read_back(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """Scheduling starts before the platform delivers events (Discord before READY): the read-back
+    of open threads waits until events flow, so a reply written in between is not lost."""
+    h = await harness_factory(MONDAY_0600).start()
+    await say(h, "/practice subscribe")
+    await h.run_until(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    thread = await h.service.open_thread(CHANNEL)
+    assert thread is not None
+    h.platform.events_flow.clear()  # the next start connects, but no events come in yet
+    await h.restart(down_for=timedelta(minutes=30))
+    h.platform.history[thread] = [(ANA, datetime(2026, 3, 2, 9, 31, tzinfo=UTC))]  # meanwhile
+    h.platform.events_flow.set()
+    await asyncio.gather(*h.service._waiting)  # events flow: the read-back starts
+    await asyncio.gather(*h.service.background)
+    [post] = await _posts(h)
+    assert [user.id for user, _, _ in await h.store.replies(post.id)] == [ANA.id]
 
 
 async def test_a_reveal_interrupted_by_a_crash_is_not_posted_twice_and_counts_the_same_replies(

@@ -16,9 +16,8 @@ async def test_sigterm_mid_fan_out_exits_within_ten_seconds_and_loses_nothing(tm
     run = Soak(tmp_path, subscriptions=60, kills=0, seed=3)
     await run.prepare(60)
     try:
+        run.emulator.latency = 1.0  # slow REST: the fan-out takes far longer than the stop allows
         process = await run.launch()
-        await run.emulator.wait_for(lambda: len(run.emulator.commands) == 3, timeout=30)  # connected
-        run.emulator.latency = 1.0  # slow REST: the fan-out now takes far longer than the stop allows
         await run.emulator.wait_for(lambda: any(run.daily_posts(c) for c in run.channels), timeout=30)
         asked = time.monotonic()
         process.send_signal(signal.SIGTERM)

@@ -153,31 +153,45 @@ class DiscordPlatform:
 
     # ------------------------------------------------------------ life cycle
 
-    async def start(self, service: PracticeService, ready_within: float = 60.0) -> None:
-        """Log in, connect the gateway, sync commands; return once ready."""
+    async def start(self, service: PracticeService) -> None:
+        """Log in over REST, which is all posting needs, and open the gateway in the background:
+        the scheduler need not wait for READY (discord.py holds it back until no guild has
+        arrived for `guild_ready_timeout`, 2 s). A refused token fails here, at once."""
         self._service = service
-        self._task = asyncio.create_task(self.client.start(self._token), name="discord")
-        ready = asyncio.create_task(self._ready.wait())
-        done, _ = await asyncio.wait(
-            {self._task, ready}, timeout=ready_within, return_when=asyncio.FIRST_COMPLETED
-        )
-        if self._task in done:
-            ready.cancel()
-            try:
-                self._task.result()
-            except discord.LoginFailure:
-                raise UserError(
-                    f"Discord refused the token in ${self._config.token_env}: copy a fresh one from "
-                    "the Developer Portal (your application > Bot > Reset Token)"
-                ) from None
-            except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-                raise UserError(f"cannot reach Discord at {self._config.api_base_url}: {exc}") from None
-        if ready not in done:
-            ready.cancel()
+        try:
+            await self.client.login(self._token)
+        except discord.LoginFailure:
             raise UserError(
-                f"Discord did not become ready within {ready_within:.0f} s: check the network and "
-                f"[discord] gateway_url ({self._config.gateway_url})"
+                f"Discord refused the token in ${self._config.token_env}: copy a fresh one from "
+                "the Developer Portal (your application > Bot > Reset Token)"
+            ) from None
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            raise UserError(f"cannot reach Discord at {self._config.api_base_url}: {exc}") from None
+        self._task = asyncio.create_task(self.client.connect(), name="discord")
+
+    async def connected(self, within: float = 60.0) -> None:
+        """Return once the gateway is READY and commands are synced; a clear error if it fails or
+        takes longer than `within` seconds."""
+        assert self._task is not None, "start() first"
+        ready = asyncio.create_task(self._ready.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {self._task, ready}, timeout=within, return_when=asyncio.FIRST_COMPLETED
             )
+        finally:
+            ready.cancel()
+        if ready in done:
+            return
+        if self._task in done:
+            exc = self._task.exception()
+            raise UserError(f"Discord closed the gateway connection: {exc or 'no reason given'}") from exc
+        raise UserError(
+            f"Discord did not become ready within {within:.0f} s: check the network and "
+            f"[discord] gateway_url ({self._config.gateway_url})"
+        )
+
+    async def receiving(self) -> None:
+        await self._ready.wait()
 
     async def close(self) -> None:
         await self.client.close()

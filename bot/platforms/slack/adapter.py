@@ -184,6 +184,12 @@ class SlackPlatform:
         across processes is not built yet: docs/scaling.md)."""
         return True
 
+    async def receiving(self) -> None:
+        return  # start() returns with the socket open, or the HTTP route in place
+
+    async def connected(self) -> None:
+        return
+
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
     ) -> PostedRef:
