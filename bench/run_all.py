@@ -52,7 +52,7 @@ def table(results: list[dict[str, object]], when: datetime) -> str:
             lines.append(f"| {r['name']} | | failed: {r['failed']} | | | no |")
             continue
         ratio = r.get("ratio")
-        ratio_text = "" if ratio is None else f"{fmt(float(ratio))} to {r['reference']}"  # type: ignore[arg-type]
+        ratio_text = "" if ratio is None else f"{float(ratio):.2f} to {r['reference']}"  # type: ignore[arg-type]
         lines.append(
             f"| {r['name']} | {r['size']} | {fmt(float(r['value']))} {r['unit']} | {ratio_text} "  # type: ignore[arg-type]
             f"| {r['goal']} | {'yes' if r['met'] else '**no**'} |"

@@ -238,6 +238,10 @@ class Store(Protocol):
 
     async def replies(self, post_id: int) -> list[tuple[User, datetime, bool]]: ...
 
+    async def on_time_answerers(self, post_id: int) -> dict[str, str]:
+        """Who answered the post in time: user id -> name (the board's view of an open post)."""
+        ...
+
     async def streak_state(self, subscription_id: int) -> tuple[dict[str, Streak], dict[str, str]]:
         """Stored streaks over closed posts (user id -> streak) and the users' names."""
         ...

@@ -437,12 +437,10 @@ class PracticeService:
     async def board(self, subscription_id: int) -> Board:
         state, names = await self.store.streak_state(subscription_id)
         open_post = await self.store.open_post(subscription_id)
-        open_answerers: list[str] = []
+        open_answerers: dict[str, str] = {}
         if open_post is not None:
-            for user, _, on_time in await self.store.replies(open_post.id):
-                if on_time:
-                    open_answerers.append(user.id)
-                    names.setdefault(user.id, user.name)
+            open_answerers = await self.store.on_time_answerers(open_post.id)
+            names = open_answerers | names  # a stored name wins, as before
         team, closed = await self.store.team_streak(subscription_id)
         view = with_open_post(state, open_answerers)
         return Board(rows=board_rows(view, names), team=team, closed_posts=closed)

@@ -593,6 +593,12 @@ class SqliteStore:
         )
         return [(User(r[0], r[1]), _dt_required(r[2]), bool(r[3])) for r in rows]
 
+    async def on_time_answerers(self, post_id: int) -> dict[str, str]:
+        rows = await self._all(
+            "SELECT user_id, user_name FROM replies WHERE post_id = ? AND on_time = 1", (post_id,)
+        )
+        return dict(rows)
+
     async def streak_state(self, subscription_id: int) -> tuple[dict[str, Streak], dict[str, str]]:
         rows = await self._all(
             "SELECT user_id, user_name, current, best, total FROM streaks WHERE subscription_id = ?",

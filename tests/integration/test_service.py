@@ -47,6 +47,11 @@ async def test_a_day_subscribe_post_replies_reveal_board(harness_factory: Callab
     assert post.message.fields[0].value == "Beginner · 1 of 3"
     assert await reply(h, ANA) and await reply(h, BO)
     assert not await reply(h, ANA)  # a second reply by the same person does not count twice
+    open_board = await say(h, "/streaks", user=CY, admin=False)  # before the reveal: counted already
+    assert open_board.messages[0].body.splitlines()[:2] == [
+        "1. Ana - current 1, best 1, total 1",
+        "2. Bo - current 1, best 1, total 1",
+    ]
 
     await h.run_until(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
     [reveal] = h.platform.of("thread")
