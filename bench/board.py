@@ -10,7 +10,6 @@ to be the board, and that it pings nobody.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -25,11 +24,11 @@ from bench.common import (
     insert_subscriptions,
     iso,
     launch_bot,
+    measure,
     parser,
     percentile,
     poll,
     question_ids,
-    workdir,
 )
 from bench.latency import CALLBACK
 from bot.core.streaks import from_history, team_from_history
@@ -174,10 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parse.add_argument("--days", type=int, default=365, help="revealed posts of history")
     parse.add_argument("--asks", type=int, default=300, help="/streaks asked, one after another")
     args = parse.parse_args(argv)
-    with workdir(args.workdir) as work:
-        outcome = asyncio.run(run(work, args.people, args.days, args.asks))
-    outcome.report(args.json)
-    return 0
+    return measure(args, lambda work: run(work, args.people, args.days, args.asks))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,15 @@ def parser(description: str) -> argparse.ArgumentParser:
     parse.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     parse.add_argument("--workdir", type=Path, help="keep databases and logs here (default: a temp dir)")
     return parse
+
+
+def measure(args: argparse.Namespace, benchmark: Callable[[Path], Coroutine[Any, Any, Outcome]]) -> int:
+    """Run `benchmark` in the work directory the arguments name (or a temporary one) and print
+    its report, the result line last."""
+    with workdir(args.workdir) as work:
+        outcome = asyncio.run(benchmark(work))
+    outcome.report(args.json)
+    return 0
 
 
 def workdir(given: Path | None) -> contextlib.AbstractContextManager[Path]:

@@ -28,9 +28,9 @@ from bench.common import (
     insert_subscriptions,
     iso,
     launch_bot,
+    measure,
     parser,
     poll,
-    workdir,
 )
 from tests.emulators.discord import DiscordEmulator
 from tests.emulators.discord.validation import DEFAULT_OPENAPI
@@ -185,12 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parse.add_argument("--no-validate", action="store_true", help="skip OpenAPI body validation")
     args = parse.parse_args(argv)
-    with workdir(args.workdir) as work:
-        outcome = asyncio.run(
-            run(work, args.subscriptions, args.per_guild, args.due, validate=not args.no_validate)
-        )
-    outcome.report(args.json)
-    return 0
+    return measure(
+        args,
+        lambda work: run(work, args.subscriptions, args.per_guild, args.due, validate=not args.no_validate),
+    )
 
 
 if __name__ == "__main__":

@@ -27,9 +27,9 @@ from bench.common import (
     insert_subscriptions,
     iso,
     launch_bot,
+    measure,
     parser,
     poll,
-    workdir,
 )
 from tests.emulators.slack import RateLimits, SlackEmulator
 
@@ -155,10 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parse.add_argument("--channels", type=int, default=500)
     parse.add_argument("--due", choices=("minute", "past"), default="minute")
     args = parse.parse_args(argv)
-    with workdir(args.workdir) as work:
-        outcome = asyncio.run(run(work, args.channels, args.due))
-    outcome.report(args.json)
-    return 0
+    return measure(args, lambda work: run(work, args.channels, args.due))
 
 
 if __name__ == "__main__":

@@ -32,9 +32,9 @@ from bench.common import (
     insert_subscriptions,
     iso,
     launch_bot,
+    measure,
     median,
     parser,
-    workdir,
 )
 from tests.emulators.discord import DiscordEmulator
 from tests.emulators.discord.model import PUBLIC_THREAD
@@ -250,10 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parse.add_argument("--rounds", type=int, default=2, help="A/B pairs")
     parse.add_argument("--threads", type=int, default=50, help="open threads (subscribed channels)")
     args = parse.parse_args(argv)
-    with workdir(args.workdir) as work:
-        outcome = asyncio.run(run(work, args.events, args.rounds, args.threads))
-    outcome.report(args.json)
-    return 0
+    return measure(args, lambda work: run(work, args.events, args.rounds, args.threads))
 
 
 if __name__ == "__main__":

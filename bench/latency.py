@@ -29,10 +29,10 @@ from bench.common import (
     insert_subscriptions,
     iso,
     launch_bot,
+    measure,
     parser,
     percentile,
     poll,
-    workdir,
 )
 from tests.emulators.discord import DiscordEmulator, InteractionHandle
 from tests.emulators.discord.responses import ApiError
@@ -152,10 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse.parse_args(argv)
     bursts = tuple(int(x) for x in args.bursts.split(","))
     rounds = tuple(int(x) for x in args.rounds.split(","))
-    with workdir(args.workdir) as work:
-        outcome = asyncio.run(run(work, bursts, rounds, validate=args.validate))
-    outcome.report(args.json)
-    return 0
+    return measure(args, lambda work: run(work, bursts, rounds, validate=args.validate))
 
 
 if __name__ == "__main__":

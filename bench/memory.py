@@ -28,9 +28,9 @@ from bench.common import (
     insert_subscriptions,
     iso,
     launch_bot,
+    measure,
     median,
     parser,
-    workdir,
 )
 from tests.emulators.discord import DiscordEmulator
 
@@ -140,10 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parse.add_argument("--rounds", type=int, default=2, help="A/B pairs")
     args = parse.parse_args(argv)
-    with workdir(args.workdir) as work:
-        outcome = asyncio.run(run(work, args.guilds, args.rounds, args.subscriptions))
-    outcome.report(args.json)
-    return 0
+    return measure(args, lambda work: run(work, args.guilds, args.rounds, args.subscriptions))
 
 
 if __name__ == "__main__":

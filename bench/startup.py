@@ -12,7 +12,6 @@ open threads starts once READY and continues in the background.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -25,10 +24,10 @@ from bench.common import (
     emulator_without_gc_pauses,
     iso,
     launch_bot,
+    measure,
     median,
     parser,
     question_ids,
-    workdir,
 )
 from tests.emulators.discord import DiscordEmulator
 from tests.emulators.discord.model import PUBLIC_THREAD
@@ -153,10 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parse.add_argument("--posts", type=int, default=100_000)
     parse.add_argument("--rounds", type=int, default=3, help="starts to time")
     args = parse.parse_args(argv)
-    with workdir(args.workdir) as work:
-        outcome = asyncio.run(run(work, args.subscriptions, args.posts, args.rounds))
-    outcome.report(args.json)
-    return 0
+    return measure(args, lambda work: run(work, args.subscriptions, args.posts, args.rounds))
 
 
 if __name__ == "__main__":

@@ -292,13 +292,22 @@ class Harness:
 async def harness_factory(tmp_path: Path, bank: QuestionBank) -> AsyncIterator[Callable[..., Harness]]:
     made: list[Harness] = []
 
-    def make(now: datetime | None = None, **settings: object) -> Harness:
+    def make(
+        now: datetime | None = None,
+        *,
+        database: str | None = None,
+        foreign: Iterable[str] = (),
+        **settings: object,
+    ) -> Harness:
+        """A service on its own database, or on `database` shared with others made so (another
+        process); `foreign`: workspaces another process serves."""
         h = Harness(
-            tmp_path / f"bot{len(made)}.sqlite3",
+            tmp_path / (database or f"bot{len(made)}.sqlite3"),
             bank,
             now or datetime(2026, 3, 2, 6, 0, tzinfo=UTC),
             **settings,
         )
+        h.platform.foreign = set(foreign)
         made.append(h)
         return h
 

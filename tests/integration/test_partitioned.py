@@ -5,37 +5,17 @@ other's alone, not even a skip row, whether the other process is running or not.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.core.models import ChannelRef, PostStatus
-from bot.core.questions import QuestionBank
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore
 from tests.conftest import DEFAULTS, Harness
 
 MONDAY_0600 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 MINE = [ChannelRef("fake", "W1", "C1"), ChannelRef("fake", "W1", "C2")]
 THEIRS = [ChannelRef("fake", "W2", "C3"), ChannelRef("fake", "W2", "C4")]
-
-
-@pytest.fixture
-async def process(tmp_path: Path, bank: QuestionBank) -> AsyncIterator[Callable[[set[str]], Harness]]:
-    """A practicebot process on the shared database that does not own the `foreign` workspaces."""
-    made: list[Harness] = []
-
-    def make(foreign: set[str]) -> Harness:
-        harness = Harness(tmp_path / "shared.sqlite3", bank, MONDAY_0600)
-        harness.platform.foreign = foreign
-        made.append(harness)
-        return harness
-
-    yield make
-    for harness in made:
-        if hasattr(harness, "store"):
-            await harness.store.close()
 
 
 async def rows(h: Harness, channel: ChannelRef) -> list[tuple[str, PostStatus]]:
@@ -50,10 +30,10 @@ async def rows(h: Harness, channel: ChannelRef) -> list[tuple[str, PostStatus]]:
 
 
 async def test_each_process_posts_reveals_and_catches_up_only_its_own_part(
-    process: Callable[[set[str]], Harness],
+    harness_factory: Callable[..., Harness],
 ) -> None:
-    first = process({"W2"})
-    second = process({"W1"})
+    first = harness_factory(MONDAY_0600, database="shared.sqlite3", foreign={"W2"})
+    second = harness_factory(MONDAY_0600, database="shared.sqlite3", foreign={"W1"})
     await first.start()
     # subscribed since early on the Wednesday before: Wednesday to Friday were missed (a skip row each)
     for channel in MINE + THEIRS:
