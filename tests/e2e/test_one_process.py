@@ -9,11 +9,10 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from tests.conftest import clean_env
+from tests.conftest import ROOT, clean_env
 from tests.emulators.discord import DiscordEmulator
 from tests.emulators.slack import SlackEmulator
 
-ROOT = Path(__file__).resolve().parents[2]
 DISCORD_TOKEN = "discord-secret-token-7f3a"
 SLACK_BOT = "xoxb-slack-secret-9c1d"
 SLACK_APP = "xapp-slack-secret-4e2b"
@@ -128,5 +127,7 @@ async def test_a_gateway_that_refuses_after_login_stops_the_bot_with_a_clear_mes
     written = (stdout + stderr).decode()
     assert process.returncode == 1, written[-2000:]
     assert "practicebot ready" in written  # the scheduler did not wait for the gateway
-    assert "Discord closed the gateway connection" in written
+    [said] = [line for line in written.splitlines() if line.startswith("practicebot: Discord closed")]
+    assert "(4004): it refused the token in $DISCORD_TOKEN" in said
+    assert said in (ROOT / "README.md").read_text(), "the README's troubleshooting shows this message"
     assert "Traceback" not in written and DISCORD_TOKEN not in written

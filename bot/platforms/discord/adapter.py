@@ -184,7 +184,7 @@ class DiscordPlatform:
             return
         if self._task in done:
             exc = self._task.exception()
-            raise UserError(f"Discord closed the gateway connection: {exc or 'no reason given'}") from exc
+            raise UserError(self._gateway_refusal(exc)) from exc
         raise UserError(
             f"Discord did not become ready within {within:.0f} s: check the network and "
             f"[discord] gateway_url ({self._config.gateway_url})"
@@ -192,6 +192,24 @@ class DiscordPlatform:
 
     async def receiving(self) -> None:
         await self._ready.wait()
+
+    def _gateway_refusal(self, exc: BaseException | None) -> str:
+        """What a gateway that ended the session means, and what to do (Discord's close codes)."""
+        code = exc.code if isinstance(exc, discord.ConnectionClosed) else None
+        if isinstance(exc, discord.PrivilegedIntentsRequired):
+            code = 4014
+        advice = {
+            4004: f"it refused the token in ${self._config.token_env} (reset since the bot started?): "
+            "copy a fresh one from the Developer Portal (your application > Bot > Reset Token)",
+            4010: "it refused the shard: check [discord] shard_count and shard_ids",
+            4011: "the bot is in too many guilds for one connection: set [discord] shard_count "
+            "(see docs/scaling.md)",
+            4014: "it refused the intents: practicebot needs no privileged intent, so check the "
+            "application's settings in the Developer Portal",
+        }.get(code or 0)
+        if advice is None:
+            return f"Discord closed the gateway connection: {exc or 'no reason given'}"
+        return f"Discord closed the gateway connection ({code}): {advice}"
 
     async def close(self) -> None:
         await self.client.close()
