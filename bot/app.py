@@ -19,6 +19,7 @@ from bot.config import Config, ServerConfig
 from bot.core.ports import Platform
 from bot.core.questions import load_bank
 from bot.core.service import PracticeService, ServiceSettings
+from bot.core.streaks import Freezes
 from bot.ops.database import open_database
 from bot.platforms.shell import TerminalChannel
 from bot.scheduler import ApsTimer, SystemClock
@@ -119,6 +120,8 @@ async def run(
                 defaults=config.defaults,
                 misfire_grace=config.misfire_grace,
                 team_min_answers=config.team_min_answers,
+                # freeze_every = 0 turns freezes off: none earned, and none held are spent
+                freezes=Freezes(config.freeze_every, config.freeze_cap if config.freeze_every else 0),
                 command_cooldown=config.command_cooldown,
             ),
             metrics=metrics,

@@ -154,6 +154,7 @@ def _check(config: Config) -> int:
         f"defaults: {d.schedule.at:%H:%M} {d.schedule.timezone} {format_days(d.schedule.days)}, "
         f"reveal {format_reveal(d.reveal)}, levels {','.join(d.levels)}, {d.order.value}; "
         f"misfire_grace {format_duration(config.misfire_grace)}, team_min_answers {config.team_min_answers}, "
+        f"freeze_every {config.freeze_every}, freeze_cap {config.freeze_cap}, "
         f"log_level {config.log_level or 'INFO (WARNING in the terminal channel)'}"
     )
     for pack in bank.packs:

@@ -21,6 +21,7 @@ from bot.core.errors import UserError, shown
 from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
 from bot.core.questions import resolve_pack
 from bot.core.schedule import parse_days, parse_duration, parse_reveal, parse_time, parse_timezone
+from bot.core.streaks import DEFAULT_FREEZES
 
 DEFAULT_CONFIG_NAME = "practicebot.toml"
 DEFAULT_DATABASE = "practicebot.sqlite3"
@@ -74,6 +75,8 @@ class Config:
     log_format: str = "text"  # text | json
     misfire_grace: timedelta = timedelta(hours=1)
     team_min_answers: int = 1
+    freeze_every: int = DEFAULT_FREEZES.every  # answered posts per streak freeze earned; 0: none
+    freeze_cap: int = DEFAULT_FREEZES.cap  # most freezes a person holds at once
     command_cooldown: timedelta = timedelta(seconds=3)
     defaults: SubscriptionSettings = field(
         default_factory=lambda: SubscriptionSettings(
@@ -189,6 +192,12 @@ def _positive(number: int) -> int:
     return number
 
 
+def _not_negative(number: int) -> int:
+    if number < 0:
+        raise ValueError(f"{number} is negative; use 0 or more")
+    return number
+
+
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> Config:
     """Read `path` (None: built-in defaults), then apply PRACTICEBOT_* environment overrides."""
     env = os.environ if environ is None else environ
@@ -231,8 +240,8 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
 
 def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     top = r.table(data, "", {"database", "packs", "log_level", "misfire_grace", "team_min_answers",
-                             "command_cooldown", "log_format", "defaults", "discord", "slack",
-                             "server"})  # fmt: skip
+                             "freeze_every", "freeze_cap", "command_cooldown", "log_format", "defaults",
+                             "discord", "slack", "server"})  # fmt: skip
     for name in ("defaults", "discord", "slack", "server"):
         if name in top and not isinstance(top[name], dict):
             raise r.fail("", name, "must be a table: write it as a [section]")
@@ -252,6 +261,8 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     log_format = r.value(top, "", "log_format", str, _choice(LOG_FORMATS), default.log_format)
     grace = r.value(top, "", "misfire_grace", str, parse_duration, default.misfire_grace)
     team_min = r.value(top, "", "team_min_answers", int, _positive, 1)
+    freeze_every = r.value(top, "", "freeze_every", int, _not_negative, default.freeze_every)
+    freeze_cap = r.value(top, "", "freeze_cap", int, _not_negative, default.freeze_cap)
     cooldown = r.value(top, "", "command_cooldown", str, _cooldown, default.command_cooldown)
 
     d = r.table(
@@ -312,6 +323,8 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         log_format=log_format,
         misfire_grace=grace,
         team_min_answers=team_min,
+        freeze_every=freeze_every,
+        freeze_cap=freeze_cap,
         command_cooldown=cooldown,
         defaults=defaults,
         discord=discord,

@@ -7,18 +7,20 @@ import asyncio
 import os
 import random
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.core.commands import parse_line
 from bot.core.errors import PlatformError
 from bot.core.messages import Message
 from bot.core.models import LEVELS, ChannelRef, Order, PostedRef, Reveal, Schedule, SubscriptionSettings, User
 from bot.core.questions import QuestionBank, load_bank
-from bot.core.service import PracticeService, ServiceSettings
+from bot.core.service import Caller, PracticeService, ServiceSettings
+from bot.core.streaks import Freezes
 from bot.storage.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -253,7 +255,7 @@ class Harness:
         self.timer = FakeTimer()
         self.service = PracticeService(
             self.store,
-            {"fake": self.platform},
+            {self.platform.name: self.platform},
             self.clock,
             self.timer,
             self.bank,
@@ -319,3 +321,32 @@ async def harness_factory(tmp_path: Path, bank: QuestionBank) -> AsyncIterator[C
 
 CHANNEL = ChannelRef("fake", "W1", "C1")
 OTHER_CHANNEL = ChannelRef("fake", "W1", "C2")
+
+
+async def seed_streaks(
+    db_path: Path, bank: QuestionBank, channel: ChannelRef, days: Sequence[Iterable[User]], freezes: Freezes
+) -> None:
+    """Streak history for a bot started on `db_path` afterwards, on any platform: `channel` is
+    subscribed a month ago and gets one closed post a day, answered by each day's people, kept
+    under `freezes`; then it is paused, so the bot posts nothing by itself until /practice resume.
+    The post time is twelve hours from now, so no schedule fires while a test runs."""
+    now = datetime.now(UTC)
+    start = (now - timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
+    hour = (now + timedelta(hours=12)).hour
+    h = Harness(db_path, bank, start, freezes=freezes)
+    h.platform = FakePlatform(name=channel.platform)
+    await h.start()
+    try:
+        admin = Caller(channel, User("seed-admin", "seed admin"), True)
+        await h.service.handle(admin, parse_line(f"/practice subscribe {hour:02d}:00 UTC daily reveal=1h"))
+        for offset, people in enumerate(days):
+            posted = start + timedelta(days=offset, hours=hour)
+            await h.run_until(posted)
+            thread = await h.service.open_thread(channel)
+            assert thread is not None
+            for person in people:
+                assert await h.service.record_reply(channel, thread, person, posted)
+            await h.run_until(posted + timedelta(hours=1))
+        await h.service.handle(admin, parse_line("/practice pause"))
+    finally:
+        await h.store.close()

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.models import Board, Question, User
+from bot.core.models import Board, Question, StreakRow, User
 
 LEVEL_NAMES = {"beginner": "Beginner", "intermediate": "Intermediate", "advanced": "Advanced"}
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
@@ -138,7 +138,7 @@ def board(result: Board, *, limit: int = 20) -> Message:
     if not result.rows:
         return Message(title="Streaks", body=f"No answers yet. {team}.")
     lines = [
-        f"{rank}. {plain(row.user.name)} - current {row.current}, best {row.best}, total {row.total}"
+        f"{rank}. {plain(row.user.name)} - {_counts(row)}"
         for rank, row in enumerate(result.rows[:limit], start=1)
     ]
     if len(result.rows) > limit:
@@ -154,10 +154,13 @@ def my_streak(result: Board, user: User) -> Message:
     mine = next((r for r in result.rows if r.user.id == user.id), None)
     if mine is None:
         return Message(title="Your streak", body="You have not answered a question here yet.")
-    return Message(
-        title="Your streak",
-        body=f"current {mine.current}, best {mine.best}, total {mine.total}",
-    )
+    return Message(title="Your streak", body=_counts(mine))
+
+
+def _counts(row: StreakRow) -> str:
+    """A board line's numbers, also `/streaks me`: the freezes held only when there are any."""
+    counts = f"current {row.current}, best {row.best}, total {row.total}"
+    return f"{counts}, {plural(row.freezes, 'freeze')} held" if row.freezes else counts
 
 
 # ---------------------------------------------------------------- splitting

@@ -143,6 +143,7 @@ class StreakRow:
     current: int
     best: int
     total: int
+    freezes: int = 0  # held, ready to save the streak from a miss
 
 
 @dataclass(frozen=True, slots=True)

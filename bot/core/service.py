@@ -52,7 +52,7 @@ from bot.core.schedule import (
     next_occurrence,
     occurrences,
 )
-from bot.core.streaks import advance, advance_team, board_rows, with_open_post
+from bot.core.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, board_rows, with_open_post
 
 log = logging.getLogger("practicebot.service")
 
@@ -67,6 +67,8 @@ class ServiceSettings:
     defaults: SubscriptionSettings
     misfire_grace: timedelta = timedelta(hours=1)
     team_min_answers: int = 1
+    # a freeze per `every` answered posts, at most `cap` held; each saves a streak from one miss
+    freezes: Freezes = DEFAULT_FREEZES
     # per person: /question and /streaks at most once per this, so nobody can drive the bot
     # into the platform's rate limits for everyone
     command_cooldown: timedelta = timedelta(seconds=3)
@@ -659,7 +661,7 @@ class PracticeService:
         await self.store.close_post(
             post.id,
             cutoff,
-            advance(state, [user.id for user in answered]),
+            advance(state, [user.id for user in answered], self.settings.freezes),
             names,
             advance_team(team, len(answered), self.settings.team_min_answers),
         )

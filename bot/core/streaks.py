@@ -35,6 +35,7 @@ class Freezes:
 NO_STREAK = Streak()
 NO_TEAM = TeamStreak(current=0, best=0)
 NO_FREEZES = Freezes()
+DEFAULT_FREEZES = Freezes(every=7, cap=2)  # the config's defaults (freeze_every, freeze_cap)
 
 
 def _step(old: Streak, answered: bool, rule: Freezes) -> Streak:
@@ -42,9 +43,10 @@ def _step(old: Streak, answered: bool, rule: Freezes) -> Streak:
         current, total = old.current + 1, old.total + 1
         earned = 1 if rule.every and total % rule.every == 0 else 0
         return Streak(current, max(old.best, current), total, min(rule.cap, old.freezes + earned))
-    if old.current and old.freezes:
-        return Streak(old.current, old.best, old.total, old.freezes - 1)  # a freeze saves the streak
-    return Streak(0, old.best, old.total, old.freezes)
+    held = min(old.freezes, rule.cap)  # a lower cap (or freezes turned off) applies to what is held
+    if old.current and held:
+        return Streak(old.current, old.best, old.total, held - 1)  # a freeze saves the streak
+    return Streak(0, old.best, old.total, held)
 
 
 def advance(
@@ -97,14 +99,14 @@ def with_open_post(state: Mapping[str, Streak], open_answerers: Iterable[str]) -
     for user in set(open_answerers):
         old = view.get(user, NO_STREAK)
         current = old.current + 1
-        view[user] = Streak(current, max(old.best, current), old.total + 1)
+        view[user] = Streak(current, max(old.best, current), old.total + 1, old.freezes)
     return view
 
 
 def board_rows(view: Mapping[str, Streak], names: Mapping[str, str]) -> tuple[StreakRow, ...]:
     """Board order: current, then best, then total, all descending; then name for stability."""
     rows = [
-        StreakRow(User(user, names.get(user, user)), s.current, s.best, s.total)
+        StreakRow(User(user, names.get(user, user)), s.current, s.best, s.total, s.freezes)
         for user, s in view.items()
         if s.total > 0
     ]

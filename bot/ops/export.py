@@ -20,7 +20,7 @@ from bot.core.questions import QuestionBank
 WHERE_COLUMNS = ("subscription", "platform", "workspace_id", "channel_id")
 REPLY_COLUMNS = (*WHERE_COLUMNS, "post_id", "local_date", "question_id", "question_title",
                  "user_id", "user_name", "replied_at", "on_time")  # fmt: skip
-STREAK_COLUMNS = (*WHERE_COLUMNS, "user_id", "user_name", "current", "best", "total",
+STREAK_COLUMNS = (*WHERE_COLUMNS, "user_id", "user_name", "current", "best", "total", "freezes",
                   "team_current", "team_best")  # fmt: skip
 TABLES = {"replies": REPLY_COLUMNS, "streaks": STREAK_COLUMNS}
 FORMATS = ("csv", "json")
@@ -85,6 +85,7 @@ async def streak_rows(store: Store, subscription_id: int | None = None) -> list[
                 "current": streak.current,
                 "best": streak.best,
                 "total": streak.total,
+                "freezes": streak.freezes,
                 "team_current": team.current,
                 "team_best": team.best,
             })  # fmt: skip

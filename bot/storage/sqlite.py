@@ -601,10 +601,10 @@ class SqliteStore:
 
     async def streak_state(self, subscription_id: int) -> tuple[dict[str, Streak], dict[str, str]]:
         rows = await self._all(
-            "SELECT user_id, user_name, current, best, total FROM streaks WHERE subscription_id = ?",
+            "SELECT user_id, user_name, current, best, total, freezes FROM streaks WHERE subscription_id = ?",
             (subscription_id,),
         )
-        return {r[0]: Streak(r[2], r[3], r[4]) for r in rows}, {r[0]: r[1] for r in rows}
+        return {r[0]: Streak(r[2], r[3], r[4], r[5]) for r in rows}, {r[0]: r[1] for r in rows}
 
     async def team_streak(self, subscription_id: int) -> tuple[TeamStreak, int]:
         row = await self._one(
@@ -641,12 +641,12 @@ class SqliteStore:
                 (post_id, _ts(revealed_at)),
             )
             await db.executemany(
-                "INSERT INTO streaks (subscription_id, user_id, user_name, current, best, total)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subscription_id, user_id) DO UPDATE SET"
+                "INSERT INTO streaks (subscription_id, user_id, user_name, current, best, total, freezes)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subscription_id, user_id) DO UPDATE SET"
                 " user_name = excluded.user_name, current = excluded.current,"
-                " best = excluded.best, total = excluded.total",
+                " best = excluded.best, total = excluded.total, freezes = excluded.freezes",
                 [
-                    (subscription_id, user, names.get(user, user), s.current, s.best, s.total)
+                    (subscription_id, user, names.get(user, user), s.current, s.best, s.total, s.freezes)
                     for user, s in streaks.items()
                 ],
             )

@@ -17,10 +17,11 @@ from bot.core.commands import Practice
 from bot.core.models import ChannelRef, PostStatus, SubscriptionStatus, User
 from bot.core.questions import QuestionBank
 from bot.core.service import Caller, PracticeService, ServiceSettings
+from bot.core.streaks import Freezes
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import DEFAULTS, FakeTimer
+from tests.conftest import DEFAULTS, FakeTimer, seed_streaks
 from tests.emulators.discord import DiscordEmulator
 
 EPHEMERAL = 64
@@ -394,3 +395,33 @@ async def test_replies_written_while_the_bot_process_was_down_are_read_back(
     post = await bot.store.open_post(1)
     assert post is not None
     assert [u.name for u, _, _ in await bot.store.replies(post.id)] == ["Ana", "Bo"]
+
+
+async def test_a_freeze_keeps_a_streak_over_a_missed_post_on_the_board(
+    emulator: DiscordEmulator,
+    guild: Guild,
+    start_bot: Callable[[], Awaitable[Running]],
+    tmp_path: Path,
+    bank: QuestionBank,
+) -> None:
+    ana, bo = User(str(guild.ana), "Ana"), User(str(guild.bo), "Bo")
+    history = [{ana, bo}, {ana}]  # Ana's second answer earns a freeze
+    await seed_streaks(tmp_path / "bot.sqlite3", bank, _ref(guild, guild.channel), history, Freezes(2, 2))
+    bot = await start_bot()  # the default rule from here on: a freeze per 7 answers, at most 2
+    board = await seen(await emulator.slash_command(guild.id, guild.channel, guild.cy, "streaks", {}))
+    held = "1. Ana - current 2, best 2, total 2, 1 freeze held\n2. Bo - current 0, best 1, total 1"
+    assert held in text(board)
+
+    await practice(emulator, guild, guild.admin, "resume")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [post] = daily_posts(emulator, guild.channel)
+    await emulator.post_message(int(post["id"]), guild.bo, "Ana misses this one")
+    await replies_stored(bot, 1)
+    await practice(emulator, guild, guild.admin, "reveal-now")
+
+    board = await seen(await emulator.slash_command(guild.id, guild.channel, guild.admin, "streaks", {}))
+    assert "1. Ana - current 2, best 2, total 2\n2. Bo - current 1, best 1, total 2" in text(board)
+    handle = await emulator.slash_command(guild.id, guild.channel, guild.ana, "streaks", {"me": True})
+    mine = await seen(handle)
+    assert mine["ephemeral"]
+    assert "current 2, best 2, total 2" in text(mine) and "freeze" not in text(mine)  # spent

@@ -105,7 +105,7 @@ def test_export_streaks_as_json_to_a_file(history: Path, tmp_path: Path) -> None
         "ana": (1, 1, 1),
         "=HYPERLINK(evil)": (1, 1, 1),  # JSON is data, not a spreadsheet: kept as it is
     }
-    assert rows[0]["team_current"] == 1
+    assert rows[0]["team_current"] == 1 and rows[0]["freezes"] == 0
     other = practicebot(
         "export", "streaks", "--subscription", "2", "--format", "json", "--database", str(history)
     )

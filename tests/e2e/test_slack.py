@@ -19,13 +19,14 @@ from slack_sdk.models.blocks import Block
 from bot.app import serve
 from bot.config import ServerConfig, SlackConfig
 from bot.core.messages import Message
-from bot.core.models import ChannelRef, SubscriptionStatus
+from bot.core.models import ChannelRef, SubscriptionStatus, User
 from bot.core.questions import QuestionBank
 from bot.core.service import PracticeService, ServiceSettings
+from bot.core.streaks import Freezes
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import DEFAULTS, FakeTimer
+from tests.conftest import DEFAULTS, FakeTimer, seed_streaks
 from tests.emulators.slack import RateLimits, SlackEmulator
 
 
@@ -399,3 +400,28 @@ async def test_replies_written_while_the_bot_process_was_down_are_read_back(
     open_post = await bot.store.open_post(1)
     assert open_post is not None
     assert [u.name for u, _, _ in await bot.store.replies(open_post.id)] == ["ana"]
+
+
+async def test_a_freeze_keeps_a_streak_over_a_missed_post_on_the_board(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]], tmp_path: Path, bank: QuestionBank
+) -> None:
+    channel, admin, ana, bo = (slack.add_channel("practice"), slack.add_user("lead", admin=True),
+                               slack.add_user("ana"), slack.add_user("bo"))  # fmt: skip
+    history = [{User(ana, "ana"), User(bo, "bo")}, {User(ana, "ana")}]  # ana's second answer earns a freeze
+    await seed_streaks(tmp_path / "bot.sqlite3", bank, _ref(slack, channel), history, Freezes(2, 2))
+    bot = await start_bot()  # the default rule from here on: a freeze per 7 answers, at most 2
+    board = await command(slack, channel, admin, "/streaks")
+    held = "1. ana - current 2, best 2, total 2, 1 freeze held\n2. bo - current 0, best 1, total 1"
+    assert held in shown(board)
+
+    await command(slack, channel, admin, "/practice resume")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    await slack.post_message(channel, bo, "ana misses this one", thread_ts=post["ts"])
+    await _settled(bot, 1)
+    await command(slack, channel, admin, "/practice reveal-now")
+
+    board = await command(slack, channel, bo, "/streaks")
+    assert "1. ana - current 2, best 2, total 2\n2. bo - current 1, best 1, total 2" in shown(board)
+    mine = await command(slack, channel, ana, "/streaks me")
+    assert "current 2, best 2, total 2" in shown(mine) and "freeze" not in shown(mine)  # spent

@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env
+from bot.core.models import User
+from bot.core.questions import load_bank, resolve_pack
+from bot.core.streaks import Freezes
+from bot.platforms.shell import CHANNEL
+from tests.conftest import clean_env, seed_streaks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,6 +84,40 @@ def test_a_whole_day_in_the_terminal_channel_then_a_restart(tmp_path: Path, quie
     assert "1. ana - current 1, best 1, total 1" in second.stdout
     assert "Progress: 1 of 49 questions (round 1)" in second.stdout
     assert "Today's question is already posted here" in second.stdout
+
+
+async def test_a_freeze_keeps_a_streak_over_a_missed_post_on_the_board(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    ana, bo = User("terminal:ana", "ana"), User("terminal:bo", "bo")
+    bank = load_bank([resolve_pack("websockets-realtime")])
+    await seed_streaks(db, bank, CHANNEL, [{ana, bo}, {ana}], Freezes(every=2, cap=2))
+    config = tmp_path / "practicebot.toml"
+    config.write_text('freeze_every = 2\nfreeze_cap = 2\ncommand_cooldown = "0s"\n')
+    result = run_bot(
+        db,
+        [
+            ":user lead",
+            "/streaks",
+            "/practice resume",
+            "/practice post-now",
+            ":user bo",
+            "reply ana misses this one",
+            ":user lead",
+            "/practice reveal-now",
+            "/streaks",
+            ":user ana",
+            "/streaks me",
+        ],
+        env={"PRACTICEBOT_CONFIG": str(config)},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    before, after = out.split("Posted today's question.")
+    assert "1. ana - current 2, best 2, total 2, 1 freeze held\n2. bo - current 0, best 1, total 1" in before
+    # ana missed it and kept her streak with the freeze; bo's second answer earned one (freeze_every = 2)
+    assert "1. ana - current 2, best 2, total 2\n2. bo - current 1, best 1, total 2, 1 freeze held" in after
+    assert after.rstrip().endswith("current 2, best 2, total 2")  # ana's /streaks me: none held now
+    assert "Traceback" not in result.stderr
 
 
 def test_bad_input_in_the_terminal_gets_specific_answers(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from bot.core.errors import PlatformError
 from bot.core.messages import Message, Response
 from bot.core.models import ChannelRef, Post, PostStatus, SubscriptionStatus, User
 from bot.core.service import Caller
-from bot.core.streaks import from_history
+from bot.core.streaks import Freezes, from_history
 from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
 
 ANA, BO, CY = User("u-ana", "Ana"), User("u-bo", "Bo"), User("u-cy", "Cy")
@@ -104,10 +104,44 @@ async def test_streaks_run_across_weekends_and_break_on_a_missed_post(
     assert board == ["1. Ana - current 6, best 6, total 6", "2. Bo - current 2, best 3, total 5"]
     assert len(h.platform.of("post")) == 6  # nothing on Saturday or Sunday
     state, _ = await h.store.streak_state(1)
-    recomputed = from_history(await h.store.closed_history(1))
-    assert {u: (s.current, s.best, s.total) for u, s in state.items()} == {
-        u: (s.current, s.best, s.total) for u, s in recomputed.items()
-    }
+    assert state == from_history(await h.store.closed_history(1), h.settings.freezes)
+
+
+async def test_a_freeze_earned_by_answering_keeps_the_streak_over_a_missed_post(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600, freezes=Freezes(every=2, cap=2)).start()
+    await say(h, "/practice subscribe 09:00 UTC mon-fri reveal=8h")
+    day = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    async def post_answered_by(offset: int, *people: User) -> list[str]:
+        await h.run_until(day + timedelta(days=offset))
+        for person in people:
+            await reply(h, person)
+        await h.run_until(day + timedelta(days=offset, hours=8))
+        return (await say(h, "/streaks", user=CY, admin=False)).messages[0].body.splitlines()
+
+    await post_answered_by(0, ANA, BO)
+    assert await post_answered_by(1, ANA) == [  # Ana's second answer earns a freeze; Bo has one answer
+        "1. Ana - current 2, best 2, total 2, 1 freeze held",
+        "2. Bo - current 0, best 1, total 1",
+    ]
+    me = await say(h, "/streaks me", user=ANA)
+    assert me.messages[0].body == "current 2, best 2, total 2, 1 freeze held"
+    assert await post_answered_by(2, BO) == [  # Ana misses Wednesday: the freeze is spent instead
+        "1. Ana - current 2, best 2, total 2",
+        "2. Bo - current 1, best 1, total 2, 1 freeze held",
+    ]
+    assert await post_answered_by(3, ANA) == [  # Ana's streak goes on; Bo's freeze saves his
+        "1. Ana - current 3, best 3, total 3",
+        "2. Bo - current 1, best 1, total 2",
+    ]
+    assert await post_answered_by(4) == [  # no freeze left: the next miss breaks both
+        "1. Ana - current 0, best 3, total 3",
+        "2. Bo - current 0, best 1, total 2",
+    ]
+    state, _ = await h.store.streak_state(1)
+    assert state == from_history(await h.store.closed_history(1), Freezes(every=2, cap=2))
 
 
 async def test_nine_in_berlin_posts_once_a_day_across_both_dst_changes(

@@ -7,7 +7,17 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.core.models import ChannelRef, Order, PostedRef, Reveal, Schedule, SubscriptionSettings, User
+from bot.core.models import (
+    ChannelRef,
+    Order,
+    PostedRef,
+    Reveal,
+    Schedule,
+    SubscriptionSettings,
+    TeamStreak,
+    User,
+)
+from bot.core.streaks import Streak
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore, migrate, migrations
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -132,5 +142,37 @@ async def test_concurrent_writers_on_one_store_each_get_their_own_transaction(tm
         stored = await asyncio.gather(*(store.add_reply(post.id, u, NOW, True) for u in users))
         assert all(stored)
         assert len(await store.replies(post.id)) == 50
+    finally:
+        await store.close()
+
+
+async def test_version_2_upgrades_to_freezes_keeping_every_streak(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        assert await migrate(db, target=2) == (0, 2)
+        await db.execute(
+            "INSERT INTO subscriptions (platform, workspace_id, channel_id, post_time, timezone, days,"
+            " reveal_minutes, levels, question_order, status, schedule_from, team_current, team_best,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ("fake", "W1", "C1", "09:00", "UTC", "0,1,2,3,4", 480, "beginner", "shuffled", "active",
+             NOW.isoformat(), 3, 5, NOW.isoformat(), NOW.isoformat()),
+        )  # fmt: skip
+        await db.executemany(
+            "INSERT INTO streaks (subscription_id, user_id, user_name, current, best, total)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(1, "u-ana", "Ana", 4, 5, 9), (1, "u-bo", "Bo", 0, 2, 3)],
+        )
+    store = await SqliteStore.open(path)
+    try:
+        assert await store.schema_version() == LATEST_VERSION >= 3
+        state, names = await store.streak_state(1)
+        assert state == {"u-ana": Streak(4, 5, 9, freezes=0), "u-bo": Streak(0, 2, 3, freezes=0)}
+        assert names == {"u-ana": "Ana", "u-bo": "Bo"}
+        post = await store.claim_post(1, date(2026, 3, 2), "p/q1", NOW, "n1")
+        assert post is not None
+        await store.mark_posted(post.id, PostedRef("m1", "t1"), NOW, NOW + timedelta(hours=8))
+        later = {"u-ana": Streak(5, 5, 10, freezes=1), "u-bo": Streak(0, 2, 3, freezes=0)}
+        await store.close_post(post.id, NOW + timedelta(hours=8), later, names, TeamStreak(4, 5))
+        assert (await store.streak_state(1))[0] == later  # the new column is read and written
     finally:
         await store.close()

@@ -54,6 +54,8 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
         ('datbase = "x.db"\n', "F:1: datbase: unknown option; allowed here: command_cooldown, database"),
         ("team_min_answers = 0\n", "F:1: team_min_answers: 0 is too small; use 1 or more"),
         ('team_min_answers = "2"\n', "F:1: team_min_answers: must be an integer, not '2'"),
+        ("freeze_every = -1\n", "F:1: freeze_every: -1 is negative; use 0 or more"),
+        ("freeze_cap = 1.5\n", "F:1: freeze_cap: must be an integer, not 1.5"),
         ('misfire_grace = "-1h"\n', "F:1: misfire_grace: '-1h' is negative"),
         ('[defaults]\nreveal = "10d"\n', "F:2: [defaults] reveal: reveal '10d' is over 7 days"),
         ('[defaults]\nlevels = "expert"\n', "F:2: [defaults] levels: unknown level 'expert'"),
@@ -116,6 +118,13 @@ def test_values_and_environment_overrides(tmp_path: Path) -> None:
     assert load_config(None, {"PRACTICEBOT_DATABASE": "/tmp/x.db"}).database == Path("/tmp/x.db")
     with pytest.raises(ConfigError, match="PRACTICEBOT_LOG_LEVEL: 'LOUD' is not one of"):
         load_config(None, {"PRACTICEBOT_LOG_LEVEL": "loud"})
+
+
+def test_freezes_default_to_one_per_seven_answers_and_zero_turns_them_off(tmp_path: Path) -> None:
+    built_in = load_config(None, {})
+    assert (built_in.freeze_every, built_in.freeze_cap) == (7, 2)
+    config = _load(tmp_path, "freeze_every = 0\nfreeze_cap = 0\n")
+    assert (config.freeze_every, config.freeze_cap) == (0, 0)
 
 
 def test_shards_default_to_one_process_and_read_in_any_order(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.messages import plain, split_markdown
+from bot.core.messages import board, my_streak, plain, split_markdown
+from bot.core.models import Board, StreakRow, TeamStreak, User
 
 FENCE = re.compile(r"^```", re.M)
 
@@ -59,3 +60,19 @@ def test_names_are_made_inert() -> None:
     assert plain("@everyone") == "\\@everyone"
     assert plain("<@123>") == "\\<\\@123\\>"
     assert plain("*bold*_x_") == "\\*bold\\*\\_x\\_"
+
+
+def test_board_lines_and_my_streak_show_the_freezes_held_only_when_there_are_any() -> None:
+    ana, bo, cy = User("a", "Ana"), User("b", "Bo"), User("c", "Cy")
+    result = Board(
+        rows=(StreakRow(ana, 8, 8, 8, 1), StreakRow(bo, 5, 6, 9, 2), StreakRow(cy, 1, 1, 1)),
+        team=TeamStreak(3, 4),
+        closed_posts=9,
+    )
+    assert board(result).body.splitlines() == [
+        "1. Ana - current 8, best 8, total 8, 1 freeze held",
+        "2. Bo - current 5, best 6, total 9, 2 freezes held",
+        "3. Cy - current 1, best 1, total 1",
+    ]
+    assert my_streak(result, bo).body == "current 5, best 6, total 9, 2 freezes held"
+    assert my_streak(result, cy).body == "current 1, best 1, total 1"

@@ -112,3 +112,22 @@ def test_a_freeze_saves_a_streak_from_one_miss_and_not_from_two() -> None:
         steps.append((state["ana"].current, state["ana"].freezes))
     assert steps == [(1, 0), (2, 1), (2, 0), (0, 0), (1, 0)]
     assert from_history(history, Freezes())["ana"].current == 1  # without freezes: broken too
+
+
+@given(history=HISTORIES, rule=RULES, open_answerers=st.frozensets(USERS))
+def test_the_board_shows_the_freezes_held_and_answering_the_open_post_keeps_them(
+    history: list[frozenset[str]], rule: Freezes, open_answerers: frozenset[str]
+) -> None:
+    closed = from_history(history, rule)
+    view = with_open_post(closed, open_answerers)
+    for user, s in view.items():
+        assert s.freezes == closed.get(user, Streak()).freezes  # earned and spent only at a reveal
+    for row in board_rows(view, {}):
+        assert row.freezes == view[row.user.id].freezes
+
+
+def test_a_lower_cap_applies_to_the_freezes_already_held() -> None:
+    state = {"ana": Streak(current=9, best=9, total=9, freezes=3)}
+    assert advance(state, set(), Freezes(every=7, cap=1))["ana"] == Streak(9, 9, 9, 0)  # spent one of 1
+    assert advance(state, set(), Freezes())["ana"] == Streak(0, 9, 9, 0)  # turned off: none to spend
+    assert advance(state, {"ana"}, Freezes(every=7, cap=2))["ana"] == Streak(10, 10, 10, 2)
