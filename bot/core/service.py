@@ -141,8 +141,7 @@ class PracticeService:
         for subscription in mine:
             if subscription.status is not SubscriptionStatus.ACTIVE:
                 continue
-            since = max(subscription.schedule_from, now - CATCH_UP_LIMIT)
-            since = max(since, last.get(subscription.id, since))
+            since = _handled_until(subscription, now, last.get(subscription.id))
             _, due = next_occurrence(subscription.settings.schedule, since)
             if due <= now or since > now or subscription.id in claimed:
                 behind.append(subscription.id)
@@ -503,9 +502,7 @@ class PracticeService:
         """Every occurrence since the last one handled: the newest within the grace is posted,
         the rest are recorded as skipped."""
         last = await self.store.last_post(subscription.id)
-        since = max(subscription.schedule_from, now - CATCH_UP_LIMIT)
-        if last is not None:
-            since = max(since, last.scheduled_at)
+        since = _handled_until(subscription, now, last.scheduled_at if last else None)
         due: list[tuple[date, datetime]] = []
         for local_date, at in occurrences(subscription.settings.schedule, since):
             if at > now:
@@ -705,6 +702,13 @@ class PracticeService:
 
     def _level_size(self, question: Question) -> int:
         return sum(1 for q in self.bank.questions if q.pack == question.pack and q.level == question.level)
+
+
+def _handled_until(subscription: Subscription, now: datetime, last_scheduled: datetime | None) -> datetime:
+    """Occurrences after this instant are still to be posted or skipped: the subscription's
+    start, the catch-up horizon or the newest row's due time, whichever is latest."""
+    since = max(subscription.schedule_from, now - CATCH_UP_LIMIT)
+    return since if last_scheduled is None else max(since, last_scheduled)
 
 
 def _command_name(command: Command) -> str:
