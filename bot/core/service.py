@@ -246,18 +246,24 @@ class PracticeService:
         """A button press, by its action id (`answer:<question id>`)."""
         started = time.perf_counter()
         try:
-            return await self._handle_action(action)
+            return await self._handle_action(caller, action)
         finally:
             self.metrics.command_handled(caller.channel.platform, "button", time.perf_counter() - started)
 
-    async def _handle_action(self, action: str) -> Response:
+    async def _handle_action(self, caller: Caller, action: str) -> Response:
         verb, _, argument = action.partition(":")
-        if verb == "answer":
-            question = self.bank.get(argument)
-            if question is None:
-                return Response.text("That question is no longer in any pack.")
-            return Response((say.answer_card(question),))
+        try:
+            if verb == "answer":
+                return self._show_answer(argument)
+        except UserError as exc:
+            return Response.text(exc.message)
         return Response.text("That button no longer does anything.")
+
+    def _show_answer(self, question_id: str) -> Response:
+        question = self.bank.get(question_id)
+        if question is None:
+            raise UserError("That question is no longer in any pack.")
+        return Response((say.answer_card(question),))
 
     def _cool_down(self, caller: Caller, what: str) -> None:
         now = self.clock.now()
