@@ -157,10 +157,11 @@ class PracticeService:
         await asyncio.gather(*(catch_up(subscription_id) for subscription_id in behind))
 
     def _owns(self, channel: ChannelRef) -> bool:
-        """Whether this process serves the channel (a platform that is not connected: yes, as
-        before, so its posts wait claimed until it is)."""
+        """Whether this process serves the channel. A platform this process was not started
+        with is not its own: another process may serve it from the same database, and when
+        this one is restarted with it, catch-up posts what is still within grace."""
         platform = self.platforms.get(channel.platform)
-        return platform is None or platform.owns(channel)
+        return platform is not None and platform.owns(channel)
 
     def _read_back_once_receiving(self, name: str, platform: Platform) -> None:
         """Read back every open thread once the platform's events flow: a reply written before

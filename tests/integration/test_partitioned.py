@@ -81,3 +81,22 @@ async def test_processes_starting_together_on_a_new_database_migrate_it_once(tmp
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_a_platform_this_process_was_not_started_with_is_left_to_its_own_process(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """A Slack-only process beside a Discord-only one on one database: neither claims, posts nor
+    skips the other's subscriptions, before or after their due time."""
+    slack_only = harness_factory(MONDAY_0600, database="shared.sqlite3")
+    await slack_only.start()
+    elsewhere = ChannelRef("discord", "G1", "C9")  # the harness serves only the "fake" platform
+    await slack_only.store.save_subscription(
+        elsewhere, DEFAULTS, MONDAY_0600 - timedelta(days=5), MONDAY_0600
+    )
+    await slack_only.store.save_subscription(MINE[0], DEFAULTS, MONDAY_0600 - timedelta(days=5), MONDAY_0600)
+    await slack_only.store.close()
+    await slack_only.start()
+    await slack_only.run_until(datetime(2026, 3, 3, 18, 0, tzinfo=UTC))
+    assert await rows(slack_only, elsewhere) == [], "the other platform's subscription got rows"
+    assert [len(slack_only.platform.of("post", c)) for c in MINE[:1]] == [2]
