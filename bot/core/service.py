@@ -298,7 +298,7 @@ class PracticeService:
         )
         await self._self_checked(caller, question.id, selfcheck.grade(mark.covered, total))
         changed = "" if before is None or before == mark.covered else f" (was {before})"
-        return Response.text(f"Marked {mark.covered} of {total} key points for {question.title}{changed}.")
+        return Response.text(f"Marked {mark.covered} of {total} key points{changed} for {question.title}")
 
     async def _self_checked(self, caller: Caller, question_id: str, grade: Grade) -> None:
         """Hook: a person self-checked a question and earned `grade`; every mark calls it, and a
