@@ -10,6 +10,7 @@ from bot.core.messages import Button, Message, reveal
 from bot.core.models import User
 from bot.platforms.discord import render as discord_render
 from bot.platforms.slack import render as slack_render
+from tests.emulators.discord.validation import FormErrors, check_message
 from tests.emulators.slack.validation import block_problems
 from tests.unit.test_selfcheck import sample_question
 
@@ -56,3 +57,19 @@ def test_a_repeated_action_is_one_button_on_both_platforms() -> None:
     )
     assert discord_rows(message) == [["pb:answer:q", "pb:x:1"]]
     assert slack_actions(message) == [["pb:answer:q", "pb:x:1"]]
+
+
+def test_the_discord_emulator_refuses_a_sixth_row_and_a_repeated_id_and_takes_what_we_render() -> None:
+    def problems(body: dict[str, object]) -> dict[str, object]:
+        errors = FormErrors()
+        check_message(body, errors)
+        return errors.tree
+
+    row = {"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": "pb:x:1"}]}
+    assert "components" in problems({"components": [row] * 6})
+    assert problems({"components": [row]}) == {}
+    assert "components" in problems({"components": [row, row]})  # the same custom id twice
+    many = Message(title="T", buttons=tuple(Button(f"b{n}", f"covered:1:{n}") for n in range(30)))
+    view = discord_render.render(many)[-1].view()
+    assert view is not None
+    assert problems({"components": view.to_components()}) == {}
