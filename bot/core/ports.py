@@ -190,7 +190,7 @@ class Store(Protocol):
         ...
 
     async def forget_user(self, platform: str, user_id: str) -> tuple[int, int]:
-        """Delete a person's replies and streak rows on one platform: (replies, streak rows)."""
+        """Delete a person's replies, streak rows and self-checks on one platform: (replies, streak rows)."""
         ...
 
     async def record_skip(

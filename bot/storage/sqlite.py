@@ -413,7 +413,7 @@ class SqliteStore:
         return post.reveal_started_at if post and post.reveal_started_at else at
 
     async def forget_user(self, platform: str, user_id: str) -> tuple[int, int]:
-        """Delete a person's replies and streak rows on one platform: (replies, streak rows)."""
+        """Delete a person's replies, streak rows and self-checks on one platform: (replies, streak rows)."""
         async with self._transaction() as db:
             replies = await db.execute(
                 "DELETE FROM replies WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
