@@ -95,7 +95,10 @@ def revealed_post(question: Question, level_size: int, answer_count: int) -> Mes
     )
 
 
-def reveal(question: Question, answered: list[User], late: list[User]) -> Message:
+def reveal(
+    question: Question, answered: list[User], late: list[User], buttons: tuple[Button, ...] = ()
+) -> Message:
+    """The model answer in the thread; `buttons`: the self-check, one per count of key points."""
     fields = [
         Field("Key points", "\n".join(f"- [ ] {p}" for p in question.key_points)),
         Field("Follow-up questions", "\n".join(f"- {f}" for f in question.follow_ups)),
@@ -107,7 +110,17 @@ def reveal(question: Question, answered: list[User], late: list[User]) -> Messag
     ]
     if late:
         fields.append(Field("Answered late", ", ".join(person(u) for u in late)))
-    return Message(title=f"Model answer: {question.title}", body=question.body, fields=tuple(fields))
+    if buttons:
+        fields.append(Field("Self-check", SELF_CHECK_HINT))
+    return Message(
+        title=f"Model answer: {question.title}", body=question.body, fields=tuple(fields), buttons=buttons
+    )
+
+
+SELF_CHECK_HINT = (
+    "Answered this one? Mark how many of the key points your answer covered "
+    "(mark again to change it); it adds to your accuracy on /streaks."
+)
 
 
 def question_card(question: Question, level_size: int) -> Message:
@@ -154,13 +167,21 @@ def my_streak(result: Board, user: User) -> Message:
     mine = next((r for r in result.rows if r.user.id == user.id), None)
     if mine is None:
         return Message(title="Your streak", body="You have not answered a question here yet.")
-    return Message(title="Your streak", body=_counts(mine))
+    body = _counts(mine)
+    if mine.accuracy is not None:
+        checked = mine.accuracy
+        body += (
+            f" ({checked.covered} of {checked.total} key points over {plural(checked.checks, 'self-check')})"
+        )
+    return Message(title="Your streak", body=body)
 
 
 def _counts(row: StreakRow) -> str:
-    """A board line's numbers, also `/streaks me`: the freezes held only when there are any."""
+    """A board line's numbers, also `/streaks me`: the freezes held only when there are any,
+    the accuracy only for people who marked a self-check."""
     counts = f"current {row.current}, best {row.best}, total {row.total}"
-    return f"{counts}, {plural(row.freezes, 'freeze')} held" if row.freezes else counts
+    counts = f"{counts}, {plural(row.freezes, 'freeze')} held" if row.freezes else counts
+    return f"{counts}, accuracy {row.accuracy.percent}%" if row.accuracy is not None else counts
 
 
 # ---------------------------------------------------------------- splitting

@@ -138,12 +138,27 @@ class StoredReply:
 
 
 @dataclass(frozen=True, slots=True)
+class Accuracy:
+    """A person's self-checks in a channel: key points covered of those asked, over `checks` posts."""
+
+    covered: int
+    total: int
+    checks: int
+
+    @property
+    def percent(self) -> int:
+        """Covered over total, rounded down: 100 only when every key point was covered."""
+        return 100 * self.covered // self.total if self.total > 0 else 0
+
+
+@dataclass(frozen=True, slots=True)
 class StreakRow:
     user: User
     current: int
     best: int
     total: int
     freezes: int = 0  # held, ready to save the streak from a miss
+    accuracy: Accuracy | None = None  # None until they mark a self-check (bot/core/selfcheck.py)
 
 
 @dataclass(frozen=True, slots=True)

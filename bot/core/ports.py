@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.core.messages import Message
 from bot.core.models import (
+    Accuracy,
     ChannelRef,
     Post,
     PostedRef,
@@ -189,7 +190,7 @@ class Store(Protocol):
         ...
 
     async def forget_user(self, platform: str, user_id: str) -> tuple[int, int]:
-        """Delete a person's replies and streak rows on one platform: (replies, streak rows)."""
+        """Delete a person's replies, streak rows and self-checks on one platform: (replies, streak rows)."""
         ...
 
     async def record_skip(
@@ -264,4 +265,20 @@ class Store(Protocol):
 
     async def closed_history(self, subscription_id: int) -> Sequence[frozenset[str]]:
         """The on-time answerers of each closed post, oldest first (for from-scratch checks)."""
+        ...
+
+    # self-checks
+    async def has_answered(self, post_id: int, user_id: str) -> bool:
+        """Whether the person replied to the post, on time or late."""
+        ...
+
+    async def save_self_check(
+        self, post_id: int, user_id: str, covered: int, total: int, at: datetime
+    ) -> int | None:
+        """Store a person's self-check of a post (replacing theirs) and their accuracy in its
+        channel, in one transaction. Returns the count it replaced; None for a first mark."""
+        ...
+
+    async def accuracy(self, subscription_id: int) -> dict[str, Accuracy]:
+        """Each person's summed self-checks in the channel (only people with at least one)."""
         ...

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.core import messages as say
+from bot.core import selfcheck
 from bot.core.commands import (
     ADMIN_ACTIONS,
     HELP,
@@ -44,6 +45,7 @@ from bot.core.models import (
 )
 from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
 from bot.core.questions import QuestionBank, choose_next, progress
+from bot.core.review import Grade
 from bot.core.schedule import (
     format_days,
     format_relative,
@@ -256,6 +258,8 @@ class PracticeService:
         try:
             if verb == "answer":
                 return self._show_answer(argument)
+            if verb == selfcheck.VERB:
+                return await self._self_check(caller, argument)
         except UserError as exc:
             return Response.text(exc.message)
         return Response.text("That button no longer does anything.")
@@ -265,6 +269,42 @@ class PracticeService:
         if question is None:
             raise UserError("That question is no longer in any pack.")
         return Response((say.answer_card(question),))
+
+    async def _self_check(self, caller: Caller, argument: str) -> Response:
+        """A press of "<n> of <N>" under a reveal: the presser answered the post (on time or
+        late) and covered n of its N key points. Marking again replaces the mark, with no
+        deadline: it is the person's own honest count, and a slip of the finger must be mendable."""
+        mark = selfcheck.parse(argument)
+        post = await self.store.post(mark.post_id)
+        subscription = await self.store.subscription(post.subscription_id) if post else None
+        if post is None or subscription is None or subscription.channel != caller.channel:
+            raise UserError("That self-check is for a question that was not posted in this channel.")
+        question = self.bank.get(post.question_id)
+        if question is None:
+            raise UserError("That question is no longer in any pack, so it cannot be self-checked.")
+        if post.status is not PostStatus.REVEALED:
+            raise UserError(
+                f"{question.title} is not revealed yet: mark your self-check under its model answer."
+            )
+        total = len(question.key_points)
+        if mark.covered > total:
+            raise UserError(f"{question.title} has {total} key points: mark a number from 0 to {total}.")
+        if not await self.store.has_answered(post.id, caller.user.id):
+            raise UserError(
+                f"Only people who answered {question.title} in its thread can self-check it. "
+                "Answer the next question and mark yours at its reveal."
+            )
+        before = await self.store.save_self_check(
+            post.id, caller.user.id, mark.covered, total, self.clock.now()
+        )
+        await self._self_checked(caller, question.id, selfcheck.grade(mark.covered, total))
+        changed = "" if before is None or before == mark.covered else f" (was {before})"
+        return Response.text(f"Marked {mark.covered} of {total} key points{changed} for {question.title}")
+
+    async def _self_checked(self, caller: Caller, question_id: str, grade: Grade) -> None:
+        """Hook: a person self-checked a question and earned `grade`; every mark calls it, and a
+        later mark of the same post supersedes the earlier one. Does nothing yet: the review
+        queue (bookmarks and SM-2, bot/core/review.py) is wired in here when it lands."""
 
     def _cool_down(self, caller: Caller, what: str) -> None:
         now = self.clock.now()
@@ -451,7 +491,8 @@ class PracticeService:
             names = open_answerers | names  # a stored name wins, as before
         team, closed = await self.store.team_streak(subscription_id)
         view = with_open_post(state, open_answerers)
-        return Board(rows=board_rows(view, names), team=team, closed_posts=closed)
+        rows = selfcheck.with_accuracy(board_rows(view, names), await self.store.accuracy(subscription_id))
+        return Board(rows=rows, team=team, closed_posts=closed)
 
     # ------------------------------------------------------------ replies
 
@@ -645,7 +686,9 @@ class PracticeService:
                 await platform.reply_in_thread(
                     subscription.channel,
                     post.thread_id,
-                    say.reveal(question, answered, late),
+                    say.reveal(
+                        question, answered, late, selfcheck.buttons(post.id, len(question.key_points))
+                    ),
                     nonce=post.nonce + "r",
                     resend=resend,
                 )

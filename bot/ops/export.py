@@ -1,9 +1,10 @@
 """`practicebot export replies|streaks --format csv|json`: a team's history for its own records.
 
 One row per answer (who answered which question, when, and whether it was before the reveal),
-or one row per person's streak in a channel. Times are UTC, ISO 8601. In CSV a text cell that
-starts like a spreadsheet formula (= + - @) gets a leading apostrophe, so a display name cannot
-run as a formula in whoever opens the file.
+or one row per person's streak in a channel, with their self-check accuracy as a whole
+percentage (empty for people who never marked one). Times are UTC, ISO 8601. In CSV a text cell
+that starts like a spreadsheet formula (= + - @) gets a leading apostrophe, so a display name
+cannot run as a formula in whoever opens the file.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ WHERE_COLUMNS = ("subscription", "platform", "workspace_id", "channel_id")
 REPLY_COLUMNS = (*WHERE_COLUMNS, "post_id", "local_date", "question_id", "question_title",
                  "user_id", "user_name", "replied_at", "on_time")  # fmt: skip
 STREAK_COLUMNS = (*WHERE_COLUMNS, "user_id", "user_name", "current", "best", "total", "freezes",
-                  "team_current", "team_best")  # fmt: skip
+                  "accuracy", "team_current", "team_best")  # fmt: skip
 TABLES = {"replies": REPLY_COLUMNS, "streaks": STREAK_COLUMNS}
 FORMATS = ("csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -76,6 +77,7 @@ async def streak_rows(store: Store, subscription_id: int | None = None) -> list[
     for subscription in await _chosen(store, subscription_id):
         state, names = await store.streak_state(subscription.id)
         team, _ = await store.team_streak(subscription.id)
+        accuracy = await store.accuracy(subscription.id)
         ranked = sorted(state.items(), key=lambda item: (-item[1].current, -item[1].best, -item[1].total))
         for user_id, streak in ranked:
             rows.append({
@@ -86,6 +88,7 @@ async def streak_rows(store: Store, subscription_id: int | None = None) -> list[
                 "best": streak.best,
                 "total": streak.total,
                 "freezes": streak.freezes,
+                "accuracy": found.percent if (found := accuracy.get(user_id)) else None,
                 "team_current": team.current,
                 "team_best": team.best,
             })  # fmt: skip

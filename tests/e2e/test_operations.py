@@ -41,7 +41,8 @@ def practicebot(
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A day in the terminal channel: ana and a person with a formula for a name answer in time."""
+    """A day in the terminal channel: ana and a person with a formula for a name answer in time;
+    ana marks 3 of the 5 key points covered."""
     db = tmp_path_factory.mktemp("ops") / "bot.sqlite3"
     hour = (datetime.now(UTC) + timedelta(hours=12)).hour  # the schedule never fires in the test
     session = [
@@ -52,6 +53,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ":user =HYPERLINK(evil)",
         "reply an upgraded HTTP connection",
         "/practice reveal-now",
+        ":user ana",
+        ":press covered:1:3",
     ]
     result = practicebot("run", "--database", str(db), stdin="\n".join(session) + "\n")
     assert result.returncode == 0, result.stderr
@@ -106,6 +109,7 @@ def test_export_streaks_as_json_to_a_file(history: Path, tmp_path: Path) -> None
         "=HYPERLINK(evil)": (1, 1, 1),  # JSON is data, not a spreadsheet: kept as it is
     }
     assert rows[0]["team_current"] == 1 and rows[0]["freezes"] == 0
+    assert {r["user_name"]: r["accuracy"] for r in rows} == {"ana": 60, "=HYPERLINK(evil)": None}  # 3 of 5
     other = practicebot(
         "export", "streaks", "--subscription", "2", "--format", "json", "--database", str(history)
     )

@@ -145,3 +145,40 @@ def test_bad_input_in_the_terminal_gets_specific_answers(tmp_path: Path) -> None
     assert "Type :help for commands" in out
     assert "This channel is not subscribed. Start with /practice subscribe." in out
     assert "Traceback" not in result.stderr
+
+
+def test_a_self_check_after_the_reveal_shows_as_accuracy_on_the_board(
+    tmp_path: Path, quiet_hour: str
+) -> None:
+    result = run_bot(
+        tmp_path / "bot.sqlite3",
+        [
+            ":user ana",
+            f"/practice subscribe {quiet_hour} UTC daily reveal=8h",
+            "/practice post-now",
+            "reply A persistent, full-duplex connection over one TCP socket.",
+            ":user bo",
+            "reply It upgrades an HTTP request.",
+            "/practice reveal-now",
+            ":user ana",
+            ":press covered:1:3",
+            ":user cy",
+            ":press covered:1:5",
+            ":press covered:1:9",
+            "/streaks",
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    reveal = out.split("== Model answer: What is WebSocket? ==")[1]
+    assert "Key points:\n  - [ ] Standardized as RFC 6455" in reveal
+    assert "[0 of 5]  type  :press covered:1:0" in reveal
+    assert "[5 of 5]  type  :press covered:1:5" in reveal
+    assert "(only you can see this)\nMarked 3 of 5 key points for What is WebSocket?" in out
+    assert (
+        "(only you can see this)\nOnly people who answered What is WebSocket? in its thread can self-check it."
+        in out
+    )
+    assert "What is WebSocket? has 5 key points: mark a number from 0 to 5." in out
+    assert "1. ana - current 1, best 1, total 1, accuracy 60%\n2. bo - current 1, best 1, total 1\n" in out
+    assert "Traceback" not in result.stderr

@@ -2,7 +2,7 @@
 
 Limits (Discord's documentation): embed title 256, description 4,096, 25 fields of name 256 and
 value 1,024, footer 2,048, all embeds of one message together 6,000, 10 embeds per message,
-button label 80, custom id 100.
+button label 80, custom id 100 (unique in a message), 5 buttons per action row, 5 rows.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ MESSAGE_EMBEDS_MAX = 10
 MESSAGE_TOTAL_MAX = 6000
 CUSTOM_ID_PREFIX = "pb:"
 CUSTOM_ID_MAX = 100
+BUTTONS_PER_ROW = 5
+ROWS_MAX = 5
 COLOUR = discord.Colour(0x5865F2)
 _PERSON = re.compile(r"<u:([^|>]+)\|([^>]*)>")
 _SNOWFLAKE = re.compile(r"\d{15,21}")
@@ -41,8 +43,9 @@ class Rendered:
         if not self.buttons:
             return None
         view = discord.ui.View(timeout=None)
-        for label, custom_id in self.buttons:
-            view.add_item(discord.ui.Button(label=label[:80], custom_id=custom_id))
+        for index, (label, custom_id) in enumerate(self.buttons[: BUTTONS_PER_ROW * ROWS_MAX]):
+            row = index // BUTTONS_PER_ROW  # in order, five to a row: "0 of 5" .. "4 of 5", then "5 of 5"
+            view.add_item(discord.ui.Button(label=label[:80], custom_id=custom_id, row=row))
         return view
 
 
@@ -89,9 +92,8 @@ def render(message: Message) -> list[Rendered]:
         embeds[-1].set_footer(text=_cut(text(message.footer), FOOTER_MAX))
     if not any(len(embed) for embed in embeds):
         embeds[0].description = "…"  # Discord refuses an empty embed
-    buttons = tuple(
-        (button.label, cid) for button in message.buttons if (cid := custom_id(button.action)) is not None
-    )
+    ids = {cid: button.label for button in message.buttons if (cid := custom_id(button.action)) is not None}
+    buttons = tuple((label, cid) for cid, label in ids.items())[: BUTTONS_PER_ROW * ROWS_MAX]
     return _pack(embeds, buttons)
 
 

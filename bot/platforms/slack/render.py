@@ -1,8 +1,9 @@
 """Neutral messages -> Slack Block Kit and mrkdwn. Pure: no I/O.
 
 Limits (Slack's Block Kit reference): 50 blocks per message, section text 3,000, header text
-150 (plain text), button text 75, action_id 255. Markdown becomes mrkdwn: **bold** -> *bold*,
-[text](url) -> <url|text>, lists -> bullets, code kept (Slack ignores a fence's language).
+150 (plain text), button text 75, action_id 255 (unique in its block), 25 elements per actions
+block. Markdown becomes mrkdwn: **bold** -> *bold*, [text](url) -> <url|text>, lists -> bullets,
+code kept (Slack ignores a fence's language).
 `&`, `<` and `>` are escaped everywhere, so no text can form a link or a `<!channel>` ping;
 people are shown by name, which notifies nobody.
 """
@@ -21,6 +22,7 @@ SECTION_MAX = 3000
 HEADER_MAX = 150
 BUTTON_TEXT_MAX = 75
 ACTION_ID_MAX = 255
+ACTIONS_MAX = 25  # elements of one actions block
 FALLBACK_MAX = 300
 ACTION_PREFIX = "pb:"
 
@@ -146,8 +148,8 @@ def render(message: Message) -> list[Rendered]:
                 "elements": [{"type": "mrkdwn", "text": mrkdwn(message.footer)[:SECTION_MAX]}],
             }
         )
-    buttons = [
-        {
+    buttons = {
+        aid: {
             "type": "button",
             "text": {"type": "plain_text", "text": button.label[:BUTTON_TEXT_MAX]},
             "action_id": aid,
@@ -155,9 +157,10 @@ def render(message: Message) -> list[Rendered]:
         }
         for button in message.buttons
         if (aid := action_id(button.action)) is not None
-    ]
-    if buttons:
-        blocks.append({"type": "actions", "elements": buttons})
+    }
+    elements = list(buttons.values())
+    for start in range(0, len(elements), ACTIONS_MAX):
+        blocks.append({"type": "actions", "elements": elements[start : start + ACTIONS_MAX]})
     fallback = plain_text(message.title or message.body, FALLBACK_MAX) or "practicebot"
     return [
         Rendered(tuple(blocks[i : i + BLOCKS_MAX]), fallback) for i in range(0, len(blocks), BLOCKS_MAX)

@@ -23,6 +23,8 @@ SPEC_URI = "urn:discord:openapi"
 
 CONTENT_MAX = 2000
 EMBEDS_TOTAL_MAX = 6000
+ROWS_MAX = 5  # action rows in a message without IS_COMPONENTS_V2
+IS_COMPONENTS_V2 = 1 << 15
 
 Path_ = tuple[str | int, ...]
 
@@ -163,6 +165,29 @@ def check_message(body: JSON, errors: FormErrors, at: Path_ = ()) -> None:
                 total += _text(part.get(name), limit, (*where, key, name), errors)
     if total > EMBEDS_TOTAL_MAX:
         errors.add((*at, "embeds"), "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+    _check_rows(body, errors, at)
+
+
+def _check_rows(body: JSON, errors: FormErrors, at: Path_) -> None:
+    """What the spec misses about buttons: without the components-v2 flag a message has at most 5
+    action rows (the spec allows 40 components of v2), and a custom id appears once in a message."""
+    rows = body.get("components") or []
+    flags = body.get("flags") or 0
+    if isinstance(flags, int) and not flags & IS_COMPONENTS_V2 and len(rows) > ROWS_MAX:
+        errors.add((*at, "components"), "BASE_TYPE_MAX_LENGTH", f"Must be {ROWS_MAX} or fewer in length.")
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        for j, component in enumerate(row.get("components") or [] if isinstance(row, dict) else []):
+            custom_id = component.get("custom_id") if isinstance(component, dict) else None
+            if custom_id is None:
+                continue
+            if custom_id in seen:
+                errors.add(
+                    (*at, "components", i, "components", j, "custom_id"),
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated",
+                )
+            seen.add(custom_id)
 
 
 def _valid_name(name: object) -> bool:
