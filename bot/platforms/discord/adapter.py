@@ -182,8 +182,8 @@ class DiscordPlatform:
             ready.cancel()
         if ready in done:
             return
-        if self._task in done:
-            exc = self._task.exception()
+        if self._task in done:  # ended: refused, or cancelled by a stop (.exception() would raise)
+            exc = None if self._task.cancelled() else self._task.exception()
             raise UserError(self._gateway_refusal(exc)) from exc
         raise UserError(
             f"Discord did not become ready within {within:.0f} s: check the network and "
