@@ -24,6 +24,8 @@ from bot.core.commands import (
     AskQuestion,
     Command,
     Practice,
+    Review,
+    ShowBookmarks,
     ShowStreaks,
     SubscribeArgs,
 )
@@ -44,6 +46,9 @@ from bot.core.models import (
 )
 from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
 from bot.core.questions import QuestionBank, choose_next, progress
+from bot.core.review import Grade
+from bot.core.review_desk import VERBS as REVIEW_VERBS
+from bot.core.review_desk import ReviewDesk
 from bot.core.schedule import (
     format_days,
     format_relative,
@@ -111,6 +116,7 @@ class PracticeService:
         self._read_back: set[int] = set()  # posts whose thread was read back since then
         self.background: set[asyncio.Task[object]] = set()
         self._waiting: set[asyncio.Future[None]] = set()
+        self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -238,6 +244,8 @@ class PracticeService:
             if isinstance(command, ShowStreaks):
                 self._cool_down(caller, "streaks me" if command.me else "streaks")
                 return await self._streaks(caller, me=command.me)
+            if isinstance(command, ShowBookmarks | Review):
+                return await self._bookmarks(caller, command)
         except UserError as exc:
             return Response.text(exc.message)
         raise AssertionError(f"unhandled command {command!r}")
@@ -255,9 +263,26 @@ class PracticeService:
         try:
             if verb == "answer":
                 return self._show_answer(argument)
+            if verb in REVIEW_VERBS:
+                return await self.review.press(caller.channel.platform, caller.user.id, verb, argument)
         except UserError as exc:
             return Response.text(exc.message)
         return Response.text("That button no longer does anything.")
+
+    async def _bookmarks(self, caller: Caller, command: ShowBookmarks | Review) -> Response:
+        platform, user = caller.channel.platform, caller.user.id
+        if isinstance(command, Review):
+            if command.remind is None:
+                return await self.review.deal(platform, user)
+            return await self.review.remind(caller.channel, platform, user, command.remind)
+        if command.remove is not None:
+            return await self.review.remove(platform, user, command.remove)
+        return await self.review.list(platform, user)
+
+    async def queue_for_review(self, platform: str, user_id: str, question_id: str, grade: Grade) -> bool:
+        """Put a question into a person's review queue, graded (the self-check at reveal feeds it);
+        bookmarked if it is not yet. False if their bookmarks are full."""
+        return await self.review.queue(platform, user_id, question_id, grade)
 
     def _show_answer(self, question_id: str) -> Response:
         question = self.bank.get(question_id)
@@ -281,14 +306,17 @@ class PracticeService:
     async def _forget(self, caller: Caller, confirmed: bool) -> Response:
         if not confirmed:
             return Response.text(
-                "This deletes your answers and streaks everywhere practicebot runs on this platform. "
+                "This deletes your answers, streaks and bookmarks everywhere practicebot runs on this "
+                "platform. "
                 "Nobody else's history changes, and it cannot be undone. "
                 "To go ahead: /practice forget-me confirm"
             )
         replies, rows = await self.store.forget_user(caller.channel.platform, caller.user.id)
+        kept = await self.store.forget_bookmarks(caller.channel.platform, caller.user.id)
         log.info("forgot a person on %s: %d replies, %d streak rows", caller.channel.platform, replies, rows)
         return Response.text(
-            f"Done: {say.plural(replies, 'answer')} and {say.plural(rows, 'streak record')} deleted."
+            f"Done: {say.plural(replies, 'answer')}, {say.plural(rows, 'streak record')} and "
+            f"{say.plural(kept, 'bookmark')} deleted."
         )
 
     async def _practice(self, caller: Caller, command: Practice) -> Response:
@@ -496,6 +524,8 @@ class PracticeService:
             subscription = await self.store.subscription(subscription_id)
             if subscription is not None and subscription.status is SubscriptionStatus.ACTIVE:
                 await self._arm_next_post(subscription, now)
+        if subscription is not None and subscription.status is SubscriptionStatus.ACTIVE:
+            await self.review.send_reminders(subscription)  # the post wake-up is the reminder's too
 
     async def _claimed(self, subscription_id: int) -> list[Post]:
         return [
@@ -721,6 +751,8 @@ def _command_name(command: Command) -> str:
     """A metric label: one of a few fixed names, never free text."""
     if isinstance(command, Practice):
         return f"practice {command.action}"
+    if isinstance(command, ShowBookmarks | Review):
+        return "bookmarks" if isinstance(command, ShowBookmarks) else "review"
     return "question" if isinstance(command, AskQuestion) else "streaks"
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH
 
-BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "users:read")
+# im:write: conversations.open, for the review reminder's direct message
+BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write")
 BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public and private channels
 USAGE = {
     "/practice": (
@@ -17,6 +18,8 @@ USAGE = {
     ),
     "/question": ("A random interview question, just for you", "[beginner|intermediate|advanced]"),
     "/streaks": ("This channel's streak board, or your own", "[me]"),
+    "/bookmarks": ("Your bookmarked questions and when each is due for review", "[remove NUMBER]"),
+    "/review": ("Review your most overdue bookmarked question, just for you", "[remind on|off]"),
 }
 
 
