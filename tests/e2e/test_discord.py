@@ -162,7 +162,8 @@ async def test_a_day_in_discord(
 ) -> None:
     bot = await start_bot()
     assert emulator.intents == (1 << 0) | (1 << 9)  # guilds + guild_messages: no privileged intent
-    assert {c["name"] for c in emulator.commands} == {"practice", "question", "streaks"}
+    commands = {"practice", "question", "streaks", "bookmarks", "review"}
+    assert {c["name"] for c in emulator.commands} == commands
 
     refused = await practice(emulator, guild, guild.ana, "subscribe")
     assert refused["ephemeral"]
