@@ -225,7 +225,8 @@ async def test_question_is_ephemeral_and_its_button_works_after_a_restart(
     shown = await seen(card)
     assert shown["ephemeral"]
     [row] = shown["data"]["components"]
-    [button] = row["components"]
+    button, bookmark = row["components"]
+    assert bookmark["custom_id"] == "pb:bookmark:testpack/advanced-01"
     assert button["custom_id"] == "pb:answer:testpack/advanced-01"
     await bot.stop()
 
