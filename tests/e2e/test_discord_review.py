@@ -62,6 +62,7 @@ async def test_bookmark_from_the_daily_post_then_review_grade_remind_and_remove(
     assert buttons(dm) == ["pb:review:next"]
     assert dm["allowed_mentions"] == {"parse": []}
     assert emulator.direct.received_by(guild.bo) == []
+    assert not bot.platform.client.persistent_views  # presses are answered by custom id, none kept
     await bot.stop()
     bot = await start_bot()
     await bot.service.run_post(1)

@@ -38,11 +38,15 @@ class Rendered:
     buttons: tuple[tuple[str, str], ...] = ()
 
     def view(self) -> discord.ui.View | None:
+        """The buttons, as a view that is already stopped: on_interaction answers a press from
+        its custom id (also after a restart), so discord.py need not keep a View in memory for
+        every daily post, reveal and reminder it ever sent (it keeps only views not finished)."""
         if not self.buttons:
             return None
         view = discord.ui.View(timeout=None)
         for label, custom_id in self.buttons:
             view.add_item(discord.ui.Button(label=label[:80], custom_id=custom_id))
+        view.stop()
         return view
 
 
