@@ -31,6 +31,7 @@ def test_socket_mode_by_default_with_exactly_the_scopes_design_names() -> None:
     assert [c["command"] for c in m["features"]["slash_commands"]] == list(COMMANDS)
     assert all(len(c["description"]) <= 100 for c in m["features"]["slash_commands"])
     assert "request_url" not in m["settings"]["interactivity"]
+    assert m["features"]["app_home"]["messages_tab_enabled"]  # where the review reminder arrives
 
 
 def test_http_mode_points_every_feature_at_the_one_route() -> None:

@@ -33,6 +33,12 @@ def manifest(request_url: str | None = None, name: str = "practicebot") -> dict[
         },
         "features": {
             "bot_user": {"display_name": name, "always_online": True},
+            # the review reminder arrives in the app's Messages tab; the bot reads no DMs, so read-only
+            "app_home": {
+                "home_tab_enabled": False,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "slash_commands": [
                 {
                     "command": c,
