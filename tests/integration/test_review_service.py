@@ -64,6 +64,7 @@ async def test_bookmark_list_review_grade_and_remove(harness_factory: Callable[.
     listed = said(await run(h, "/bookmarks"))
     assert "1. Beginner question 1? - due now\n2. Advanced question 1? - due now" in listed
     assert "None yet" in said(await run(h, "/bookmarks", user=BO))  # per person, not per channel
+    assert listed == said(await run(h, "/bookmarks", channel=OTHER_CHANNEL))  # the same in another channel
 
     dealt = await run(h, "/review")
     assert dealt.private
