@@ -83,7 +83,7 @@ class ReviewDesk:
 
     # ------------------------------------------------------------ commands
 
-    async def list(self, platform: str, user_id: str) -> Response:
+    async def show(self, platform: str, user_id: str) -> Response:
         kept = await self.store.bookmarks(platform, user_id)
         entries = [(b, self.bank.get(b.question_id)) for b in kept]
         return Response((say.bookmark_list(entries, self.clock.now(), self.limit),))
@@ -165,7 +165,15 @@ class ReviewDesk:
     async def send_reminders(self, subscription: Subscription) -> int:
         """At a subscription's post time: remind those who turned it on there and have reviews
         due, once per local day. The day is claimed before sending, so a restart (or a retried
-        wake-up) never reminds twice; a send that fails loses that day's reminder only."""
+        wake-up) never reminds twice; a send that fails loses that day's reminder only. Never
+        raises: the post wake-up it rides on must not fail for a reminder."""
+        try:
+            return await self._send_reminders(subscription)
+        except Exception:
+            log.exception("review reminders failed", extra={"subscription": subscription.id})
+            return 0
+
+    async def _send_reminders(self, subscription: Subscription) -> int:
         channel = subscription.channel
         platform = self.platforms.get(channel.platform)
         if platform is None:

@@ -277,7 +277,7 @@ class PracticeService:
             return await self.review.remind(caller.channel, platform, user, command.remind)
         if command.remove is not None:
             return await self.review.remove(platform, user, command.remove)
-        return await self.review.list(platform, user)
+        return await self.review.show(platform, user)
 
     async def queue_for_review(self, platform: str, user_id: str, question_id: str, grade: Grade) -> bool:
         """Put a question into a person's review queue, graded (the self-check at reveal feeds it);
