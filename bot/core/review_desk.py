@@ -79,7 +79,7 @@ class ReviewDesk:
                 f"You have {self.limit} bookmarks, the most practicebot keeps per person. "
                 "Remove one first: /bookmarks, then /bookmarks remove NUMBER."
             )
-        return Response.text(f"Bookmarked {title}. /review deals it back.")
+        return Response.text(f"Bookmarked {say.ended(title)} /review deals it back.")
 
     # ------------------------------------------------------------ commands
 
@@ -92,7 +92,7 @@ class ReviewDesk:
         chosen = pick(await self.store.bookmarks(platform, user_id), ref)
         await self.store.remove_bookmark(platform, user_id, chosen.question_id)
         title = say.title_of(self.bank.get(chosen.question_id), chosen.question_id)
-        return Response.text(f"Removed {title} from your bookmarks, with its review history.")
+        return Response.text(f"Removed {title} from your bookmarks, and its review history with it.")
 
     async def deal(self, platform: str, user_id: str) -> Response:
         """The most overdue card whose question is still loaded, or when the next one is due."""

@@ -45,10 +45,19 @@ def review_card(question: Question, level: str, due_count: int) -> Message:
     return Message(
         title=question.title,
         body="From your bookmarks. Answer it in your head (or out loud), then look.",
-        fields=(Field("Level", level), Field("Due", plural(due_count, "card") + " including this one")),
+        fields=(Field("Level", level), Field("Due now", _due_now(due_count))),
         buttons=(Button("Show answer", f"review-answer:{question.id}"),),
         footer=question.id,
     )
+
+
+def _due_now(count: int) -> str:
+    return "this card" if count == 1 else f"{count} cards, the most overdue first: this one"
+
+
+def ended(text: str) -> str:
+    """A title as the end of a sentence: "What is WebSocket?" needs no full stop after it."""
+    return text if text.rstrip().endswith(("?", "!", ".")) else f"{text}."
 
 
 def review_answer(question: Question) -> Message:

@@ -42,7 +42,7 @@ async def test_bookmark_from_the_daily_post_then_review_grade_remind_and_remove(
         await emulator.click_button(guild.id, guild.channel, guild.ana, int(post["id"]), f"pb:bookmark:{Q1}")
     )
     assert pressed["ephemeral"]
-    assert "Bookmarked Beginner question 1?. /review deals it back." in text(pressed)
+    assert "Bookmarked Beginner question 1? /review deals it back." in text(pressed)
     again = await seen(
         await emulator.click_button(guild.id, guild.channel, guild.ana, int(post["id"]), f"pb:bookmark:{Q1}")
     )

@@ -49,7 +49,7 @@ async def test_bookmark_from_the_daily_post_then_review_grade_remind_and_remove(
         Block.parse(block).validate_json()  # type: ignore[union-attr]
 
     pressed = await click(slack, channel, ana, post["ts"], f"pb:bookmark:{Q1}")
-    assert "Bookmarked Beginner question 1?. /review deals it back." in shown(pressed)
+    assert "Bookmarked Beginner question 1? /review deals it back." in shown(pressed)
     assert "already bookmarked" in shown(await click(slack, channel, ana, post["ts"], f"pb:bookmark:{Q1}"))
     listed = await command(slack, channel, ana, "/bookmarks")
     assert listed.get("response_type", "ephemeral") == "ephemeral"

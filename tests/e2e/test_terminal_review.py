@@ -63,7 +63,7 @@ async def test_review_in_the_terminal_channel_then_a_restart(tmp_path: Path) -> 
     assert f"[Bookmark]  type  :press bookmark:{Q1}" in out  # on the daily post
     assert out.count("--- private message to ana (only they can see this) ---") == 1
     assert "1 bookmarked question due for review" in out
-    assert "Bookmarked What is WebSocket?. /review deals it back." in out
+    assert "Bookmarked What is WebSocket? /review deals it back." in out
     assert "What is WebSocket? is already bookmarked." in out
     assert "1. How does WebSocket differ from HTTP? - due now\n2. What is WebSocket? - due now" in out
     assert f"[Show answer]  type  :press review-answer:{Q2}" in out

@@ -57,7 +57,7 @@ async def test_the_daily_post_reveal_and_question_card_carry_a_bookmark_button(
 
 async def test_bookmark_list_review_grade_and_remove(harness_factory: Callable[..., Harness]) -> None:
     h = await harness_factory(MONDAY).start()
-    assert "Bookmarked Beginner question 1?. /review deals it back." in said(await press(h, f"bookmark:{Q1}"))
+    assert "Bookmarked Beginner question 1? /review deals it back." in said(await press(h, f"bookmark:{Q1}"))
     assert "already bookmarked" in said(await press(h, f"bookmark:{Q1}"))
     h.clock.advance(timedelta(minutes=1))
     await press(h, f"bookmark:{Q3}")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.bookmarks import BOOKMARK_LIMIT, Bookmark
 from bot.core.questions import load_bank, resolve_pack
 from bot.core.review import Card
-from bot.core.review_messages import bookmark_list, review_answer, review_card
+from bot.core.review_messages import bookmark_list, ended, review_answer, review_card
 from bot.platforms.discord import render as discord_render
 from bot.platforms.slack import render as slack_render
 
@@ -36,3 +36,8 @@ def test_every_review_button_of_the_pack_fits_a_custom_id() -> None:
         for message in (review_card(question, "Beginner · 1 of 20", 1), review_answer(question)):
             [part] = [p for p in discord_render.render(message) if p.buttons]
             assert len(part.buttons) == len(message.buttons)  # none dropped for length
+
+
+def test_a_title_ends_a_sentence_without_a_doubled_stop() -> None:
+    assert ended("What is WebSocket?") == "What is WebSocket?"
+    assert ended("Explain backpressure") == "Explain backpressure."
