@@ -144,7 +144,7 @@ class FakeTimer:
 
 @dataclass
 class Sent:
-    kind: str  # post | thread | edit
+    kind: str  # post | thread | edit | private
     channel: ChannelRef
     message: Message
     ref: str  # nonce, thread id or message id
@@ -206,6 +206,10 @@ class FakePlatform:
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         self._check(channel)
         self.sent.append(Sent("edit", channel, message, message_id))
+
+    async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
+        self._check(channel)
+        self.sent.append(Sent("private", channel, message, user_id))
 
     def of(self, kind: str, channel: ChannelRef | None = None) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind and (channel is None or s.channel == channel)]

@@ -8,6 +8,8 @@ argument is refused with a specific message.
     /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
     /question [level]
     /streaks [me]
+    /bookmarks [remove <number|question id>]
+    /review [remind on|off]
 
 `subscribe` takes its arguments positionally (recognised by their shape) or as `key=value`.
 """
@@ -69,7 +71,17 @@ class ShowStreaks:
     me: bool = False
 
 
-Command = Practice | AskQuestion | ShowStreaks
+@dataclass(frozen=True, slots=True)
+class ShowBookmarks:
+    remove: str | None = None  # a number from the list or a question id, resolved by the service
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    remind: bool | None = None  # None: deal the next card; True/False: the daily reminder on/off
+
+
+Command = Practice | AskQuestion | ShowStreaks | ShowBookmarks | Review
 
 HELP = """\
 /practice subscribe [time] [timezone] [days] [reveal] [levels] [order]
@@ -81,7 +93,11 @@ HELP = """\
 /practice status                          schedule, next post, progress through the pack
 /practice forget-me                       delete your answers and streaks here (asks to confirm)
 /question [beginner|intermediate|advanced]  a random question, just for you
-/streaks [me]                             the channel's streak board, or your own streak"""
+/streaks [me]                             the channel's streak board, or your own streak
+/bookmarks                                your bookmarked questions and when each is due
+/bookmarks remove <number|question id>    forget one bookmark
+/review                                   deal your most overdue bookmarked question, just for you
+/review remind on|off                     a private nudge at this channel's post time when reviews are due"""
 
 
 def parse(name: str, text: str) -> Command:
@@ -102,6 +118,10 @@ def parse(name: str, text: str) -> Command:
         if len(words) == 1 and words[0].lower() == "me":
             return ShowStreaks(me=True)
         raise CommandError(f"/streaks takes nothing or 'me', not '{shown(' '.join(words))}'")
+    if command == "bookmarks":
+        return _bookmarks(words)
+    if command == "review":
+        return _review(words)
     raise CommandError(f"unknown command '/{shown(command)}': try /practice help")
 
 
@@ -126,6 +146,29 @@ def _practice(words: list[str]) -> Practice:
     if len(words) > 1:
         raise CommandError(f"/practice {action} takes no arguments (got '{shown(words[1])}')")
     return Practice(action)
+
+
+def _bookmarks(words: list[str]) -> ShowBookmarks:
+    if not words:
+        return ShowBookmarks()
+    if words[0].lower() != "remove":
+        raise CommandError(f"/bookmarks takes nothing or 'remove <number>', not '{shown(words[0])}'")
+    if len(words) != 2:
+        raise CommandError(
+            "/bookmarks remove takes one bookmark: its number in /bookmarks or its question id"
+        )
+    return ShowBookmarks(remove=words[1])
+
+
+def _review(words: list[str]) -> Review:
+    if not words:
+        return Review()
+    if words[0].lower() != "remind":
+        raise CommandError(f"/review takes nothing or 'remind on|off', not '{shown(words[0])}'")
+    switch = [w.lower() for w in words[1:]]
+    if switch not in (["on"], ["off"]):
+        raise CommandError("/review remind takes on or off, like /review remind on")
+    return Review(remind=switch == ["on"])
 
 
 def _subscribe_words(words: list[str]) -> SubscribeArgs:

@@ -81,6 +81,7 @@ def question_post(question: Question, level_size: int, reveal_at: datetime | Non
         title=question.title,
         body=f"Answer in the thread under this message. {reveal}",
         fields=(Field("Level", level_line(question, level_size)), Field("Pack", question.pack)),
+        buttons=(bookmark_button(question),),
         footer=question.id,
     )
 
@@ -91,6 +92,7 @@ def revealed_post(question: Question, level_size: int, answer_count: int) -> Mes
         title=question.title,
         body=f"Revealed: the model answer is in the thread. {people} answered in time.",
         fields=(Field("Level", level_line(question, level_size)), Field("Pack", question.pack)),
+        buttons=(bookmark_button(question),),
         footer=question.id,
     )
 
@@ -113,7 +115,10 @@ def reveal(
     if buttons:
         fields.append(Field("Self-check", SELF_CHECK_HINT))
     return Message(
-        title=f"Model answer: {question.title}", body=question.body, fields=tuple(fields), buttons=buttons
+        title=f"Model answer: {question.title}",
+        body=question.body,
+        fields=tuple(fields),
+        buttons=(*buttons, bookmark_button(question)),
     )
 
 
@@ -128,7 +133,7 @@ def question_card(question: Question, level_size: int) -> Message:
         title=question.title,
         body="Think it through, then look.",
         fields=(Field("Level", level_line(question, level_size)),),
-        buttons=(Button("Show answer", f"answer:{question.id}"),),
+        buttons=(Button("Show answer", f"answer:{question.id}"), bookmark_button(question)),
         footer=question.id,
     )
 
@@ -142,8 +147,14 @@ def answer_card(question: Question) -> Message:
             Field("Key points", "\n".join(f"- {p}" for p in question.key_points)),
             Field("References", "\n".join(f"- {r}" for r in question.references)),
         ),
+        buttons=(bookmark_button(question),),
         footer=question.id,
     )
+
+
+def bookmark_button(question: Question) -> Button:
+    """On every card and post of a question: keeps it for /review."""
+    return Button("Bookmark", f"bookmark:{question.id}")
 
 
 def board(result: Board, *, limit: int = 20) -> Message:

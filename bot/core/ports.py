@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.core.bookmarks import Added, Bookmark, Reminder
 from bot.core.messages import Message
 from bot.core.models import (
     Accuracy,
@@ -19,6 +20,7 @@ from bot.core.models import (
     TeamStreak,
     User,
 )
+from bot.core.review import Card
 from bot.core.streaks import Streak
 
 
@@ -135,6 +137,11 @@ class Platform(Protocol):
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         """Replace the daily post's content (to say it is revealed)."""
+        ...
+
+    async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
+        """A direct message to one person (Discord DM, Slack IM), who is a member of `channel`'s
+        workspace: the review reminder."""
         ...
 
 
@@ -282,3 +289,34 @@ class Store(Protocol):
     async def accuracy(self, subscription_id: int) -> dict[str, Accuracy]:
         """Each person's summed self-checks in the channel (only people with at least one)."""
         ...
+
+    # bookmarks and review (one person on one platform)
+    async def add_bookmark(
+        self, platform: str, user_id: str, question_id: str, at: datetime, limit: int
+    ) -> Added: ...
+
+    async def bookmarks(self, platform: str, user_id: str) -> list[Bookmark]:
+        """Oldest first, with their review cards."""
+        ...
+
+    async def remove_bookmark(self, platform: str, user_id: str, question_id: str) -> bool: ...
+
+    async def save_card(self, platform: str, user_id: str, question_id: str, card: Card) -> bool:
+        """False if the question is not bookmarked (any more)."""
+        ...
+
+    async def most_bookmarked(self, question_ids: Sequence[str], limit: int) -> list[tuple[str, int]]:
+        """Among `question_ids`: (question id, people who bookmarked it), most first."""
+        ...
+
+    async def set_reminder(self, platform: str, user_id: str, channel: ChannelRef | None) -> bool:
+        """On at `channel`'s post time, or off (None); whether it was on before."""
+        ...
+
+    async def reminders_at(self, channel: ChannelRef) -> list[Reminder]: ...
+
+    async def claim_reminder(self, platform: str, user_id: str, today: date) -> bool:
+        """Mark the person reminded on `today`; False if they already were."""
+        ...
+
+    async def forget_bookmarks(self, platform: str, user_id: str) -> int: ...

@@ -25,6 +25,8 @@ from bot.core.commands import (
     AskQuestion,
     Command,
     Practice,
+    Review,
+    ShowBookmarks,
     ShowStreaks,
     SubscribeArgs,
 )
@@ -46,6 +48,9 @@ from bot.core.models import (
 from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
 from bot.core.questions import QuestionBank, choose_next, progress
 from bot.core.review import Grade
+from bot.core.review_desk import VERBS as REVIEW_VERBS
+from bot.core.review_desk import ReviewDesk
+from bot.core.review_messages import ended
 from bot.core.schedule import (
     format_days,
     format_relative,
@@ -113,6 +118,7 @@ class PracticeService:
         self._read_back: set[int] = set()  # posts whose thread was read back since then
         self.background: set[asyncio.Task[object]] = set()
         self._waiting: set[asyncio.Future[None]] = set()
+        self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -241,6 +247,8 @@ class PracticeService:
             if isinstance(command, ShowStreaks):
                 self._cool_down(caller, "streaks me" if command.me else "streaks")
                 return await self._streaks(caller, me=command.me)
+            if isinstance(command, ShowBookmarks | Review):
+                return await self._bookmarks(caller, command)
         except UserError as exc:
             return Response.text(exc.message)
         raise AssertionError(f"unhandled command {command!r}")
@@ -260,9 +268,26 @@ class PracticeService:
                 return self._show_answer(argument)
             if verb == selfcheck.VERB:
                 return await self._self_check(caller, argument)
+            if verb in REVIEW_VERBS:
+                return await self.review.press(caller.channel.platform, caller.user.id, verb, argument)
         except UserError as exc:
             return Response.text(exc.message)
         return Response.text("That button no longer does anything.")
+
+    async def _bookmarks(self, caller: Caller, command: ShowBookmarks | Review) -> Response:
+        platform, user = caller.channel.platform, caller.user.id
+        if isinstance(command, Review):
+            if command.remind is None:
+                return await self.review.deal(platform, user)
+            return await self.review.remind(caller.channel, platform, user, command.remind)
+        if command.remove is not None:
+            return await self.review.remove(platform, user, command.remove)
+        return await self.review.show(platform, user)
+
+    async def queue_for_review(self, platform: str, user_id: str, question_id: str, grade: Grade) -> bool:
+        """Put a question into a person's review queue, graded (the self-check at reveal feeds it);
+        bookmarked if it is not yet. False if their bookmarks are full."""
+        return await self.review.queue(platform, user_id, question_id, grade)
 
     def _show_answer(self, question_id: str) -> Response:
         question = self.bank.get(question_id)
@@ -297,14 +322,29 @@ class PracticeService:
         before = await self.store.save_self_check(
             post.id, caller.user.id, mark.covered, total, self.clock.now()
         )
-        await self._self_checked(caller, question.id, selfcheck.grade(mark.covered, total))
+        queued = ""
+        if before is None:
+            queued = await self._self_checked(caller, question.id, selfcheck.grade(mark.covered, total))
         changed = "" if before is None or before == mark.covered else f" (was {before})"
-        return Response.text(f"Marked {mark.covered} of {total} key points{changed} for {question.title}")
+        return Response.text(
+            f"Marked {mark.covered} of {total} key points{changed} for {ended(question.title)}{queued}"
+        )
 
-    async def _self_checked(self, caller: Caller, question_id: str, grade: Grade) -> None:
-        """Hook: a person self-checked a question and earned `grade`; every mark calls it, and a
-        later mark of the same post supersedes the earlier one. Does nothing yet: the review
-        queue (bookmarks and SM-2, bot/core/review.py) is wired in here when it lands."""
+    async def _self_checked(self, caller: Caller, question_id: str, grade: Grade) -> str:
+        """The first mark of a post feeds the person's review queue, graded by how much it covered:
+        short of every key point the question is bookmarked (if it is not yet) and graded, so
+        SM-2 brings it back the sooner the less was covered; everything covered grades it only
+        if it is bookmarked already. A re-mark changes the accuracy only: grading one answer
+        twice would compound. Returns what to add to the press's answer."""
+        platform, user_id = caller.channel.platform, caller.user.id
+        if grade is Grade.EASY:
+            mine = {b.question_id for b in await self.store.bookmarks(platform, user_id)}
+            if question_id in mine:
+                await self.review.queue(platform, user_id, question_id, grade)
+            return ""
+        if not await self.review.queue(platform, user_id, question_id, grade):
+            return " Your bookmarks are full, so it is not in /review: remove some with /bookmarks remove."
+        return " It is in your /review queue."
 
     def _cool_down(self, caller: Caller, what: str) -> None:
         now = self.clock.now()
@@ -322,14 +362,17 @@ class PracticeService:
     async def _forget(self, caller: Caller, confirmed: bool) -> Response:
         if not confirmed:
             return Response.text(
-                "This deletes your answers and streaks everywhere practicebot runs on this platform. "
+                "This deletes your answers, streaks and bookmarks everywhere practicebot runs on this "
+                "platform. "
                 "Nobody else's history changes, and it cannot be undone. "
                 "To go ahead: /practice forget-me confirm"
             )
         replies, rows = await self.store.forget_user(caller.channel.platform, caller.user.id)
+        kept = await self.store.forget_bookmarks(caller.channel.platform, caller.user.id)
         log.info("forgot a person on %s: %d replies, %d streak rows", caller.channel.platform, replies, rows)
         return Response.text(
-            f"Done: {say.plural(replies, 'answer')} and {say.plural(rows, 'streak record')} deleted."
+            f"Done: {say.plural(replies, 'answer')}, {say.plural(rows, 'streak record')} and "
+            f"{say.plural(kept, 'bookmark')} deleted."
         )
 
     async def _practice(self, caller: Caller, command: Practice) -> Response:
@@ -538,6 +581,8 @@ class PracticeService:
             subscription = await self.store.subscription(subscription_id)
             if subscription is not None and subscription.status is SubscriptionStatus.ACTIVE:
                 await self._arm_next_post(subscription, now)
+        if subscription is not None and subscription.status is SubscriptionStatus.ACTIVE:
+            await self.review.send_reminders(subscription)  # the post wake-up is the reminder's too
 
     async def _claimed(self, subscription_id: int) -> list[Post]:
         return [
@@ -765,6 +810,8 @@ def _command_name(command: Command) -> str:
     """A metric label: one of a few fixed names, never free text."""
     if isinstance(command, Practice):
         return f"practice {command.action}"
+    if isinstance(command, ShowBookmarks | Review):
+        return "bookmarks" if isinstance(command, ShowBookmarks) else "review"
     return "question" if isinstance(command, AskQuestion) else "streaks"
 
 

@@ -34,6 +34,7 @@ This is a local practice channel. Type:
   reply TEXT                                answer the open question in its thread
   /practice reveal-now                      show the model answer now
   /streaks   /streaks me   /question        the board, your streak, a random question
+  /bookmarks   /review   /review remind on    your bookmarks, a review, a daily reminder
   :user NAME                                become another person (you are '{user}')
   :press ACTION                             press a button (shown next to it)
   :help  :quit"""
@@ -85,6 +86,13 @@ class TerminalChannel:
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         self._print(f"\n(the question post was edited: {self._text(message.body)})")
+
+    async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
+        """Everyone here shares one terminal: the message is marked as whose it is."""
+        self._print(
+            f"\n--- private message to {user_id.removeprefix('terminal:')} (only they can see this) ---"
+        )
+        self._print(self.render(message))
 
     # ------------------------------------------------------------ front end
 

@@ -162,7 +162,8 @@ async def test_a_day_in_discord(
 ) -> None:
     bot = await start_bot()
     assert emulator.intents == (1 << 0) | (1 << 9)  # guilds + guild_messages: no privileged intent
-    assert {c["name"] for c in emulator.commands} == {"practice", "question", "streaks"}
+    commands = {"practice", "question", "streaks", "bookmarks", "review"}
+    assert {c["name"] for c in emulator.commands} == commands
 
     refused = await practice(emulator, guild, guild.ana, "subscribe")
     assert refused["ephemeral"]
@@ -224,7 +225,8 @@ async def test_question_is_ephemeral_and_its_button_works_after_a_restart(
     shown = await seen(card)
     assert shown["ephemeral"]
     [row] = shown["data"]["components"]
-    [button] = row["components"]
+    button, bookmark = row["components"]
+    assert bookmark["custom_id"] == "pb:bookmark:testpack/advanced-01"
     assert button["custom_id"] == "pb:answer:testpack/advanced-01"
     await bot.stop()
 

@@ -38,7 +38,7 @@ async def test_one_process_serves_discord_and_slack_and_stops_on_sigterm(tmp_pat
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         try:
-            await discord.wait_for(lambda: len(discord.commands) == 3, timeout=30)
+            await discord.wait_for(lambda: len(discord.commands) == 5, timeout=30)
             await slack.wait_for(lambda: slack.socket_connects >= 1, timeout=30)
 
             handle = await discord.slash_command(guild, channel, member, "question", {"level": "beginner"})

@@ -75,7 +75,7 @@ async def test_two_processes_on_two_shards_post_each_subscription_exactly_once_b
             await emulator.wait_for(
                 lambda: all(emulator.threads_of(c) for c in everywhere), timeout=60, what="every question"
             )
-            await emulator.wait_for(lambda: len(emulator.commands) == 3, timeout=30, what="the commands")
+            await emulator.wait_for(lambda: len(emulator.commands) == 5, timeout=30, what="the commands")
             for guild, (channel, *_) in channels.items():
                 lead = emulator.add_member(guild, f"lead-{guild}", manage_channels=True)
                 handle = await emulator.slash_command(guild, channel, lead, "practice", subcommand="status")

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from bot.core import selfcheck
 from bot.core.messages import Response
 from bot.core.models import Accuracy, ChannelRef, PostedRef, TeamStreak, User
-from bot.core.review import Grade
 from bot.core.service import Caller
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore, migrate
 from tests.conftest import CHANNEL, DEFAULTS, OTHER_CHANNEL, Harness
@@ -55,19 +54,16 @@ async def test_people_who_answered_mark_their_key_points_and_the_board_shows_the
     harness_factory: Callable[..., Harness],
 ) -> None:
     h = await harness_factory(MONDAY_0600, command_cooldown=timedelta(0)).start()
-    graded: list[tuple[str, str, Grade]] = []
-
-    async def record(caller: Caller, question_id: str, grade: Grade) -> None:
-        graded.append((caller.user.id, question_id, grade))
-
-    h.service._self_checked = record  # type: ignore[method-assign]  # the hook the review queue takes
     await say(h, "/practice subscribe 09:00 UTC mon-fri reveal=8h")
     first = await a_revealed_day(h, 0, ANA, BO)
     [reveal] = h.platform.of("thread")
-    assert [b.action for b in reveal.message.buttons] == [f"covered:{first}:{n}" for n in range(4)]
-    assert [b.label for b in reveal.message.buttons] == ["0 of 3", "1 of 3", "2 of 3", "3 of 3"]
+    checks = [b for b in reveal.message.buttons if b.action.startswith("covered:")]
+    assert [b.action for b in checks] == [f"covered:{first}:{n}" for n in range(4)]
+    assert [b.label for b in checks] == ["0 of 3", "1 of 3", "2 of 3", "3 of 3"]
 
-    assert said(await press(h, f"covered:{first}:2")) == "Marked 2 of 3 key points for Beginner question 1?"
+    assert said(await press(h, f"covered:{first}:2")) == (
+        "Marked 2 of 3 key points for Beginner question 1? It is in your /review queue."
+    )
     assert await board_lines(h) == [
         "1. Ana - current 1, best 1, total 1, accuracy 66%",
         "2. Bo - current 1, best 1, total 1",  # Bo has not marked one: no accuracy
@@ -80,10 +76,10 @@ async def test_people_who_answered_mark_their_key_points_and_the_board_shows_the
     assert me.messages[0].body == (
         "current 2, best 2, total 2, accuracy 83% (5 of 6 key points over 2 self-checks)"
     )
-    assert graded == [
-        ("u-ana", "testpack/beginner-01", Grade.HARD),
-        ("u-ana", "testpack/beginner-02", Grade.EASY),
-    ]
+    # short of every point: in the review queue, graded "hard" (back tomorrow); all covered: not added
+    [queued] = await h.store.bookmarks("fake", ANA.id)
+    assert queued.question_id == "testpack/beginner-01"
+    assert queued.card.repetitions == 1 and queued.card.due == DAY + timedelta(hours=8, days=1)
 
 
 async def test_marking_again_replaces_the_mark(harness_factory: Callable[..., Harness]) -> None:
@@ -91,10 +87,12 @@ async def test_marking_again_replaces_the_mark(harness_factory: Callable[..., Ha
     await say(h, "/practice subscribe 09:00 UTC mon-fri reveal=8h")
     post = await a_revealed_day(h, 0, ANA)
     await press(h, f"covered:{post}:0")
+    [queued] = await h.store.bookmarks("fake", ANA.id)
     assert (
         said(await press(h, f"covered:{post}:3"))
         == "Marked 3 of 3 key points (was 0) for Beginner question 1?"
     )
+    assert await h.store.bookmarks("fake", ANA.id) == [queued], "one answer is graded once"
     assert said(await press(h, f"covered:{post}:3")) == "Marked 3 of 3 key points for Beginner question 1?"
     assert await h.store.accuracy(1) == {"u-ana": Accuracy(3, 3, 1)}  # one self-check, not three
     assert (await board_lines(h))[0].endswith("accuracy 100%")

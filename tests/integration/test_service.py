@@ -360,8 +360,9 @@ async def test_question_and_show_answer_are_private(harness_factory: Callable[..
     h = await harness_factory(MONDAY_0600).start()
     card = await say(h, "/question advanced", admin=False)
     assert card.private
-    [button] = card.messages[0].buttons
+    button, bookmark = card.messages[0].buttons
     assert button.action == "answer:testpack/advanced-01"
+    assert bookmark.action == "bookmark:testpack/advanced-01"
     answer = await h.service.handle_action(Caller(CHANNEL, ANA, False), button.action)
     assert answer.private and answer.messages[0].body == "The model answer to advanced question 1."
     gone = await h.service.handle_action(Caller(CHANNEL, ANA, False), "answer:testpack/nope")
@@ -455,7 +456,7 @@ async def test_forget_me_deletes_only_that_persons_answers_and_streaks(
     assert "/practice forget-me confirm" in text(ask)
     assert "Ana" in (await say(h, "/streaks", user=CY)).messages[0].body  # nothing deleted yet
     done = await say(h, "/practice forget-me confirm", user=ANA, admin=False)
-    assert text(done).strip() == "Done: 1 answer and 1 streak record deleted."
+    assert text(done).strip() == "Done: 1 answer, 1 streak record and 0 bookmarks deleted."
     assert (await say(h, "/streaks", user=BO)).messages[0].body == "1. Bo - current 1, best 1, total 1"
     assert [u for u, _, _ in await h.store.replies(1)] == [BO]
 

@@ -25,11 +25,13 @@ def test_socket_mode_by_default_with_exactly_the_scopes_design_names() -> None:
         "channels:history",
         "groups:history",
         "users:read",
+        "im:write",
     ]
     assert m["settings"]["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
     assert [c["command"] for c in m["features"]["slash_commands"]] == list(COMMANDS)
     assert all(len(c["description"]) <= 100 for c in m["features"]["slash_commands"])
     assert "request_url" not in m["settings"]["interactivity"]
+    assert m["features"]["app_home"]["messages_tab_enabled"]  # where the review reminder arrives
 
 
 def test_http_mode_points_every_feature_at_the_one_route() -> None:
@@ -45,7 +47,7 @@ def test_the_adapter_calls_only_methods_the_scopes_allow() -> None:
     """Each Web API method the adapter calls, and the scope Slack requires for it."""
     needs = {"auth_test": None, "chat_postMessage": "chat:write", "chat_update": "chat:write",
              "conversations_history": "channels:history", "conversations_replies": "channels:history",
-             "users_info": "users:read"}  # fmt: skip
+             "users_info": "users:read", "conversations_open": "im:write"}  # fmt: skip
     source = (ROOT / "bot" / "platforms" / "slack" / "adapter.py").read_text()
     called = set(re.findall(r"self\.client\.(\w+)\(", source))
     assert called == set(needs)

@@ -361,6 +361,13 @@ class DiscordPlatform:
             )
         )
 
+    async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
+        """A DM: open (or reuse) the DM channel with the person, then post in it. A person who
+        takes no DMs from server members makes Discord answer 403 (50007): a PlatformError."""
+        dm = await self._call(self.client.create_dm(discord.Object(id=int(user_id))))
+        for part in render(message):
+            await self._call(dm.send(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS, **_view(part)))
+
     async def _text_channel(self, channel: ChannelRef) -> discord.abc.Messageable:
         """From the cache the gateway fills; only a miss costs a (paced) request."""
         cached = self.client.get_channel(int(channel.channel_id))
@@ -551,6 +558,21 @@ class DiscordPlatform:
         @app_commands.choices(level=[app_commands.Choice(name=n, value=n) for n in LEVELS])
         async def question(interaction: discord.Interaction, level: str | None = None) -> None:
             await self._command(interaction, lambda: grammar.AskQuestion(level))
+
+        @self.tree.command(name="bookmarks", description="Your bookmarked questions, or remove one")
+        @app_commands.describe(remove="Remove this bookmark: its number in the list, or its question id")
+        async def bookmarks(
+            interaction: discord.Interaction, remove: app_commands.Range[str, 1, 100] | None = None
+        ) -> None:
+            await self._command(interaction, lambda: grammar.ShowBookmarks(remove=remove))
+
+        @self.tree.command(name="review", description="Review your most overdue bookmarked question")
+        @app_commands.describe(remind="A private reminder at this channel's post time when reviews are due")
+        @app_commands.choices(remind=[app_commands.Choice(name=n, value=n) for n in ("on", "off")])
+        async def review(interaction: discord.Interaction, remind: str | None = None) -> None:
+            await self._command(
+                interaction, lambda: grammar.Review(remind=None if remind is None else remind == "on")
+            )
 
         @self.tree.command(name="streaks", description="This channel's streak board, or your own")
         @app_commands.describe(me="Show only your own streak")

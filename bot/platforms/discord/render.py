@@ -40,12 +40,16 @@ class Rendered:
     buttons: tuple[tuple[str, str], ...] = ()
 
     def view(self) -> discord.ui.View | None:
+        """The buttons, as a view that is already stopped: on_interaction answers a press from
+        its custom id (also after a restart), so discord.py need not keep a View in memory for
+        every daily post, reveal and reminder it ever sent (it keeps only views not finished)."""
         if not self.buttons:
             return None
         view = discord.ui.View(timeout=None)
         for index, (label, custom_id) in enumerate(self.buttons[: BUTTONS_PER_ROW * ROWS_MAX]):
             row = index // BUTTONS_PER_ROW  # in order, five to a row: "0 of 5" .. "4 of 5", then "5 of 5"
             view.add_item(discord.ui.Button(label=label[:80], custom_id=custom_id, row=row))
+        view.stop()
         return view
 
 

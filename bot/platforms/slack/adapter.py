@@ -52,7 +52,7 @@ CHANNEL_GONE = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked",
     "missing_scope", "restricted_action",
 })  # fmt: skip
-COMMANDS = ("/practice", "/question", "/streaks")
+COMMANDS = ("/practice", "/question", "/streaks", "/bookmarks", "/review")
 # Workspace-wide allowances per minute of the methods a fan-out, a reveal round or a read-back
 # repeats per channel. Slack takes a minute's allowance in a burst, then refills it steadily.
 # chat.postMessage's figure is documented only as "several hundred per minute": its low end.
@@ -301,6 +301,14 @@ class SlackPlatform:
             )
         )
         return str(answer["ts"])
+
+    async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
+        """A direct message: conversations.open (scope im:write) gives the bot's IM with the
+        person, then chat.postMessage posts there."""
+        opened = await self._call(self.client.conversations_open(users=user_id))
+        im = ChannelRef(PLATFORM, channel.workspace_id, str(opened["channel"]["id"]))
+        for part in render(message):
+            await self._send(im, part)
 
     async def _call(self, call: Awaitable[T]) -> T:
         try:

@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH
 
-BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "users:read")
+# im:write: conversations.open, for the review reminder's direct message
+BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write")
 BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public and private channels
 USAGE = {
     "/practice": (
@@ -17,6 +18,8 @@ USAGE = {
     ),
     "/question": ("A random interview question, just for you", "[beginner|intermediate|advanced]"),
     "/streaks": ("This channel's streak board, or your own", "[me]"),
+    "/bookmarks": ("Your bookmarked questions and when each is due for review", "[remove NUMBER]"),
+    "/review": ("Review your most overdue bookmarked question, just for you", "[remind on|off]"),
 }
 
 
@@ -30,6 +33,12 @@ def manifest(request_url: str | None = None, name: str = "practicebot") -> dict[
         },
         "features": {
             "bot_user": {"display_name": name, "always_online": True},
+            # the review reminder arrives in the app's Messages tab; the bot reads no DMs, so read-only
+            "app_home": {
+                "home_tab_enabled": False,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "slash_commands": [
                 {
                     "command": c,

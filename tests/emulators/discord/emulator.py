@@ -26,6 +26,7 @@ from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 
+from .direct import DirectMessages
 from .gateway import RECONNECT, Gateway, SentEvent
 from .interactions import (
     APPLICATION_COMMAND,
@@ -124,6 +125,7 @@ class DiscordEmulator:
             notify=self.changes.notify,
         )
         self.rest = RestRoutes(self)
+        self.direct = DirectMessages(self)
         self.interactions = InteractionRoutes(self)
         self.validator = BodyValidator(openapi_path)
         self.ratelimits = RateLimiter(global_rate_limit, route_limits)
@@ -142,7 +144,11 @@ class DiscordEmulator:
         log = os.environ.get(LOG_ENV)
         self._log_path = Path(log) if log else None
         app = web.Application(middlewares=[self._middleware])
-        for method, template, handler in [*self.rest.routes(), *self.interactions.routes()]:
+        for method, template, handler in [
+            *self.rest.routes(),
+            *self.interactions.routes(),
+            *self.direct.routes(),
+        ]:
             app.router.add_route(method, API_PREFIX + template, handler)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway/resume", self.gateway.handle)  # READY's resume_gateway_url

@@ -242,6 +242,8 @@ class RestRoutes:
     # ------------------------------------------------------------ messages
 
     async def create_message(self, request: web.Request) -> web.Response:
+        if snowflake(request, "channel_id") in self.emu.direct.channels:
+            return self.emu.direct.create(snowflake(request, "channel_id"), request[BODY] or {})
         channel = self._send_permission(request)
         if channel.is_thread and channel.locked:
             raise r.thread_archived()

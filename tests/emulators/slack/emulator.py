@@ -28,7 +28,9 @@ T = TypeVar("T")
 
 LOG_ENV = "PRACTICEBOT_EMULATOR_LOG"
 # The scopes DESIGN.md section 6 asks for. Methods outside them answer missing_scope, as Slack does.
-DEFAULT_SCOPES = frozenset({"chat:write", "commands", "channels:history", "groups:history", "users:read"})
+DEFAULT_SCOPES = frozenset(
+    {"chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write"}
+)
 DEFAULT_SUBSCRIPTIONS = frozenset({"message.channels", "message.groups", "app_mention"})
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60  # Slack: five posts within thirty minutes
 
@@ -483,7 +485,9 @@ class SlackEmulator:
         """Send a message event if the app is subscribed to it and in the channel, as Slack does."""
         if self.bot_user_id not in channel.members:
             return None
-        subscription = "message.groups" if channel.private else "message.channels"
+        subscription = (
+            "message.im" if channel.im else "message.groups" if channel.private else "message.channels"
+        )
         sent = None
         if subscription in self.subscriptions:
             sent = self._dispatch(Envelope(EVENTS_API, self.workspace.event_callback(event)))
@@ -747,6 +751,11 @@ class SlackEmulator:
     def replies(self, channel_id: str, thread_ts: str) -> list[Json]:
         """A thread: its parent first, then the replies, oldest first."""
         return copy.deepcopy(self.workspace.thread(self._channel(channel_id), thread_ts))
+
+    def direct_messages(self, user_id: str) -> list[Json]:
+        """What the bot sent the person in their direct message conversation, oldest first."""
+        ims = [c for c in self.workspace.channels.values() if c.im and user_id in c.members]
+        return [copy.deepcopy(m) for c in ims for m in c.messages]
 
     def ephemerals(self, channel_id: str | None = None, user_id: str | None = None) -> list[Json]:
         return copy.deepcopy(

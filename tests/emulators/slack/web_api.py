@@ -32,6 +32,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "conversations.replies": ("channel", "ts"),
     "conversations.info": ("channel",),
     "conversations.join": ("channel",),
+    "conversations.open": ("users",),
     "users.info": ("user",),
     "views.open": ("trigger_id", "view"),
     "views.publish": ("user_id", "view"),
@@ -86,6 +87,7 @@ class WebApi:
             "conversations.replies": self.conversations_replies,
             "conversations.info": self.conversations_info,
             "conversations.join": self.conversations_join,
+            "conversations.open": self.conversations_open,
             "users.info": self.users_info,
             "views.open": self.views_open,
             "views.publish": self.views_publish,
@@ -316,6 +318,19 @@ class WebApi:
         return answer
 
     # users
+
+    async def conversations_open(self, call: Call) -> Json:
+        """A direct message with one person (a group DM with several is not emulated)."""
+        self.need_scope("im:write", "mpim:write", "channels:manage", "groups:write")
+        users = [u for u in str(call.args["users"]).split(",") if u]
+        if len(users) != 1:
+            raise ApiError("not_implemented", detail="only one user per conversation here")
+        user = self.ws.users.get(users[0])
+        if user is None:
+            raise ApiError("user_not_found")
+        if user.bot:
+            raise ApiError("cannot_dm_bot")
+        return {"channel": {"id": self.ws.open_im(user).id}}
 
     async def users_info(self, call: Call) -> Json:
         self.need_scope("users:read")

@@ -78,15 +78,16 @@ class Channel:
     archived: bool = False
     deleted: bool = False
     messages: list[Json] = field(default_factory=list)  # every message, replies included, in ts order
+    im: bool = False  # a direct message conversation between the bot and one person
 
     def to_api(self, viewer: str) -> Json:
         return {
             "id": self.id,
             "name": self.name,
             "name_normalized": self.name,
-            "is_channel": True,
+            "is_channel": not self.im,
             "is_group": False,
-            "is_im": False,
+            "is_im": self.im,
             "is_mpim": False,
             "is_private": self.private,
             "is_archived": self.archived,
@@ -153,6 +154,16 @@ class Workspace:
         channel.members.update(u.id for u in self.users.values() if not u.bot)
         if bot_member:
             channel.members.add(self.bot_user.id)
+        self.channels[channel.id] = channel
+        return channel
+
+    def open_im(self, user: User) -> Channel:
+        """The bot's direct message conversation with a person: the same one every time."""
+        for channel in self.channels.values():
+            if channel.im and channel.members == {self.bot_user.id, user.id}:
+                return channel
+        channel = Channel(self.new_id("D"), user.id, True, int(time.time()), self.bot_user.id, im=True)
+        channel.members.update({self.bot_user.id, user.id})
         self.channels[channel.id] = channel
         return channel
 

@@ -1,0 +1,125 @@
+"""Bookmarks, review and the reminder on the real discord.py against the Discord emulator: the
+Bookmark button on a daily post, /bookmarks, /review with its grade buttons, the reminder as a DM
+(once a day, also across a restart), remove and junk arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tests.e2e import test_discord as discord_e2e
+from tests.e2e.test_discord import Guild, Running, daily_posts, practice, seen, text
+from tests.emulators.discord import DiscordEmulator
+
+# the Discord end-to-end fixtures, shared
+emulator, guild, start_bot = discord_e2e.emulator, discord_e2e.guild, discord_e2e.start_bot
+
+Q1 = "testpack/beginner-01"
+
+
+def buttons(payload: dict[str, Any]) -> list[str]:
+    data = payload.get("data", payload)
+    return [c["custom_id"] for row in data.get("components") or [] for c in row["components"]]
+
+
+async def command(
+    emulator: DiscordEmulator, guild: Guild, user: int, name: str, **options: Any
+) -> dict[str, Any]:
+    return await seen(await emulator.slash_command(guild.id, guild.channel, user, name, options))
+
+
+async def test_bookmark_from_the_daily_post_then_review_grade_remind_and_remove(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    assert {c["name"] for c in emulator.commands} >= {"bookmarks", "review"}
+    await practice(emulator, guild, guild.admin, "subscribe", time="09:00", timezone="Europe/Berlin")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [post] = daily_posts(emulator, guild.channel)
+    assert f"pb:bookmark:{Q1}" in buttons(post)  # a channel message with a persistent custom id
+
+    pressed = await seen(
+        await emulator.click_button(guild.id, guild.channel, guild.ana, int(post["id"]), f"pb:bookmark:{Q1}")
+    )
+    assert pressed["ephemeral"]
+    assert "Bookmarked Beginner question 1? /review deals it back." in text(pressed)
+    again = await seen(
+        await emulator.click_button(guild.id, guild.channel, guild.ana, int(post["id"]), f"pb:bookmark:{Q1}")
+    )
+    assert "already bookmarked" in text(again)
+
+    listed = await command(emulator, guild, guild.ana, "bookmarks")
+    assert listed["ephemeral"]
+    assert "1. Beginner question 1? - due now" in text(listed)
+    assert "None yet" in text(await command(emulator, guild, guild.bo, "bookmarks"))
+
+    on = await command(emulator, guild, guild.ana, "review", remind="on")
+    assert "Review reminders are on: a private message at 09:00 Europe/Berlin" in text(on)
+    await bot.service.run_post(1)  # the post wake-up
+    await bot.service.run_post(1)  # and another the same day
+    [dm] = emulator.direct.received_by(guild.ana)
+    assert "1 bookmarked question due for review" in text(dm)
+    assert buttons(dm) == ["pb:review:next"]
+    assert dm["allowed_mentions"] == {"parse": []}
+    assert emulator.direct.received_by(guild.bo) == []
+    assert not bot.platform.client.persistent_views  # presses are answered by custom id, none kept
+    await bot.stop()
+    bot = await start_bot()
+    await bot.service.run_post(1)
+    assert len(emulator.direct.received_by(guild.ana)) == 1  # not twice after a restart
+
+    card_handle = await emulator.slash_command(guild.id, guild.channel, guild.ana, "review", {})
+    card = await seen(card_handle)
+    assert card["ephemeral"]
+    assert "Beginner question 1?" in text(card)
+    assert buttons(card) == [f"pb:review-answer:{Q1}"]
+    answer_handle = await emulator.click_button(
+        guild.id, guild.channel, guild.ana, card_handle.record.original_id, f"pb:review-answer:{Q1}"
+    )
+    answer = await seen(answer_handle)
+    assert "The model answer to beginner question 1." in text(answer)
+    assert buttons(answer) == [f"pb:grade:{Q1}:{g}" for g in ("again", "hard", "good", "easy")]
+    graded = await seen(
+        await emulator.click_button(
+            guild.id, guild.channel, guild.ana, answer_handle.record.original_id, f"pb:grade:{Q1}:good"
+        )
+    )
+    assert graded["ephemeral"]
+    assert "Graded good: Beginner question 1? comes back <t:" in text(graded)
+    assert "Nothing else is due" in text(graded)
+    assert "Nothing is due for review. Next: Beginner question 1?" in text(
+        await command(emulator, guild, guild.ana, "review")
+    )
+    assert "- due <t:" in text(await command(emulator, guild, guild.ana, "bookmarks"))
+
+    junk = await command(emulator, guild, guild.ana, "bookmarks", remove="first")
+    assert "'first' is not a bookmark number or a question id" in text(junk)
+    assert "There is no bookmark 4" in text(
+        await command(emulator, guild, guild.ana, "bookmarks", remove="4")
+    )
+    removed = await command(emulator, guild, guild.ana, "bookmarks", remove="1")
+    assert "Removed Beginner question 1? from your bookmarks" in text(removed)
+    stale = await seen(
+        await emulator.click_button(
+            guild.id, guild.channel, guild.ana, answer_handle.record.original_id, f"pb:grade:{Q1}:easy"
+        )
+    )
+    assert "not in your bookmarks any more" in text(stale)
+
+
+async def test_a_person_who_takes_no_dms_costs_nobody_else_their_reminder(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [post] = daily_posts(emulator, guild.channel)
+    for person in (guild.ana, guild.bo):
+        await seen(
+            await emulator.click_button(guild.id, guild.channel, person, int(post["id"]), f"pb:bookmark:{Q1}")
+        )
+        await command(emulator, guild, person, "review", remind="on")
+    emulator.direct.refusing.add(guild.ana)
+    await bot.service.run_post(1)
+    assert emulator.direct.received_by(guild.ana) == []
+    assert len(emulator.direct.received_by(guild.bo)) == 1
