@@ -52,14 +52,16 @@ async def test_a_person_who_answered_marks_three_of_five_and_the_board_shows_it(
     assert [row["type"] for row in rows] == [1, 1]  # action rows: five buttons fit in one
     assert [[b["label"] for b in row["components"]] for row in rows] == [
         ["0 of 5", "1 of 5", "2 of 5", "3 of 5", "4 of 5"],
-        ["5 of 5"],
+        ["5 of 5", "Bookmark"],
     ]
     three = rows[0]["components"][3]["custom_id"]
     assert three == "pb:covered:1:3"
 
     marked = await seen(await emulator.click_button(guild.id, thread, guild.ana, int(reveal["id"]), three))
     assert marked["ephemeral"]
-    assert text(marked).strip() == "Marked 3 of 5 key points for What is WebSocket?"
+    assert (
+        text(marked).strip() == "Marked 3 of 5 key points for What is WebSocket? It is in your /review queue."
+    )
     refused = await seen(await emulator.click_button(guild.id, thread, guild.cy, int(reveal["id"]), three))
     assert refused["ephemeral"]
     assert "Only people who answered What is WebSocket? in its thread can self-check it." in text(refused)

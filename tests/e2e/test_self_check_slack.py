@@ -60,11 +60,11 @@ async def test_a_person_who_answered_marks_three_of_five_and_the_board_shows_it(
     assert block_problems(reveal["blocks"]) == []
     assert "☐ Standardized as RFC 6455" in shown(reveal)
     [actions] = [b for b in reveal["blocks"] if b["type"] == "actions"]
-    assert [e["text"]["text"] for e in actions["elements"]] == [f"{n} of 5" for n in range(6)]
+    assert [e["text"]["text"] for e in actions["elements"]] == [f"{n} of 5" for n in range(6)] + ["Bookmark"]
     three = actions["elements"][3]["action_id"]
     assert three == "pb:covered:1:3"
 
-    assert "Marked 3 of 5 key points for What is WebSocket?" in await press(
+    assert "Marked 3 of 5 key points for What is WebSocket? It is in your /review queue." in await press(
         slack, channel, ana, reveal["ts"], three
     )
     refused = await press(slack, channel, cy, reveal["ts"], three)

@@ -174,7 +174,10 @@ def test_a_self_check_after_the_reveal_shows_as_accuracy_on_the_board(
     assert "Key points:\n  - [ ] Standardized as RFC 6455" in reveal
     assert "[0 of 5]  type  :press covered:1:0" in reveal
     assert "[5 of 5]  type  :press covered:1:5" in reveal
-    assert "(only you can see this)\nMarked 3 of 5 key points for What is WebSocket?" in out
+    assert (
+        "(only you can see this)\nMarked 3 of 5 key points for What is WebSocket? It is in your /review queue."
+        in out
+    )
     assert (
         "(only you can see this)\nOnly people who answered What is WebSocket? in its thread can self-check it."
         in out

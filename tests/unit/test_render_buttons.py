@@ -34,7 +34,7 @@ def slack_actions(message: Message) -> list[list[str]]:
 def test_a_reveal_with_its_self_check_fits_both_platforms(points: int) -> None:
     question = sample_question(key_points=points)
     message = reveal(question, [User("1", "Ana")], [], selfcheck.buttons(7, points))
-    ids = [f"pb:covered:7:{n}" for n in range(points + 1)]
+    ids = [f"pb:covered:7:{n}" for n in range(points + 1)] + ["pb:bookmark:p/beginner-01"]
     rows = discord_rows(message)
     assert [cid for row in rows for cid in row] == ids
     assert [len(row) for row in rows] == [len(ids[i : i + 5]) for i in range(0, len(ids), 5)]

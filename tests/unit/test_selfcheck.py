@@ -145,5 +145,5 @@ def test_the_reveal_carries_the_checklist_and_the_buttons() -> None:
     fields = {f.name: f.value for f in message.fields}
     assert fields["Key points"].splitlines()[0] == "- [ ] point 1"
     assert "Mark how many of the key points your answer covered" in fields["Self-check"]
-    assert [b.action for b in message.buttons][-1] == "covered:9:6"
+    assert [b.action for b in message.buttons][-2:] == ["covered:9:6", "bookmark:p/beginner-01"]
     assert "Self-check" not in {f.name for f in reveal(question, [], []).fields}
