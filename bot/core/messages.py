@@ -134,11 +134,15 @@ def answer_card(question: Question) -> Message:
 
 
 def board(result: Board, *, limit: int = 20) -> Message:
-    team = f"Team streak: {result.team.current} (best {result.team.best})"
+    later = result.season > 1  # from season 2 on, best ever (across seasons) beside this season's
+    best = f"best {result.team.best}" + (f", best ever {result.team_best_ever}" if later else "")
+    team = f"Team streak: {result.team.current} ({best})"
+    season = _season(result)
     if not result.rows:
-        return Message(title="Streaks", body=f"No answers yet. {team}.")
+        empty = "No answers yet this season." if later else "No answers yet."
+        return Message(title="Streaks", body=f"{empty} {team}.", footer=season)
     lines = [
-        f"{rank}. {plain(row.user.name)} - {_counts(row)}"
+        f"{rank}. {plain(row.user.name)} - {_counts(row, later)}"
         for rank, row in enumerate(result.rows[:limit], start=1)
     ]
     if len(result.rows) > limit:
@@ -146,21 +150,39 @@ def board(result: Board, *, limit: int = 20) -> Message:
     return Message(
         title="Streaks",
         body="\n".join(lines),
-        footer=f"{team} · {plural(result.closed_posts, 'post')} closed",
+        footer=f"{team} · {plural(result.closed_posts, 'post')} closed · {season}",
     )
 
 
 def my_streak(result: Board, user: User) -> Message:
     mine = next((r for r in result.rows if r.user.id == user.id), None)
+    later = result.season > 1
     if mine is None:
+        past = result.past_best.get(user.id, 0)
+        if later and past:
+            return Message(
+                title="Your streak",
+                body=f"No answers this season yet; your best ever here is {past}.",
+                footer=_season(result),
+            )
         return Message(title="Your streak", body="You have not answered a question here yet.")
+    if later:
+        return Message(title="Your streak", body=_counts(mine, later), footer=_season(result))
     return Message(title="Your streak", body=_counts(mine))
 
 
-def _counts(row: StreakRow) -> str:
-    """A board line's numbers, also `/streaks me`: the freezes held only when there are any."""
+def _season(result: Board) -> str:
+    since = f" since {result.season_since}" if result.season_since else ""
+    return f"Season {result.season}{since}"
+
+
+def _counts(row: StreakRow, best_ever: bool = False) -> str:
+    """A board line's numbers, also `/streaks me`: the freezes held only when there are any; best
+    ever across seasons once there is more than one."""
     counts = f"current {row.current}, best {row.best}, total {row.total}"
-    return f"{counts}, {plural(row.freezes, 'freeze')} held" if row.freezes else counts
+    if row.freezes:
+        counts = f"{counts}, {plural(row.freezes, 'freeze')} held"
+    return f"{counts}, best ever {max(row.best_ever, row.best)}" if best_ever else counts
 
 
 # ---------------------------------------------------------------- splitting
