@@ -150,7 +150,7 @@ class StreakRow:
     best: int
     total: int
     freezes: int = 0  # held, ready to save the streak from a miss
-    best_ever: int = 0  # the longest run in any season of this channel (0: not known, as best)
+    best_ever: int = 0  # the longest run in any season of this channel; below `best` (0): `best`
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,10 +38,17 @@ def new_season(
     return {user: NO_STREAK for user in state}, kept, NO_TEAM, max(team_best_before, team.best)
 
 
-def best_ever(streak: Streak, best_before: int) -> int:
-    return max(streak.best, best_before)
+def best_ever_of(row: StreakRow) -> int:
+    return max(row.best, row.best_ever)
 
 
 def with_best_ever(rows: tuple[StreakRow, ...], best_before: Mapping[str, int]) -> tuple[StreakRow, ...]:
-    """Board rows with each person's best ever across seasons."""
-    return tuple(replace(row, best_ever=max(row.best, best_before.get(row.user.id, 0))) for row in rows)
+    """Board rows with each person's best ever across seasons. Only the rows of people who did
+    better in an earlier season change (`best_ever` 0 reads as `best`): the board of a busy
+    channel stays as cheap as in season 1, where nobody has a best before."""
+    if not best_before:
+        return rows
+    return tuple(
+        replace(row, best_ever=before) if (before := best_before.get(row.user.id, 0)) > row.best else row
+        for row in rows
+    )
