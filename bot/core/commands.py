@@ -6,6 +6,7 @@ argument is refused with a specific message.
 
     /practice subscribe [time] [timezone] [days] [reveal] [levels] [order]
     /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
+    /practice holidays [add|remove DATES]   /practice new-season [confirm]
     /question [level]
     /streaks [me]
     /bookmarks [remove <number|question id>]
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from bot.core.errors import UserError, shown
+from bot.core.holidays import HolidayArgs, HolidayError, holiday_args
 from bot.core.models import LEVELS, Order, Reveal
 from bot.core.schedule import (
     DAY_NAMES,
@@ -34,8 +36,12 @@ from bot.core.schedule import (
 MAX_INPUT = 500
 SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order")
 _KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
-ADMIN_ACTIONS = frozenset({"subscribe", "unsubscribe", "pause", "resume", "post-now", "reveal-now"})
-PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "forget-me", "help")
+ADMIN_ACTIONS = frozenset(
+    {"subscribe", "unsubscribe", "pause", "resume", "post-now", "reveal-now", "new-season"}
+)
+# `holidays` lists for anyone; its add and remove are for admins (checked by the service)
+PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "forget-me", "help")
+CONFIRMED_ACTIONS = frozenset({"forget-me", "new-season"})  # asked twice: the second with `confirm`
 
 
 class CommandError(UserError):
@@ -58,7 +64,8 @@ class SubscribeArgs:
 class Practice:
     action: str  # one of PRACTICE_ACTIONS
     subscribe: SubscribeArgs | None = None
-    confirm: bool = False  # forget-me: the second, confirming call
+    confirm: bool = False  # forget-me, new-season: the second, confirming call
+    holidays: HolidayArgs | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,9 @@ HELP = """\
 /practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
 /practice post-now | reveal-now           post today's question now / reveal the open one (admins)
 /practice status                          schedule, next post, progress through the pack
+/practice holidays [add|remove DATES]     list the coming holidays; add or remove some (admins):
+    /practice holidays add 2026-12-24 2026-12-31..2027-01-01   (dates in the channel's zone)
+/practice new-season                      start the board from zero, best ever stays (admins, asks first)
 /practice forget-me                       delete your answers and streaks here (asks to confirm)
 /question [beginner|intermediate|advanced]  a random question, just for you
 /streaks [me]                             the channel's streak board, or your own streak
@@ -141,7 +151,12 @@ def _practice(words: list[str]) -> Practice:
         raise CommandError(f"unknown /practice action '{shown(words[0])}': use {', '.join(PRACTICE_ACTIONS)}")
     if action == "subscribe":
         return Practice(action, subscribe=_subscribe_words(words[1:]))
-    if action == "forget-me" and [w.lower() for w in words[1:]] == ["confirm"]:
+    if action == "holidays":
+        try:
+            return Practice(action, holidays=holiday_args(words[1:]))
+        except HolidayError as exc:
+            raise CommandError(exc.message) from exc
+    if action in CONFIRMED_ACTIONS and [w.lower() for w in words[1:]] == ["confirm"]:
         return Practice(action, confirm=True)
     if len(words) > 1:
         raise CommandError(f"/practice {action} takes no arguments (got '{shown(words[1])}')")

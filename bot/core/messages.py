@@ -158,11 +158,15 @@ def bookmark_button(question: Question) -> Button:
 
 
 def board(result: Board, *, limit: int = 20) -> Message:
-    team = f"Team streak: {result.team.current} (best {result.team.best})"
+    later = result.season > 1  # from season 2 on, best ever (across seasons) beside this season's
+    best = f"best {result.team.best}" + (f", best ever {result.team_best_ever}" if later else "")
+    team = f"Team streak: {result.team.current} ({best})"
+    season = _season(result)
     if not result.rows:
-        return Message(title="Streaks", body=f"No answers yet. {team}.")
+        empty = "No answers yet this season." if later else "No answers yet."
+        return Message(title="Streaks", body=f"{empty} {team}.", footer=season)
     lines = [
-        f"{rank}. {plain(row.user.name)} - {_counts(row)}"
+        f"{rank}. {plain(row.user.name)} - {_counts(row, later)}"
         for rank, row in enumerate(result.rows[:limit], start=1)
     ]
     if len(result.rows) > limit:
@@ -170,28 +174,45 @@ def board(result: Board, *, limit: int = 20) -> Message:
     return Message(
         title="Streaks",
         body="\n".join(lines),
-        footer=f"{team} · {plural(result.closed_posts, 'post')} closed",
+        footer=f"{team} · {plural(result.closed_posts, 'post')} closed · {season}",
     )
 
 
 def my_streak(result: Board, user: User) -> Message:
     mine = next((r for r in result.rows if r.user.id == user.id), None)
+    later = result.season > 1
     if mine is None:
+        past = result.past_best.get(user.id, 0)
+        if later and past:
+            return Message(
+                title="Your streak",
+                body=f"No answers this season yet; your best ever here is {past}.",
+                footer=_season(result),
+            )
         return Message(title="Your streak", body="You have not answered a question here yet.")
-    body = _counts(mine)
+    body = _counts(mine, later)
     if mine.accuracy is not None:
         checked = mine.accuracy
         body += (
             f" ({checked.covered} of {checked.total} key points over {plural(checked.checks, 'self-check')})"
         )
-    return Message(title="Your streak", body=body)
+    return Message(title="Your streak", body=body, footer=_season(result) if later else "")
 
 
-def _counts(row: StreakRow) -> str:
-    """A board line's numbers, also `/streaks me`: the freezes held only when there are any,
-    the accuracy only for people who marked a self-check."""
+def _season(result: Board) -> str:
+    since = f" since {result.season_since}" if result.season_since else ""
+    return f"Season {result.season}{since}"
+
+
+def _counts(row: StreakRow, best_ever: bool = False) -> str:
+    """A board line's numbers, also `/streaks me`: the freezes held only when there are any; best
+    ever across seasons once there is more than one; the accuracy only for people who marked a
+    self-check."""
     counts = f"current {row.current}, best {row.best}, total {row.total}"
-    counts = f"{counts}, {plural(row.freezes, 'freeze')} held" if row.freezes else counts
+    if row.freezes:
+        counts = f"{counts}, {plural(row.freezes, 'freeze')} held"
+    if best_ever:
+        counts = f"{counts}, best ever {max(row.best_ever, row.best)}"
     return f"{counts}, accuracy {row.accuracy.percent}%" if row.accuracy is not None else counts
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -75,11 +76,13 @@ class Reveal:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """A local post time in an IANA zone on some weekdays (0 = Monday)."""
+    """A local post time in an IANA zone on some weekdays (0 = Monday), except on holidays
+    (local dates in that zone, skipped like days not in `days`)."""
 
     at: time
     timezone: str
     days: frozenset[int]
+    holidays: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,8 @@ class Subscription:
     # occurrences strictly after this instant are owed a post (or a skip record)
     schedule_from: datetime
     created_at: datetime
+    season: int = 1  # the board counts this season's posts; 1 until an admin starts another
+    season_started_at: datetime | None = None  # None: season 1, since created_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,7 @@ class Post:
     thread_id: str | None
     note: str
     reveal_started_at: datetime | None = None
+    season: int = 1  # the season the post counts in (the one in effect when it closed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +165,7 @@ class StreakRow:
     total: int
     freezes: int = 0  # held, ready to save the streak from a miss
     accuracy: Accuracy | None = None  # None until they mark a self-check (bot/core/selfcheck.py)
+    best_ever: int = 0  # the longest run in any season of this channel; below `best` (0): `best`
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,4 +178,9 @@ class TeamStreak:
 class Board:
     rows: tuple[StreakRow, ...]
     team: TeamStreak
-    closed_posts: int
+    closed_posts: int  # in this season
+    season: int = 1
+    season_since: date | None = None  # local date the season started
+    team_best_ever: int = 0
+    # best run of earlier seasons, by user id: /streaks me for someone not on this season's board
+    past_best: Mapping[str, int] = field(default_factory=dict)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from bot.core.models import (
     User,
 )
 from bot.core.review import Card
+from bot.core.seasons import SeasonState
 from bot.core.streaks import Streak
 
 
@@ -320,3 +321,21 @@ class Store(Protocol):
         ...
 
     async def forget_bookmarks(self, platform: str, user_id: str) -> int: ...
+    # holidays and seasons
+    async def add_holidays(self, subscription_id: int, dates: Iterable[date], forget_before: date) -> int:
+        """Hold these holidays (the subscription's `schedule.holidays`) and forget those before
+        `forget_before`; returns how many were not held yet."""
+        ...
+
+    async def remove_holidays(self, subscription_id: int, dates: Iterable[date]) -> int:
+        """Drop these holidays; returns how many were held."""
+        ...
+
+    async def start_season(self, subscription_id: int, now: datetime) -> int:
+        """Start the next season in one transaction: this season's streaks, freezes and team
+        streak from zero, best runs kept; the open post counts in the new season. Returns its number."""
+        ...
+
+    async def season_state(self, subscription_id: int) -> SeasonState:
+        """The season in effect, since when, and the best runs of the seasons before it."""
+        ...

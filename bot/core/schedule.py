@@ -180,11 +180,12 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 
 def occurrences(schedule: Schedule, after: datetime) -> Iterator[tuple[date, datetime]]:
-    """Every (local date, UTC instant) of the schedule strictly after `after`, in order."""
+    """Every (local date, UTC instant) of the schedule strictly after `after`, in order. The
+    schedule's holidays are skipped exactly like the weekdays it does not post on."""
     zone = ZoneInfo(schedule.timezone)
     day = after.astimezone(zone).date() - timedelta(days=1)
     while True:
-        if day.weekday() in schedule.days:
+        if day.weekday() in schedule.days and day not in schedule.holidays:
             instant = local_instant(day, schedule.at, zone)
             if instant > after:
                 yield day, instant
@@ -192,6 +193,7 @@ def occurrences(schedule: Schedule, after: datetime) -> Iterator[tuple[date, dat
 
 
 def next_occurrence(schedule: Schedule, after: datetime) -> tuple[date, datetime]:
+    """The first occurrence after `after`: not on a day off, not on a holiday."""
     return next(occurrences(schedule, after))
 
 

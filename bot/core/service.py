@@ -31,6 +31,7 @@ from bot.core.commands import (
     SubscribeArgs,
 )
 from bot.core.errors import NotAllowed, PlatformError, UserError
+from bot.core.holidays import KEEP_PAST, HolidayArgs, check_adding, format_dates, upcoming
 from bot.core.messages import Message, Response
 from bot.core.models import (
     LEVELS,
@@ -59,6 +60,7 @@ from bot.core.schedule import (
     next_occurrence,
     occurrences,
 )
+from bot.core.seasons import with_best_ever
 from bot.core.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, board_rows, with_open_post
 
 log = logging.getLogger("practicebot.service")
@@ -391,6 +393,11 @@ class PracticeService:
             subscription.status is SubscriptionStatus.UNSUBSCRIBED and action != "status"
         ):
             raise UserError("This channel is not subscribed. Start with /practice subscribe.")
+        if action == "holidays":
+            assert command.holidays is not None
+            return await self._holidays(caller, subscription, command.holidays)
+        if action == "new-season":
+            return await self._new_season(subscription, command.confirm)
         handlers: dict[str, Callable[[Subscription], Awaitable[Response]]] = {
             "unsubscribe": self._unsubscribe,
             "pause": self._pause,
@@ -422,7 +429,7 @@ class PracticeService:
         await self._arm_next_post(subscription, now)
         log.info("subscribed %s: %s", channel, _describe(settings), extra=_about(subscription))
         verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
-        _, at = next_occurrence(schedule, now)
+        _, at = next_occurrence(subscription.settings.schedule, now)  # with its holidays
         return Response.text(
             f"This channel {verb} a question {_describe(settings)}. "
             f"Next: {say.moment(at)} ({say.moment(at, 'R')}).",
@@ -481,6 +488,11 @@ class PracticeService:
         deck = self.bank.deck(settings.levels)
         where, _ = progress(deck, await self.store.question_history(subscription.id))
         lines.append(f"Progress: {where.done} of {where.size} questions (round {where.round})")
+        coming = upcoming(settings.schedule.holidays, local_today(settings.schedule.timezone, now))
+        if coming:
+            lines.append(f"Holidays: {format_dates(coming)}")
+        season = await self.store.season_state(subscription.id)
+        lines.append(f"Season: {season.number}, since {season.started_on}")
         return Response((Message(title="Practice status", body="\n".join(lines)),))
 
     async def _post_now(self, subscription: Subscription) -> Response:
@@ -516,6 +528,58 @@ class PracticeService:
         question = self.rng.choice(deck)
         return Response((say.question_card(question, self._level_size(question)),))
 
+    async def _holidays(self, caller: Caller, subscription: Subscription, args: HolidayArgs) -> Response:
+        """List, add or remove holidays; a change re-arms the wake-up (a post already out stays)."""
+        zone = subscription.settings.schedule.timezone
+        now = self.clock.now()
+        today = local_today(zone, now)
+        held = subscription.settings.schedule.holidays
+        if args.verb == "list":
+            coming = upcoming(held, today)
+            if not coming:
+                return Response.text(f"No holidays ahead. Admins add them: /practice holidays add {today}")
+            return Response.text(f"Holidays here ({zone}), skipped like days off: {format_dates(coming)}")
+        if not caller.is_admin:
+            raise NotAllowed(f"/practice holidays {args.verb} is for channel admins.")
+        async with self._lock(subscription.id):
+            if args.verb == "add":
+                new = check_adding(held, args.dates, today)
+                await self.store.add_holidays(subscription.id, new, today - KEEP_PAST)
+                said = f"Holidays added: {format_dates(new)}." if new else "Those days are holidays already."
+            else:
+                gone = await self.store.remove_holidays(subscription.id, args.dates)
+                said = (
+                    f"Holidays removed: {format_dates(args.dates & held)}."
+                    if gone
+                    else f"None of {format_dates(args.dates)} was a holiday here."
+                )
+        await self.run_post(subscription.id)  # re-arms: due, missed or not, by the new calendar
+        changed = await self.store.subscription(subscription.id)
+        assert changed is not None
+        if changed.status is SubscriptionStatus.ACTIVE:
+            _, at = next_occurrence(changed.settings.schedule, self.clock.now())
+            said += f" Next question: {say.moment(at)} ({say.moment(at, 'R')})."
+        log.info("holidays %s in %s: %s", args.verb, subscription.channel, said, extra=_about(subscription))
+        return Response.text(said, private=False)
+
+    async def _new_season(self, subscription: Subscription, confirmed: bool) -> Response:
+        if not confirmed:
+            return Response.text(
+                f"This ends season {subscription.season} here and starts season {subscription.season + 1}: "
+                "everyone's current streak, total and freezes and the team streak start from zero. "
+                "Posts, answers and each person's best ever are kept. "
+                "To go ahead: /practice new-season confirm"
+            )
+        # under the subscription's lock: a reveal in progress writes its streaks into the season
+        # it began in, before the reset, never into the new one
+        async with self._lock(subscription.id):
+            number = await self.store.start_season(subscription.id, self.clock.now())
+        log.info("season %d started in %s", number, subscription.channel, extra=_about(subscription))
+        return Response.text(
+            f"Season {number} starts now: the board starts from zero. Best ever streaks are kept.",
+            private=False,
+        )
+
     async def _streaks(self, caller: Caller, *, me: bool) -> Response:
         subscription = await self.store.subscription_for(caller.channel)
         if subscription is None:
@@ -533,9 +597,20 @@ class PracticeService:
             open_answerers = await self.store.on_time_answerers(open_post.id)
             names = open_answerers | names  # a stored name wins, as before
         team, closed = await self.store.team_streak(subscription_id)
+        season = await self.store.season_state(subscription_id)
         view = with_open_post(state, open_answerers)
-        rows = selfcheck.with_accuracy(board_rows(view, names), await self.store.accuracy(subscription_id))
-        return Board(rows=rows, team=team, closed_posts=closed)
+        return Board(
+            rows=selfcheck.with_accuracy(
+                with_best_ever(board_rows(view, names), season.best_before),
+                await self.store.accuracy(subscription_id),  # across seasons: a skill, not a run
+            ),
+            team=team,
+            closed_posts=closed,
+            season=season.number,
+            season_since=season.started_on,
+            team_best_ever=max(team.best, season.team_best_before),
+            past_best=season.best_before,
+        )
 
     # ------------------------------------------------------------ replies
 

@@ -20,9 +20,10 @@ from bot.core.questions import QuestionBank
 
 WHERE_COLUMNS = ("subscription", "platform", "workspace_id", "channel_id")
 REPLY_COLUMNS = (*WHERE_COLUMNS, "post_id", "local_date", "question_id", "question_title",
-                 "user_id", "user_name", "replied_at", "on_time")  # fmt: skip
-STREAK_COLUMNS = (*WHERE_COLUMNS, "user_id", "user_name", "current", "best", "total", "freezes",
-                  "accuracy", "team_current", "team_best")  # fmt: skip
+                 "user_id", "user_name", "replied_at", "on_time", "season")  # fmt: skip
+# current, best, total, freezes and the team's figures are the season's; best_ever spans them all
+STREAK_COLUMNS = (*WHERE_COLUMNS, "season", "user_id", "user_name", "current", "best", "total", "freezes",
+                  "accuracy", "best_ever", "team_current", "team_best")  # fmt: skip
 TABLES = {"replies": REPLY_COLUMNS, "streaks": STREAK_COLUMNS}
 FORMATS = ("csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -67,6 +68,7 @@ async def reply_rows(store: Store, bank: QuestionBank, subscription_id: int | No
                 "user_name": user.name,
                 "replied_at": at.isoformat(),
                 "on_time": on_time,
+                "season": post.season,  # the season it counted in (an open post: the current one)
             })  # fmt: skip
     return rows
 
@@ -78,10 +80,12 @@ async def streak_rows(store: Store, subscription_id: int | None = None) -> list[
         state, names = await store.streak_state(subscription.id)
         team, _ = await store.team_streak(subscription.id)
         accuracy = await store.accuracy(subscription.id)
+        season = await store.season_state(subscription.id)
         ranked = sorted(state.items(), key=lambda item: (-item[1].current, -item[1].best, -item[1].total))
         for user_id, streak in ranked:
             rows.append({
                 **_where(subscription),
+                "season": season.number,
                 "user_id": user_id,
                 "user_name": names.get(user_id, user_id),
                 "current": streak.current,
@@ -89,6 +93,7 @@ async def streak_rows(store: Store, subscription_id: int | None = None) -> list[
                 "total": streak.total,
                 "freezes": streak.freezes,
                 "accuracy": found.percent if (found := accuracy.get(user_id)) else None,
+                "best_ever": max(streak.best, season.best_before.get(user_id, 0)),
                 "team_current": team.current,
                 "team_best": team.best,
             })  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,6 +34,8 @@ from bot.core.models import (
     User,
 )
 from bot.core.review import Card
+from bot.core.schedule import local_today
+from bot.core.seasons import SeasonState
 from bot.core.streaks import Streak
 
 log = logging.getLogger("practicebot.storage")
@@ -144,11 +146,12 @@ def _dt_required(text: str) -> datetime:
 
 _SUBSCRIPTION_COLUMNS = (
     "id, platform, workspace_id, channel_id, post_time, timezone, days, reveal_minutes, levels, "
-    "question_order, status, status_reason, schedule_from, created_at"
+    "question_order, status, status_reason, schedule_from, created_at, season, season_started_at, "
+    "(SELECT group_concat(h.local_date) FROM holidays h WHERE h.subscription_id = subscriptions.id)"
 )
 _POST_COLUMNS = (
     "id, subscription_id, local_date, question_id, status, nonce, scheduled_at, posted_at, "
-    "reveal_at, revealed_at, message_id, thread_id, note, reveal_started_at"
+    "reveal_at, revealed_at, message_id, thread_id, note, reveal_started_at, season"
 )
 
 
@@ -162,6 +165,7 @@ def _subscription(row: Sequence[Any]) -> Subscription:
                 at=time.fromisoformat(row[4]),
                 timezone=row[5],
                 days=frozenset(int(d) for d in row[6].split(",") if d),
+                holidays=frozenset(date.fromisoformat(d) for d in (row[16] or "").split(",") if d),
             ),
             reveal=Reveal(after=reveal),
             levels=tuple(level for level in row[8].split(",") if level),
@@ -171,6 +175,8 @@ def _subscription(row: Sequence[Any]) -> Subscription:
         status_reason=row[11],
         schedule_from=_dt_required(row[12]),
         created_at=_dt_required(row[13]),
+        season=row[14],
+        season_started_at=_dt(row[15]),
     )
 
 
@@ -190,6 +196,7 @@ def _post(row: Sequence[Any]) -> Post:
         thread_id=row[11],
         note=row[12],
         reveal_started_at=_dt(row[13]),
+        season=row[14],
     )
 
 
@@ -385,9 +392,17 @@ class SqliteStore:
         async with self._transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO posts (subscription_id, local_date, question_id, status, nonce,"
-                " scheduled_at) VALUES (?, ?, ?, 'claimed', ?, ?)"
+                " scheduled_at, season) VALUES (?, ?, ?, 'claimed', ?, ?,"
+                " (SELECT season FROM subscriptions WHERE id = ?))"
                 " ON CONFLICT (subscription_id, local_date) DO NOTHING",
-                (subscription_id, local_date.isoformat(), question_id, nonce, _ts(scheduled_at)),
+                (
+                    subscription_id,
+                    local_date.isoformat(),
+                    question_id,
+                    nonce,
+                    _ts(scheduled_at),
+                    subscription_id,
+                ),
             )
             inserted = cursor.rowcount == 1
             post_id = cursor.lastrowid
@@ -613,7 +628,8 @@ class SqliteStore:
     async def team_streak(self, subscription_id: int) -> tuple[TeamStreak, int]:
         row = await self._one(
             "SELECT team_current, team_best,"
-            " (SELECT COUNT(*) FROM posts WHERE subscription_id = s.id AND status = 'revealed')"
+            " (SELECT COUNT(*) FROM posts WHERE subscription_id = s.id AND status = 'revealed'"
+            " AND season = s.season)"
             " FROM subscriptions s WHERE id = ?",
             (subscription_id,),
         )
@@ -630,8 +646,9 @@ class SqliteStore:
         team: TeamStreak,
     ) -> None:
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "UPDATE posts SET status = 'revealed', revealed_at = ?"
+            cursor = await db.execute(  # it counts in the season in effect now
+                "UPDATE posts SET status = 'revealed', revealed_at = ?,"
+                " season = (SELECT season FROM subscriptions WHERE id = posts.subscription_id)"
                 " WHERE id = ? AND status = 'posted' RETURNING subscription_id",
                 (_ts(revealed_at), post_id),
             )
@@ -660,14 +677,18 @@ class SqliteStore:
             )
 
     async def closed_history(self, subscription_id: int) -> list[frozenset[str]]:
+        """This season's closed posts (the streaks count nothing else)."""
+        season = "(SELECT season FROM subscriptions WHERE id = ?)"
         posts = await self._all(
-            "SELECT id FROM posts WHERE subscription_id = ? AND status = 'revealed' ORDER BY id",
-            (subscription_id,),
+            "SELECT id FROM posts WHERE subscription_id = ? AND status = 'revealed'"
+            f" AND season = {season} ORDER BY id",
+            (subscription_id, subscription_id),
         )
         rows = await self._all(
             "SELECT r.post_id, r.user_id FROM replies r JOIN posts p ON p.id = r.post_id"
-            " WHERE p.subscription_id = ? AND p.status = 'revealed' AND r.on_time = 1",
-            (subscription_id,),
+            f" WHERE p.subscription_id = ? AND p.status = 'revealed' AND p.season = {season}"
+            " AND r.on_time = 1",
+            (subscription_id, subscription_id),
         )
         answered: dict[int, set[str]] = {post_id: set() for (post_id,) in posts}
         for post_id, user_id in rows:
@@ -846,3 +867,74 @@ class SqliteStore:
                 "DELETE FROM review_reminders WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
             return cursor.rowcount
+
+    # ------------------------------------------------------------ holidays and seasons
+
+    async def add_holidays(self, subscription_id: int, dates: Iterable[date], forget_before: date) -> int:
+        """Hold these holidays (and drop those before `forget_before`); returns how many are new."""
+        async with self._transaction() as db:
+            await db.execute(
+                "DELETE FROM holidays WHERE subscription_id = ? AND local_date < ?",
+                (subscription_id, forget_before.isoformat()),
+            )
+            cursor = await db.executemany(
+                "INSERT INTO holidays (subscription_id, local_date) VALUES (?, ?)"
+                " ON CONFLICT (subscription_id, local_date) DO NOTHING",
+                [(subscription_id, day.isoformat()) for day in sorted(dates)],
+            )
+            return max(cursor.rowcount, 0)
+
+    async def remove_holidays(self, subscription_id: int, dates: Iterable[date]) -> int:
+        """Drop these holidays; returns how many were held."""
+        async with self._transaction() as db:
+            cursor = await db.executemany(
+                "DELETE FROM holidays WHERE subscription_id = ? AND local_date = ?",
+                [(subscription_id, day.isoformat()) for day in sorted(dates)],
+            )
+            return max(cursor.rowcount, 0)
+
+    async def start_season(self, subscription_id: int, now: datetime) -> int:
+        """Start the next season: streaks and the team streak from zero, the best runs kept in
+        the *_best_before columns; the open post counts in the new season. Returns its number."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE subscriptions SET season = season + 1, season_started_at = ?, updated_at = ?,"
+                " team_best_before = MAX(team_best_before, team_best), team_current = 0, team_best = 0"
+                " WHERE id = ? RETURNING season",
+                (_ts(now), _ts(now), subscription_id),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+            if row is None:
+                raise LookupError(f"no subscription {subscription_id}")
+            season = int(row[0])
+            await db.execute(
+                "UPDATE streaks SET best_before = MAX(best_before, best), current = 0, best = 0,"
+                " total = 0, freezes = 0 WHERE subscription_id = ?",
+                (subscription_id,),
+            )
+            await db.execute(
+                "UPDATE posts SET season = ? WHERE subscription_id = ? AND status IN ('claimed', 'posted')",
+                (season, subscription_id),
+            )
+            return season
+
+    async def season_state(self, subscription_id: int) -> SeasonState:
+        """The season in effect and the best runs before it (one query; in season 1 one row)."""
+        rows = await self._all(
+            "SELECT s.season, COALESCE(s.season_started_at, s.created_at), s.timezone,"
+            " s.team_best_before, st.user_id, st.best_before FROM subscriptions s"
+            " LEFT JOIN streaks st ON st.subscription_id = s.id AND st.best_before > 0"
+            " WHERE s.id = ?",
+            (subscription_id,),
+        )
+        if not rows:
+            raise LookupError(f"no subscription {subscription_id}")
+        started_at = _dt_required(rows[0][1])
+        return SeasonState(
+            number=rows[0][0],
+            started_at=started_at,
+            started_on=local_today(rows[0][2], started_at),
+            best_before={r[4]: r[5] for r in rows if r[4] is not None},
+            team_best_before=rows[0][3],
+        )

@@ -7,6 +7,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.platforms.discord.adapter import DiscordPlatform
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import DEFAULTS, FakeTimer, seed_streaks
+from tests.e2e.calendar_seed import seed_holidays
 from tests.emulators.discord import DiscordEmulator
 
 EPHEMERAL = 64
@@ -427,3 +429,63 @@ async def test_a_freeze_keeps_a_streak_over_a_missed_post_on_the_board(
     mine = await seen(handle)
     assert mine["ephemeral"]
     assert "current 2, best 2, total 2" in text(mine) and "freeze" not in text(mine)  # spent
+
+
+async def holidays(emulator: DiscordEmulator, guild: Guild, user: int, **options: Any) -> dict[str, Any]:
+    """/practice holidays with its typed options (`action` clashes with practice()'s own argument)."""
+    return await seen(
+        await emulator.slash_command(
+            guild.id, guild.channel, user, "practice", options, subcommand="holidays"
+        )
+    )
+
+
+async def test_holidays_and_a_new_season_in_discord(
+    emulator: DiscordEmulator,
+    guild: Guild,
+    start_bot: Callable[[], Awaitable[Running]],
+    tmp_path: Path,
+    bank: QuestionBank,
+) -> None:
+    ana = User(str(guild.ana), "Ana")
+    due = await seed_holidays(tmp_path / "bot.sqlite3", bank, _ref(guild, guild.channel), ana)
+    holiday, tomorrow = due.date(), due.date() + timedelta(days=1)
+    bot = await start_bot()
+    assert daily_posts(emulator, guild.channel) == []  # due minutes ago, but today is a holiday
+    status = text(await practice(emulator, guild, guild.bo, "status"))
+    assert f"Holidays: {holiday}" in status
+    assert f"Next question: <t:{int((due + timedelta(days=1)).timestamp())}:F>" in status
+    listed = await holidays(emulator, guild, guild.ana)  # the list is for everyone
+    assert listed["ephemeral"] and f"skipped like days off: {holiday}" in text(listed)
+    for refused in (
+        await holidays(emulator, guild, guild.ana, action="add", dates=str(tomorrow)),
+        await holidays(emulator, guild, guild.ana, action="remove", dates=str(holiday)),
+        await practice(emulator, guild, guild.ana, "new-season"),
+        await practice(emulator, guild, guild.ana, "new-season", confirm=True),
+    ):
+        assert refused["ephemeral"] and "is for channel admins" in text(refused)
+    bad = await holidays(emulator, guild, guild.admin, action="add", dates="2026-12-31..2026-12-24")
+    assert bad["ephemeral"] and "runs backwards" in text(bad)
+    board = await seen(await emulator.slash_command(guild.id, guild.channel, guild.cy, "streaks", {}))
+    assert "1. Ana - current 2, best 2, total 2" in text(board)  # unbroken over the holiday
+
+    asked = await practice(emulator, guild, guild.admin, "new-season")
+    assert asked["ephemeral"] and "To go ahead: /practice new-season confirm" in text(asked)
+    started = await practice(emulator, guild, guild.admin, "new-season", confirm=True)
+    assert not started["ephemeral"] and "Season 2 starts now" in text(started)
+    board = await seen(await emulator.slash_command(guild.id, guild.channel, guild.bo, "streaks", {}))
+    assert "No answers yet this season. Team streak: 0 (best 0, best ever 2)." in text(board)
+    assert f"Season 2 since {datetime.now(UTC).date()}" in text(board)
+    mine = await seen(
+        await emulator.slash_command(guild.id, guild.channel, guild.ana, "streaks", {"me": True})
+    )
+    assert "No answers this season yet; your best ever here is 2." in text(mine)
+
+    removed = await holidays(emulator, guild, guild.admin, action="remove", dates=str(holiday))
+    assert f"Holidays removed: {holiday}." in text(removed)
+    [post] = daily_posts(emulator, guild.channel)  # still inside misfire_grace: posted now
+    await emulator.post_message(int(post["id"]), guild.ana, "back after the holiday")
+    await replies_stored(bot, 1)
+    await practice(emulator, guild, guild.admin, "reveal-now")
+    board = await seen(await emulator.slash_command(guild.id, guild.channel, guild.admin, "streaks", {}))
+    assert "1. Ana - current 1, best 1, total 1, best ever 2" in text(board)

@@ -9,6 +9,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from bot.platforms.slack.adapter import SlackPlatform
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import DEFAULTS, FakeTimer, seed_streaks
+from tests.e2e.calendar_seed import seed_holidays
 from tests.emulators.slack import RateLimits, SlackEmulator
 
 
@@ -425,3 +427,50 @@ async def test_a_freeze_keeps_a_streak_over_a_missed_post_on_the_board(
     assert "1. ana - current 2, best 2, total 2\n2. bo - current 1, best 1, total 2" in shown(board)
     mine = await command(slack, channel, ana, "/streaks me")
     assert "current 2, best 2, total 2" in shown(mine) and "freeze" not in shown(mine)  # spent
+
+
+async def test_holidays_and_a_new_season_in_slack(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]], tmp_path: Path, bank: QuestionBank
+) -> None:
+    channel, admin, ana, bo = (slack.add_channel("practice"), slack.add_user("lead", admin=True),
+                               slack.add_user("ana"), slack.add_user("bo"))  # fmt: skip
+    due = await seed_holidays(tmp_path / "bot.sqlite3", bank, _ref(slack, channel), User(ana, "ana"))
+    holiday, tomorrow = due.date(), due.date() + timedelta(days=1)
+    bot = await start_bot()
+    assert posts(slack, channel) == []  # due minutes ago, but today is a holiday
+    status = shown(await command(slack, channel, bo, "/practice status"))
+    assert f"Holidays: {holiday}" in status and "Season: 1, since" in status
+    listed = await command(slack, channel, ana, "/practice holidays")  # the list is for everyone
+    assert f"skipped like days off: {holiday}" in shown(listed)
+    for line in (
+        f"/practice holidays add {tomorrow}",
+        f"/practice holidays remove {holiday}",
+        "/practice new-season",
+        "/practice new-season confirm",
+    ):
+        refused = await command(slack, channel, ana, line)
+        assert "is for channel admins" in shown(refused), line
+    bad = await command(slack, channel, admin, "/practice holidays add 2026-02-30")
+    assert "'2026-02-30' is not a day of the calendar" in shown(bad)
+    added = await command(slack, channel, admin, f"/practice holidays add {tomorrow}")
+    assert f"Holidays added: {tomorrow}." in shown(added)
+    assert "1. ana - current 2, best 2, total 2" in shown(await command(slack, channel, bo, "/streaks"))
+
+    asked = await command(slack, channel, admin, "/practice new-season")
+    assert "To go ahead: /practice new-season confirm" in shown(asked)
+    started = await command(slack, channel, admin, "/practice new-season confirm")
+    assert "Season 2 starts now" in shown(started)
+    board = shown(await command(slack, channel, admin, "/streaks"))
+    assert "No answers yet this season. Team streak: 0 (best 0, best ever 2)." in board
+    assert f"Season 2 since {datetime.now(UTC).date()}" in board
+    mine = await command(slack, channel, ana, "/streaks me")
+    assert "No answers this season yet; your best ever here is 2." in shown(mine)
+
+    removed = await command(slack, channel, admin, f"/practice holidays remove {holiday}")
+    assert f"Holidays removed: {holiday}." in shown(removed)
+    [post] = posts(slack, channel)  # still inside misfire_grace: posted now
+    await slack.post_message(channel, ana, "back after the holiday", thread_ts=post["ts"])
+    await _settled(bot, 1)
+    await command(slack, channel, admin, "/practice reveal-now")
+    board = shown(await command(slack, channel, slack.add_user("cy"), "/streaks"))  # the others cool down
+    assert "1. ana - current 1, best 1, total 1, best ever 2" in board

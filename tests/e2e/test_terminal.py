@@ -15,6 +15,7 @@ from bot.core.questions import load_bank, resolve_pack
 from bot.core.streaks import Freezes
 from bot.platforms.shell import CHANNEL
 from tests.conftest import clean_env, seed_streaks
+from tests.e2e.calendar_seed import seed_holidays
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -184,4 +185,50 @@ def test_a_self_check_after_the_reveal_shows_as_accuracy_on_the_board(
     )
     assert "What is WebSocket? has 5 key points: mark a number from 0 to 5." in out
     assert "1. ana - current 1, best 1, total 1, accuracy 60%\n2. bo - current 1, best 1, total 1\n" in out
+    assert "Traceback" not in result.stderr
+
+
+async def test_holidays_and_a_new_season_in_the_terminal(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    bank = load_bank([resolve_pack("websockets-realtime")])
+    due = await seed_holidays(db, bank, CHANNEL, User("terminal:ana", "ana"))
+    holiday, tomorrow = due.date(), due.date() + timedelta(days=1)
+    config = tmp_path / "practicebot.toml"
+    config.write_text('command_cooldown = "0s"\n')
+    result = run_bot(
+        db,
+        [
+            ":user ana",
+            "/practice status",
+            "/streaks",
+            "/practice holidays add 2026-12-31..2026-12-24",
+            f"/practice holidays add {tomorrow}",
+            "/practice holidays",
+            "/practice new-season",
+            "/practice new-season confirm",
+            "/streaks",
+            "/streaks me",
+            f"/practice holidays remove {holiday}",
+            "reply back after the holiday",
+            "/practice reveal-now",
+            "/streaks",
+        ],
+        env={"PRACTICEBOT_CONFIG": str(config)},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    # one post, only once the holiday is removed (its time had passed at start-up, inside the grace)
+    before_removal, after_removal = out.split("--- new question in #practice ---")
+    assert f"Holidays removed: {holiday}." in after_removal
+    assert f"Holidays: {holiday}" in before_removal and "Season: 1, since" in before_removal
+    assert "1. ana - current 2, best 2, total 2" in before_removal  # unbroken over the holiday
+    assert "runs backwards: write the earlier date first, like 2026-12-24..2026-12-31" in before_removal
+    assert f"Holidays added: {tomorrow}." in before_removal
+    assert f"skipped like days off: {holiday}..{tomorrow}" in before_removal
+    assert "To go ahead: /practice new-season confirm" in before_removal
+    assert "Season 2 starts now" in before_removal
+    assert "No answers yet this season. Team streak: 0 (best 0, best ever 2)." in before_removal
+    assert f"(Season 2 since {datetime.now(UTC).date()})" in before_removal
+    assert "No answers this season yet; your best ever here is 2." in before_removal
+    assert after_removal.rstrip().splitlines()[-2] == "1. ana - current 1, best 1, total 1, best ever 2"
     assert "Traceback" not in result.stderr

@@ -25,6 +25,7 @@ from discord import app_commands
 from bot.config import DiscordConfig
 from bot.core import commands as grammar
 from bot.core.errors import PlatformError, UserError
+from bot.core.holidays import VERBS as HOLIDAY_VERBS
 from bot.core.messages import Message, Response
 from bot.core.models import LEVELS, ChannelRef, PostedRef, User
 from bot.core.ports import Metrics, NoMetrics
@@ -552,6 +553,25 @@ class DiscordPlatform:
         @app_commands.describe(confirm="Yes, delete them")
         async def forget_me(interaction: discord.Interaction, confirm: bool = False) -> None:
             await self._command(interaction, lambda: grammar.Practice("forget-me", confirm=confirm))
+
+        @practice.command(name="holidays", description="List coming holidays; add or remove some (admins)")
+        @app_commands.describe(
+            action="list (anyone), add or remove (admins)",
+            dates="Local dates: 2026-12-24, or a range 2026-12-31..2027-01-01; several with spaces",
+        )
+        @app_commands.choices(action=[app_commands.Choice(name=v, value=v) for v in HOLIDAY_VERBS])
+        async def holidays(
+            interaction: discord.Interaction,
+            action: str = "list",
+            dates: app_commands.Range[str, 1, 400] | None = None,
+        ) -> None:
+            text = " ".join(["holidays", action, *(dates or "").split()])
+            await self._command(interaction, lambda: grammar.parse("practice", text))
+
+        @practice.command(name="new-season", description="Start the board from zero, best ever kept (admins)")
+        @app_commands.describe(confirm="Yes, start a new season now")
+        async def new_season(interaction: discord.Interaction, confirm: bool = False) -> None:
+            await self._command(interaction, lambda: grammar.Practice("new-season", confirm=confirm))
 
         @self.tree.command(name="question", description="A random question, just for you")
         @app_commands.describe(level="Only this level")

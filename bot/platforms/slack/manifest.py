@@ -13,7 +13,7 @@ BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "u
 BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public and private channels
 USAGE = {
     "/practice": (
-        "Daily interview practice: subscribe, status, post-now, reveal-now, help",
+        "Daily interview practice: subscribe, status, post-now, reveal-now, holidays, new-season, help",
         "subscribe 09:00 Europe/Berlin",
     ),
     "/question": ("A random interview question, just for you", "[beginner|intermediate|advanced]"),
