@@ -158,8 +158,10 @@ async def run(
                 if await _first(connecting, stop) is connecting:
                     connecting.result()  # a gateway that fails or never gets ready stops the bot
                     await stop.wait()
-                else:
+                else:  # stopped before every platform was ready: end the wait quietly
                     connecting.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await connecting  # else asyncio logs the gather's CancelledError as unretrieved
         log.info("stopping")
     finally:
         if server is not None:
