@@ -6,6 +6,7 @@ argument is refused with a specific message.
 
     /practice subscribe [time] [timezone] [days] [reveal] [levels] [order]
     /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
+    /practice recap [<day> <HH:MM> | off] | recap-now
     /question [level]
     /streaks [me]
 
@@ -20,6 +21,7 @@ from datetime import time
 
 from bot.core.errors import UserError, shown
 from bot.core.models import LEVELS, Order, Reveal
+from bot.core.recap import RecapTime, parse_recap
 from bot.core.schedule import (
     DAY_NAMES,
     ScheduleError,
@@ -32,7 +34,9 @@ from bot.core.schedule import (
 MAX_INPUT = 500
 SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order")
 _KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
-ADMIN_ACTIONS = frozenset({"subscribe", "unsubscribe", "pause", "resume", "post-now", "reveal-now"})
+ADMIN_ACTIONS = frozenset(
+    {"subscribe", "unsubscribe", "pause", "resume", "post-now", "reveal-now", "recap", "recap-now"}
+)
 PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "forget-me", "help")
 
 
@@ -53,10 +57,18 @@ class SubscribeArgs:
 
 
 @dataclass(frozen=True, slots=True)
+class RecapChange:
+    """`/practice recap fri 16:00` (a new time) or `/practice recap off` (setting None)."""
+
+    setting: RecapTime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Practice:
     action: str  # one of PRACTICE_ACTIONS
     subscribe: SubscribeArgs | None = None
     confirm: bool = False  # forget-me: the second, confirming call
+    recap: RecapChange | None = None  # recap: None shows the current setting
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +91,8 @@ HELP = """\
 /practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
 /practice post-now | reveal-now           post today's question now / reveal the open one (admins)
 /practice status                          schedule, next post, progress through the pack
+/practice recap [<day> <HH:MM> | off]     the weekly recap's day and time here, or off (admins)
+/practice recap-now                       send a recap of the last seven days now (admins)
 /practice forget-me                       delete your answers and streaks here (asks to confirm)
 /question [beginner|intermediate|advanced]  a random question, just for you
 /streaks [me]                             the channel's streak board, or your own streak"""
@@ -121,6 +135,8 @@ def _practice(words: list[str]) -> Practice:
         raise CommandError(f"unknown /practice action '{shown(words[0])}': use {', '.join(PRACTICE_ACTIONS)}")
     if action == "subscribe":
         return Practice(action, subscribe=_subscribe_words(words[1:]))
+    if action == "recap" and len(words) > 1:
+        return Practice(action, recap=RecapChange(parse_recap(words[1:])))
     if action == "forget-me" and [w.lower() for w in words[1:]] == ["confirm"]:
         return Practice(action, confirm=True)
     if len(words) > 1:

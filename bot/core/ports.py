@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.core.messages import Message
+from bot.core.messages import Message, Picture
 from bot.core.models import (
     ChannelRef,
     Post,
@@ -18,6 +18,7 @@ from bot.core.models import (
     TeamStreak,
     User,
 )
+from bot.core.recap import PostCount, RecapRow, RecapStatus, RecapTime
 from bot.core.streaks import Streak
 
 
@@ -36,6 +37,10 @@ class Timer(Protocol):
     def wake_reveal(self, post_id: int, at: datetime) -> None: ...
 
     def cancel_post(self, subscription_id: int) -> None: ...
+
+    def wake_recap(self, subscription_id: int, at: datetime) -> None:
+        """The subscription's weekly recap (id `recap:<subscription>`)."""
+        ...
 
 
 class Metrics(Protocol):
@@ -134,6 +139,14 @@ class Platform(Protocol):
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         """Replace the daily post's content (to say it is revealed)."""
+        ...
+
+    async def post_picture(
+        self, channel: ChannelRef, message: Message, picture: Picture, nonce: str, *, resend: bool = False
+    ) -> None:
+        """Post a message in the channel with `picture` attached (the weekly recap). With
+        `resend` (it may have gone out before a crash), one already sent with `nonce` is not
+        posted again."""
         ...
 
 
@@ -264,4 +277,31 @@ class Store(Protocol):
 
     async def closed_history(self, subscription_id: int) -> Sequence[frozenset[str]]:
         """The on-time answerers of each closed post, oldest first (for from-scratch checks)."""
+        ...
+
+    # weekly recaps
+    async def recap_times(self) -> dict[int, RecapTime | None]:
+        """The recap time each subscription set (None: turned off); absent ones use the default."""
+        ...
+
+    async def recap_time(self, subscription_id: int) -> tuple[bool, RecapTime | None]:
+        """(whether the subscription set one, the setting: None is off)."""
+        ...
+
+    async def set_recap_time(self, subscription_id: int, setting: RecapTime | None) -> None: ...
+
+    async def claim_recap(
+        self, subscription_id: int, week: date, local_date: date, scheduled_at: datetime, nonce: str
+    ) -> RecapRow | None:
+        """Write the week's recap as `claimed`, before it is sent; None if the week has one."""
+        ...
+
+    async def recap_of_week(self, subscription_id: int, week: date) -> RecapRow | None: ...
+
+    async def mark_recap(self, recap_id: int, status: RecapStatus, at: datetime, note: str = "") -> None:
+        """Settle a claimed recap as sent or skipped."""
+        ...
+
+    async def post_counts(self, subscription_id: int) -> list[PostCount]:
+        """Every post that went out (open or closed) with its on-time answers, oldest first."""
         ...

@@ -44,6 +44,8 @@ from bot.core.models import (
 )
 from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
 from bot.core.questions import QuestionBank, choose_next, progress
+from bot.core.recap import DEFAULT_RECAP, RECAP_GRACE, RecapTime
+from bot.core.recap_service import WeeklyRecaps
 from bot.core.schedule import (
     format_days,
     format_relative,
@@ -72,6 +74,9 @@ class ServiceSettings:
     # per person: /question and /streaks at most once per this, so nobody can drive the bot
     # into the platform's rate limits for everyone
     command_cooldown: timedelta = timedelta(seconds=3)
+    # the weekly recap of a subscription that set none (None: off), and how late a missed one goes out
+    recap: RecapTime | None = DEFAULT_RECAP
+    recap_grace: timedelta = RECAP_GRACE
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,7 @@ class PracticeService:
         self._read_back: set[int] = set()  # posts whose thread was read back since then
         self.background: set[asyncio.Task[object]] = set()
         self._waiting: set[asyncio.Future[None]] = set()
+        self.recaps = WeeklyRecaps(self)
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -127,6 +133,7 @@ class PracticeService:
         # only this process's part of each platform: another process serves the rest
         mine = [s for s in await self.store.subscriptions() if self._owns(s.channel)]
         owned = {s.id for s in mine}
+        await self.recaps.start(mine)
         for post in await self.store.posts_with_status(PostStatus.POSTED):
             if post.subscription_id not in owned:
                 continue
@@ -314,6 +321,10 @@ class PracticeService:
             "status": self._status,
             "post-now": self._post_now,
             "reveal-now": self._reveal_now,
+            "recap": lambda s: (
+                self.recaps.change(s, command.recap.setting) if command.recap else self.recaps.show(s)
+            ),
+            "recap-now": self.recaps.send_now,
         }
         return await handlers[action](subscription)
 
@@ -336,6 +347,7 @@ class PracticeService:
         now = self.clock.now()
         subscription = await self.store.save_subscription(channel, settings, now, now)
         await self._arm_next_post(subscription, now)
+        await self.recaps.arm(subscription)
         log.info("subscribed %s: %s", channel, _describe(settings), extra=_about(subscription))
         verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
         _, at = next_occurrence(schedule, now)
@@ -375,6 +387,7 @@ class PracticeService:
         resumed = await self.store.subscription(subscription.id)
         assert resumed is not None
         at = await self._arm_next_post(resumed, now)
+        await self.recaps.arm(resumed)
         return Response.text(
             f"Resumed. Next question {say.moment(at)} ({say.moment(at, 'R')}).", private=False
         )
@@ -397,6 +410,7 @@ class PracticeService:
         deck = self.bank.deck(settings.levels)
         where, _ = progress(deck, await self.store.question_history(subscription.id))
         lines.append(f"Progress: {where.done} of {where.size} questions (round {where.round})")
+        lines.append(self.recaps.status_line(subscription, await self.recaps.setting(subscription.id)))
         return Response((Message(title="Practice status", body="\n".join(lines)),))
 
     async def _post_now(self, subscription: Subscription) -> Response:

@@ -8,11 +8,12 @@ from typing import Any
 
 from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH
 
-BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "users:read")
+# files:write: the weekly recap's picture (files.getUploadURLExternal, files.completeUploadExternal)
+BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "users:read", "files:write")
 BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public and private channels
 USAGE = {
     "/practice": (
-        "Daily interview practice: subscribe, status, post-now, reveal-now, help",
+        "Daily interview practice: subscribe, status, post-now, reveal-now, recap, help",
         "subscribe 09:00 Europe/Berlin",
     ),
     "/question": ("A random interview question, just for you", "[beginner|intermediate|advanced]"),
