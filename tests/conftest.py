@@ -17,8 +17,19 @@ import pytest
 from bot.core.commands import parse_line
 from bot.core.errors import PlatformError
 from bot.core.messages import Message, Picture
-from bot.core.models import LEVELS, ChannelRef, Order, PostedRef, Reveal, Schedule, SubscriptionSettings, User
+from bot.core.models import (
+    LEVELS,
+    ChannelRef,
+    Order,
+    PostedRef,
+    Reveal,
+    Schedule,
+    SubscriptionSettings,
+    SubscriptionStatus,
+    User,
+)
 from bot.core.questions import QuestionBank, load_bank
+from bot.core.recap import RecapTime
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.storage.sqlite import SqliteStore
@@ -369,3 +380,18 @@ async def seed_streaks(
         await h.service.handle(admin, parse_line("/practice pause"))
     finally:
         await h.store.close()
+
+
+async def recap_due_a_minute_ago(db_path: Path, subscription_id: int = 1) -> datetime:
+    """For a bot started on `db_path` afterwards: the subscription (made by `seed_streaks`) is
+    active again, without moving its start, and its weekly recap was due a minute ago (UTC, the
+    seed's zone), so start-up arms it at once. Returns when it was due."""
+    now = datetime.now(UTC)
+    due = (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
+    store = await SqliteStore.open(db_path)
+    try:
+        await store.set_recap_time(subscription_id, RecapTime(due.weekday(), due.time()))
+        await store.set_status(subscription_id, SubscriptionStatus.ACTIVE, "", now)
+    finally:
+        await store.close()
+    return due

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import mimetypes
 import os
 import re
 import socket
@@ -307,9 +308,11 @@ class DiscordEmulator:
             parts[int(index[1])] = {
                 "filename": part.filename,
                 "size": len(data),
-                "content_type": part.headers.get("Content-Type", "application/octet-stream"),
+                # Discord types a file by its name (discord.py sends them all as octet-stream)
+                "content_type": mimetypes.guess_type(part.filename)[0] or "application/octet-stream",
                 "url": url,
                 "proxy_url": url,
+                **_image_size(bytes(data)),
                 "_data": bytes(data),
             }
         described = (body or {}).get("attachments") if isinstance(body, dict) else None
@@ -808,6 +811,13 @@ class DiscordEmulator:
     def replayed_on_last_resume(self) -> int:
         sessions = self.gateway.live_sessions
         return sessions[-1].replayed if sessions else 0
+
+
+def _image_size(data: bytes) -> dict[str, int]:
+    """An image attachment's width and height, as Discord adds them (PNG: from its IHDR chunk)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return {"width": int.from_bytes(data[16:20], "big"), "height": int.from_bytes(data[20:24], "big")}
+    return {}
 
 
 def _major(match_info: Mapping[str, str]) -> str:
