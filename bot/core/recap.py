@@ -82,6 +82,8 @@ def parse_recap(words: Sequence[str]) -> RecapTime | None:
     """`fri 16:00` -> RecapTime; `off` -> None (no recap)."""
     if [w.lower() for w in words] == ["off"]:
         return None
+    if words and words[0].lower() == "off":
+        raise RecapError("/practice recap off takes nothing after it: it turns the weekly recap off")
     if len(words) != 2:
         raise RecapError(
             "/practice recap takes a day and a time, like /practice recap fri 16:00, or off to stop it"

@@ -34,6 +34,7 @@ This is a local practice channel. Type:
   /practice post-now                        post today's question now
   reply TEXT                                answer the open question in its thread
   /practice reveal-now                      show the model answer now
+  /practice recap-now                       the weekly recap now (its picture is saved to a file)
   /streaks   /streaks me   /question        the board, your streak, a random question
   :user NAME                                become another person (you are '{user}')
   :press ACTION                             press a button (shown next to it)

@@ -121,7 +121,7 @@ def test_recap_commands_parse() -> None:
         (["fri", "4pm"], "'4pm' is not a time: use 24-hour HH:MM"),
         (["fri"], "/practice recap takes a day and a time, like /practice recap fri 16:00, or off"),
         (["fri", "16:00", "weekly"], "/practice recap takes a day and a time"),
-        (["off", "16:00"], "'off' is not a day of the week"),
+        (["off", "16:00"], "/practice recap off takes nothing after it"),
     ],
 )
 def test_bad_recap_settings_get_a_specific_answer(words: list[str], message: str) -> None:

@@ -58,6 +58,7 @@ NEEDED_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     embed_links=True,
+    attach_files=True,  # the weekly recap's picture
     create_public_threads=True,
     send_messages_in_threads=True,
     read_message_history=True,
