@@ -72,7 +72,7 @@ class Metrics(Protocol):
         ...
 
     def job_started(self, job: str, lateness_seconds: float) -> None:
-        """A scheduled wake-up (`post` or `reveal`) started this late after its due time."""
+        """A scheduled wake-up (`post`, `reveal` or `recap`) started this late after its due time."""
         ...
 
 
