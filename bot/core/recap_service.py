@@ -66,18 +66,20 @@ class WeeklyRecaps:
         within the grace at once (the wake-up finds out whether it went out), else the next."""
         times = await self.service.store.recap_times()
         now = self.service.clock.now()
+        # most subscriptions share a few (time, zone) pairs: work each out once
+        instants: dict[tuple[RecapTime, str], tuple[datetime, datetime]] = {}
         for subscription in subscriptions:
             if subscription.status is not SubscriptionStatus.ACTIVE:
                 continue
             setting = times.get(subscription.id, self.default)
             if setting is None:
                 continue
-            timezone = subscription.settings.schedule.timezone
-            _, last = latest_recap(setting, timezone, now)
-            if now - last <= self.grace and last > subscription.schedule_from:
-                self.service.timer.wake_recap(subscription.id, now)
-            else:
-                self.service.timer.wake_recap(subscription.id, next_recap(setting, timezone, now)[1])
+            key = (setting, subscription.settings.schedule.timezone)
+            if key not in instants:
+                instants[key] = (latest_recap(*key, now)[1], next_recap(*key, now)[1])
+            last, upcoming = instants[key]
+            due = now - last <= self.grace and last > subscription.schedule_from
+            self.service.timer.wake_recap(subscription.id, now if due else upcoming)
 
     async def setting(self, subscription_id: int) -> RecapTime | None:
         chosen, setting = await self.service.store.recap_time(subscription_id)
@@ -197,7 +199,10 @@ class WeeklyRecaps:
         bookmarked = await self.most_bookmarked(figures.questions)
         titles = {q: question.title for q in figures.questions if (question := self.service.bank.get(q))}
         titles |= {q: question.title for q, _ in bookmarked if (question := self.service.bank.get(q))}
-        return recap_message(figures, bookmarked, titles), recap_picture(figures)
+        # drawn in a thread: tens of milliseconds of pure Python that would otherwise hold up the
+        # event loop (gateway heartbeats, interaction acks) once per channel at the recap hour
+        picture = await asyncio.to_thread(recap_picture, figures)
+        return recap_message(figures, bookmarked, titles), picture
 
     async def most_bookmarked(self, question_ids: Sequence[str]) -> list[tuple[str, int]]:
         """MERGE POINT (bookmarks): the week's most bookmarked questions, busiest first.

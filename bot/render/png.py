@@ -37,7 +37,7 @@ def encode_png(width: int, height: int, rgb: bytes | bytearray) -> bytes:
     return (
         SIGNATURE
         + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(bytes(raw), 9))
+        + chunk(b"IDAT", zlib.compress(bytes(raw), 6))
         + chunk(b"IEND", b"")
     )
 

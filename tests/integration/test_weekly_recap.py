@@ -242,3 +242,15 @@ async def test_the_schema_has_the_recap_tables(tmp_path: Path) -> None:
         assert week_of(date(2026, 3, 8)) == WEEK  # a Sunday belongs to the week of its Monday
     finally:
         await store.close()
+
+
+async def test_a_channel_subscribed_after_this_weeks_recap_time_waits_for_next_week(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(FRIDAY_1600_BERLIN + timedelta(minutes=30)).start()
+    await say(h, "/practice subscribe 09:00 Europe/Berlin")
+    assert h.timer.recaps[1] == FRIDAY_1600_BERLIN + timedelta(days=7)
+    await h.restart(timedelta(minutes=30))  # within the grace of this week's: still not owed
+    assert h.timer.recaps[1] == FRIDAY_1600_BERLIN + timedelta(days=7)
+    await h.run_until(FRIDAY_1600_BERLIN + timedelta(days=7))
+    assert len(pictures(h)) == 1
