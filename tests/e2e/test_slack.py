@@ -20,9 +20,10 @@ from slack_sdk.models.blocks import Block
 
 from bot.app import serve
 from bot.config import ServerConfig, SlackConfig
-from bot.core.messages import Message
+from bot.core.messages import Message, Picture
 from bot.core.models import ChannelRef, SubscriptionStatus, User
 from bot.core.questions import QuestionBank
+from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.platforms.slack.adapter import SlackPlatform
@@ -501,3 +502,22 @@ async def test_recap_now_on_slack_and_an_upload_without_the_scope(
     failed = await command(slack, channel, admin, "/practice recap-now")
     assert "The recap could not be sent: Slack answered missing_scope" in shown(failed)
     assert len(file_shares(slack, channel)) == 1
+
+
+async def test_a_recap_shared_just_before_a_crash_is_found_in_the_channel_and_not_shared_again(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]], tmp_path: Path, bank: QuestionBank
+) -> None:
+    channel, ana = slack.add_channel("practice"), slack.add_user("ana")
+    db = tmp_path / "bot.sqlite3"
+    await seed_streaks(db, bank, _ref(slack, channel), [{User(ana, "ana")}], Freezes(7, 2))
+    due = await recap_due_a_minute_ago(db)
+    bot = await start_bot()
+    # the last run claimed the week's recap and shared it, then died before recording that
+    row = await bot.store.claim_recap(1, week_of(due.date()), due.date(), due, "nonce-before-crash")
+    assert row is not None
+    picture = Picture(picture_name(due.date()), b"\x89PNG\r\n\x1a\n", 1, 1)
+    await bot.platform.post_picture(_ref(slack, channel), Message(title="Weekly recap"), picture, row.nonce)
+    await bot.service.recaps.run(1)
+    assert len(file_shares(slack, channel)) == 1  # an upload has no nonce: the file's name gave it away
+    settled = await bot.store.recap_of_week(1, week_of(due.date()))
+    assert settled is not None and settled.status is RecapStatus.SENT
