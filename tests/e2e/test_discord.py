@@ -16,8 +16,10 @@ from PIL import Image
 
 from bot.config import DiscordConfig
 from bot.core.commands import Practice
+from bot.core.messages import Message, Picture
 from bot.core.models import ChannelRef, PostStatus, SubscriptionStatus, User
 from bot.core.questions import QuestionBank
+from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.platforms.discord.adapter import DiscordPlatform
@@ -505,3 +507,27 @@ async def test_recap_now_on_discord_and_a_picture_over_the_size_limit(
         failed
     )
     assert len(recap_messages(emulator, guild.channel)) == 1
+
+
+async def test_a_recap_sent_just_before_a_crash_is_found_in_the_channel_and_not_sent_again(
+    emulator: DiscordEmulator,
+    guild: Guild,
+    start_bot: Callable[[], Awaitable[Running]],
+    tmp_path: Path,
+    bank: QuestionBank,
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    await seed_streaks(db, bank, _ref(guild, guild.channel), [{User(str(guild.ana), "Ana")}], Freezes(7, 2))
+    due = await recap_due_a_minute_ago(db)
+    bot = await start_bot()
+    # the last run claimed the week's recap and sent it, then died before recording that
+    row = await bot.store.claim_recap(1, week_of(due.date()), due.date(), due, "nonce-before-crash")
+    assert row is not None
+    picture = Picture(picture_name(due.date()), b"\x89PNG\r\n\x1a\n", 1, 1)
+    await bot.platform.post_picture(
+        _ref(guild, guild.channel), Message(title="Weekly recap"), picture, "other"
+    )
+    await bot.service.recaps.run(1)
+    assert len(recap_messages(emulator, guild.channel)) == 1  # found by its picture, not only by nonce
+    settled = await bot.store.recap_of_week(1, week_of(due.date()))
+    assert settled is not None and settled.status is RecapStatus.SENT
