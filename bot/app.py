@@ -108,7 +108,7 @@ async def run(
                 routes.extend(slack.http_routes())
         shell = None
         if not platforms:
-            shell = TerminalChannel(stdin, stdout, now=clock.now)
+            shell = TerminalChannel(stdin, stdout, now=clock.now, files=config.database.resolve().parent)
             platforms[shell.name] = shell
         service = PracticeService(
             store,
@@ -123,10 +123,11 @@ async def run(
                 # freeze_every = 0 turns freezes off: none earned, and none held are spent
                 freezes=Freezes(config.freeze_every, config.freeze_cap if config.freeze_every else 0),
                 command_cooldown=config.command_cooldown,
+                recap=config.recap,
             ),
             metrics=metrics,
         )
-        timer.bind(service.run_post, service.run_reveal)
+        timer.bind(service.run_post, service.run_reveal, service.recaps.run)
         for connector in connectors:
             connected.append(connector)  # closed on the way out even if it fails to start
             await connector.start(service)

@@ -20,6 +20,7 @@ from bot.core.commands import parse_levels, parse_order
 from bot.core.errors import UserError, shown
 from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
 from bot.core.questions import resolve_pack
+from bot.core.recap import DEFAULT_RECAP, RecapTime, parse_recap_text
 from bot.core.schedule import parse_days, parse_duration, parse_reveal, parse_time, parse_timezone
 from bot.core.streaks import DEFAULT_FREEZES
 
@@ -78,6 +79,7 @@ class Config:
     freeze_every: int = DEFAULT_FREEZES.every  # answered posts per streak freeze earned; 0: none
     freeze_cap: int = DEFAULT_FREEZES.cap  # most freezes a person holds at once
     command_cooldown: timedelta = timedelta(seconds=3)
+    recap: RecapTime | None = DEFAULT_RECAP  # [defaults] recap: the weekly recap's day and time; None: off
     defaults: SubscriptionSettings = field(
         default_factory=lambda: SubscriptionSettings(
             schedule=Schedule(at=time(9, 0), timezone="UTC", days=frozenset(range(5))),
@@ -266,8 +268,11 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     cooldown = r.value(top, "", "command_cooldown", str, _cooldown, default.command_cooldown)
 
     d = r.table(
-        top.get("defaults", {}), "defaults", {"time", "timezone", "days", "reveal", "levels", "order"}
+        top.get("defaults", {}),
+        "defaults",
+        {"time", "timezone", "days", "reveal", "levels", "order", "recap"},
     )
+    recap = r.value(d, "defaults", "recap", str, parse_recap_text, default.recap)
     base_defaults = default.defaults
     defaults = SubscriptionSettings(
         schedule=Schedule(
@@ -326,6 +331,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         freeze_every=freeze_every,
         freeze_cap=freeze_cap,
         command_cooldown=cooldown,
+        recap=recap,
         defaults=defaults,
         discord=discord,
         slack=slack,

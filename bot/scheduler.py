@@ -1,10 +1,11 @@
 """APScheduler 3.11 as a clock only.
 
-Every wake-up (`post:<subscription>`, `reveal:<post>`) waits in a heap here; APScheduler holds one
-date job, the alarm, set for the earliest of them. A job per wake-up would cost APScheduler about
-2.8 KB each (a Job, its trigger, a signature check on every add): with thousands of subscriptions
-that was most of the bot's memory over discord.py's own, and a third of its start-up. Nothing is
-persisted here: the Store is the truth and the service re-arms every wake-up from it at start-up.
+Every wake-up (`post:<subscription>`, `reveal:<post>`, `recap:<subscription>`) waits in a heap
+here; APScheduler holds one date job, the alarm, set for the earliest of them. A job per wake-up
+would cost APScheduler about 2.8 KB each (a Job, its trigger, a signature check on every add):
+with thousands of subscriptions that was most of the bot's memory over discord.py's own, and a
+third of its start-up. Nothing is persisted here: the Store is the truth and the service re-arms
+every wake-up from it at start-up.
 """
 
 from __future__ import annotations
@@ -43,14 +44,15 @@ class ApsTimer:
         self._metrics = metrics
         self._on_post: Callback | None = None
         self._on_reveal: Callback | None = None
+        self._on_recap: Callback | None = None
         self._due: dict[str, datetime] = {}  # wake-up id -> when; the truth
         self._heap: list[tuple[datetime, str]] = []  # may hold stale entries: checked against _due
         self._alarm: datetime | None = None
         self.running: set[asyncio.Task[object]] = set()  # wake-ups in flight, for a graceful stop
         self._slots = asyncio.Semaphore(JOBS_AT_ONCE)
 
-    def bind(self, on_post: Callback, on_reveal: Callback) -> None:
-        self._on_post, self._on_reveal = on_post, on_reveal
+    def bind(self, on_post: Callback, on_reveal: Callback, on_recap: Callback | None = None) -> None:
+        self._on_post, self._on_reveal, self._on_recap = on_post, on_reveal, on_recap
 
     def start(self) -> None:
         self._scheduler.start()
@@ -64,6 +66,9 @@ class ApsTimer:
 
     def wake_reveal(self, post_id: int, at: datetime) -> None:
         self._arm(f"reveal:{post_id}", at)
+
+    def wake_recap(self, subscription_id: int, at: datetime) -> None:
+        self._arm(f"recap:{subscription_id}", at)
 
     def cancel_post(self, subscription_id: int) -> None:
         self._due.pop(f"post:{subscription_id}", None)  # its heap entry is skipped when it surfaces
@@ -114,8 +119,9 @@ class ApsTimer:
             self._set_alarm(self._heap[0][0])
 
     async def _fire(self, kind: str, arg: int) -> None:
-        callback = self._on_post if kind == "post" else self._on_reveal
-        assert callback is not None
+        callback = {"post": self._on_post, "reveal": self._on_reveal, "recap": self._on_recap}[kind]
+        if callback is None:
+            return  # nothing bound for recaps (a test's timer)
         async with self._slots:
             ok = await _guarded(callback, arg, kind)
         if not ok:

@@ -16,9 +16,20 @@ import pytest
 
 from bot.core.commands import parse_line
 from bot.core.errors import PlatformError
-from bot.core.messages import Message
-from bot.core.models import LEVELS, ChannelRef, Order, PostedRef, Reveal, Schedule, SubscriptionSettings, User
+from bot.core.messages import Message, Picture
+from bot.core.models import (
+    LEVELS,
+    ChannelRef,
+    Order,
+    PostedRef,
+    Reveal,
+    Schedule,
+    SubscriptionSettings,
+    SubscriptionStatus,
+    User,
+)
 from bot.core.questions import QuestionBank, load_bank
+from bot.core.recap import RecapTime
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.storage.sqlite import SqliteStore
@@ -126,6 +137,7 @@ class FakeTimer:
     def __init__(self) -> None:
         self.posts: dict[int, datetime] = {}
         self.reveals: dict[int, datetime] = {}
+        self.recaps: dict[int, datetime] = {}
 
     def wake_post(self, subscription_id: int, at: datetime) -> None:
         self.posts[subscription_id] = at
@@ -136,18 +148,23 @@ class FakeTimer:
     def cancel_post(self, subscription_id: int) -> None:
         self.posts.pop(subscription_id, None)
 
+    def wake_recap(self, subscription_id: int, at: datetime) -> None:
+        self.recaps[subscription_id] = at
+
     def next_due(self) -> tuple[datetime, str, int] | None:
         pending = [(at, "reveal", i) for i, at in self.reveals.items()]
         pending += [(at, "post", i) for i, at in self.posts.items()]
+        pending += [(at, "recap", i) for i, at in self.recaps.items()]
         return min(pending) if pending else None
 
 
 @dataclass
 class Sent:
-    kind: str  # post | thread | edit | private
+    kind: str  # post | thread | edit | private | picture
     channel: ChannelRef
     message: Message
     ref: str  # nonce, thread id or message id
+    picture: Picture | None = None
 
 
 def _flowing() -> asyncio.Event:
@@ -210,6 +227,16 @@ class FakePlatform:
     async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
         self._check(channel)
         self.sent.append(Sent("private", channel, message, user_id))
+
+    async def post_picture(
+        self, channel: ChannelRef, message: Message, picture: Picture, nonce: str, *, resend: bool = False
+    ) -> None:
+        self._check(channel)
+        self.resends += resend
+        if nonce in self._by_nonce:
+            return  # the platform recognises the nonce
+        self._by_nonce[nonce] = PostedRef("", "")
+        self.sent.append(Sent("picture", channel, message, nonce, picture))
 
     def of(self, kind: str, channel: ChannelRef | None = None) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind and (channel is None or s.channel == channel)]
@@ -286,6 +313,9 @@ class Harness:
             if kind == "post":
                 del self.timer.posts[ident]
                 await self.service.run_post(ident)
+            elif kind == "recap":
+                del self.timer.recaps[ident]
+                await self.service.recaps.run(ident)
             else:
                 del self.timer.reveals[ident]
                 await self.service.run_reveal(ident)
@@ -354,3 +384,18 @@ async def seed_streaks(
         await h.service.handle(admin, parse_line("/practice pause"))
     finally:
         await h.store.close()
+
+
+async def recap_due_a_minute_ago(db_path: Path, subscription_id: int = 1) -> datetime:
+    """For a bot started on `db_path` afterwards: the subscription (made by `seed_streaks`) is
+    active again, without moving its start, and its weekly recap was due a minute ago (UTC, the
+    seed's zone), so start-up arms it at once. Returns when it was due."""
+    now = datetime.now(UTC)
+    due = (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
+    store = await SqliteStore.open(db_path)
+    try:
+        await store.set_recap_time(subscription_id, RecapTime(due.weekday(), due.time()))
+        await store.set_status(subscription_id, SubscriptionStatus.ACTIVE, "", now)
+    finally:
+        await store.close()
+    return due

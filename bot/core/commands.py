@@ -7,6 +7,7 @@ argument is refused with a specific message.
     /practice subscribe [time] [timezone] [days] [reveal] [levels] [order]
     /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
     /practice holidays [add|remove DATES]   /practice new-season [confirm]
+    /practice recap [<day> <HH:MM> | off] | recap-now
     /question [level]
     /streaks [me]
     /bookmarks [remove <number|question id>]
@@ -24,6 +25,7 @@ from datetime import time
 from bot.core.errors import UserError, shown
 from bot.core.holidays import HolidayArgs, HolidayError, holiday_args
 from bot.core.models import LEVELS, Order, Reveal
+from bot.core.recap import RecapTime, parse_recap
 from bot.core.schedule import (
     DAY_NAMES,
     ScheduleError,
@@ -37,7 +39,17 @@ MAX_INPUT = 500
 SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order")
 _KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
 ADMIN_ACTIONS = frozenset(
-    {"subscribe", "unsubscribe", "pause", "resume", "post-now", "reveal-now", "new-season"}
+    {
+        "subscribe",
+        "unsubscribe",
+        "pause",
+        "resume",
+        "post-now",
+        "reveal-now",
+        "new-season",
+        "recap",
+        "recap-now",
+    }
 )
 # `holidays` lists for anyone; its add and remove are for admins (checked by the service)
 PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "forget-me", "help")
@@ -61,11 +73,19 @@ class SubscribeArgs:
 
 
 @dataclass(frozen=True, slots=True)
+class RecapChange:
+    """`/practice recap fri 16:00` (a new time) or `/practice recap off` (setting None)."""
+
+    setting: RecapTime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Practice:
     action: str  # one of PRACTICE_ACTIONS
     subscribe: SubscribeArgs | None = None
     confirm: bool = False  # forget-me, new-season: the second, confirming call
     holidays: HolidayArgs | None = None
+    recap: RecapChange | None = None  # recap: None shows the current setting
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +121,8 @@ HELP = """\
 /practice holidays [add|remove DATES]     list the coming holidays; add or remove some (admins):
     /practice holidays add 2026-12-24 2026-12-31..2027-01-01   (dates in the channel's zone)
 /practice new-season                      start the board from zero, best ever stays (admins, asks first)
+/practice recap [<day> <HH:MM> | off]     the weekly recap's day and time here, or off (admins)
+/practice recap-now                       send a recap of the last seven days now (admins)
 /practice forget-me                       delete your answers and streaks here (asks to confirm)
 /question [beginner|intermediate|advanced]  a random question, just for you
 /streaks [me]                             the channel's streak board, or your own streak
@@ -156,6 +178,8 @@ def _practice(words: list[str]) -> Practice:
             return Practice(action, holidays=holiday_args(words[1:]))
         except HolidayError as exc:
             raise CommandError(exc.message) from exc
+    if action == "recap" and len(words) > 1:
+        return Practice(action, recap=RecapChange(parse_recap(words[1:])))
     if action in CONFIRMED_ACTIONS and [w.lower() for w in words[1:]] == ["confirm"]:
         return Practice(action, confirm=True)
     if len(words) > 1:

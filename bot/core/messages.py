@@ -305,3 +305,14 @@ def _pack_lines(lines: list[str], limit: int) -> list[str]:
 
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """An image sent with a message (the weekly recap's): PNG bytes and what they show."""
+
+    filename: str
+    data: bytes
+    width: int
+    height: int
+    description: str = ""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from bot.core.bookmarks import Added, Bookmark, Reminder
-from bot.core.messages import Message
+from bot.core.messages import Message, Picture
 from bot.core.models import (
     Accuracy,
     ChannelRef,
@@ -20,6 +20,7 @@ from bot.core.models import (
     TeamStreak,
     User,
 )
+from bot.core.recap import PostCount, RecapRow, RecapStatus, RecapTime
 from bot.core.review import Card
 from bot.core.seasons import SeasonState
 from bot.core.streaks import Streak
@@ -40,6 +41,10 @@ class Timer(Protocol):
     def wake_reveal(self, post_id: int, at: datetime) -> None: ...
 
     def cancel_post(self, subscription_id: int) -> None: ...
+
+    def wake_recap(self, subscription_id: int, at: datetime) -> None:
+        """The subscription's weekly recap (id `recap:<subscription>`)."""
+        ...
 
 
 class Metrics(Protocol):
@@ -71,7 +76,7 @@ class Metrics(Protocol):
         ...
 
     def job_started(self, job: str, lateness_seconds: float) -> None:
-        """A scheduled wake-up (`post` or `reveal`) started this late after its due time."""
+        """A scheduled wake-up (`post`, `reveal` or `recap`) started this late after its due time."""
         ...
 
 
@@ -143,6 +148,13 @@ class Platform(Protocol):
     async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
         """A direct message to one person (Discord DM, Slack IM), who is a member of `channel`'s
         workspace: the review reminder."""
+
+    async def post_picture(
+        self, channel: ChannelRef, message: Message, picture: Picture, nonce: str, *, resend: bool = False
+    ) -> None:
+        """Post a message in the channel with `picture` attached (the weekly recap). With
+        `resend` (it may have gone out before a crash), one already sent with `nonce` is not
+        posted again."""
         ...
 
 
@@ -306,8 +318,11 @@ class Store(Protocol):
         """False if the question is not bookmarked (any more)."""
         ...
 
-    async def most_bookmarked(self, question_ids: Sequence[str], limit: int) -> list[tuple[str, int]]:
-        """Among `question_ids`: (question id, people who bookmarked it), most first."""
+    async def most_bookmarked(
+        self, subscription_id: int, question_ids: Sequence[str], limit: int
+    ) -> list[tuple[str, int]]:
+        """Among `question_ids`: (question id, how many of the channel's people, those who ever
+        answered there, bookmarked it), most first."""
         ...
 
     async def set_reminder(self, platform: str, user_id: str, channel: ChannelRef | None) -> bool:
@@ -338,4 +353,30 @@ class Store(Protocol):
 
     async def season_state(self, subscription_id: int) -> SeasonState:
         """The season in effect, since when, and the best runs of the seasons before it."""
+
+    # weekly recaps
+    async def recap_times(self) -> dict[int, RecapTime | None]:
+        """The recap time each subscription set (None: turned off); absent ones use the default."""
+        ...
+
+    async def recap_time(self, subscription_id: int) -> tuple[bool, RecapTime | None]:
+        """(whether the subscription set one, the setting: None is off)."""
+        ...
+
+    async def set_recap_time(self, subscription_id: int, setting: RecapTime | None) -> None: ...
+
+    async def claim_recap(
+        self, subscription_id: int, week: date, local_date: date, scheduled_at: datetime, nonce: str
+    ) -> RecapRow | None:
+        """Write the week's recap as `claimed`, before it is sent; None if the week has one."""
+        ...
+
+    async def recap_of_week(self, subscription_id: int, week: date) -> RecapRow | None: ...
+
+    async def mark_recap(self, recap_id: int, status: RecapStatus, at: datetime, note: str = "") -> None:
+        """Settle a claimed recap as sent or skipped."""
+        ...
+
+    async def post_counts(self, subscription_id: int) -> list[PostCount]:
+        """Every post that went out (open or closed) with its on-time answers, oldest first."""
         ...

@@ -48,6 +48,8 @@ from bot.core.models import (
 )
 from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
 from bot.core.questions import QuestionBank, choose_next, progress
+from bot.core.recap import DEFAULT_RECAP, RECAP_GRACE, RecapTime
+from bot.core.recap_service import WeeklyRecaps
 from bot.core.review import Grade
 from bot.core.review_desk import VERBS as REVIEW_VERBS
 from bot.core.review_desk import ReviewDesk
@@ -81,6 +83,9 @@ class ServiceSettings:
     # per person: /question and /streaks at most once per this, so nobody can drive the bot
     # into the platform's rate limits for everyone
     command_cooldown: timedelta = timedelta(seconds=3)
+    # the weekly recap of a subscription that set none (None: off), and how late a missed one goes out
+    recap: RecapTime | None = DEFAULT_RECAP
+    recap_grace: timedelta = RECAP_GRACE
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,7 @@ class PracticeService:
         self.background: set[asyncio.Task[object]] = set()
         self._waiting: set[asyncio.Future[None]] = set()
         self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
+        self.recaps = WeeklyRecaps(self)
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -137,6 +143,7 @@ class PracticeService:
         # only this process's part of each platform: another process serves the rest
         mine = [s for s in await self.store.subscriptions() if self._owns(s.channel)]
         owned = {s.id for s in mine}
+        await self.recaps.start(mine)
         for post in await self.store.posts_with_status(PostStatus.POSTED):
             if post.subscription_id not in owned:
                 continue
@@ -405,6 +412,10 @@ class PracticeService:
             "status": self._status,
             "post-now": self._post_now,
             "reveal-now": self._reveal_now,
+            "recap": lambda s: (
+                self.recaps.change(s, command.recap.setting) if command.recap else self.recaps.show(s)
+            ),
+            "recap-now": self.recaps.send_now,
         }
         return await handlers[action](subscription)
 
@@ -427,6 +438,7 @@ class PracticeService:
         now = self.clock.now()
         subscription = await self.store.save_subscription(channel, settings, now, now)
         await self._arm_next_post(subscription, now)
+        await self.recaps.arm(subscription)
         log.info("subscribed %s: %s", channel, _describe(settings), extra=_about(subscription))
         verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
         _, at = next_occurrence(subscription.settings.schedule, now)  # with its holidays
@@ -466,6 +478,7 @@ class PracticeService:
         resumed = await self.store.subscription(subscription.id)
         assert resumed is not None
         at = await self._arm_next_post(resumed, now)
+        await self.recaps.arm(resumed)
         return Response.text(
             f"Resumed. Next question {say.moment(at)} ({say.moment(at, 'R')}).", private=False
         )
@@ -493,6 +506,7 @@ class PracticeService:
             lines.append(f"Holidays: {format_dates(coming)}")
         season = await self.store.season_state(subscription.id)
         lines.append(f"Season: {season.number}, since {season.started_on}")
+        lines.append(self.recaps.status_line(subscription, await self.recaps.setting(subscription.id)))
         return Response((Message(title="Practice status", body="\n".join(lines)),))
 
     async def _post_now(self, subscription: Subscription) -> Response:

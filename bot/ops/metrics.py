@@ -73,7 +73,7 @@ class PrometheusMetrics:
             self._errors.labels(platform, "transient")
             self._errors.labels(platform, "permanent")
             self._rate_limited.labels(platform)
-        for job in ("post", "reveal"):
+        for job in ("post", "reveal", "recap"):
             self._lag.labels(job)
         for status in SubscriptionStatus:
             self._subscriptions.labels(status.value)

@@ -14,11 +14,12 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.core.commands import HELP, parse_line
 from bot.core.errors import UserError
-from bot.core.messages import Message, Response
+from bot.core.messages import Message, Picture, Response
 from bot.core.models import ChannelRef, PostedRef, User
 from bot.core.schedule import format_relative
 from bot.core.service import Caller, PracticeService
@@ -33,6 +34,7 @@ This is a local practice channel. Type:
   /practice post-now                        post today's question now
   reply TEXT                                answer the open question in its thread
   /practice reveal-now                      show the model answer now
+  /practice recap-now                       the weekly recap now (its picture is saved to a file)
   /streaks   /streaks me   /question        the board, your streak, a random question
   /bookmarks   /review   /review remind on    your bookmarks, a review, a daily reminder
   :user NAME                                become another person (you are '{user}')
@@ -51,7 +53,9 @@ class TerminalChannel:
         stdout: TextIO,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         user: str | None = None,
+        files: Path | None = None,
     ) -> None:
+        self._files = files or Path.cwd()  # pictures (the weekly recap's) are written here
         self._stdin = stdin
         self._out = stdout
         self._now = now
@@ -93,6 +97,16 @@ class TerminalChannel:
             f"\n--- private message to {user_id.removeprefix('terminal:')} (only they can see this) ---"
         )
         self._print(self.render(message))
+
+    async def post_picture(
+        self, channel: ChannelRef, message: Message, picture: Picture, nonce: str, *, resend: bool = False
+    ) -> None:
+        """Print the message and write the picture to a file beside the database."""
+        path = self._files / picture.filename
+        await asyncio.to_thread(_write, path, picture.data)
+        self._print(f"\n--- in #{channel.channel_id} ---")
+        self._print(self.render(message))
+        self._print(f"(picture, {picture.width}x{picture.height}: {path.resolve()})")
 
     # ------------------------------------------------------------ front end
 
@@ -209,6 +223,13 @@ class TerminalChannel:
         if self._stdin.isatty():
             self._out.write(f"{self.user.name}> ")
             self._out.flush()
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_bytes(data)
+    partial.replace(path)  # never a half-written picture at the path printed
 
 
 def _person(name: str) -> User:

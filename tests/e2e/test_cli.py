@@ -103,8 +103,8 @@ def test_the_console_script_is_the_same_program() -> None:
 
 
 def test_discord_invite_url_asks_for_exactly_the_permissions_the_bot_needs() -> None:
-    needed = {"view_channel": 10, "send_messages": 11, "embed_links": 14, "read_message_history": 16,
-              "create_public_threads": 35, "send_messages_in_threads": 38}  # fmt: skip
+    needed = {"view_channel": 10, "send_messages": 11, "embed_links": 14, "attach_files": 15,
+              "read_message_history": 16, "create_public_threads": 35, "send_messages_in_threads": 38}  # fmt: skip
     fake_token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.fake.token"  # base64("123456789012345678")
     result = cli("discord", "invite-url", env={"DISCORD_TOKEN": fake_token})
     assert result.returncode == 0, result.stderr

@@ -4,6 +4,7 @@ WebSocket and real HTTP. Real SQLite file; no sleeping to synchronise."""
 from __future__ import annotations
 
 import asyncio
+import io
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,17 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bot.config import DiscordConfig
 from bot.core.commands import Practice
+from bot.core.messages import Message, Picture
 from bot.core.models import ChannelRef, PostStatus, SubscriptionStatus, User
 from bot.core.questions import QuestionBank
+from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.platforms.discord.adapter import DiscordPlatform
+from bot.render.recap_image import HEIGHT, WIDTH
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import DEFAULTS, FakeTimer, seed_streaks
+from tests.conftest import DEFAULTS, FakeTimer, recap_due_a_minute_ago, seed_streaks
 from tests.e2e.calendar_seed import seed_holidays
 from tests.emulators.discord import DiscordEmulator
 
@@ -489,3 +494,104 @@ async def test_holidays_and_a_new_season_in_discord(
     await practice(emulator, guild, guild.admin, "reveal-now")
     board = await seen(await emulator.slash_command(guild.id, guild.channel, guild.admin, "streaks", {}))
     assert "1. Ana - current 1, best 1, total 1, best ever 2" in text(board)
+
+
+def recap_messages(emulator: DiscordEmulator, channel: int) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in emulator.messages(channel)
+        if m["attachments"] and m["author"]["id"] == str(emulator.bot_user_id)
+    ]
+
+
+def attached_picture(emulator: DiscordEmulator, message: dict[str, Any]) -> Image.Image:
+    [attachment] = message["attachments"]
+    assert attachment["content_type"] == "image/png"
+    assert attachment["filename"].startswith("recap-") and attachment["filename"].endswith(".png")
+    data = emulator.attachment_data[int(attachment["id"])]
+    assert attachment["size"] == len(data)
+    assert (attachment["width"], attachment["height"]) == (WIDTH, HEIGHT)  # as Discord read the PNG
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+async def test_the_weekly_recap_arrives_with_its_picture_once_even_across_a_restart(
+    emulator: DiscordEmulator,
+    guild: Guild,
+    start_bot: Callable[[], Awaitable[Running]],
+    tmp_path: Path,
+    bank: QuestionBank,
+) -> None:
+    ana, bo = User(str(guild.ana), "Ana"), User(str(guild.bo), "Bo")
+    db = tmp_path / "bot.sqlite3"
+    await seed_streaks(db, bank, _ref(guild, guild.channel), [{ana, bo}, {ana}], Freezes(7, 2))
+    await recap_due_a_minute_ago(db)
+    bot = await start_bot()
+    assert 1 in bot.service.timer.recaps  # type: ignore[attr-defined]
+    await bot.service.recaps.run(1)  # the wake-up start-up armed
+    [recap] = recap_messages(emulator, guild.channel)
+    [embed] = recap["embeds"]
+    assert embed["title"].startswith("Weekly recap: ")
+    assert f"Kept their streak: <@{guild.ana}> (2)" in text(recap)  # a mention that notifies nobody
+    assert embed["image"]["url"] == f"attachment://{recap['attachments'][0]['filename']}"
+    [stored] = [m for m in emulator.stored_messages(guild.channel) if m.id == int(recap["id"])]
+    assert stored.allowed_mentions == {"parse": []}
+    image = attached_picture(emulator, recap)
+    assert image.size == (WIDTH, HEIGHT)
+
+    await bot.service.recaps.run(1)
+    await bot.stop()
+    again = await start_bot()
+    await again.service.recaps.run(1)
+    assert len(recap_messages(emulator, guild.channel)) == 1  # never twice in a week
+
+
+async def test_recap_now_on_discord_and_a_picture_over_the_size_limit(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe", time="09:00", timezone="Europe/Berlin")
+    refused = await practice(emulator, guild, guild.ana, "recap-now")
+    assert refused["ephemeral"] and "is for channel admins" in text(refused)
+    bad = await practice(emulator, guild, guild.admin, "recap", day="fri", time="4pm")
+    assert bad["ephemeral"] and "'4pm' is not a time: use 24-hour HH:MM" in text(bad)
+    changed = await practice(emulator, guild, guild.admin, "recap", day="mon", time="08:30")
+    assert "weekly recap on mon 08:30 Europe/Berlin" in text(changed)
+
+    sent = await practice(emulator, guild, guild.admin, "recap-now")
+    assert sent["ephemeral"] and "Sent a recap of the last seven days" in text(sent)
+    [recap] = recap_messages(emulator, guild.channel)
+    assert attached_picture(emulator, recap).size == (WIDTH, HEIGHT)
+    assert "No questions went out this week" in text(recap)
+
+    emulator.attachment_size_limit = 1000  # smaller than the picture: Discord answers 413
+    failed = await practice(emulator, guild, guild.admin, "recap-now")
+    assert "The recap could not be sent: Discord answered 413 (40005: Request entity too large)" in text(
+        failed
+    )
+    assert len(recap_messages(emulator, guild.channel)) == 1
+
+
+async def test_a_recap_sent_just_before_a_crash_is_found_in_the_channel_and_not_sent_again(
+    emulator: DiscordEmulator,
+    guild: Guild,
+    start_bot: Callable[[], Awaitable[Running]],
+    tmp_path: Path,
+    bank: QuestionBank,
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    await seed_streaks(db, bank, _ref(guild, guild.channel), [{User(str(guild.ana), "Ana")}], Freezes(7, 2))
+    due = await recap_due_a_minute_ago(db)
+    bot = await start_bot()
+    # the last run claimed the week's recap and sent it, then died before recording that
+    row = await bot.store.claim_recap(1, week_of(due.date()), due.date(), due, "nonce-before-crash")
+    assert row is not None
+    picture = Picture(picture_name(due.date()), b"\x89PNG\r\n\x1a\n", 1, 1)
+    await bot.platform.post_picture(
+        _ref(guild, guild.channel), Message(title="Weekly recap"), picture, "other"
+    )
+    await bot.service.recaps.run(1)
+    assert len(recap_messages(emulator, guild.channel)) == 1  # found by its picture, not only by nonce
+    settled = await bot.store.recap_of_week(1, week_of(due.date()))
+    assert settled is not None and settled.status is RecapStatus.SENT

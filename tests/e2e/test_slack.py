@@ -4,6 +4,7 @@ the key flows again in HTTP mode. Real SQLite file, real sockets; no sleeping to
 from __future__ import annotations
 
 import asyncio
+import io
 import random
 import socket
 import time
@@ -15,19 +16,22 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from PIL import Image
 from slack_sdk.models.blocks import Block
 
 from bot.app import serve
 from bot.config import ServerConfig, SlackConfig
-from bot.core.messages import Message
+from bot.core.messages import Message, Picture
 from bot.core.models import ChannelRef, SubscriptionStatus, User
 from bot.core.questions import QuestionBank
+from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.platforms.slack.adapter import SlackPlatform
+from bot.render.recap_image import HEIGHT, WIDTH
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import DEFAULTS, FakeTimer, seed_streaks
+from tests.conftest import DEFAULTS, FakeTimer, recap_due_a_minute_ago, seed_streaks
 from tests.e2e.calendar_seed import seed_holidays
 from tests.emulators.slack import RateLimits, SlackEmulator
 
@@ -474,3 +478,95 @@ async def test_holidays_and_a_new_season_in_slack(
     await command(slack, channel, admin, "/practice reveal-now")
     board = shown(await command(slack, channel, slack.add_user("cy"), "/streaks"))  # the others cool down
     assert "1. ana - current 1, best 1, total 1, best ever 2" in board
+
+
+def file_shares(slack: SlackEmulator, channel: str) -> list[dict[str, Any]]:
+    return [m for m in slack.messages(channel) if m.get("files") and m.get("user") == slack.bot_user_id]
+
+
+def shared_picture(slack: SlackEmulator, message: dict[str, Any]) -> Image.Image:
+    [file] = message["files"]
+    assert file["mimetype"] == "image/png" and file["name"].startswith("recap-")
+    data = slack.file_bytes(file["id"])
+    assert data is not None and len(data) == file["size"]
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+async def test_the_weekly_recap_is_shared_with_its_picture_once_even_across_a_restart(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]], tmp_path: Path, bank: QuestionBank
+) -> None:
+    channel, ana, bo = slack.add_channel("practice"), slack.add_user("ana"), slack.add_user("bo")
+    db = tmp_path / "bot.sqlite3"
+    await seed_streaks(db, bank, _ref(slack, channel), [{User(ana, "ana"), User(bo, "bo")}, {User(ana, "ana")}],
+                       Freezes(7, 2))  # fmt: skip
+    await recap_due_a_minute_ago(db)
+    bot = await start_bot()
+    await bot.service.recaps.run(1)  # the wake-up start-up armed
+    [recap] = file_shares(slack, channel)
+    assert recap["blocks"][0]["text"]["text"].startswith("Weekly recap: ")
+    assert "*Kept their streak*\nana (2)" in shown(recap)  # a name, not a mention
+    for block in recap["blocks"]:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+    assert shared_picture(slack, recap).size == (WIDTH, HEIGHT)
+    [upload] = [r for r in slack.requests if r.api_method == "upload"]
+    assert upload.body == {"bytes": recap["files"][0]["size"]}
+
+    await bot.service.recaps.run(1)
+    await bot.stop()
+    again = await start_bot()
+    await again.service.recaps.run(1)
+    assert len(file_shares(slack, channel)) == 1  # never twice in a week
+    assert all(
+        r.status == 200 and r.error is None
+        for r in slack.requests
+        if r.api_method and "files" in r.api_method
+    )
+
+
+async def test_recap_now_on_slack_and_an_upload_without_the_scope(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]]
+) -> None:
+    await start_bot()
+    channel, admin, ana = (
+        slack.add_channel("practice"),
+        slack.add_user("lead", admin=True),
+        slack.add_user("ana"),
+    )
+    await command(slack, channel, admin, "/practice subscribe 09:00 Europe/Berlin")
+    refused = await command(slack, channel, ana, "/practice recap-now")
+    assert "is for channel admins" in shown(refused)
+    bad = await command(slack, channel, admin, "/practice recap fri")
+    assert "/practice recap takes a day and a time, like /practice recap fri 16:00, or off" in shown(bad)
+    changed = await command(slack, channel, admin, "/practice recap sun 18:00")
+    assert "weekly recap on sun 18:00 Europe/Berlin" in shown(changed)
+
+    sent = await command(slack, channel, admin, "/practice recap-now")
+    assert "Sent a recap of the last seven days" in shown(sent)
+    [recap] = file_shares(slack, channel)
+    assert shared_picture(slack, recap).size == (WIDTH, HEIGHT)
+
+    slack.scopes.discard("files:write")  # an app installed before the recap asked for it
+    failed = await command(slack, channel, admin, "/practice recap-now")
+    assert "The recap could not be sent: Slack answered missing_scope" in shown(failed)
+    assert len(file_shares(slack, channel)) == 1
+
+
+async def test_a_recap_shared_just_before_a_crash_is_found_in_the_channel_and_not_shared_again(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Running]], tmp_path: Path, bank: QuestionBank
+) -> None:
+    channel, ana = slack.add_channel("practice"), slack.add_user("ana")
+    db = tmp_path / "bot.sqlite3"
+    await seed_streaks(db, bank, _ref(slack, channel), [{User(ana, "ana")}], Freezes(7, 2))
+    due = await recap_due_a_minute_ago(db)
+    bot = await start_bot()
+    # the last run claimed the week's recap and shared it, then died before recording that
+    row = await bot.store.claim_recap(1, week_of(due.date()), due.date(), due, "nonce-before-crash")
+    assert row is not None
+    picture = Picture(picture_name(due.date()), b"\x89PNG\r\n\x1a\n", 1, 1)
+    await bot.platform.post_picture(_ref(slack, channel), Message(title="Weekly recap"), picture, row.nonce)
+    await bot.service.recaps.run(1)
+    assert len(file_shares(slack, channel)) == 1  # an upload has no nonce: the file's name gave it away
+    settled = await bot.store.recap_of_week(1, week_of(due.date()))
+    assert settled is not None and settled.status is RecapStatus.SENT

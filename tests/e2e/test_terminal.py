@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from bot.core.models import User
 from bot.core.questions import load_bank, resolve_pack
@@ -231,4 +232,48 @@ async def test_holidays_and_a_new_season_in_the_terminal(tmp_path: Path) -> None
     assert f"(Season 2 since {datetime.now(UTC).date()})" in before_removal
     assert "No answers this season yet; your best ever here is 2." in before_removal
     assert after_removal.rstrip().splitlines()[-2] == "1. ana - current 1, best 1, total 1, best ever 2"
+    assert "Traceback" not in result.stderr
+
+
+def test_recap_now_prints_the_recap_and_writes_its_picture_beside_the_database(
+    tmp_path: Path, quiet_hour: str
+) -> None:
+    db = tmp_path / "data" / "bot.sqlite3"
+    result = run_bot(
+        db,
+        [
+            ":user lead",
+            f"/practice subscribe {quiet_hour} UTC daily reveal=8h",
+            "/practice post-now",
+            "reply first",
+            ":user bo",
+            "reply second",
+            ":user lead",
+            "/practice reveal-now",
+            "/practice recap",
+            "/practice recap fry 16:00",
+            "/practice recap sat 10:00",
+            "/practice status",
+            "/practice recap-now",
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Weekly recap: fri 16:00 UTC, next " in out  # the config's default
+    assert "'fry' is not a day of the week: use mon, tue, wed, thu, fri, sat, sun" in out
+    assert "This channel gets a weekly recap on sat 10:00 UTC." in out
+    assert "Weekly recap: sat 10:00 UTC, next " in out
+    assert "== Weekly recap: " in out
+    assert "Kept their streak: bo (1), lead (1)" in out
+    assert "Team streak: 1 (best 1)" in out
+    [path_line] = [line for line in out.splitlines() if line.startswith("(picture, ")]
+    assert path_line.startswith("(picture, 640x240: ")
+    picture = Path(path_line.removeprefix("(picture, 640x240: ").rstrip(")"))
+    assert picture.parent == db.parent.resolve()
+    assert picture.name.startswith("recap-") and picture.suffix == ".png"  # recap-<its local date>.png
+    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(picture) as image:
+        image.load()
+        assert image.size == (640, 240)
+    assert "Sent a recap of the last seven days" in out
     assert "Traceback" not in result.stderr

@@ -5,6 +5,7 @@ endpoints. Every wait is on an event with a timeout; nothing sleeps."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -587,3 +588,51 @@ async def test_gateway_bot_recommends_a_shard_count(emulator: DiscordEmulator) -
         http.get(f"{emulator.api_url}/gateway/bot", headers=headers) as answer,
     ):
         assert (await answer.json())["shards"] == 1
+
+
+async def test_a_file_sent_by_discord_py_is_stored_with_its_bytes_and_described_like_discord(
+    running: Running,
+) -> None:
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + b"\x00\x00\x00\rIHDR"
+        + (7).to_bytes(4, "big")
+        + (3).to_bytes(4, "big")
+        + b"\0" * 9
+    )
+    sent = await running.channel().send(
+        "with a picture", file=discord.File(io.BytesIO(png), filename="chart.png", description="a chart")
+    )
+    [attachment] = sent.attachments
+    assert (attachment.filename, attachment.size, attachment.content_type) == (
+        "chart.png",
+        len(png),
+        "image/png",
+    )
+    assert (attachment.width, attachment.height, attachment.description) == (7, 3, "a chart")
+    assert running.emulator.attachment_data[attachment.id] == png
+
+
+async def test_multipart_bodies_are_checked_like_discord() -> None:
+    async with DiscordEmulator(TOKEN, attachment_size_limit=100) as emulator, aiohttp.ClientSession() as http:
+        guild = emulator.add_guild("g")
+        channel = emulator.add_channel(guild, "c")
+        url = f"{emulator.api_url}/channels/{channel}/messages"
+
+        async def send(payload: dict[str, Any], files: dict[str, bytes]) -> tuple[int, dict[str, Any]]:
+            form = aiohttp.FormData()
+            form.add_field("payload_json", json.dumps(payload), content_type="application/json")
+            for name, data in files.items():
+                form.add_field(name, data, filename="a.png", content_type="application/octet-stream")
+            async with http.post(url, data=form, headers={"Authorization": f"Bot {TOKEN}"}) as answer:
+                return answer.status, await answer.json()
+
+        ok = await send({"attachments": [{"id": 0, "filename": "a.png"}]}, {"files[0]": b"x" * 100})
+        assert ok[0] == 200 and ok[1]["attachments"][0]["size"] == 100
+        wrong_index = await send({"attachments": [{"id": 1, "filename": "a.png"}]}, {"files[0]": b"x"})
+        assert wrong_index[0] == 400 and "attachments" in wrong_index[1]["errors"]
+        too_big = await send({"attachments": [{"id": 0, "filename": "a.png"}]}, {"files[0]": b"x" * 101})
+        assert (too_big[0], too_big[1]["code"]) == (413, 40005)
+        off_spec = await send({"content": 5, "attachments": [{"id": 0}]}, {"files[0]": b"x"})
+        assert (off_spec[0], off_spec[1]["code"]) == (400, 50035)  # payload_json against the OpenAPI spec
+        assert len(emulator.messages(channel)) == 1

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -431,3 +432,52 @@ async def test_signed_http_requests_verify_and_bad_ones_are_refused_by_bolt(
     envelope = await slack.slash_command(channel, fay, "/practice", "via emulator")
     assert (await envelope.acked(timeout=3))["text"] == "over HTTP: via emulator"
     await slack.wait_for(lambda: slack.ephemerals(channel, fay))
+
+
+async def test_files_upload_v2_shares_the_uploaded_bytes_with_valid_blocks(slack: SlackEmulator) -> None:
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    channel = slack.add_channel("practice")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Weekly recap*"}}]
+    answer = await client.files_upload_v2(
+        channel=channel,
+        file=b"\x89PNG\r\n\x1a\nrest",
+        filename="recap.png",
+        title="Recap",
+        blocks=json.dumps(blocks),
+    )
+    [shared] = slack.messages(channel)
+    [file] = shared["files"]
+    assert answer["file"]["id"] == file["id"] and shared["blocks"] == blocks
+    assert (file["name"], file["title"], file["mimetype"]) == ("recap.png", "Recap", "image/png")
+    assert slack.file_bytes(file["id"]) == b"\x89PNG\r\n\x1a\nrest"
+    assert [r.api_method for r in slack.requests if r.api_method] == [
+        "files.getUploadURLExternal", "upload", "files.completeUploadExternal"
+    ]  # fmt: skip
+
+
+async def test_file_upload_errors_come_back_like_slacks(slack: SlackEmulator) -> None:
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    channel, left = slack.add_channel("practice"), slack.add_channel("left")
+    slack.remove_bot_from(left)
+    announced = await client.files_getUploadURLExternal(filename="a.png", length=4)
+    with pytest.raises(SlackApiError) as early:  # completed before its bytes arrived
+        await client.files_completeUploadExternal(files=[{"id": announced["file_id"]}], channel_id=channel)
+    assert early.value.response["error"] == "file_not_found"
+    async with aiohttp.ClientSession() as http, http.post(announced["upload_url"], data=b"12345") as wrong:
+        assert wrong.status == 400  # not the length announced
+    async with aiohttp.ClientSession() as http, http.post(announced["upload_url"], data=b"1234") as right:
+        assert (right.status, await right.text()) == (200, "OK - 4")
+    for args, error in [
+        ({"files": [{"id": announced["file_id"]}], "channel_id": left}, "not_in_channel"),
+        ({"files": [{"id": "F404"}], "channel_id": channel}, "file_not_found"),
+        ({"files": [{"id": announced["file_id"]}], "channel_id": channel, "blocks": '[{"type": "nope"}]'},
+         "invalid_blocks"),
+    ]:  # fmt: skip
+        with pytest.raises(SlackApiError) as raised:
+            await client.files_completeUploadExternal(**args)
+        assert raised.value.response["error"] == error
+    slack.scopes.discard("files:write")
+    with pytest.raises(SlackApiError) as unscoped:
+        await client.files_getUploadURLExternal(filename="a.png", length=4)
+    assert unscoped.value.response["error"] == "missing_scope"
+    assert slack.messages(channel) == []

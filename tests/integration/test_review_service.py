@@ -182,15 +182,23 @@ async def test_queue_for_review_bookmarks_and_grades(harness_factory: Callable[.
     assert "Nothing is due for review" in said(await run(h, "/review"))
 
 
-async def test_most_bookmarked_counts_people_among_the_given_questions(
+async def test_most_bookmarked_counts_the_channels_people_among_the_given_questions(
     harness_factory: Callable[..., Harness],
 ) -> None:
     h = await harness_factory(MONDAY).start()
-    for user in (ANA, BO, User("U-cy", "cy")):
+    await run(h, "/practice subscribe 09:00 UTC mon-fri reveal=8h")
+    await h.run_until(MONDAY + timedelta(hours=3))
+    post = await h.store.open_post(1)
+    assert post is not None and post.thread_id is not None
+    cy, stranger = User("U-cy", "cy"), User("U-dee", "dee")
+    for user in (ANA, BO, cy):  # the channel's people: they answered here
+        assert await h.service.record_reply(CHANNEL, post.thread_id, user)
+    for user in (ANA, BO, cy, stranger):  # the stranger never answered here: not counted
         await press(h, f"bookmark:{Q3}", user=user)
     for user in (ANA, BO):
         await press(h, f"bookmark:{Q2}", user=user)
     await press(h, f"bookmark:{Q1}")
-    assert await h.store.most_bookmarked([Q1, Q2, Q3], 2) == [(Q3, 3), (Q2, 2)]
-    assert await h.store.most_bookmarked([Q1, Q2], 5) == [(Q2, 2), (Q1, 1)]
-    assert await h.store.most_bookmarked([], 5) == []
+    assert await h.store.most_bookmarked(1, [Q1, Q2, Q3], 2) == [(Q3, 3), (Q2, 2)]
+    assert await h.store.most_bookmarked(1, [Q1, Q2], 5) == [(Q2, 2), (Q1, 1)]
+    assert await h.store.most_bookmarked(1, [], 5) == []
+    assert await h.store.most_bookmarked(2, [Q3], 5) == []  # no such channel

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.scheduler import ApsTimer
@@ -53,5 +54,27 @@ async def test_a_failing_job_is_retried_instead_of_dropped() -> None:
         assert calls == [1]
         retry_at = timer.jobs()["post:1"]
         assert timedelta(seconds=50) < retry_at - datetime.now(UTC) <= timedelta(minutes=1)
+    finally:
+        timer.shutdown()
+
+
+async def test_a_recap_wake_up_calls_the_recap_callback_beside_a_post_of_the_same_id() -> None:
+    fired: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+
+    def record(kind: str) -> Callable[[int], Awaitable[None]]:
+        async def callback(i: int) -> None:
+            await fired.put((kind, i))
+
+        return callback
+
+    timer = ApsTimer()
+    timer.bind(record("post"), record("reveal"), record("recap"))
+    timer.start()
+    try:
+        far = datetime.now(UTC) + timedelta(days=1)
+        timer.wake_post(4, far)
+        timer.wake_recap(4, datetime.now(UTC) - timedelta(minutes=1))  # its own id: the post stays
+        assert await asyncio.wait_for(fired.get(), timeout=10) == ("recap", 4)
+        assert timer.jobs() == {"post:4": far}
     finally:
         timer.shutdown()

@@ -16,7 +16,7 @@ def test_the_yaml_is_the_manifest() -> None:
         assert yaml.safe_load(to_yaml(manifest(url))) == manifest(url)
 
 
-def test_socket_mode_by_default_with_exactly_the_scopes_design_names() -> None:
+def test_socket_mode_by_default_with_exactly_the_scopes_design_names_and_files_write_for_the_recap() -> None:
     m = manifest()
     assert m["settings"]["socket_mode_enabled"] is True
     assert m["oauth_config"]["scopes"]["bot"] == [
@@ -26,6 +26,7 @@ def test_socket_mode_by_default_with_exactly_the_scopes_design_names() -> None:
         "groups:history",
         "users:read",
         "im:write",
+        "files:write",
     ]
     assert m["settings"]["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
     assert [c["command"] for c in m["features"]["slash_commands"]] == list(COMMANDS)
@@ -47,7 +48,7 @@ def test_the_adapter_calls_only_methods_the_scopes_allow() -> None:
     """Each Web API method the adapter calls, and the scope Slack requires for it."""
     needs = {"auth_test": None, "chat_postMessage": "chat:write", "chat_update": "chat:write",
              "conversations_history": "channels:history", "conversations_replies": "channels:history",
-             "users_info": "users:read", "conversations_open": "im:write"}  # fmt: skip
+             "users_info": "users:read", "conversations_open": "im:write", "files_upload_v2": "files:write"}  # fmt: skip
     source = (ROOT / "bot" / "platforms" / "slack" / "adapter.py").read_text()
     called = set(re.findall(r"self\.client\.(\w+)\(", source))
     assert called == set(needs)

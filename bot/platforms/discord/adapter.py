@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -26,10 +27,10 @@ from bot.config import DiscordConfig
 from bot.core import commands as grammar
 from bot.core.errors import PlatformError, UserError
 from bot.core.holidays import VERBS as HOLIDAY_VERBS
-from bot.core.messages import Message, Response
+from bot.core.messages import Message, Picture, Response
 from bot.core.models import LEVELS, ChannelRef, PostedRef, User
 from bot.core.ports import Metrics, NoMetrics
-from bot.core.schedule import suggest_zones
+from bot.core.schedule import DAY_NAMES, suggest_zones
 from bot.core.service import Caller, PracticeService
 from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, render
 from bot.platforms.discord.shards import guild_id_of, serves
@@ -49,6 +50,7 @@ GLOBAL_WINDOW = 1.04
 ACK_WITHIN = 2.0  # seconds before deferring; Discord wants an answer within 3
 THREAD_ALREADY_CREATED = 160004
 HISTORY_LIMIT = 500  # messages read back from a thread after a restart
+PICTURE_LOOKBACK = 50  # channel messages searched for a recap that may have gone out before a crash
 REQUEST_TIMEOUT = 30.0  # seconds for one REST call; a hung call must not hold up other channels
 T = TypeVar("T")
 
@@ -57,6 +59,7 @@ NEEDED_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     embed_links=True,
+    attach_files=True,  # the weekly recap's picture
     create_public_threads=True,
     send_messages_in_threads=True,
     read_message_history=True,
@@ -369,6 +372,48 @@ class DiscordPlatform:
         for part in render(message):
             await self._call(dm.send(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS, **_view(part)))
 
+    async def post_picture(
+        self, channel: ChannelRef, message: Message, picture: Picture, nonce: str, *, resend: bool = False
+    ) -> None:
+        """A channel message with the picture attached and shown in its embed (multipart:
+        payload_json and the file). Discord recognises a resend by its nonce for a few minutes;
+        past that, a resend first looks for the bot's message with this picture in the channel."""
+        target = await self._text_channel(channel)
+        if resend and await self._picture_in(channel, picture.filename):
+            return
+        parts = render(message)
+        first = parts[0]
+        embeds = list(first.embeds)
+        if embeds:
+            embeds[0].set_image(url=f"attachment://{picture.filename}")
+        attachment = discord.File(
+            io.BytesIO(picture.data),
+            filename=picture.filename,
+            description=picture.description[:1024] or None,
+        )
+        await self._call(
+            target.send(
+                embeds=embeds, file=attachment, nonce=nonce, allowed_mentions=NO_MENTIONS, **_view(first)
+            )
+        )
+        for extra in parts[1:]:
+            await self._call(
+                target.send(embeds=list(extra.embeds), allowed_mentions=NO_MENTIONS, **_view(extra))
+            )
+
+    async def _picture_in(self, channel: ChannelRef, filename: str) -> bool:
+        me = self.client.user.id if self.client.user else None
+        where = self.client.get_partial_messageable(
+            int(channel.channel_id), guild_id=int(channel.workspace_id)
+        )
+        await self._pace.acquire()
+        try:
+            async with asyncio.timeout(self._request_timeout):
+                recent = [m async for m in where.history(limit=PICTURE_LOOKBACK)]
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            raise _translate(exc) from exc
+        return any(m.author.id == me and any(a.filename == filename for a in m.attachments) for m in recent)
+
     async def _text_channel(self, channel: ChannelRef) -> discord.abc.Messageable:
         """From the cache the gateway fills; only a miss costs a (paced) request."""
         cached = self.client.get_channel(int(channel.channel_id))
@@ -548,6 +593,22 @@ class DiscordPlatform:
         ):
             simple(action, description)
         self.tree.add_command(practice)
+
+        simple("recap-now", "Send a recap of the last seven days now, to try it (admins)")
+
+        @practice.command(name="recap", description="The weekly recap's day and time here, or off (admins)")
+        @app_commands.describe(
+            day="Day of the week, or 'off' to stop the recap (leave out to see the setting)",
+            time="Local time, 24-hour HH:MM, like 16:00",
+        )
+        @app_commands.choices(day=[app_commands.Choice(name=n, value=n) for n in (*DAY_NAMES, "off")])
+        async def recap(
+            interaction: discord.Interaction,
+            day: str | None = None,
+            time: app_commands.Range[str, 1, 5] | None = None,
+        ) -> None:
+            words = [w for w in (day, time) if w is not None]
+            await self._command(interaction, lambda: grammar.parse("practice", " ".join(["recap", *words])))
 
         @practice.command(name="forget-me", description="Delete your answers and streaks (asks to confirm)")
         @app_commands.describe(confirm="Yes, delete them")

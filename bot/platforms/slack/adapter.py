@@ -5,6 +5,7 @@ aiohttp route, every request verified with the signing secret)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -18,7 +19,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -29,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import SlackConfig
 from bot.core import commands as grammar
 from bot.core.errors import PlatformError, UserError
-from bot.core.messages import Message, Response
+from bot.core.messages import Message, Picture, Response
 from bot.core.models import ChannelRef, PostedRef, User
 from bot.core.ports import Metrics, NoMetrics
 from bot.core.service import Caller, PracticeService
@@ -280,6 +281,42 @@ class SlackPlatform:
             )
         )
 
+    async def post_picture(
+        self, channel: ChannelRef, message: Message, picture: Picture, nonce: str, *, resend: bool = False
+    ) -> None:
+        """Upload the picture and share it in the channel with the message as its blocks
+        (files_upload_v2: files.getUploadURLExternal, the upload, files.completeUploadExternal).
+        An upload carries no metadata, so a resend first looks for the bot's file of this name in
+        the channel's recent history."""
+        if resend and await self._file_in(channel, picture.filename):
+            return
+        parts = render(message)
+        await self._pace.acquire(channel.channel_id)
+        await self._call(
+            self.client.files_upload_v2(
+                channel=channel.channel_id,
+                file=picture.data,
+                filename=picture.filename,
+                title=message.title or picture.filename,
+                alt_txt=picture.description,
+                blocks=json.dumps(list(parts[0].blocks)),
+            )
+        )
+        for part in parts[1:]:
+            await self._send(channel, part)
+
+    async def _file_in(self, channel: ChannelRef, filename: str) -> bool:
+        await self._workspace["conversations.history"].acquire()
+        history = await self._call(
+            self.client.conversations_history(channel=channel.channel_id, limit=HISTORY_LOOKBACK)
+        )
+        items: list[dict[str, Any]] = history.get("messages", [])
+        return any(
+            item.get("user") == self.bot_user_id
+            and any(f.get("name") == filename for f in item.get("files") or [])
+            for item in items
+        )
+
     async def _send(
         self,
         channel: ChannelRef,
@@ -323,6 +360,8 @@ class SlackPlatform:
             ) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise PlatformError(f"Slack unreachable: {exc!r}", permanent=False) from exc
+        except SlackRequestError as exc:  # a file upload the upload URL refused
+            raise PlatformError(f"Slack refused the upload: {exc}", permanent=False) from exc
 
     # ------------------------------------------------------------ people
 

@@ -8,12 +8,15 @@ from typing import Any
 
 from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH
 
-# im:write: conversations.open, for the review reminder's direct message
-BOT_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write")
+# im:write: conversations.open, for the review reminder's direct message; files:write: the weekly
+# recap's picture (files.getUploadURLExternal, files.completeUploadExternal)
+BOT_SCOPES = (
+    "chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write", "files:write"
+)  # fmt: skip
 BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public and private channels
 USAGE = {
     "/practice": (
-        "Daily interview practice: subscribe, status, post-now, reveal-now, holidays, new-season, help",
+        "Daily interview practice: subscribe, status, post-now, holidays, recap, new-season, help",
         "subscribe 09:00 Europe/Berlin",
     ),
     "/question": ("A random interview question, just for you", "[beginner|intermediate|advanced]"),

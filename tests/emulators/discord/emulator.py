@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import mimetypes
 import os
 import re
 import socket
@@ -24,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import aiohttp
 from aiohttp import web
 
 from .direct import DirectMessages
 from .gateway import RECONNECT, Gateway, SentEvent
 from .interactions import (
     APPLICATION_COMMAND,
+    ATTACHMENT_SIZE_LIMIT,
     AUTOCOMPLETE,
     MESSAGE_COMPONENT,
     MODAL,
@@ -60,7 +63,7 @@ from .model import (
     now_iso,
 )
 from .ratelimit import DEFAULT_ROUTE_LIMITS, Fault, Faults, RateLimiter, Window, too_many_requests
-from .responses import BODY, FILES, ApiError, not_found_route, unauthorized
+from .responses import BODY, FILES, ApiError, form_error, not_found_route, unauthorized
 from .rest import RestRoutes
 from .validation import DEFAULT_OPENAPI, BodyValidator
 from .waiting import Changes
@@ -103,11 +106,14 @@ class DiscordEmulator:
         enabled_privileged_intents: int = PRIVILEGED_INTENTS,
         clock: Callable[[], float] = time.monotonic,
         recommended_shards: int | None = None,
+        attachment_size_limit: int = ATTACHMENT_SIZE_LIMIT,
     ) -> None:
         """`route_limits` maps "METHOD /template" to (requests, per seconds); `clock` drives interaction
         deadlines, token lifetimes and nonce windows (rate limits run on real time, as discord.py sleeps).
         `recommended_shards` is what GET /gateway/bot answers; None: one per 1,000 guilds, as Discord."""
         self.token = token
+        self.attachment_size_limit = attachment_size_limit  # bytes per file, as Discord's 413 (40005)
+        self.attachment_data: dict[int, bytes] = {}  # attachment id -> the bytes uploaded
         self.recommended_shards = recommended_shards
         self.latency = latency
         self.interaction_deadline = interaction_deadline
@@ -265,25 +271,7 @@ class DiscordEmulator:
 
     async def _read_body(self, request: web.Request) -> tuple[Any, list[JSON], ApiError | None]:
         if request.content_type == "multipart/form-data":
-            form = await request.post()
-            body: Any = None
-            files: list[JSON] = []
-            for name, value in form.items():
-                if name == "payload_json":
-                    body = json.loads(str(value))
-                elif isinstance(value, web.FileField):
-                    size = len(value.file.read())
-                    url = f"http://127.0.0.1:{self.port}/attachments/{value.filename}"
-                    files.append(
-                        {
-                            "filename": value.filename,
-                            "size": size,
-                            "content_type": value.content_type,
-                            "url": url,
-                            "proxy_url": url,
-                        }
-                    )
-            return body, files, None
+            return await self._read_multipart(request)
         raw = await request.read()
         if not raw:
             return None, [], None
@@ -295,6 +283,63 @@ class DiscordEmulator:
                 [],
                 ApiError(400, 50109, "The request body contains invalid JSON."),
             )
+
+    async def _read_multipart(self, request: web.Request) -> tuple[Any, list[JSON], ApiError | None]:
+        """Discord's multipart body: `payload_json` (validated like a JSON body) and `files[n]`
+        parts, each named by an entry of the payload's `attachments` with id n. A file over the
+        attachment size limit answers 413 (40005). The bytes are kept in `attachment_data`."""
+        body: Any = None
+        parts: dict[int, JSON] = {}
+        error: ApiError | None = None
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, aiohttp.BodyPartReader):
+                continue
+            name = part.name or ""
+            data = await part.read(decode=False)
+            if name == "payload_json":
+                try:
+                    body = json.loads(data)
+                except ValueError:
+                    error = error or ApiError(400, 50109, "The request body contains invalid JSON.")
+                continue
+            index = re.fullmatch(r"files\[(\d+)\]", name)
+            if index is None or not part.filename:
+                error = error or form_error((name or "file",), "BASE_TYPE_BAD_NAME", "Unknown form field.")
+                continue
+            if len(data) > self.attachment_size_limit:
+                error = error or ApiError(413, 40005, "Request entity too large")
+                continue
+            url = f"http://127.0.0.1:{self.port}/attachments/{part.filename}"
+            parts[int(index[1])] = {
+                "filename": part.filename,
+                "size": len(data),
+                # Discord types a file by its name (discord.py sends them all as octet-stream)
+                "content_type": mimetypes.guess_type(part.filename)[0] or "application/octet-stream",
+                "url": url,
+                "proxy_url": url,
+                **_image_size(bytes(data)),
+                "_data": bytes(data),
+            }
+        described = (body or {}).get("attachments") if isinstance(body, dict) else None
+        files: list[JSON] = []
+        for position, attachment in enumerate(described or []):
+            try:
+                index_of = int(attachment.get("id"))
+            except (TypeError, ValueError, AttributeError):
+                index_of = -1
+            found = parts.pop(index_of, None)
+            if found is None:
+                error = error or form_error(
+                    ("attachments", position, "id"), "ATTACHMENT_NOT_FOUND", "Attachment data not found"
+                )
+                continue
+            for key in ("description", "title"):
+                if attachment.get(key):
+                    found[key] = attachment[key]
+            files.append(found)
+        files.extend(parts.values())  # Discord takes a file that payload_json does not describe too
+        return body, files, error
 
     def _log(self, received: ReceivedRequest) -> None:
         if self._log_path is None:
@@ -772,6 +817,13 @@ class DiscordEmulator:
     def replayed_on_last_resume(self) -> int:
         sessions = self.gateway.live_sessions
         return sessions[-1].replayed if sessions else 0
+
+
+def _image_size(data: bytes) -> dict[str, int]:
+    """An image attachment's width and height, as Discord adds them (PNG: from its IHDR chunk)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return {"width": int.from_bytes(data[16:20], "big"), "height": int.from_bytes(data[20:24], "big")}
+    return {}
 
 
 def _major(match_info: Mapping[str, str]) -> str:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from . import responses as r
 from .model import (
+    ATTACH_FILES,
     CREATE_PRIVATE_THREADS,
     CREATE_PUBLIC_THREADS,
     GUILD_MEMBERS,
@@ -259,7 +260,11 @@ class RestRoutes:
                     return json_response(self.world.message_payload(existing))
         if not has_message_fields(body, files):
             raise r.empty_message()
+        if files and not self.world.permissions(channel, bot.id) & ATTACH_FILES:
+            raise r.missing_permissions()
         reference = self._reference(channel, body.get("message_reference"))
+        uploaded = [(f | {"id": str(self.world.ids.next())}, f.get("_data", b"")) for f in files]
+        attachments = [{k: v for k, v in f.items() if k != "_data"} for f, _ in uploaded]
         message = self.world.new_message(
             channel,
             bot,
@@ -268,9 +273,11 @@ class RestRoutes:
             nonce=nonce,
             message_reference=reference,
             type=REPLY if reference else 0,
-            attachments=[f | {"id": str(self.world.ids.next())} for f in files],
+            attachments=attachments,
         )
         self.world.add_message(message)
+        for attachment, (_, data) in zip(attachments, uploaded, strict=True):
+            self.emu.attachment_data[int(attachment["id"])] = data
         if nonce is not None:
             self.nonces[(bot.id, str(nonce))] = (message.id, self.emu.clock())
         await self.emu.publish(message, "MESSAGE_CREATE")

@@ -21,7 +21,7 @@ from .http_mode import SignedResponse, ack_payload, send_signed
 from .ratelimit import RateLimiter, RateLimits
 from .socket_mode import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Delivery, Envelope, SocketModeServer
 from .validation import check_message
-from .web_api import APP, BOT, RateLimited, WebApi
+from .web_api import APP, BOT, RateLimited, Upload, WebApi
 from .workspace import ApiError, Channel, Json, User, Workspace, is_top_level
 
 T = TypeVar("T")
@@ -29,7 +29,7 @@ T = TypeVar("T")
 LOG_ENV = "PRACTICEBOT_EMULATOR_LOG"
 # The scopes DESIGN.md section 6 asks for. Methods outside them answer missing_scope, as Slack does.
 DEFAULT_SCOPES = frozenset(
-    {"chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write"}
+    {"chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write", "files:write"}
 )
 DEFAULT_SUBSCRIPTIONS = frozenset({"message.channels", "message.groups", "app_mention"})
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60  # Slack: five posts within thirty minutes
@@ -96,6 +96,7 @@ class SlackEmulator:
         trigger_ttl: float = 3.0,
         latency: float = 0.0,
         request_url: str | None = None,
+        max_upload_bytes: int = 1024**3,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -111,6 +112,8 @@ class SlackEmulator:
         self.trigger_ttl = trigger_ttl
         self.latency = latency
         self.request_url = request_url
+        self.max_upload_bytes = max_upload_bytes  # files.getUploadURLExternal's length; Slack: 1 GB
+        self.uploads: dict[str, Upload] = {}  # file id -> what was announced and uploaded
         self.set_rate_limits(rate_limits or RateLimits())
 
         self.requests: list[Request] = []  # everything received, in order
@@ -138,6 +141,7 @@ class SlackEmulator:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/socket", self.socket.handle)
         app.router.add_post("/response/{token}", self._response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -259,6 +263,32 @@ class SlackEmulator:
         record.status, record.error = status, answer.get("error")
         self._notify()
         return web.json_response(answer, status=status, headers=headers)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """An upload URL from files.getUploadURLExternal: the raw bytes, or a multipart `file`,
+        exactly as long as announced; Slack answers 200 "OK - <length>"."""
+        data = await request.read()
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            field = form.get("file") or form.get("filename")
+            data = field.file.read() if isinstance(field, web.FileField) else b""
+        file_id = request.match_info["file_id"]
+        self._record(
+            request.method, request.path, dict(request.query), {"bytes": len(data)}, api_method="upload"
+        )
+        upload = self.uploads.get(file_id)
+        if upload is None or upload.completed:
+            return web.Response(status=404, text="not found")
+        if len(data) != upload.length:
+            return web.Response(status=400, text=f"length {len(data)} is not the {upload.length} announced")
+        upload.data = data
+        self._notify()
+        return web.Response(text=f"OK - {len(data)}")
+
+    def file_bytes(self, file_id: str) -> bytes | None:
+        """What was uploaded for the file (a test reads the recap's picture back with it)."""
+        upload = self.uploads.get(file_id)
+        return None if upload is None else upload.data
 
     def _injected_fault(self, method: str) -> None:
         for key in (method, "*"):

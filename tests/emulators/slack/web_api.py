@@ -37,7 +37,23 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "views.open": ("trigger_id", "view"),
     "views.publish": ("user_id", "view"),
     "views.update": ("view",),
+    "files.getUploadURLExternal": ("filename", "length"),
+    "files.completeUploadExternal": ("files",),
 }
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_COMMENT = 40_000  # initial_comment, like a message's text
+
+
+@dataclass
+class Upload:
+    """A file announced by files.getUploadURLExternal; `data` arrives at its upload URL."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str
+    data: bytes | None = None
+    completed: bool = False
 
 
 class RateLimited(Exception):
@@ -92,6 +108,8 @@ class WebApi:
             "views.open": self.views_open,
             "views.publish": self.views_publish,
             "views.update": self.views_update,
+            "files.getUploadURLExternal": self.files_get_upload_url_external,
+            "files.completeUploadExternal": self.files_complete_upload_external,
         }
 
     async def call(self, method: str, args: Json, token_kind: str | None) -> Json:
@@ -392,3 +410,74 @@ class WebApi:
         view["id"] = view_id
         self.ws.views[view_id] = view
         return {"view": copy.deepcopy(view)}
+
+    # files (files_upload_v2: get an upload URL, send the bytes there, complete the upload)
+
+    async def files_get_upload_url_external(self, call: Call) -> Json:
+        self.need_scope("files:write")
+        try:
+            length = int(str(call.args["length"]))
+        except ValueError:
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] length"]}) from None
+        if length <= 0:
+            raise ApiError(
+                "invalid_arguments", response_metadata={"messages": ["[ERROR] length must be > 0"]}
+            )
+        if length > self.emu.max_upload_bytes:
+            raise ApiError("file_too_large")
+        alt_txt = str(call.args.get("alt_txt") or "")
+        if len(alt_txt) > 1000:
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] alt_txt too long"]})
+        upload = Upload(self.ws.new_id("F"), str(call.args["filename"]), length, alt_txt)
+        self.emu.uploads[upload.id] = upload
+        return {"upload_url": f"http://127.0.0.1:{self.emu.port}/upload/v1/{upload.id}", "file_id": upload.id}
+
+    async def files_complete_upload_external(self, call: Call) -> Json:
+        self.need_scope("files:write")
+        described = decode_json_arg(call.args["files"], error="invalid_arguments")
+        if not isinstance(described, list) or not described:
+            raise ApiError(
+                "invalid_arguments", response_metadata={"messages": ["[ERROR] files must be an array"]}
+            )
+        uploads: list[tuple[Upload, str]] = []
+        for item in described:
+            upload = self.emu.uploads.get(str(item.get("id"))) if isinstance(item, dict) else None
+            if upload is None or upload.data is None or upload.completed:
+                raise ApiError("file_not_found")
+            uploads.append((upload, str(item.get("title") or upload.filename)))
+        channel: Channel | None = None
+        if call.args.get("channel_id"):
+            channel = self.channel(Call(call.method, {"channel": call.args["channel_id"]}, call.token_kind),
+                                   writable=True)  # fmt: skip
+        elif call.args.get("channels"):
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] use channel_id"]})
+        comment = str(call.args.get("initial_comment") or "")
+        if len(comment) > MAX_COMMENT:
+            raise ApiError("msg_too_long")
+        blocks = None if comment else check_blocks(call.args.get("blocks"))
+        files = []
+        for upload, title in uploads:
+            upload.completed = True
+            png = upload.data is not None and upload.data.startswith(PNG_SIGNATURE)
+            files.append({
+                "id": upload.id, "name": upload.filename, "title": title, "size": len(upload.data or b""),
+                "mimetype": "image/png" if png else "application/octet-stream",
+                "filetype": "png" if png else "binary", "alt_txt": upload.alt_txt,
+                "user": self.ws.bot_user.id, "url_private": f"http://127.0.0.1:{self.emu.port}/files/{upload.id}",
+            })  # fmt: skip
+        if channel is not None:
+            thread_ts = call.args.get("thread_ts")
+            if thread_ts and self.ws.find(channel, str(thread_ts)) is None:
+                raise ApiError("invalid_thread_ts")
+            retry_after = self.emu.limiter.check_channel(channel.id)
+            if retry_after is not None:
+                raise RateLimited(retry_after)
+            message = self.ws.bot_message(comment, blocks=blocks)
+            message.update(
+                subtype="file_share", upload=True, files=copy.deepcopy(files), display_as_bot=False
+            )
+            if thread_ts:
+                message["thread_ts"] = str(thread_ts)
+            self.ws.add_message(channel, message)
+            self.emu.bot_message_event(channel, self.ws.message_event(channel, message))
+        return {"files": [{"id": f["id"], "title": f["title"]} for f in files]}
