@@ -54,7 +54,7 @@ async def test_a_failing_migration_leaves_the_database_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = [*migrations(), (LATEST_VERSION + 1, "9999_broken.sql", "CREATE TABLE ok (x);\nCREATE TABLE (;")]
-    monkeypatch.setattr("bot.storage.sqlite.migrations", lambda: broken)
+    monkeypatch.setattr("bot.storage.migrate.migrations", lambda: broken)
     path = tmp_path / "db.sqlite3"
     async with aiosqlite.connect(path, isolation_level=None) as db:
         with pytest.raises(sqlite3.OperationalError):
