@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.blind import Saved
 from bot.core.bookmarks import Added, Bookmark, Reminder
 from bot.core.models import (
     Accuracy,
@@ -148,7 +149,8 @@ def _dt_required(text: str) -> datetime:
 _SUBSCRIPTION_COLUMNS = (
     "id, platform, workspace_id, channel_id, post_time, timezone, days, reveal_minutes, levels, "
     "question_order, status, status_reason, schedule_from, created_at, season, season_started_at, "
-    "(SELECT group_concat(h.local_date) FROM holidays h WHERE h.subscription_id = subscriptions.id)"
+    "(SELECT group_concat(h.local_date) FROM holidays h WHERE h.subscription_id = subscriptions.id), "
+    "blind"
 )
 _POST_COLUMNS = (
     "id, subscription_id, local_date, question_id, status, nonce, scheduled_at, posted_at, "
@@ -171,6 +173,7 @@ def _subscription(row: Sequence[Any]) -> Subscription:
             reveal=Reveal(after=reveal),
             levels=tuple(level for level in row[8].split(",") if level),
             order=Order(row[9]),
+            blind=bool(row[17]),
         ),
         status=SubscriptionStatus(row[10]),
         status_reason=row[11],
@@ -338,20 +341,21 @@ class SqliteStore:
             None if reveal is None else int(reveal.total_seconds() // 60),
             ",".join(settings.levels),
             settings.order.value,
+            int(settings.blind),
             _ts(schedule_from),
             _ts(now),
         )
         async with self._transaction() as db:
             await db.execute(
                 "INSERT INTO subscriptions (platform, workspace_id, channel_id, post_time, timezone,"
-                " days, reveal_minutes, levels, question_order, status, status_reason,"
+                " days, reveal_minutes, levels, question_order, blind, status, status_reason,"
                 " schedule_from, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', '', ?, ?, ?)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', '', ?, ?, ?)"
                 " ON CONFLICT (platform, workspace_id, channel_id) DO UPDATE SET"
                 " post_time = excluded.post_time, timezone = excluded.timezone,"
                 " days = excluded.days, reveal_minutes = excluded.reveal_minutes,"
                 " levels = excluded.levels, question_order = excluded.question_order,"
-                " status = 'active', status_reason = '',"
+                " blind = excluded.blind, status = 'active', status_reason = '',"
                 " schedule_from = excluded.schedule_from, updated_at = excluded.updated_at",
                 (channel.platform, channel.workspace_id, channel.channel_id, *values, _ts(now)),
             )
@@ -444,6 +448,11 @@ class SqliteStore:
                 (user_id, platform),
             )
             await self._forget_self_checks(db, platform, user_id)
+            await db.execute(
+                "DELETE FROM blind_answers WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
+                " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",
+                (user_id, platform),
+            )
             return replies.rowcount, streaks.rowcount
 
     async def mark_skipped(self, post_id: int, note: str) -> None:
@@ -749,6 +758,50 @@ class SqliteStore:
             " (SELECT id FROM subscriptions WHERE platform = ?)",
             (user_id, platform),
         )
+
+    # ------------------------------------------------------------ blind answers
+
+    async def save_blind_answer(self, post_id: int, user: User, body: str, at: datetime) -> Saved | None:
+        """Store a person's blind answer to an open post (replacing their text, keeping the first
+        time) and count it as their reply, in one transaction. None: the post is not taking
+        answers (not posted, or its reveal has begun)."""
+        async with self._transaction() as db:
+            open_ = await db.execute_fetchall(
+                "SELECT 1 FROM posts WHERE id = ? AND status = 'posted' AND reveal_started_at IS NULL",
+                (post_id,),
+            )
+            if not open_:
+                return None
+            before = await db.execute_fetchall(
+                "SELECT 1 FROM blind_answers WHERE post_id = ? AND user_id = ?", (post_id, user.id)
+            )
+            await db.execute(
+                "INSERT INTO blind_answers (post_id, user_id, user_name, body, answered_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO UPDATE SET"
+                " user_name = excluded.user_name, body = excluded.body, updated_at = excluded.updated_at",
+                (post_id, user.id, user.name, body, _ts(at), _ts(at)),
+            )
+            reply = await db.execute(
+                "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
+                " VALUES (?, ?, ?, ?, 1) ON CONFLICT (post_id, user_id) DO NOTHING",
+                (post_id, user.id, user.name, _ts(at)),
+            )
+            return Saved(first=not before, counted=reply.rowcount == 1)
+
+    async def blind_answer(self, post_id: int, user_id: str) -> str | None:
+        row = await self._one(
+            "SELECT body FROM blind_answers WHERE post_id = ? AND user_id = ?", (post_id, user_id)
+        )
+        return None if row is None else str(row[0])
+
+    async def blind_answers(self, post_id: int) -> list[tuple[User, str]]:
+        """A post's blind answers, first answered first."""
+        rows = await self._all(
+            "SELECT user_id, user_name, body FROM blind_answers WHERE post_id = ?"
+            " ORDER BY answered_at, user_id",
+            (post_id,),
+        )
+        return [(User(r[0], r[1]), r[2]) for r in rows]
 
     # ------------------------------------------------------------ bookmarks and review
 

@@ -1,0 +1,56 @@
+"""The pure rules of blind answers: the subscribe option, what an answer may be, and how the
+answers are published (names without notifying anyone, texts inert)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core import blind
+from bot.core.commands import CommandError, parse
+from bot.core.messages import _MARKDOWN_SPECIAL
+from bot.core.models import User
+from tests.unit.test_selfcheck import sample_question
+
+QUESTION = sample_question(key_points=3)
+
+
+def test_answers_is_a_subscribe_option_by_key_or_by_its_word() -> None:
+    assert parse("practice", "subscribe answers=blind").subscribe.blind is True  # type: ignore[union-attr]
+    assert parse("practice", "subscribe 09:00 open").subscribe.blind is False  # type: ignore[union-attr]
+    assert parse("practice", "subscribe 09:00").subscribe.blind is None  # type: ignore[union-attr]
+    with pytest.raises(CommandError, match="unknown answers mode 'hidden': choose blind or open"):
+        parse("practice", "subscribe answers=hidden")
+    with pytest.raises(CommandError, match="answers is given twice"):
+        parse("practice", "subscribe blind answers=open")
+
+
+@given(st.text(max_size=blind.MAX_ANSWER + 50))
+def test_an_answer_is_kept_stripped_or_refused_with_a_reason(text: str) -> None:
+    stripped = text.strip()
+    if not stripped or len(stripped) > blind.MAX_ANSWER:
+        with pytest.raises(blind.AnswersError, match="Nothing was saved"):
+            blind.check_answer(text)
+    else:
+        assert blind.check_answer(text) == stripped
+
+
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=20), st.text(min_size=1, max_size=200)), max_size=5))
+def test_published_answers_carry_every_text_inert(pairs: list[tuple[str, str]]) -> None:
+    answers = [(User(f"u{i}", name), body) for i, (name, body) in enumerate(pairs)]
+    message = blind.answers_message(QUESTION, answers)
+    for index, (_, body) in enumerate(pairs):
+        escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", body)
+        assert escaped in message.body
+        assert f"<u:u{index}|" in message.body  # a name, never a raw mention
+
+
+def test_the_form_title_fits_discord() -> None:
+    long = dataclasses.replace(QUESTION, title="How do WebSockets differ from long polling in practice?")
+    response = blind.form(long, 7, "draft")
+    assert response.form is not None
+    assert len(response.form.title) <= blind.FORM_TITLE_MAX and response.form.value == "draft"
+    assert "reply YOUR ANSWER" in response.messages[0].body
