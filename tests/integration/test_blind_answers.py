@@ -190,3 +190,16 @@ async def test_the_answer_button_belongs_to_its_channel_and_open_channels_have_n
     latest = h.platform.of("post")[-1]
     assert not any(b.action.startswith("blind:") for b in latest.message.buttons)
     assert "Answer in the thread" in latest.message.body
+
+
+async def test_forget_me_deletes_a_hidden_answer_before_it_is_published(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(BEFORE).start()
+    post_id = await blind_day(h)
+    await submit(h, post_id, "please forget this")
+    await submit(h, post_id, "Bo stays", BO)
+    await say(h, "/practice forget-me confirm", user=ANA)
+    await h.run_until(DAY + timedelta(hours=8))
+    [answers, _] = h.platform.of("thread")
+    assert "please forget this" not in answers.message.body and "Bo stays" in answers.message.body

@@ -13,6 +13,9 @@ from bot.core import blind
 from bot.core.commands import CommandError, parse
 from bot.core.messages import _MARKDOWN_SPECIAL
 from bot.core.models import User
+from bot.platforms.discord.render import modal, submitted_text
+from bot.platforms.slack.forms import form_view, submission
+from tests.emulators.slack.validation import check_view_model
 from tests.unit.test_selfcheck import sample_question
 
 QUESTION = sample_question(key_points=3)
@@ -54,3 +57,25 @@ def test_the_form_title_fits_discord() -> None:
     assert response.form is not None
     assert len(response.form.title) <= blind.FORM_TITLE_MAX and response.form.value == "draft"
     assert "reply YOUR ANSWER" in response.messages[0].body
+
+
+def test_the_slack_modal_passes_slack_sdks_view_model_and_its_submission_reads_back() -> None:
+    response = blind.form(QUESTION, 7, "draft")
+    assert response.form is not None
+    view = form_view(response.form, "T1", "C1")
+    assert check_view_model(view) == []
+    view["state"] = {"values": {"answer": {"answer": {"type": "plain_text_input", "value": "mine"}}}}
+    assert submission(view) == ("blind:7", "T1", "C1", "mine")
+    assert submission({"callback_id": "someone-else"}) is None
+
+
+def test_the_discord_modal_reads_its_text_from_action_rows_or_labels() -> None:
+    response = blind.form(QUESTION, 7, "draft")
+    assert response.form is not None
+    shown = modal(response.form)
+    assert shown is not None and shown.custom_id == "pb:blind:7" and len(shown.title) <= 45
+    row = [{"type": 1, "components": [{"type": 4, "custom_id": "answer", "value": "in a row"}]}]
+    label = [{"type": 18, "component": {"type": 4, "custom_id": "answer", "value": "in a label"}}]
+    assert submitted_text(row) == "in a row"
+    assert submitted_text(label) == "in a label"
+    assert submitted_text([]) == ""
