@@ -16,6 +16,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.core.blind import parse_answers
 from bot.core.commands import parse_levels, parse_order
 from bot.core.errors import UserError, shown
 from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
@@ -270,7 +271,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     d = r.table(
         top.get("defaults", {}),
         "defaults",
-        {"time", "timezone", "days", "reveal", "levels", "order", "recap"},
+        {"time", "timezone", "days", "reveal", "levels", "order", "recap", "answers"},
     )
     recap = r.value(d, "defaults", "recap", str, parse_recap_text, default.recap)
     base_defaults = default.defaults
@@ -283,6 +284,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         reveal=r.value(d, "defaults", "reveal", str, parse_reveal, base_defaults.reveal),
         levels=r.value(d, "defaults", "levels", str, parse_levels, LEVELS),
         order=r.value(d, "defaults", "order", str, parse_order, Order.PROGRESSIVE),
+        blind=r.value(d, "defaults", "answers", str, parse_answers, base_defaults.blind),
     )
 
     dc = r.table(top.get("discord", {}), "discord", {"token_env", "api_base_url", "gateway_url", "guild_ids",

@@ -4,7 +4,7 @@ Text platforms (Slack, the terminal channel) pass the words people typed to `par
 passes its typed options to `subscribe_args`. Either way the same validators run and a bad
 argument is refused with a specific message.
 
-    /practice subscribe [time] [timezone] [days] [reveal] [levels] [order]
+    /practice subscribe [time] [timezone] [days] [reveal] [levels] [order] [answers]
     /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
     /practice holidays [add|remove DATES]   /practice new-season [confirm]
     /practice recap [<day> <HH:MM> | off] | recap-now
@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
+from bot.core.blind import AnswersError, parse_answers
 from bot.core.errors import UserError, shown
 from bot.core.holidays import HolidayArgs, HolidayError, holiday_args
 from bot.core.models import LEVELS, Order, Reveal
@@ -36,7 +37,7 @@ from bot.core.schedule import (
 )
 
 MAX_INPUT = 500
-SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order")
+SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order", "answers")
 _KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
 ADMIN_ACTIONS = frozenset(
     {
@@ -70,6 +71,7 @@ class SubscribeArgs:
     reveal: Reveal | None = None
     levels: tuple[str, ...] | None = None
     order: Order | None = None
+    blind: bool | None = None  # answers=blind (True) or answers=open (False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +113,11 @@ class Review:
 Command = Practice | AskQuestion | ShowStreaks | ShowBookmarks | Review
 
 HELP = """\
-/practice subscribe [time] [timezone] [days] [reveal] [levels] [order]
+/practice subscribe [time] [timezone] [days] [reveal] [levels] [order] [answers]
     Post a question here every scheduled day (admins). Defaults: 09:00 UTC mon-fri,
-    reveal after 8h, all levels, progressive. Example:
+    reveal after 8h, all levels, progressive, answers=open. Example:
     /practice subscribe 09:00 Europe/Berlin mon-fri reveal=8h levels=beginner,intermediate
+    answers=blind: answers go through a private form and appear together at the reveal
 /practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
 /practice post-now | reveal-now           post today's question now / reveal the open one (admins)
 /practice status                          schedule, next post, progress through the pack
@@ -235,6 +238,8 @@ def _kind_of(word: str) -> str:
         return "reveal"
     if lower in ("progressive", "shuffled"):
         return "order"
+    if lower in ("blind", "open"):
+        return "answers"
     if lower == "all" or all(part in LEVELS for part in lower.split(",")):
         return "levels"
     if re.fullmatch(r"[a-z,-]+", lower) and any(lower.startswith(d) for d in (*DAY_NAMES, "daily", "week")):
@@ -243,8 +248,8 @@ def _kind_of(word: str) -> str:
         return "timezone"
     raise CommandError(
         f"'{shown(word)}' is not a time (09:00), time zone (Europe/Berlin), days (mon-fri), "
-        "reveal delay (8h or next), level (beginner,intermediate or all) or order "
-        "(progressive or shuffled)"
+        "reveal delay (8h or next), level (beginner,intermediate or all), order "
+        "(progressive or shuffled) or answers (blind or open)"
     )
 
 
@@ -261,8 +266,9 @@ def subscribe_args(given: dict[str, str]) -> SubscribeArgs:
             reveal=parse_reveal(given["reveal"]) if "reveal" in given else None,
             levels=parse_levels(given["levels"]) if "levels" in given else None,
             order=parse_order(given["order"]) if "order" in given else None,
+            blind=parse_answers(given["answers"]) if "answers" in given else None,
         )
-    except ScheduleError as exc:
+    except (ScheduleError, AnswersError) as exc:
         raise CommandError(exc.message) from exc
 
 

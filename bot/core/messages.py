@@ -42,11 +42,27 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class Form:
+    """A private form with one multi-line text box (a Discord modal, a Slack modal). Its
+    submission comes back to `PracticeService.submit_form(caller, action, text)`. `error`: the
+    last submission was refused for this reason (the form is asked for again)."""
+
+    title: str  # at most 45 characters (Discord)
+    label: str  # at most 45 characters (Discord)
+    action: str  # "<verb>:<argument>", like a button's
+    value: str = ""  # pre-filled
+    max_length: int = 3000
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Response:
-    """What a command answers: shown to the caller only unless `private` is False."""
+    """What a command answers: shown to the caller only unless `private` is False. With a
+    `form`, platforms that have forms open it instead of showing the messages."""
 
     messages: tuple[Message, ...]
     private: bool = True
+    form: Form | None = None
 
     @classmethod
     def text(cls, body: str, *, private: bool = True) -> Response:

@@ -91,6 +91,7 @@ class SubscriptionSettings:
     reveal: Reveal
     levels: tuple[str, ...]
     order: Order
+    blind: bool = False  # answers through a private form, published together at the reveal
 
 
 @dataclass(frozen=True, slots=True)

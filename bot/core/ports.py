@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.core.blind import Saved
 from bot.core.bookmarks import Added, Bookmark, Reminder
 from bot.core.messages import Message, Picture
 from bot.core.models import (
@@ -304,6 +305,17 @@ class Store(Protocol):
         ...
 
     # bookmarks and review (one person on one platform)
+    async def save_blind_answer(self, post_id: int, user: User, body: str, at: datetime) -> Saved | None:
+        """Store a blind answer to an open post (replacing the person's text, keeping the first
+        time) and count it as their reply; None if the post takes no answers any more."""
+        ...
+
+    async def blind_answer(self, post_id: int, user_id: str) -> str | None: ...
+
+    async def blind_answers(self, post_id: int) -> list[tuple[User, str]]:
+        """A post's blind answers, first answered first."""
+        ...
+
     async def add_bookmark(
         self, platform: str, user_id: str, question_id: str, at: datetime, limit: int
     ) -> Added: ...

@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.core import blind, selfcheck
 from bot.core import messages as say
-from bot.core import selfcheck
+from bot.core.blind_answers import BlindAnswers
 from bot.core.commands import (
     ADMIN_ACTIONS,
     HELP,
@@ -127,6 +128,7 @@ class PracticeService:
         self._waiting: set[asyncio.Future[None]] = set()
         self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
         self.recaps = WeeklyRecaps(self)
+        self.blind = BlindAnswers(self)
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -279,9 +281,24 @@ class PracticeService:
                 return await self._self_check(caller, argument)
             if verb in REVIEW_VERBS:
                 return await self.review.press(caller.channel.platform, caller.user.id, verb, argument)
+            if verb == blind.VERB:
+                return await self.blind.open_form(caller, argument)
         except UserError as exc:
             return Response.text(exc.message)
         return Response.text("That button no longer does anything.")
+
+    async def submit_form(self, caller: Caller, action: str, text: str) -> Response:
+        """A submitted form (see `messages.Form`), by its action id and the text typed in it."""
+        started = time.perf_counter()
+        verb, _, argument = action.partition(":")
+        try:
+            if verb == blind.VERB:
+                return await self.blind.submit(caller, argument, text)
+        except UserError as exc:
+            return Response.text(exc.message)
+        finally:
+            self.metrics.command_handled(caller.channel.platform, "form", time.perf_counter() - started)
+        return Response.text("That form no longer does anything.")
 
     async def _bookmarks(self, caller: Caller, command: ShowBookmarks | Review) -> Response:
         platform, user = caller.channel.platform, caller.user.id
@@ -432,6 +449,7 @@ class PracticeService:
             reveal=args.reveal or base.reveal,
             levels=args.levels or base.levels,
             order=args.order or base.order,
+            blind=base.blind if args.blind is None else args.blind,
         )
         if not self.bank.deck(settings.levels):
             raise UserError(f"no questions at level {', '.join(settings.levels)} in the loaded packs")
@@ -501,6 +519,7 @@ class PracticeService:
         deck = self.bank.deck(settings.levels)
         where, _ = progress(deck, await self.store.question_history(subscription.id))
         lines.append(f"Progress: {where.done} of {where.size} questions (round {where.round})")
+        lines.append(f"Answers: {blind.describe(settings.blind)}")
         coming = upcoming(settings.schedule.holidays, local_today(settings.schedule.timezone, now))
         if coming:
             lines.append(f"Holidays: {format_dates(coming)}")
@@ -755,6 +774,8 @@ class PracticeService:
             return None
         reveal_at = self._reveal_time(subscription, now)
         message = say.question_post(question, self._level_size(question), reveal_at)
+        if subscription.settings.blind:
+            message = blind.blind_post(message, post.id)
         try:
             ref = await self._platform(subscription).post_question(
                 subscription.channel, message, post.nonce, resend=resend
@@ -817,6 +838,7 @@ class PracticeService:
         try:
             platform = self._platform(subscription)
             if question is not None:
+                await self.blind.publish(platform, subscription, post, question, resend=resend)
                 await platform.reply_in_thread(
                     subscription.channel,
                     post.thread_id,
@@ -919,5 +941,5 @@ def _describe(settings: SubscriptionSettings) -> str:
     reveal = "before the next post" if settings.reveal.is_next else "after " + format_reveal(settings.reveal)
     return (
         f"at {schedule.at:%H:%M} {schedule.timezone} on {format_days(schedule.days)}, "
-        f"reveal {reveal}, {levels}, {settings.order.value}"
+        f"reveal {reveal}, {levels}, {settings.order.value}" + (", blind answers" if settings.blind else "")
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import re
 import threading
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.core import blind
 from bot.core.commands import HELP, parse_line
 from bot.core.errors import UserError
 from bot.core.messages import Message, Picture, Response
@@ -32,7 +34,10 @@ SHELL_HELP = """\
 This is a local practice channel. Type:
   /practice subscribe 09:00 Europe/Berlin   subscribe this channel (see /practice help)
   /practice post-now                        post today's question now
-  reply TEXT                                answer the open question in its thread
+  reply TEXT                                answer the open question in its thread; with
+                                            blind answers (/practice subscribe answers=blind)
+                                            it is kept hidden until the reveal (no form here:
+                                            `reply` again replaces it)
   /practice reveal-now                      show the model answer now
   /practice recap-now                       the weekly recap now (its picture is saved to a file)
   /streaks   /streaks me   /question        the board, your streak, a random question
@@ -168,6 +173,12 @@ class TerminalChannel:
         assert self._service is not None
         if not text:
             self._print("Write your answer after `reply`, like: reply frames are masked because ...")
+            return
+        blind_post = await self._service.blind.open_post_id(CHANNEL)
+        if blind_post is not None:  # the terminal's form: the text goes in hidden
+            caller = Caller(CHANNEL, self.user, is_admin=True)
+            response = await self._service.submit_form(caller, blind.action(blind_post), text)
+            self._show(dataclasses.replace(response, form=None))
             return
         thread = await self._service.open_thread(CHANNEL)
         if thread is None:

@@ -1,7 +1,7 @@
 """The Store on SQLite through aiosqlite: subscriptions, posts, replies and streaks here, each
-feature's tables in a module of its own beside it (self_checks, bookmarks, seasons, recaps), all
-on one connection (connection.py). All SQL of the project lives in bot/storage and its
-migrations; every statement takes its values as parameters."""
+feature's tables in a module of its own beside it (self_checks, blind_answers, bookmarks,
+seasons, recaps), all on one connection (connection.py). All SQL of the project lives in
+bot/storage and its migrations; every statement takes its values as parameters."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from bot.core.models import (
     User,
 )
 from bot.core.streaks import Streak
+from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
 from bot.storage.connection import _dt, _dt_required, _ts
 from bot.storage.migrate import LATEST_VERSION, _wal, migrate, migrations
@@ -46,7 +47,8 @@ log = logging.getLogger("practicebot.storage")
 _SUBSCRIPTION_COLUMNS = (
     "id, platform, workspace_id, channel_id, post_time, timezone, days, reveal_minutes, levels, "
     "question_order, status, status_reason, schedule_from, created_at, season, season_started_at, "
-    "(SELECT group_concat(h.local_date) FROM holidays h WHERE h.subscription_id = subscriptions.id)"
+    "(SELECT group_concat(h.local_date) FROM holidays h WHERE h.subscription_id = subscriptions.id), "
+    "blind"
 )
 _POST_COLUMNS = (
     "id, subscription_id, local_date, question_id, status, nonce, scheduled_at, posted_at, "
@@ -69,6 +71,7 @@ def _subscription(row: Sequence[Any]) -> Subscription:
             reveal=Reveal(after=reveal),
             levels=tuple(level for level in row[8].split(",") if level),
             order=Order(row[9]),
+            blind=bool(row[17]),
         ),
         status=SubscriptionStatus(row[10]),
         status_reason=row[11],
@@ -118,7 +121,7 @@ _IN_FLIGHT = frozenset({"claimed", "posted"})  # the statuses of the partial ind
 # ---------------------------------------------------------------- the store
 
 
-class SqliteStore(SelfCheckTable, BookmarkTable, SeasonTable, RecapTable):
+class SqliteStore(SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, RecapTable):
     """aiosqlite Store: WAL, synchronous=NORMAL, foreign keys, a busy timeout."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
@@ -208,20 +211,21 @@ class SqliteStore(SelfCheckTable, BookmarkTable, SeasonTable, RecapTable):
             None if reveal is None else int(reveal.total_seconds() // 60),
             ",".join(settings.levels),
             settings.order.value,
+            int(settings.blind),
             _ts(schedule_from),
             _ts(now),
         )
         async with self._transaction() as db:
             await db.execute(
                 "INSERT INTO subscriptions (platform, workspace_id, channel_id, post_time, timezone,"
-                " days, reveal_minutes, levels, question_order, status, status_reason,"
+                " days, reveal_minutes, levels, question_order, blind, status, status_reason,"
                 " schedule_from, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', '', ?, ?, ?)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', '', ?, ?, ?)"
                 " ON CONFLICT (platform, workspace_id, channel_id) DO UPDATE SET"
                 " post_time = excluded.post_time, timezone = excluded.timezone,"
                 " days = excluded.days, reveal_minutes = excluded.reveal_minutes,"
                 " levels = excluded.levels, question_order = excluded.question_order,"
-                " status = 'active', status_reason = '',"
+                " blind = excluded.blind, status = 'active', status_reason = '',"
                 " schedule_from = excluded.schedule_from, updated_at = excluded.updated_at",
                 (channel.platform, channel.workspace_id, channel.channel_id, *values, _ts(now)),
             )
@@ -314,6 +318,11 @@ class SqliteStore(SelfCheckTable, BookmarkTable, SeasonTable, RecapTable):
                 (user_id, platform),
             )
             await self._forget_self_checks(db, platform, user_id)
+            await db.execute(
+                "DELETE FROM blind_answers WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
+                " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",
+                (user_id, platform),
+            )
             return replies.rowcount, streaks.rowcount
 
     async def mark_skipped(self, post_id: int, note: str) -> None:

@@ -32,7 +32,7 @@ from bot.core.models import LEVELS, ChannelRef, PostedRef, User
 from bot.core.ports import Metrics, NoMetrics
 from bot.core.schedule import DAY_NAMES, suggest_zones
 from bot.core.service import Caller, PracticeService
-from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, render
+from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, modal, render, submitted_text
 from bot.platforms.discord.shards import guild_id_of, serves
 from bot.platforms.pacing import Paced, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import discord_trace
@@ -447,14 +447,22 @@ class DiscordPlatform:
         await self._service.record_reply(ref, str(channel.id), user, message.created_at)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Buttons: persistent custom ids (`pb:<action>`), so they work after a restart."""
-        if interaction.type is not discord.InteractionType.component or self._service is None:
+        """Buttons and forms: persistent custom ids (`pb:<action>`), so they work after a restart.
+        A form's text arrives in the interaction: no message-content intent is needed."""
+        kinds = (discord.InteractionType.component, discord.InteractionType.modal_submit)
+        if interaction.type not in kinds or self._service is None:
             return
         data: dict[str, Any] = dict(interaction.data or {})
         action = action_of(str(data.get("custom_id", "")))
         if action is None:
             return
         service = self._service
+        if interaction.type is discord.InteractionType.modal_submit:
+            text = submitted_text(list(data.get("components") or []))
+            await self._answer(
+                interaction, lambda: service.submit_form(self._caller(interaction), action, text)
+            )
+            return
         await self._answer(interaction, lambda: service.handle_action(self._caller(interaction), action))
 
     def _caller(self, interaction: discord.Interaction) -> Caller:
@@ -483,6 +491,13 @@ class DiscordPlatform:
         except Exception:
             log.exception("command failed for %s in %s", interaction.user.id, interaction.channel_id)
             response = Response.text("Something went wrong on our side; it is logged. Try again in a minute.")
+        form = modal(response.form) if response.form is not None else None
+        if form is not None and interaction.type is discord.InteractionType.component:
+            if not interaction.response.is_done():
+                await interaction.response.send_modal(form)
+                return
+            form.stop()  # deferred: a modal can only be the first answer
+            response = Response.text("That took too long to open the form: press the button again.")
         parts = [part for message in response.messages for part in render(message)] or render(
             Message(body="Done.")
         )
@@ -542,10 +557,12 @@ class DiscordPlatform:
             reveal="When to reveal: a delay like 8h or 90m, or 'next' (default 8h)",
             levels="Levels to draw from (default all)",
             order="progressive (beginner first) or shuffled",
+            answers="open (in the thread) or blind (a private form, all shown together at the reveal)",
         )
         @app_commands.choices(
             levels=[app_commands.Choice(name=n, value=n) for n in ("all", *LEVELS, "beginner,intermediate")],
             order=[app_commands.Choice(name=n, value=n) for n in ("progressive", "shuffled")],
+            answers=[app_commands.Choice(name=n, value=n) for n in ("open", "blind")],
         )
         async def subscribe(
             interaction: discord.Interaction,
@@ -555,6 +572,7 @@ class DiscordPlatform:
             reveal: app_commands.Range[str, 1, 16] | None = None,
             levels: str | None = None,
             order: str | None = None,
+            answers: str | None = None,
         ) -> None:
             given = {
                 "time": time,
@@ -563,6 +581,7 @@ class DiscordPlatform:
                 "reveal": reveal,
                 "levels": levels,
                 "order": order,
+                "answers": answers,
             }
             options = {key: value for key, value in given.items() if value is not None}
             await self._command(

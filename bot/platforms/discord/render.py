@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 
-from bot.core.messages import Message, split_markdown
+from bot.core.messages import Form, Message, split_markdown
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -119,3 +120,45 @@ def _pack(embeds: list[discord.Embed], buttons: tuple[tuple[str, str], ...]) -> 
 
 def _cut(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+ANSWER_INPUT = "answer"  # the custom id of a form's text input
+MODAL_TIMEOUT = 15 * 60.0  # seconds: the interaction token's life; discord.py forgets the modal then
+
+
+def modal(form: Form) -> discord.ui.Modal | None:
+    """A form as a modal: one paragraph text input, pre-filled. Its submission arrives as a
+    MODAL_SUBMIT interaction with the same `pb:` custom id, answered by custom id like a button
+    (so it works after a restart too). None if the action does not fit a custom id."""
+    cid = custom_id(form.action)
+    if cid is None:
+        return None
+    shown = discord.ui.Modal(title=_cut(form.title, 45), timeout=MODAL_TIMEOUT, custom_id=cid)
+    shown.add_item(
+        discord.ui.TextInput(
+            label=_cut(form.label, 45),
+            style=discord.TextStyle.paragraph,
+            custom_id=ANSWER_INPUT,
+            default=form.value[: form.max_length] or None,
+            max_length=min(form.max_length, 4000),
+            required=True,
+        )
+    )
+    return shown
+
+
+def submitted_text(components: list[Any]) -> str:
+    """The value of the form's text input in a MODAL_SUBMIT's components (action rows or labels)."""
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        if component.get("custom_id") == ANSWER_INPUT and component.get("type") == 4:
+            return str(component.get("value") or "")
+        inner = [
+            *(component.get("components") or []),
+            *([component["component"]] if "component" in component else []),
+        ]
+        found = submitted_text(inner)
+        if found:
+            return found
+    return ""

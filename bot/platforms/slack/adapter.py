@@ -36,7 +36,8 @@ from bot.core.ports import Metrics, NoMetrics
 from bot.core.service import Caller, PracticeService
 from bot.platforms.pacing import KeyedBuckets, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
-from bot.platforms.slack.render import Rendered, action_of, render
+from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submission
+from bot.platforms.slack.render import Rendered, action_of, plain_text, render
 
 log = logging.getLogger("practicebot.slack")
 
@@ -391,6 +392,7 @@ class SlackPlatform:
         for name in COMMANDS:
             self.app.command(name)(self._on_command)
         self.app.action(re.compile(r"^pb:"))(self._on_button)
+        self.app.view(re.compile(r"^pb:"))(self._on_form)
         self.app.event("message")(self._on_message)
 
     async def _on_command(self, ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any]) -> None:
@@ -416,9 +418,51 @@ class SlackPlatform:
         channel = (body.get("channel") or {}).get("id", "")
         caller = await self._caller(body["team"]["id"], channel, body["user"]["id"])
         response = await service.handle_action(caller, action)
+        if response.form is not None:
+            try:  # the click's trigger_id opens a modal for 3 s
+                view = form_view(response.form, body["team"]["id"], channel)
+                await self.client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
+                return
+            except (SlackApiError, SlackRequestError, aiohttp.ClientError) as exc:
+                log.warning("views.open failed: %s", getattr(exc, "response", {}) or exc)
+                response = Response.text("The form could not be opened in time: press the button again.")
         for rendered in self._parts(response):
             await respond(blocks=list(rendered.blocks), text=rendered.text, response_type="ephemeral",
                           replace_original=False)  # fmt: skip
+
+    async def _on_form(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A submitted form: acked within 3 s with the outcome in the modal itself, or with the
+        reason as the text box's error (nothing stored); when slower, acked bare (the modal
+        closes) and the outcome told privately in the channel."""
+        service = self._service
+        found = submission(view)
+        if service is None or found is None:
+            await ack()
+            return
+        action, team, channel, text = found
+        user_id = body["user"]["id"]
+
+        async def work() -> Response:
+            caller = await self._caller(team or body["team"]["id"], channel, user_id)
+            return await service.submit_form(caller, action, text)
+
+        task = asyncio.ensure_future(_safely(work))
+        done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
+        if not done:
+            await ack()
+            response = await task
+            said = plain_text("\n".join(m.body for m in response.messages), 3000)
+            try:
+                await self.client.chat_postEphemeral(channel=channel, user=user_id, text=said)
+            except (SlackApiError, SlackRequestError, aiohttp.ClientError) as exc:
+                log.warning("could not tell %s how their form went: %s", user_id, exc)
+            return
+        response = task.result()
+        said = plain_text("\n".join(m.body for m in response.messages), 2000)
+        if response.form is not None:
+            await ack(response_action="errors", errors={ANSWER_BLOCK: said})
+        else:
+            await ack(response_action="update", view=done_view("Answer", said))
 
     async def _answer(
         self, ack: AsyncAck, respond: AsyncRespond, work: Callable[[], Awaitable[Response]]

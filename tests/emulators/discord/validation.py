@@ -292,6 +292,27 @@ def check_callback(body: JSON, errors: FormErrors) -> None:
         check_message(data, errors, ("data",))
     elif body.get("type") == 8:
         _check_choices(data.get("choices") or [], ("data", "choices"), errors)
+    elif body.get("type") == 9:
+        _check_modal_inputs(data.get("components") or [], ("data", "components"), errors)
+
+
+def _check_modal_inputs(components: list[Any], at: tuple[Any, ...], errors: FormErrors) -> None:
+    """What the schema cannot say: a text input's pre-filled value fits its own bounds."""
+    for i, component in enumerate(components):
+        if not isinstance(component, dict):
+            continue
+        if component.get("type") == 4:
+            value = component.get("value") or ""
+            most = component.get("max_length")
+            if isinstance(most, int) and len(value) > most:
+                errors.add((*at, i, "value"), "BASE_TYPE_MAX_LENGTH", f"Must be {most} or fewer in length.")
+            least = component.get("min_length")
+            if isinstance(least, int) and value and len(value) < least:
+                errors.add((*at, i, "value"), "BASE_TYPE_MIN_LENGTH", f"Must be {least} or more in length.")
+        inner = component.get("components") or []
+        _check_modal_inputs(inner, (*at, i, "components"), errors)
+        if isinstance(component.get("component"), dict):
+            _check_modal_inputs([component["component"]], (*at, i, "component"), errors)
 
 
 MESSAGE_BODIES = {

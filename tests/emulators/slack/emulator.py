@@ -20,7 +20,7 @@ from aiohttp import web
 from .http_mode import SignedResponse, ack_payload, send_signed
 from .ratelimit import RateLimiter, RateLimits
 from .socket_mode import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Delivery, Envelope, SocketModeServer
-from .validation import check_message
+from .validation import check_message, response_action_problems
 from .web_api import APP, BOT, RateLimited, Upload, WebApi
 from .workspace import ApiError, Channel, Json, User, Workspace, is_top_level
 
@@ -402,6 +402,12 @@ class SlackEmulator:
                     self._respond(target, payload, source="ack")
                 except ApiError as e:
                     envelope.error = e.error
+        elif envelope.payload.get("type") == "view_submission" and response_action_problems(
+            envelope.payload["view"], payload
+        ):
+            envelope.error = "invalid_response_action: " + "; ".join(
+                response_action_problems(envelope.payload["view"], payload)
+            )
         elif envelope.payload.get("type") == "view_submission" and payload.get("response_action") == "update":
             view_id = envelope.payload["view"]["id"]
             self.workspace.views[view_id] = {

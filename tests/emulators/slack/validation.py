@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 from .workspace import ApiError, Json
 
@@ -160,3 +161,45 @@ def check_message(args: Json, *, require_content: bool = True) -> tuple[str, lis
     if len(text) > MAX_TEXT:
         raise ApiError("msg_too_long")
     return text, blocks
+
+
+def check_view_model(view: Json) -> list[str]:
+    """A modal or home view as slack_sdk's View model sees it (title, submit and close at most 24
+    characters, private_metadata 3,000, callback_id 255, ...), plus an input's max_length
+    (Slack: at most 3,000) and its initial_value within it."""
+    problems: list[str] = []
+    try:
+        View(**{k: v for k, v in view.items() if k in View.attributes or k == "blocks"}).validate_json()
+    except (SlackObjectFormationError, TypeError) as exc:
+        problems.append(f"[ERROR] {exc}")
+    for block in view.get("blocks") or []:
+        element = block.get("element") if isinstance(block, dict) else None
+        if isinstance(element, dict) and element.get("type") == "plain_text_input":
+            most = element.get("max_length")
+            if isinstance(most, int) and not 1 <= most <= 3000:
+                problems.append("[ERROR] max_length must be between 1 and 3000")
+            if isinstance(most, int) and len(str(element.get("initial_value") or "")) > most:
+                problems.append("[ERROR] initial_value must be at most max_length")
+    return problems
+
+
+def response_action_problems(view: Json, ack: Json) -> list[str]:
+    """What Slack refuses in a view_submission's ack: `errors` naming blocks the view does not
+    have (or that are not inputs), an `update` whose view is not a valid modal."""
+    action = ack.get("response_action")
+    if action is None:
+        return []
+    if action == "errors":
+        inputs = {b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"}
+        errors = ack.get("errors")
+        if not isinstance(errors, dict) or not errors:
+            return ["errors must be an object naming input blocks"]
+        return [f"no input block {key!r}" for key in errors if key not in inputs]
+    if action in ("update", "push"):
+        new = ack.get("view")
+        if not isinstance(new, dict) or new.get("type") != "modal":
+            return [f"{action} needs a modal view"]
+        return check_view_model(new)
+    if action == "clear":
+        return []
+    return [f"unknown response_action {action!r}"]

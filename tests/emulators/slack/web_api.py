@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from .validation import check_blocks, check_message, check_metadata, decode_json_arg, truthy
+from .validation import check_blocks, check_message, check_metadata, check_view_model, decode_json_arg, truthy
 from .workspace import ApiError, Channel, Json, is_top_level
 
 if TYPE_CHECKING:
@@ -377,6 +377,9 @@ class WebApi:
                     "invalid_arguments",
                     response_metadata={"messages": ["[ERROR] title must be plain_text <= 24"]},
                 )
+        view_problems = check_view_model(view)
+        if view_problems:
+            raise ApiError("invalid_arguments", response_metadata={"messages": view_problems})
         stored = copy.deepcopy(view)
         stored.update(blocks=blocks, team_id=self.ws.team_id, app_id=self.ws.app_id, bot_id=self.ws.bot_id)
         stored.setdefault("private_metadata", "")

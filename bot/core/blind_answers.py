@@ -1,0 +1,95 @@
+"""Blind answers, the use cases: open the form, take a submission, publish at the reveal.
+
+The rules and wording are in bot/core/blind.py; this is the thin async part over the Store.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.core import blind
+from bot.core.errors import UserError
+from bot.core.messages import Response
+from bot.core.models import ChannelRef, Post, PostStatus, Question, Subscription, User
+
+if TYPE_CHECKING:
+    from bot.core.ports import Platform
+    from bot.core.service import Caller, PracticeService
+
+log = logging.getLogger("practicebot.blind")
+
+
+class BlindAnswers:
+    def __init__(self, service: PracticeService) -> None:
+        self._service = service
+
+    async def _open_post(self, caller: Caller, argument: str) -> tuple[Post, Question]:
+        """The post a form is for, if it is in the caller's channel and still takes answers."""
+        store = self._service.store
+        post = await store.post(blind.post_id_of(argument))
+        subscription = await store.subscription(post.subscription_id) if post else None
+        if post is None or subscription is None or subscription.channel != caller.channel:
+            raise UserError("That Answer button is for a question that was not posted in this channel.")
+        question = self._service.bank.get(post.question_id)
+        if question is None:
+            raise UserError("That question is no longer in any pack.")
+        if post.status is not PostStatus.POSTED or post.reveal_started_at is not None:
+            raise UserError(blind.CLOSED)
+        return post, question
+
+    async def open_post_id(self, channel: ChannelRef) -> int | None:
+        """The channel's open post if its subscription takes blind answers (for platforms without
+        forms: the terminal channel's `reply TEXT` submits to it)."""
+        store = self._service.store
+        subscription = await store.subscription_for(channel)
+        if subscription is None or not subscription.settings.blind:
+            return None
+        post = await store.open_post(subscription.id)
+        return None if post is None else post.id
+
+    async def open_form(self, caller: Caller, argument: str) -> Response:
+        """The Answer button: the private form, pre-filled with the person's current answer."""
+        post, question = await self._open_post(caller, argument)
+        current = await self._service.store.blind_answer(post.id, caller.user.id)
+        return blind.form(question, post.id, current)
+
+    async def submit(self, caller: Caller, argument: str, text: str) -> Response:
+        """A submitted form. A refused one (empty, too long) comes back as the form again with
+        the reason; an answer to a post being revealed is refused as closed."""
+        post, question = await self._open_post(caller, argument)
+        try:
+            answer = blind.check_answer(text)
+        except blind.AnswersError as exc:
+            return blind.form(question, post.id, text, error=exc.message)
+        service = self._service
+        saved = await service.store.save_blind_answer(post.id, caller.user, answer, service.clock.now())
+        if saved is None:
+            raise UserError(blind.CLOSED)
+        if saved.counted:
+            service.metrics.replied(caller.channel.platform, True)
+        log.info(
+            "blind answer by %s to post %s (%s)",
+            caller.user.id,
+            post.id,
+            "first" if saved.first else "replaced",
+            extra={"subscription": post.subscription_id, "channel": caller.channel},
+        )
+        return Response.text(blind.SAVED if saved.first else "Your answer is replaced. " + blind.SAVED)
+
+    async def publish(
+        self, platform: Platform, subscription: Subscription, post: Post, question: Question, *, resend: bool
+    ) -> None:
+        """At the reveal, before the model answer: every blind answer together in the thread.
+        Its own nonce, so a reveal resent after a crash does not post them twice."""
+        answers: list[tuple[User, str]] = await self._service.store.blind_answers(post.id)
+        if not answers:
+            return
+        assert post.thread_id is not None
+        await platform.reply_in_thread(
+            subscription.channel,
+            post.thread_id,
+            blind.answers_message(question, answers),
+            nonce=post.nonce + "a",
+            resend=resend,
+        )

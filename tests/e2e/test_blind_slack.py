@@ -1,0 +1,113 @@
+"""Blind answers on the real slack-bolt against the Slack emulator (views checked with slack_sdk's
+View model, trigger_ids honoured for 3 s): two people answer through the Answer button's modal,
+none of their text is in any channel or thread message before the reveal, both appear in the
+thread at the reveal, the board counts them; an over-long answer is refused in the modal itself;
+a restart between submission and reveal loses nothing and publishes once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.core import blind
+from tests.e2e.test_slack import (  # noqa: F401 - fixtures, used by name
+    Running,
+    command,
+    posts,
+    shown,
+    slack,
+    start_bot,
+)
+from tests.emulators.slack import SlackEmulator
+
+ANA_TEXT = "ana: one *TCP* socket, both ways <!channel>"
+BO_TEXT = "bo: an HTTP/1.1 upgrade answered with 101"
+
+
+def answer_button(post: dict[str, Any]) -> str:
+    [action_id] = [
+        e["action_id"]
+        for b in post["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Answer"
+    ]
+    return str(action_id)
+
+
+async def open_form(emu: SlackEmulator, channel: str, user: str, post: dict[str, Any]) -> dict[str, Any]:
+    """Click Answer; the modal the bot opened for the person (with the click's trigger_id)."""
+    before = set(emu.views())
+    envelope = await emu.click_button(channel, user, post["ts"], answer_button(post))
+    await envelope.acked(timeout=5)
+    opened = await emu.wait_for(lambda: [v for i, v in emu.views().items() if i not in before], timeout=5)
+    [view] = opened
+    return view
+
+
+async def submit(emu: SlackEmulator, view: dict[str, Any], user: str, words: str) -> dict[str, Any]:
+    """Type into the modal and submit it; the ack's payload, checked like Slack would."""
+    values = {"answer": {"answer": {"type": "plain_text_input", "value": words}}}
+    envelope = await emu.submit_view(view["id"], user, values)
+    ack = await envelope.acked(timeout=5)
+    assert envelope.error is None, envelope.error
+    return ack
+
+
+def everything_public(emu: SlackEmulator, channel: str, post: dict[str, Any]) -> str:
+    return "\n".join(shown(m) for m in emu.messages(channel) + emu.replies(channel, post["ts"]))
+
+
+async def test_two_blind_answers_are_hidden_until_the_reveal_and_survive_a_restart(
+    slack: SlackEmulator,  # noqa: F811 - the fixtures imported above
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    bot = await start_bot()
+    channel, admin = slack.add_channel("practice"), slack.add_user("lead", admin=True)
+    ana, bo, cy = slack.add_user("ana"), slack.add_user("bo"), slack.add_user("cy")
+    subscribed = await command(slack, channel, admin, "/practice subscribe 09:00 UTC answers=blind")
+    assert "blind answers" in shown(subscribed)
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    assert "it stays hidden until the reveal" in shown(post)
+
+    view = await open_form(slack, channel, ana, post)
+    assert view["callback_id"] == "pb:blind:1" and len(view["title"]["text"]) <= 24
+    ack = await submit(slack, view, ana, ANA_TEXT)
+    assert ack["response_action"] == "update"
+    assert blind.SAVED in ack["view"]["blocks"][0]["text"]["text"]
+
+    view = await open_form(slack, channel, bo, post)
+    await submit(slack, view, bo, "a first draft")
+    view = await open_form(slack, channel, bo, post)
+    assert view["blocks"][0]["element"]["initial_value"] == "a first draft"  # pre-filled
+    refused = await submit(slack, view, bo, "x" * (blind.MAX_ANSWER + 1))
+    assert refused["response_action"] == "errors"
+    assert f"answers take at most {blind.MAX_ANSWER}" in refused["errors"]["answer"]
+    await bot.stop()
+
+    bot = await start_bot()  # the open modal still submits after a restart
+    ack = await submit(slack, view, bo, BO_TEXT)
+    assert "Your answer is replaced." in ack["view"]["blocks"][0]["text"]["text"]
+    public = everything_public(slack, channel, post)
+    for secret in ("TCP", "upgrade answered", "first draft", "xxxx"):
+        assert secret not in public
+    assert not [e for e in slack.ephemerals(channel) if "TCP" in shown(e)]
+
+    await command(slack, channel, admin, "/practice reveal-now")
+    thread = slack.replies(channel, post["ts"])
+    [answers] = [m for m in thread if "Everyone's answers" in shown(m)]
+    text = shown(answers)
+    assert "ana answered:" in text and "bo answered:" in text
+    assert "&lt;!channel&gt;" in text and "<!channel>" not in text  # shown, never a ping
+    assert "101" in text and "first draft" not in text
+    assert thread.index(answers) < next(i for i, m in enumerate(thread) if "Model answer" in shown(m))
+    board = await command(slack, channel, cy, "/streaks")
+    assert "ana - current 1" in shown(board) and "bo - current 1" in shown(board)
+
+    [edited] = [m for m in slack.messages(channel) if m["ts"] == post["ts"]]
+    buttons = [e["text"]["text"] for b in edited["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["Bookmark"]  # the revealed post has no Answer button any more
+    await bot.stop()
+    await start_bot()
+    assert sum("Everyone's answers" in shown(m) for m in slack.replies(channel, post["ts"])) == 1
