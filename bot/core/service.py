@@ -51,10 +51,8 @@ from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
 from bot.core.questions import QuestionBank, choose_next, progress
 from bot.core.recap import DEFAULT_RECAP, RECAP_GRACE, RecapTime
 from bot.core.recap_service import WeeklyRecaps
-from bot.core.review import Grade
 from bot.core.review_desk import VERBS as REVIEW_VERBS
 from bot.core.review_desk import ReviewDesk
-from bot.core.review_messages import ended
 from bot.core.schedule import (
     format_days,
     format_relative,
@@ -64,6 +62,7 @@ from bot.core.schedule import (
     occurrences,
 )
 from bot.core.seasons import with_best_ever
+from bot.core.self_check_desk import SelfCheckDesk
 from bot.core.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, board_rows, with_open_post
 
 log = logging.getLogger("practicebot.service")
@@ -129,6 +128,7 @@ class PracticeService:
         self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
         self.recaps = WeeklyRecaps(self)
         self.blind = BlindAnswers(self)
+        self.self_checks = SelfCheckDesk(self)
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -278,7 +278,7 @@ class PracticeService:
             if verb == "answer":
                 return self._show_answer(argument)
             if verb == selfcheck.VERB:
-                return await self._self_check(caller, argument)
+                return await self.self_checks.press(caller, argument)
             if verb in REVIEW_VERBS:
                 return await self.review.press(caller.channel.platform, caller.user.id, verb, argument)
             if verb == blind.VERB:
@@ -310,67 +310,11 @@ class PracticeService:
             return await self.review.remove(platform, user, command.remove)
         return await self.review.show(platform, user)
 
-    async def queue_for_review(self, platform: str, user_id: str, question_id: str, grade: Grade) -> bool:
-        """Put a question into a person's review queue, graded (the self-check at reveal feeds it);
-        bookmarked if it is not yet. False if their bookmarks are full."""
-        return await self.review.queue(platform, user_id, question_id, grade)
-
     def _show_answer(self, question_id: str) -> Response:
         question = self.bank.get(question_id)
         if question is None:
             raise UserError("That question is no longer in any pack.")
         return Response((say.answer_card(question),))
-
-    async def _self_check(self, caller: Caller, argument: str) -> Response:
-        """A press of "<n> of <N>" under a reveal: the presser answered the post (on time or
-        late) and covered n of its N key points. Marking again replaces the mark, with no
-        deadline: it is the person's own honest count, and a slip of the finger must be mendable."""
-        mark = selfcheck.parse(argument)
-        post = await self.store.post(mark.post_id)
-        subscription = await self.store.subscription(post.subscription_id) if post else None
-        if post is None or subscription is None or subscription.channel != caller.channel:
-            raise UserError("That self-check is for a question that was not posted in this channel.")
-        question = self.bank.get(post.question_id)
-        if question is None:
-            raise UserError("That question is no longer in any pack, so it cannot be self-checked.")
-        if post.status is not PostStatus.REVEALED:
-            raise UserError(
-                f"{question.title} is not revealed yet: mark your self-check under its model answer."
-            )
-        total = len(question.key_points)
-        if mark.covered > total:
-            raise UserError(f"{question.title} has {total} key points: mark a number from 0 to {total}.")
-        if not await self.store.has_answered(post.id, caller.user.id):
-            raise UserError(
-                f"Only people who answered {question.title} in its thread can self-check it. "
-                "Answer the next question and mark yours at its reveal."
-            )
-        before = await self.store.save_self_check(
-            post.id, caller.user.id, mark.covered, total, self.clock.now()
-        )
-        queued = ""
-        if before is None:
-            queued = await self._self_checked(caller, question.id, selfcheck.grade(mark.covered, total))
-        changed = "" if before is None or before == mark.covered else f" (was {before})"
-        return Response.text(
-            f"Marked {mark.covered} of {total} key points{changed} for {ended(question.title)}{queued}"
-        )
-
-    async def _self_checked(self, caller: Caller, question_id: str, grade: Grade) -> str:
-        """The first mark of a post feeds the person's review queue, graded by how much it covered:
-        short of every key point the question is bookmarked (if it is not yet) and graded, so
-        SM-2 brings it back the sooner the less was covered; everything covered grades it only
-        if it is bookmarked already. A re-mark changes the accuracy only: grading one answer
-        twice would compound. Returns what to add to the press's answer."""
-        platform, user_id = caller.channel.platform, caller.user.id
-        if grade is Grade.EASY:
-            mine = {b.question_id for b in await self.store.bookmarks(platform, user_id)}
-            if question_id in mine:
-                await self.review.queue(platform, user_id, question_id, grade)
-            return ""
-        if not await self.review.queue(platform, user_id, question_id, grade):
-            return " Your bookmarks are full, so it is not in /review: remove some with /bookmarks remove."
-        return " It is in your /review queue."
 
     def _cool_down(self, caller: Caller, what: str) -> None:
         now = self.clock.now()

@@ -173,9 +173,9 @@ async def test_forget_me_deletes_bookmarks_and_the_reminder(harness_factory: Cal
     assert len(await h.store.bookmarks("fake", BO.id)) == 1
 
 
-async def test_queue_for_review_bookmarks_and_grades(harness_factory: Callable[..., Harness]) -> None:
+async def test_queue_bookmarks_and_grades(harness_factory: Callable[..., Harness]) -> None:
     h = await harness_factory(MONDAY).start()
-    assert await h.service.queue_for_review("fake", ANA.id, Q2, Grade.HARD)
+    assert await h.service.review.queue("fake", ANA.id, Q2, Grade.HARD)
     [kept] = await h.store.bookmarks("fake", ANA.id)
     assert kept.card.repetitions == 1
     assert kept.card.due == MONDAY + timedelta(days=1)

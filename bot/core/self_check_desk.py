@@ -1,0 +1,74 @@
+"""Self-check at reveal, the use case: a person who answered marks how many key points they
+covered; the mark feeds their accuracy on the board and their review queue.
+
+The rules (buttons, parsing, grade, accuracy) are in bot/core/selfcheck.py."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core import selfcheck
+from bot.core.errors import UserError
+from bot.core.messages import Response
+from bot.core.models import PostStatus
+from bot.core.review import Grade
+from bot.core.review_messages import ended
+
+if TYPE_CHECKING:
+    from bot.core.service import Caller, PracticeService
+
+
+class SelfCheckDesk:
+    def __init__(self, service: PracticeService) -> None:
+        self._service = service
+
+    async def press(self, caller: Caller, argument: str) -> Response:
+        """A press of "<n> of <N>" under a reveal: the presser answered the post (on time or
+        late) and covered n of its N key points. Marking again replaces the mark, with no
+        deadline: it is the person's own honest count, and a slip of the finger must be mendable."""
+        mark = selfcheck.parse(argument)
+        post = await self._service.store.post(mark.post_id)
+        subscription = await self._service.store.subscription(post.subscription_id) if post else None
+        if post is None or subscription is None or subscription.channel != caller.channel:
+            raise UserError("That self-check is for a question that was not posted in this channel.")
+        question = self._service.bank.get(post.question_id)
+        if question is None:
+            raise UserError("That question is no longer in any pack, so it cannot be self-checked.")
+        if post.status is not PostStatus.REVEALED:
+            raise UserError(
+                f"{question.title} is not revealed yet: mark your self-check under its model answer."
+            )
+        total = len(question.key_points)
+        if mark.covered > total:
+            raise UserError(f"{question.title} has {total} key points: mark a number from 0 to {total}.")
+        if not await self._service.store.has_answered(post.id, caller.user.id):
+            raise UserError(
+                f"Only people who answered {question.title} in its thread can self-check it. "
+                "Answer the next question and mark yours at its reveal."
+            )
+        before = await self._service.store.save_self_check(
+            post.id, caller.user.id, mark.covered, total, self._service.clock.now()
+        )
+        queued = ""
+        if before is None:
+            queued = await self._queue(caller, question.id, selfcheck.grade(mark.covered, total))
+        changed = "" if before is None or before == mark.covered else f" (was {before})"
+        return Response.text(
+            f"Marked {mark.covered} of {total} key points{changed} for {ended(question.title)}{queued}"
+        )
+
+    async def _queue(self, caller: Caller, question_id: str, grade: Grade) -> str:
+        """The first mark of a post feeds the person's review queue, graded by how much it covered:
+        short of every key point the question is bookmarked (if it is not yet) and graded, so
+        SM-2 brings it back the sooner the less was covered; everything covered grades it only
+        if it is bookmarked already. A re-mark changes the accuracy only: grading one answer
+        twice would compound. Returns what to add to the press's answer."""
+        platform, user_id = caller.channel.platform, caller.user.id
+        if grade is Grade.EASY:
+            mine = {b.question_id for b in await self._service.store.bookmarks(platform, user_id)}
+            if question_id in mine:
+                await self._service.review.queue(platform, user_id, question_id, grade)
+            return ""
+        if not await self._service.review.queue(platform, user_id, question_id, grade):
+            return " Your bookmarks are full, so it is not in /review: remove some with /bookmarks remove."
+        return " It is in your /review queue."
