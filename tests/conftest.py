@@ -253,7 +253,9 @@ DEFAULTS = SubscriptionSettings(
 )
 
 
-async def subscribe_due(store: SqliteStore, channels: Iterable[ChannelRef]) -> None:
+async def subscribe_due(
+    store: SqliteStore, channels: Iterable[ChannelRef], order: Order = Order.SHUFFLED
+) -> None:
     """Subscribe every channel to a time two minutes ago, daily: all due in the same minute and
     inside misfire_grace, so a bot starting (or waking them) now posts each at once."""
     now = datetime.now(UTC)
@@ -262,7 +264,7 @@ async def subscribe_due(store: SqliteStore, channels: Iterable[ChannelRef]) -> N
         Schedule(due.time(), "UTC", frozenset(range(7))),
         Reveal(timedelta(hours=8)),
         LEVELS,
-        Order.SHUFFLED,
+        order,
     )
     for channel in channels:
         await store.save_subscription(channel, settings, now - timedelta(minutes=10), now)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
+from bot.core.models import Order
 from bot.platforms.shell import CHANNEL
 from bot.storage.sqlite import SqliteStore
+from tests.conftest import subscribe_due
 from tests.e2e.test_terminal import run_bot
 
 Q1, Q2 = "websockets-realtime/beginner-01", "websockets-realtime/beginner-02"
@@ -21,15 +22,8 @@ async def seed(db: Path) -> None:
     that wake-up is the reminder's), and ana with one bookmark and the reminder on there."""
     store = await SqliteStore.open(db)
     try:
+        await subscribe_due(store, [CHANNEL], order=Order.PROGRESSIVE)
         now = datetime.now(UTC)
-        due = (now - timedelta(minutes=2)).replace(second=0, microsecond=0)
-        settings = SubscriptionSettings(
-            Schedule(due.time(), "UTC", frozenset(range(7))),
-            Reveal(timedelta(hours=8)),
-            LEVELS,
-            Order.PROGRESSIVE,
-        )
-        await store.save_subscription(CHANNEL, settings, now - timedelta(minutes=10), now)
         await store.add_bookmark("terminal", ANA, Q2, now - timedelta(days=1), 200)
         await store.set_reminder("terminal", ANA, CHANNEL)
     finally:
