@@ -173,7 +173,10 @@ def bookmark_button(question: Question) -> Button:
     return Button("Bookmark", f"bookmark:{question.id}")
 
 
-def board(result: Board, *, limit: int = 20) -> Message:
+BOARD_ROWS = 20  # people shown on /streaks; the rest are counted
+
+
+def board(result: Board, *, limit: int = BOARD_ROWS) -> Message:
     later = result.season > 1  # from season 2 on, best ever (across seasons) beside this season's
     best = f"best {result.team.best}" + (f", best ever {result.team_best_ever}" if later else "")
     team = f"Team streak: {result.team.current} ({best})"
@@ -185,8 +188,9 @@ def board(result: Board, *, limit: int = 20) -> Message:
         f"{rank}. {plain(row.user.name)} - {_counts(row, later)}"
         for rank, row in enumerate(result.rows[:limit], start=1)
     ]
-    if len(result.rows) > limit:
-        lines.append(f"... and {len(result.rows) - limit} more")
+    people = len(result.rows) if result.people is None else result.people
+    if people > limit:
+        lines.append(f"... and {people - limit} more")
     return Message(
         title="Streaks",
         body="\n".join(lines),

@@ -177,7 +177,7 @@ class TeamStreak:
 
 @dataclass(frozen=True, slots=True)
 class Board:
-    rows: tuple[StreakRow, ...]
+    rows: tuple[StreakRow, ...]  # best first; maybe only the first few (see `people`)
     team: TeamStreak
     closed_posts: int  # in this season
     season: int = 1
@@ -185,3 +185,4 @@ class Board:
     team_best_ever: int = 0
     # best run of earlier seasons, by user id: /streaks me for someone not on this season's board
     past_best: Mapping[str, int] = field(default_factory=dict)
+    people: int | None = None  # on the whole board; None: `rows` are all of them

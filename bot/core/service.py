@@ -63,7 +63,7 @@ from bot.core.schedule import (
 )
 from bot.core.seasons import with_best_ever
 from bot.core.self_check_desk import SelfCheckDesk
-from bot.core.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, board_rows, with_open_post
+from bot.core.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, top_rows
 
 log = logging.getLogger("practicebot.service")
 
@@ -561,12 +561,13 @@ class PracticeService:
         subscription = await self.store.subscription_for(caller.channel)
         if subscription is None:
             raise UserError("This channel is not subscribed, so it has no streaks yet.")
-        result = await self.board(subscription.id)
         if me:
-            return Response((say.my_streak(result, caller.user),))
-        return Response((say.board(result),), private=False)
+            mine = await self.board(subscription.id, only=caller.user.id)
+            return Response((say.my_streak(mine, caller.user),))
+        return Response((say.board(await self.board(subscription.id)),), private=False)
 
-    async def board(self, subscription_id: int) -> Board:
+    async def board(self, subscription_id: int, *, only: str | None = None) -> Board:
+        """The board's first rows (`say.BOARD_ROWS`), or with `only` that person's row alone."""
         state, names = await self.store.streak_state(subscription_id)
         open_post = await self.store.open_post(subscription_id)
         open_answerers: dict[str, str] = {}
@@ -575,12 +576,13 @@ class PracticeService:
             names = open_answerers | names  # a stored name wins, as before
         team, closed = await self.store.team_streak(subscription_id)
         season = await self.store.season_state(subscription_id)
-        view = with_open_post(state, open_answerers)
+        rows, people = top_rows(state, open_answerers, names, say.BOARD_ROWS, only)
         return Board(
             rows=selfcheck.with_accuracy(
-                with_best_ever(board_rows(view, names), season.best_before),
+                with_best_ever(rows, season.best_before),
                 await self.store.accuracy(subscription_id),  # across seasons: a skill, not a run
             ),
+            people=people,
             team=team,
             closed_posts=closed,
             season=season.number,

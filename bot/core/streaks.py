@@ -12,6 +12,7 @@ ending the streak (the streak keeps its length). `Freezes()` without arguments t
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -93,22 +94,32 @@ def team_from_history(answer_counts: Sequence[int], min_answers: int) -> TeamStr
     return TeamStreak(current, best)
 
 
-def with_open_post(state: Mapping[str, Streak], open_answerers: Iterable[str]) -> dict[str, Streak]:
-    """What the board shows: an answer to the open post already extends the streak."""
-    view = dict(state)
-    for user in set(open_answerers):
-        old = view.get(user, NO_STREAK)
-        current = old.current + 1
-        view[user] = Streak(current, max(old.best, current), old.total + 1, old.freezes)
-    return view
-
-
-def board_rows(view: Mapping[str, Streak], names: Mapping[str, str]) -> tuple[StreakRow, ...]:
-    """Board order: current, then best, then total, all descending; then name for stability."""
-    rows = [
-        StreakRow(User(user, names.get(user, user)), s.current, s.best, s.total, s.freezes)
-        for user, s in view.items()
-        if s.total > 0
-    ]
-    rows.sort(key=lambda r: (-r.current, -r.best, -r.total, r.user.name.lower(), r.user.id))
-    return tuple(rows)
+def top_rows(
+    state: Mapping[str, Streak],
+    open_answerers: Iterable[str],
+    names: Mapping[str, str],
+    limit: int,
+    only: str | None = None,
+) -> tuple[tuple[StreakRow, ...], int]:
+    """The board's first `limit` rows (or, with `only`, that person's row alone) and how many
+    people are on it. An answer to the open post already extends its author's streak. Board
+    order: current, then best, then total, all descending; then name and id for stability.
+    Only the rows shown are built: a busy channel's board shows twenty of a thousand people."""
+    opened = set(open_answerers)
+    keys: list[tuple[int, int, int, str, str]] = []
+    for user in opened.union(state) if opened else state:
+        s = state.get(user, NO_STREAK)
+        if user in opened:
+            current = s.current + 1
+            s = Streak(current, max(s.best, current), s.total + 1, s.freezes)
+        if s.total > 0:
+            keys.append((-s.current, -s.best, -s.total, names.get(user, user).lower(), user))
+    if only is not None:
+        chosen = [key for key in keys if key[4] == only]
+    else:
+        chosen = heapq.nsmallest(limit, keys) if limit < len(keys) else sorted(keys)
+    rows = []
+    for current, best, total, _, user in chosen:
+        freezes = state.get(user, NO_STREAK).freezes
+        rows.append(StreakRow(User(user, names.get(user, user)), -current, -best, -total, freezes))
+    return tuple(rows), len(keys)

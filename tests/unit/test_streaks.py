@@ -3,20 +3,40 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.models import TeamStreak
+from bot.core.models import StreakRow, TeamStreak, User
 from bot.core.streaks import (
     NO_TEAM,
     Freezes,
     Streak,
     advance,
     advance_team,
-    board_rows,
     from_history,
     team_from_history,
-    with_open_post,
+    top_rows,
 )
 
 USERS = st.sampled_from(["ana", "bo", "cy", "dee", "eve"])
+EVERYONE = 10**6  # a limit past any board here
+
+
+def with_open_post(state: dict[str, Streak], open_answerers: frozenset[str]) -> dict[str, Streak]:
+    """The rule, written out: an answer to the open post already extends the streak."""
+    view = dict(state)
+    for user in open_answerers:
+        old = view.get(user, Streak())
+        view[user] = Streak(old.current + 1, max(old.best, old.current + 1), old.total + 1, old.freezes)
+    return view
+
+
+def whole_board(view: dict[str, Streak], names: dict[str, str]) -> list[StreakRow]:
+    """The rule, written out: everyone who answered, by current, best, total, name, id."""
+    rows = [
+        StreakRow(User(u, names.get(u, u)), s.current, s.best, s.total, s.freezes) for u, s in view.items()
+    ]
+    rows = [r for r in rows if r.total > 0]
+    return sorted(rows, key=lambda r: (-r.current, -r.best, -r.total, r.user.name.lower(), r.user.id))
+
+
 HISTORIES = st.lists(st.frozensets(USERS, max_size=5), max_size=40)
 
 
@@ -41,9 +61,22 @@ def test_board_invariants(history: list[frozenset[str]], open_answerers: frozens
         assert 0 <= s.current <= s.best <= s.total
         answered = sum(user in a for a in history) + (user in open_answerers)
         assert s.total == answered
-    rows = board_rows(view, {})
+    rows, people = top_rows(from_history(history), open_answerers, {}, EVERYONE)
     keys = [(-r.current, -r.best, -r.total) for r in rows]
     assert keys == sorted(keys)
+    assert list(rows) == whole_board(view, {}) and people == len(rows)
+
+
+@given(history=HISTORIES, open_answerers=st.frozensets(USERS), limit=st.integers(0, 6), who=USERS)
+def test_the_board_builds_only_the_rows_it_shows_and_they_are_the_first_of_the_whole(
+    history: list[frozenset[str]], open_answerers: frozenset[str], limit: int, who: str
+) -> None:
+    closed = from_history(history)
+    names = {"ana": "Zed", "bo": "ana"}  # names, not ids, order ties
+    whole = whole_board(with_open_post(closed, open_answerers), names)
+    assert top_rows(closed, open_answerers, names, limit) == (tuple(whole[:limit]), len(whole))
+    mine = tuple(r for r in whole if r.user.id == who)
+    assert top_rows(closed, open_answerers, names, limit, only=who) == (mine, len(whole))
 
 
 def test_a_missed_post_resets_current_but_keeps_best_and_total() -> None:
@@ -68,8 +101,9 @@ def test_team_streak_needs_the_threshold_of_answerers() -> None:
 
 def test_board_order_is_current_then_best_then_total() -> None:
     view = {"a": Streak(2, 5, 9), "b": Streak(2, 6, 6), "c": Streak(3, 3, 3), "d": Streak(2, 6, 7)}
-    assert [r.user.id for r in board_rows(view, {"a": "Ana"})] == ["c", "d", "b", "a"]
-    assert board_rows(view, {"a": "Ana"})[-1].user.name == "Ana"
+    rows, _ = top_rows(view, (), {"a": "Ana"}, EVERYONE)
+    assert [r.user.id for r in rows] == ["c", "d", "b", "a"]
+    assert rows[-1].user.name == "Ana"
 
 
 RULES = st.builds(Freezes, every=st.integers(0, 5), cap=st.integers(0, 3))
@@ -122,7 +156,7 @@ def test_the_board_shows_the_freezes_held_and_answering_the_open_post_keeps_them
     view = with_open_post(closed, open_answerers)
     for user, s in view.items():
         assert s.freezes == closed.get(user, Streak()).freezes  # earned and spent only at a reveal
-    for row in board_rows(view, {}):
+    for row in top_rows(closed, open_answerers, {}, EVERYONE)[0]:
         assert row.freezes == view[row.user.id].freezes
 
 
