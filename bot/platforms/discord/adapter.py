@@ -346,11 +346,13 @@ class DiscordPlatform:
             if not m.author.bot and m.type in (discord.MessageType.default, discord.MessageType.reply)
         ]
 
-    async def _history(self, thread: discord.PartialMessageable) -> list[discord.Message]:
+    async def _history(
+        self, where: discord.PartialMessageable, limit: int = HISTORY_LIMIT, *, oldest_first: bool = True
+    ) -> list[discord.Message]:
         await self._pace.acquire()
         try:
             async with asyncio.timeout(self._request_timeout):
-                return [m async for m in thread.history(limit=HISTORY_LIMIT, oldest_first=True)]
+                return [m async for m in where.history(limit=limit, oldest_first=oldest_first)]
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
             raise _translate(exc) from exc
 
@@ -406,12 +408,7 @@ class DiscordPlatform:
         where = self.client.get_partial_messageable(
             int(channel.channel_id), guild_id=int(channel.workspace_id)
         )
-        await self._pace.acquire()
-        try:
-            async with asyncio.timeout(self._request_timeout):
-                recent = [m async for m in where.history(limit=PICTURE_LOOKBACK)]
-        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise _translate(exc) from exc
+        recent = await self._history(where, PICTURE_LOOKBACK, oldest_first=False)
         return any(m.author.id == me and any(a.filename == filename for a in m.attachments) for m in recent)
 
     async def _text_channel(self, channel: ChannelRef) -> discord.abc.Messageable:
