@@ -26,10 +26,8 @@ class BlindAnswers:
 
     async def _open_post(self, caller: Caller, argument: str) -> tuple[Post, Question]:
         """The post a form is for, if it is in the caller's channel and still takes answers."""
-        store = self._service.store
-        post = await store.post(blind.post_id_of(argument))
-        subscription = await store.subscription(post.subscription_id) if post else None
-        if post is None or subscription is None or subscription.channel != caller.channel:
+        post = await self._service.post_in(caller.channel, blind.post_id_of(argument))
+        if post is None:
             raise UserError("That Answer button is for a question that was not posted in this channel.")
         question = self._service.bank.get(post.question_id)
         if question is None:

@@ -27,9 +27,8 @@ class SelfCheckDesk:
         late) and covered n of its N key points. Marking again replaces the mark, with no
         deadline: it is the person's own honest count, and a slip of the finger must be mendable."""
         mark = selfcheck.parse(argument)
-        post = await self._service.store.post(mark.post_id)
-        subscription = await self._service.store.subscription(post.subscription_id) if post else None
-        if post is None or subscription is None or subscription.channel != caller.channel:
+        post = await self._service.post_in(caller.channel, mark.post_id)
+        if post is None:
             raise UserError("That self-check is for a question that was not posted in this channel.")
         question = self._service.bank.get(post.question_id)
         if question is None:

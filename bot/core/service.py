@@ -310,6 +310,12 @@ class PracticeService:
             return await self.review.remove(platform, user, command.remove)
         return await self.review.show(platform, user)
 
+    async def post_in(self, channel: ChannelRef, post_id: int) -> Post | None:
+        """The post a button or form names, if it was posted in `channel`; None: the press is junk."""
+        post = await self.store.post(post_id)
+        subscription = await self.store.subscription(post.subscription_id) if post else None
+        return post if subscription is not None and subscription.channel == channel else None
+
     def _show_answer(self, question_id: str) -> Response:
         question = self.bank.get(question_id)
         if question is None:
