@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.errors import UserError, shown
-from bot.core.messages import Button, Form, Message, Response, person, plain
+from bot.core.messages import Button, Form, Message, Response, person, plain, question_post
 from bot.core.models import Question, User
 
 VERB = "blind"  # the Answer button's action: "blind:<post id>"; its form's submission too
@@ -77,17 +78,17 @@ def check_answer(text: str) -> str:
     return answer
 
 
-def blind_post(message: Message, post_id: int) -> Message:
+HOW_TO_ANSWER = (
+    "Answers are blind here: press Answer to write yours privately; it stays hidden until the "
+    "reveal, when everyone's answers appear together in the thread (replies written in the "
+    "thread count too, but everyone sees them at once)."
+)
+
+
+def blind_post(question: Question, level_size: int, reveal_at: datetime | None, post_id: int) -> Message:
     """The daily post of a blind subscription: its text says so, and it carries the Answer button."""
-    body = message.body.replace(
-        "Answer in the thread under this message.",
-        "Answers are blind here: press Answer to write yours privately; it stays hidden until the "
-        "reveal, when everyone's answers appear together in the thread (replies written in the "
-        "thread count too, but everyone sees them at once).",
-    )
-    return dataclasses.replace(
-        message, body=body, buttons=(Button("Answer", action(post_id)), *message.buttons)
-    )
+    message = question_post(question, level_size, reveal_at, HOW_TO_ANSWER)
+    return dataclasses.replace(message, buttons=(Button("Answer", action(post_id)), *message.buttons))
 
 
 def form(question: Question, post_id: int, current: str | None, error: str = "") -> Response:

@@ -89,13 +89,18 @@ def level_line(question: Question, level_size: int) -> str:
 # ---------------------------------------------------------------- what the bot says
 
 
-def question_post(question: Question, level_size: int, reveal_at: datetime | None) -> Message:
+ANSWER_IN_THREAD = "Answer in the thread under this message."
+
+
+def question_post(
+    question: Question, level_size: int, reveal_at: datetime | None, how_to_answer: str = ANSWER_IN_THREAD
+) -> Message:
     reveal = "The model answer appears in the thread before the next question."
     if reveal_at is not None:
         reveal = f"The model answer appears in the thread {moment(reveal_at)} ({moment(reveal_at, 'R')})."
     return Message(
         title=question.title,
-        body=f"Answer in the thread under this message. {reveal}",
+        body=f"{how_to_answer} {reveal}",
         fields=(Field("Level", level_line(question, level_size)), Field("Pack", question.pack)),
         buttons=(bookmark_button(question),),
         footer=question.id,

@@ -725,9 +725,12 @@ class PracticeService:
             await self.store.mark_skipped(post.id, f"question {post.question_id} is no longer loaded")
             return None
         reveal_at = self._reveal_time(subscription, now)
-        message = say.question_post(question, self._level_size(question), reveal_at)
-        if subscription.settings.blind:
-            message = blind.blind_post(message, post.id)
+        size = self._level_size(question)
+        message = (
+            blind.blind_post(question, size, reveal_at, post.id)
+            if subscription.settings.blind
+            else say.question_post(question, size, reveal_at)
+        )
         try:
             ref = await self._platform(subscription).post_question(
                 subscription.channel, message, post.nonce, resend=resend
