@@ -206,14 +206,7 @@ class SlackPlatform:
 
     async def _find_post(self, channel: ChannelRef, nonce: str) -> PostedRef | None:
         """After a crash between sending and recording: the post carries its nonce as metadata."""
-        await self._workspace["conversations.history"].acquire()
-        history = await self._call(
-            self.client.conversations_history(
-                channel=channel.channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True
-            )
-        )
-        items: list[dict[str, Any]] = history.get("messages", [])
-        for item in items:
+        for item in await self._recent(channel, include_all_metadata=True):
             if _nonce_of(item, METADATA_EVENT) == nonce:
                 return PostedRef(message_id=item["ts"], thread_id=item["ts"])
         return None
@@ -307,16 +300,20 @@ class SlackPlatform:
             await self._send(channel, part)
 
     async def _file_in(self, channel: ChannelRef, filename: str) -> bool:
-        await self._workspace["conversations.history"].acquire()
-        history = await self._call(
-            self.client.conversations_history(channel=channel.channel_id, limit=HISTORY_LOOKBACK)
-        )
-        items: list[dict[str, Any]] = history.get("messages", [])
         return any(
             item.get("user") == self.bot_user_id
             and any(f.get("name") == filename for f in item.get("files") or [])
-            for item in items
+            for item in await self._recent(channel)
         )
+
+    async def _recent(self, channel: ChannelRef, **options: Any) -> list[dict[str, Any]]:
+        """The channel's newest messages (a resend's look-back), paced under the method's tier."""
+        await self._workspace["conversations.history"].acquire()
+        history = await self._call(
+            self.client.conversations_history(channel=channel.channel_id, limit=HISTORY_LOOKBACK, **options)
+        )
+        items: list[dict[str, Any]] = history.get("messages", [])
+        return items
 
     async def _send(
         self,
