@@ -4,9 +4,12 @@ subprocess, its RSS read from /proc once it is ready and has settled for a secon
 
 A. a bare discord.Client with the bot's intents (guilds, guild_messages), discord.py's defaults
    otherwise;
-B. `practicebot run` (READY, commands synced, every wake-up armed).
+B. `practicebot run` (READY, commands synced, every wake-up armed);
+C. the same bare client that also runs the other parts the design names: an APScheduler 3.11
+   AsyncIOScheduler, started, and an aiosqlite connection to an SQLite database, open. What the
+   bot adds over C is its own code and state; what C adds over A is those libraries' fixed cost.
 
-A and B alternate; the ratio is B's median over A's.
+They alternate; the ratio is B's median over A's (the goal's), and B over C is printed beside it.
 
     python -m bench.memory --guilds 2000 --rounds 2
 """
@@ -55,6 +58,22 @@ async def on_ready():
 client.run(token, log_handler=None)
 """
 
+# the bare client, plus the chosen parts the bot runs beside discord.py, started and idle
+WITH_PARTS = BARE_CLIENT.replace(
+    "client = discord.Client(intents=intents)\n",
+    """client = discord.Client(intents=intents)
+import aiosqlite
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+async def setup_hook():
+    AsyncIOScheduler().start()
+    client.database = await aiosqlite.connect(sys.argv[4])
+    await client.database.execute("SELECT 1")
+
+client.setup_hook = setup_hook
+""",
+)
+
 
 async def one_run(work: Path, kind: str, guilds: int, index: int, subscriptions: int | None = None) -> int:
     """Resident KB of the client once ready."""
@@ -69,9 +88,17 @@ async def one_run(work: Path, kind: str, guilds: int, index: int, subscriptions:
                 emulator.world.add_role(guild, f"role-{r}", 0)
             places.append((guild, channels[0]))
         log = work / f"memory-{kind}-{index}.log"
-        if kind == "bare":
+        if kind in ("bare", "parts"):
             client = await Watched.launch(
-                [sys.executable, "-c", BARE_CLIENT, emulator.api_url, emulator.gateway_url, TOKEN],
+                [
+                    sys.executable,
+                    "-c",
+                    BARE_CLIENT if kind == "bare" else WITH_PARTS,
+                    emulator.api_url,
+                    emulator.gateway_url,
+                    TOKEN,
+                    str(work / "parts.sqlite3"),
+                ],
                 clean_env(),
                 log,
             )
@@ -104,13 +131,13 @@ async def one_run(work: Path, kind: str, guilds: int, index: int, subscriptions:
 
 async def run(work: Path, guilds: int = 2000, rounds: int = 2, subscriptions: int | None = None) -> Outcome:
     subscriptions = guilds if subscriptions is None else subscriptions
-    rss: dict[str, list[int]] = {"bare": [], "bot": []}
+    rss: dict[str, list[int]] = {"bare": [], "parts": [], "bot": []}
     for index in range(rounds):
-        for kind in ("bare", "bot"):
+        for kind in rss:
             kb = await one_run(work, kind, guilds, index, subscriptions)
             rss[kind].append(kb)
             print(f"  round {index + 1} {kind}: {kb / 1024:.1f} MB", flush=True)
-    bare, bot = median(rss["bare"]), median(rss["bot"])
+    bare, parts, bot = median(rss["bare"]), median(rss["parts"]), median(rss["bot"])
     ratio = bot / bare
     return Outcome(
         name="memory",
@@ -126,8 +153,11 @@ async def run(work: Path, guilds: int = 2000, rounds: int = 2, subscriptions: in
             "bot RSS (MB)": round(bot / 1024, 1),
             "bare RSS (MB)": round(bare / 1024, 1),
             "bot over bare (MB)": round((bot - bare) / 1024, 1),
-            "bare RSS each round (MB)": [round(k / 1024, 1) for k in rss["bare"]],
-            "bot RSS each round (MB)": [round(k / 1024, 1) for k in rss["bot"]],
+            "bare + APScheduler + aiosqlite RSS (MB)": round(parts / 1024, 1),
+            "those parts over bare (MB)": round((parts - bare) / 1024, 1),
+            "bot over bare + those parts (MB)": round((bot - parts) / 1024, 1),
+            "bot over bare + those parts (ratio)": round(bot / parts, 3),
+            **{f"{kind} RSS each round (MB)": [round(k / 1024, 1) for k in kbs] for kind, kbs in rss.items()},
         },
     )
 

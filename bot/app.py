@@ -21,11 +21,11 @@ from bot.core.questions import load_bank
 from bot.core.service import PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.ops.database import open_database
-from bot.platforms.shell import TerminalChannel
 from bot.scheduler import ApsTimer, SystemClock
 
-# A platform's SDK, monitoring and the HTTP server are imported only when they are used: each is
-# megabytes of resident memory (discord.py 34 MB, slack-bolt and slack-sdk 5, aiohttp.web 2).
+# A platform's SDK (and the terminal channel), monitoring and the HTTP server are imported only
+# when they are used: each is megabytes of resident memory (discord.py 34 MB, slack-bolt and
+# slack-sdk 5, aiohttp.web 2).
 if TYPE_CHECKING:
     from aiohttp import web
 
@@ -108,6 +108,8 @@ async def run(
                 routes.extend(slack.http_routes())
         shell = None
         if not platforms:
+            from bot.platforms.shell import TerminalChannel
+
             shell = TerminalChannel(stdin, stdout, now=clock.now, files=config.database.resolve().parent)
             platforms[shell.name] = shell
         service = PracticeService(
