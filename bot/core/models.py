@@ -107,6 +107,11 @@ class Subscription:
     season: int = 1  # the board counts this season's posts; 1 until an admin starts another
     season_started_at: datetime | None = None  # None: season 1, since created_at
 
+    @property
+    def log_extra(self) -> dict[str, object]:
+        """Log context: bot/logs.py writes these as the line's subscription, channel and platform."""
+        return {"subscription": self.id, "channel": self.channel}
+
 
 @dataclass(frozen=True, slots=True)
 class Post:

@@ -130,7 +130,7 @@ class WeeklyRecaps:
                     local_date,
                     subscription.channel,
                     now - at,
-                    extra=_about(subscription),
+                    extra=subscription.log_extra,
                 )
                 return False
             row = await store.claim_recap(
@@ -162,7 +162,7 @@ class WeeklyRecaps:
                     row.local_date,
                     subscription.channel,
                     exc.reason,
-                    extra=_about(subscription),
+                    extra=subscription.log_extra,
                 )
                 await service.store.mark_recap(row.id, RecapStatus.SKIPPED, service.clock.now(), exc.reason)
                 return True
@@ -171,12 +171,12 @@ class WeeklyRecaps:
                 row.local_date,
                 subscription.channel,
                 exc.reason,
-                extra=_about(subscription),
+                extra=subscription.log_extra,
             )
             return False
         await service.store.mark_recap(row.id, RecapStatus.SENT, service.clock.now())
         log.info(
-            "sent the recap for %s to %s", row.local_date, subscription.channel, extra=_about(subscription)
+            "sent the recap for %s to %s", row.local_date, subscription.channel, extra=subscription.log_extra
         )
         return True
 
@@ -256,7 +256,3 @@ class WeeklyRecaps:
 
 
 _HOW = "Change it with /practice recap <day> <HH:MM> (like fri 16:00), or /practice recap off"
-
-
-def _about(subscription: Subscription) -> dict[str, object]:
-    return {"subscription": subscription.id, "channel": subscription.channel}

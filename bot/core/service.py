@@ -13,27 +13,24 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.core import blind, selfcheck
 from bot.core import messages as say
 from bot.core.blind_answers import BlindAnswers
+from bot.core.channel_desk import ChannelDesk
 from bot.core.commands import (
-    ADMIN_ACTIONS,
-    HELP,
     AskQuestion,
     Command,
     Practice,
     Review,
     ShowBookmarks,
     ShowStreaks,
-    SubscribeArgs,
 )
-from bot.core.errors import NotAllowed, PlatformError, UserError
-from bot.core.holidays import KEEP_PAST, HolidayArgs, check_adding, format_dates, upcoming
-from bot.core.messages import Message, Response
+from bot.core.errors import PlatformError, UserError
+from bot.core.messages import Response
 from bot.core.models import (
     LEVELS,
     Board,
@@ -41,23 +38,18 @@ from bot.core.models import (
     Post,
     PostStatus,
     Question,
-    Schedule,
     Subscription,
     SubscriptionSettings,
     SubscriptionStatus,
     User,
 )
 from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
-from bot.core.questions import QuestionBank, choose_next, progress
+from bot.core.questions import QuestionBank, choose_next
 from bot.core.recap import DEFAULT_RECAP, RECAP_GRACE, RecapTime
 from bot.core.recap_service import WeeklyRecaps
 from bot.core.review_desk import VERBS as REVIEW_VERBS
 from bot.core.review_desk import ReviewDesk
 from bot.core.schedule import (
-    format_days,
-    format_relative,
-    format_reveal,
-    local_today,
     next_occurrence,
     occurrences,
 )
@@ -129,6 +121,7 @@ class PracticeService:
         self.recaps = WeeklyRecaps(self)
         self.blind = BlindAnswers(self)
         self.self_checks = SelfCheckDesk(self)
+        self.channels = ChannelDesk(self)
 
     def _lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -251,7 +244,7 @@ class PracticeService:
     async def _handle(self, caller: Caller, command: Command) -> Response:
         try:
             if isinstance(command, Practice):
-                return await self._practice(caller, command)
+                return await self.channels.handle(caller, command)
             if isinstance(command, AskQuestion):
                 self._cool_down(caller, "question")
                 return self._ask(command.level)
@@ -335,233 +328,12 @@ class PracticeService:
             cutoff = now - self.settings.command_cooldown
             self._last_asked = {k: t for k, t in self._last_asked.items() if t > cutoff}
 
-    async def _forget(self, caller: Caller, confirmed: bool) -> Response:
-        if not confirmed:
-            return Response.text(
-                "This deletes your answers, streaks and bookmarks everywhere practicebot runs on this "
-                "platform. "
-                "Nobody else's history changes, and it cannot be undone. "
-                "To go ahead: /practice forget-me confirm"
-            )
-        replies, rows = await self.store.forget_user(caller.channel.platform, caller.user.id)
-        kept = await self.store.forget_bookmarks(caller.channel.platform, caller.user.id)
-        log.info("forgot a person on %s: %d replies, %d streak rows", caller.channel.platform, replies, rows)
-        return Response.text(
-            f"Done: {say.plural(replies, 'answer')}, {say.plural(rows, 'streak record')} and "
-            f"{say.plural(kept, 'bookmark')} deleted."
-        )
-
-    async def _practice(self, caller: Caller, command: Practice) -> Response:
-        action = command.action
-        if action == "help":
-            return Response.text(HELP)
-        if action == "forget-me":
-            return await self._forget(caller, command.confirm)
-        if action in ADMIN_ACTIONS and not caller.is_admin:
-            raise NotAllowed(f"/practice {action} is for channel admins.")
-        if action == "subscribe":
-            assert command.subscribe is not None
-            return await self._subscribe(caller.channel, command.subscribe)
-        subscription = await self.store.subscription_for(caller.channel)
-        if subscription is None or (
-            subscription.status is SubscriptionStatus.UNSUBSCRIBED and action != "status"
-        ):
-            raise UserError("This channel is not subscribed. Start with /practice subscribe.")
-        if action == "holidays":
-            assert command.holidays is not None
-            return await self._holidays(caller, subscription, command.holidays)
-        if action == "new-season":
-            return await self._new_season(subscription, command.confirm)
-        handlers: dict[str, Callable[[Subscription], Awaitable[Response]]] = {
-            "unsubscribe": self._unsubscribe,
-            "pause": self._pause,
-            "resume": self._resume,
-            "status": self._status,
-            "post-now": self._post_now,
-            "reveal-now": self._reveal_now,
-            "recap": lambda s: (
-                self.recaps.change(s, command.recap.setting) if command.recap else self.recaps.show(s)
-            ),
-            "recap-now": self.recaps.send_now,
-        }
-        return await handlers[action](subscription)
-
-    async def _subscribe(self, channel: ChannelRef, args: SubscribeArgs) -> Response:
-        existing = await self.store.subscription_for(channel)
-        base = existing.settings if existing else self.settings.defaults
-        schedule = Schedule(
-            at=args.time or base.schedule.at,
-            timezone=args.timezone or base.schedule.timezone,
-            days=args.days or base.schedule.days,
-        )
-        settings = SubscriptionSettings(
-            schedule=schedule,
-            reveal=args.reveal or base.reveal,
-            levels=args.levels or base.levels,
-            order=args.order or base.order,
-            blind=base.blind if args.blind is None else args.blind,
-        )
-        if not self.bank.deck(settings.levels):
-            raise UserError(f"no questions at level {', '.join(settings.levels)} in the loaded packs")
-        now = self.clock.now()
-        subscription = await self.store.save_subscription(channel, settings, now, now)
-        await self._arm_next_post(subscription, now)
-        await self.recaps.arm(subscription)
-        log.info("subscribed %s: %s", channel, _describe(settings), extra=_about(subscription))
-        verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
-        _, at = next_occurrence(subscription.settings.schedule, now)  # with its holidays
-        return Response.text(
-            f"This channel {verb} a question {_describe(settings)}. "
-            f"Next: {say.moment(at)} ({say.moment(at, 'R')}).",
-            private=False,
-        )
-
-    async def _unsubscribe(self, subscription: Subscription) -> Response:
-        now = self.clock.now()
-        await self.store.set_status(subscription.id, SubscriptionStatus.UNSUBSCRIBED, "", now)
-        self.timer.cancel_post(subscription.id)
-        return Response.text(
-            "Unsubscribed: no more daily questions here. History and streaks are kept; "
-            "/practice subscribe starts again.",
-            private=False,
-        )
-
-    async def _pause(self, subscription: Subscription) -> Response:
-        if subscription.status is SubscriptionStatus.PAUSED:
-            raise UserError("Already paused. /practice resume continues.")
-        await self.store.set_status(
-            subscription.id, SubscriptionStatus.PAUSED, "paused by an admin", self.clock.now()
-        )
-        self.timer.cancel_post(subscription.id)
-        return Response.text(
-            "Paused: no questions until /practice resume. Paused days do not break streaks.",
-            private=False,
-        )
-
-    async def _resume(self, subscription: Subscription) -> Response:
-        if subscription.status is SubscriptionStatus.ACTIVE:
-            raise UserError("This channel is not paused.")
-        now = self.clock.now()
-        await self.store.set_status(subscription.id, SubscriptionStatus.ACTIVE, "", now, schedule_from=now)
-        resumed = await self.store.subscription(subscription.id)
-        assert resumed is not None
-        at = await self._arm_next_post(resumed, now)
-        await self.recaps.arm(resumed)
-        return Response.text(
-            f"Resumed. Next question {say.moment(at)} ({say.moment(at, 'R')}).", private=False
-        )
-
-    async def _status(self, subscription: Subscription) -> Response:
-        now = self.clock.now()
-        settings = subscription.settings
-        lines = [f"Schedule: {_describe(settings)}"]
-        if subscription.status is SubscriptionStatus.ACTIVE:
-            _, at = next_occurrence(settings.schedule, now)
-            lines.append(f"Next question: {say.moment(at)} ({format_relative(at - now)})")
-        else:
-            reason = f": {subscription.status_reason}" if subscription.status_reason else ""
-            lines.append(f"Status: {subscription.status.value}{reason}")
-        open_post = await self.store.open_post(subscription.id)
-        if open_post is not None and open_post.reveal_at is not None:
-            question = self.bank.get(open_post.question_id)
-            title = question.title if question else open_post.question_id
-            lines.append(f"Open question: {title} - reveal {say.moment(open_post.reveal_at)}")
-        deck = self.bank.deck(settings.levels)
-        where, _ = progress(deck, await self.store.question_history(subscription.id))
-        lines.append(f"Progress: {where.done} of {where.size} questions (round {where.round})")
-        lines.append(f"Answers: {blind.describe(settings.blind)}")
-        coming = upcoming(settings.schedule.holidays, local_today(settings.schedule.timezone, now))
-        if coming:
-            lines.append(f"Holidays: {format_dates(coming)}")
-        season = await self.store.season_state(subscription.id)
-        lines.append(f"Season: {season.number}, since {season.started_on}")
-        lines.append(self.recaps.status_line(subscription, await self.recaps.setting(subscription.id)))
-        return Response((Message(title="Practice status", body="\n".join(lines)),))
-
-    async def _post_now(self, subscription: Subscription) -> Response:
-        if subscription.status is not SubscriptionStatus.ACTIVE:
-            raise UserError(f"This channel is {subscription.status.value}: /practice resume first.")
-        now = self.clock.now()
-        today = local_today(subscription.settings.schedule.timezone, now)
-        existing = await self.store.post_on(subscription.id, today)
-        if existing is not None and existing.status is PostStatus.SKIPPED:
-            raise UserError(
-                f"Today was recorded as skipped ({existing.note}); the next question comes on schedule."
-            )
-        if existing is not None and existing.status is not PostStatus.CLAIMED:
-            raise UserError("Today's question is already posted here; the next one comes on schedule.")
-        post = await self._post(subscription, today, now)
-        await self._arm_next_post(subscription, now)
-        if post is None or post.status is not PostStatus.POSTED:
-            raise UserError("The question could not be posted; see /practice status.")
-        return Response.text("Posted today's question.")
-
-    async def _reveal_now(self, subscription: Subscription) -> Response:
-        async with self._lock(subscription.id):
-            post = await self.store.open_post(subscription.id)
-            if post is None:
-                raise UserError("There is no open question to reveal.")
-            await self._reveal(subscription, post)
-        return Response.text("Revealed.")
-
     def _ask(self, level: str | None) -> Response:
         deck = self.bank.deck((level,) if level else LEVELS)
         if not deck:
             raise UserError(f"no {level} questions are loaded")
         question = self.rng.choice(deck)
         return Response((say.question_card(question, self._level_size(question)),))
-
-    async def _holidays(self, caller: Caller, subscription: Subscription, args: HolidayArgs) -> Response:
-        """List, add or remove holidays; a change re-arms the wake-up (a post already out stays)."""
-        zone = subscription.settings.schedule.timezone
-        now = self.clock.now()
-        today = local_today(zone, now)
-        held = subscription.settings.schedule.holidays
-        if args.verb == "list":
-            coming = upcoming(held, today)
-            if not coming:
-                return Response.text(f"No holidays ahead. Admins add them: /practice holidays add {today}")
-            return Response.text(f"Holidays here ({zone}), skipped like days off: {format_dates(coming)}")
-        if not caller.is_admin:
-            raise NotAllowed(f"/practice holidays {args.verb} is for channel admins.")
-        async with self._lock(subscription.id):
-            if args.verb == "add":
-                new = check_adding(held, args.dates, today)
-                await self.store.add_holidays(subscription.id, new, today - KEEP_PAST)
-                said = f"Holidays added: {format_dates(new)}." if new else "Those days are holidays already."
-            else:
-                gone = await self.store.remove_holidays(subscription.id, args.dates)
-                said = (
-                    f"Holidays removed: {format_dates(args.dates & held)}."
-                    if gone
-                    else f"None of {format_dates(args.dates)} was a holiday here."
-                )
-        await self.run_post(subscription.id)  # re-arms: due, missed or not, by the new calendar
-        changed = await self.store.subscription(subscription.id)
-        assert changed is not None
-        if changed.status is SubscriptionStatus.ACTIVE:
-            _, at = next_occurrence(changed.settings.schedule, self.clock.now())
-            said += f" Next question: {say.moment(at)} ({say.moment(at, 'R')})."
-        log.info("holidays %s in %s: %s", args.verb, subscription.channel, said, extra=_about(subscription))
-        return Response.text(said, private=False)
-
-    async def _new_season(self, subscription: Subscription, confirmed: bool) -> Response:
-        if not confirmed:
-            return Response.text(
-                f"This ends season {subscription.season} here and starts season {subscription.season + 1}: "
-                "everyone's current streak, total and freezes and the team streak start from zero. "
-                "Posts, answers and each person's best ever are kept. "
-                "To go ahead: /practice new-season confirm"
-            )
-        # under the subscription's lock: a reveal in progress writes its streaks into the season
-        # it began in, before the reset, never into the new one
-        async with self._lock(subscription.id):
-            number = await self.store.start_season(subscription.id, self.clock.now())
-        log.info("season %d started in %s", number, subscription.channel, extra=_about(subscription))
-        return Response.text(
-            f"Season {number} starts now: the board starts from zero. Best ever streaks are kept.",
-            private=False,
-        )
 
     async def _streaks(self, caller: Caller, *, me: bool) -> Response:
         subscription = await self.store.subscription_for(caller.channel)
@@ -671,7 +443,7 @@ class PracticeService:
                     local_date,
                     subscription.id,
                     now - at,
-                    extra=_about(subscription),
+                    extra=subscription.log_extra,
                 )
 
     async def _arm_next_post(self, subscription: Subscription, now: datetime) -> datetime:
@@ -749,7 +521,7 @@ class PracticeService:
             subscription.channel,
             post.id,
             reveal_at.isoformat(),
-            extra=_about(subscription),
+            extra=subscription.log_extra,
         )
         return await self.store.post(post.id)
 
@@ -829,7 +601,7 @@ class PracticeService:
             post.id,
             subscription.channel,
             len(answered),
-            extra=_about(subscription),
+            extra=subscription.log_extra,
         )
 
     async def _platform_failed(self, subscription: Subscription, exc: PlatformError, what: str) -> None:
@@ -840,7 +612,7 @@ class PracticeService:
                 what,
                 subscription.channel,
                 exc.reason,
-                extra=_about(subscription),
+                extra=subscription.log_extra,
             )
             await self.store.set_status(
                 subscription.id, SubscriptionStatus.PAUSED, exc.reason, self.clock.now()
@@ -852,7 +624,7 @@ class PracticeService:
                 what,
                 subscription.channel,
                 exc.reason,
-                extra=_about(subscription),
+                extra=subscription.log_extra,
             )
 
     def _platform(self, subscription: Subscription) -> Platform:
@@ -881,20 +653,5 @@ def _command_name(command: Command) -> str:
     return "question" if isinstance(command, AskQuestion) else "streaks"
 
 
-def _about(subscription: Subscription) -> dict[str, object]:
-    """Log context: bot/logs.py writes these as the line's subscription, channel and platform."""
-    return {"subscription": subscription.id, "channel": subscription.channel}
-
-
 def _retry_delay(exc: PlatformError) -> timedelta:
     return max(RETRY_AFTER, timedelta(seconds=exc.retry_after or 0))
-
-
-def _describe(settings: SubscriptionSettings) -> str:
-    schedule = settings.schedule
-    levels = "all levels" if settings.levels == LEVELS else ", ".join(settings.levels)
-    reveal = "before the next post" if settings.reveal.is_next else "after " + format_reveal(settings.reveal)
-    return (
-        f"at {schedule.at:%H:%M} {schedule.timezone} on {format_days(schedule.days)}, "
-        f"reveal {reveal}, {levels}, {settings.order.value}" + (", blind answers" if settings.blind else "")
-    )
