@@ -8,8 +8,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
 from bot.core import blind
+from bot.platforms.discord.adapter import ACK_WITHIN
+from tests.e2e.gate import Gate
 from tests.e2e.test_discord import (  # noqa: F401 - fixtures, used by name
+    EPHEMERAL,
     Guild,
     Running,
     daily_posts,
@@ -92,3 +97,43 @@ async def test_two_blind_answers_are_hidden_until_the_reveal_and_survive_a_resta
     bot = await start_bot()
     in_thread = emulator.messages(int(thread["id"]))
     assert sum("Everyone's answers" in text(m) for m in in_thread) == 1
+
+
+async def test_a_form_too_slow_to_open_asks_to_press_again_and_the_next_press_opens_it(
+    emulator: DiscordEmulator,  # noqa: F811
+    guild: Guild,  # noqa: F811
+    start_bot: Callable[[], Awaitable[Running]],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reading the person's draft is held past ACK_WITHIN, so the press is deferred; a modal can
+    only be the first answer to a press, so the person is told privately to press again, and no
+    modal is sent. With the store answering again, the next press opens the form."""
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe", time="09:00", answers="blind")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [post] = daily_posts(emulator, guild.channel)
+    [button] = [b for row in post["components"] for b in row["components"] if b["label"] == "Answer"]
+
+    reading = Gate(monkeypatch, bot.store, "blind_answer")
+    pressed = await emulator.click_button(
+        guild.id, guild.channel, guild.ana, int(post["id"]), button["custom_id"]
+    )
+    deferred = await pressed.response(timeout=ACK_WITHIN + 3)  # deferred after ACK_WITHIN: no sleep here
+    assert deferred["type"] == 5, deferred  # DEFERRED_CHANNEL_MESSAGE, "thinking"
+    assert deferred["data"]["flags"] & EPHEMERAL
+    assert reading.entered.is_set()
+    reading.open()
+    told = await pressed.original(timeout=5)  # the follow-up replaces the loading message
+    assert "press the button again" in text(told)
+    assert told["flags"] & EPHEMERAL
+    callbacks = [
+        r.body
+        for r in emulator.requests
+        if r.path.endswith(f"/interactions/{pressed.id}/{pressed.record.token}/callback")
+    ]
+    assert [c["type"] for c in callbacks] == [5]  # no modal was tried after the deferral
+
+    modal, told = await answer(emulator, guild, guild.ana, post, ANA_TEXT)  # the next press: the form
+    assert modal["custom_id"] == "pb:blind:1"
+    assert told["ephemeral"] and text(told).strip() == blind.SAVED
+    assert await bot.store.blind_answer(1, str(guild.ana)) == ANA_TEXT

@@ -6,10 +6,14 @@ a restart between submission and reveal loses nothing and publishes once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
 from bot.core import blind
+from tests.e2e.gate import Gate
 from tests.e2e.test_slack import (  # noqa: F401 - fixtures, used by name
     Running,
     command,
@@ -58,11 +62,14 @@ def everything_public(emu: SlackEmulator, channel: str, post: dict[str, Any]) ->
     return "\n".join(shown(m) for m in emu.messages(channel) + emu.replies(channel, post["ts"]))
 
 
+@pytest.mark.parametrize("mode", ["socket", "http"])
 async def test_two_blind_answers_are_hidden_until_the_reveal_and_survive_a_restart(
     slack: SlackEmulator,  # noqa: F811 - the fixtures imported above
     start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+    mode: str,
 ) -> None:
-    bot = await start_bot()
+    """In Socket Mode, and in HTTP mode (every envelope a signed POST to the bot's own server)."""
+    bot = await start_bot(mode=mode)
     channel, admin = slack.add_channel("practice"), slack.add_user("lead", admin=True)
     ana, bo, cy = slack.add_user("ana"), slack.add_user("bo"), slack.add_user("cy")
     subscribed = await command(slack, channel, admin, "/practice subscribe 09:00 UTC answers=blind")
@@ -86,7 +93,7 @@ async def test_two_blind_answers_are_hidden_until_the_reveal_and_survive_a_resta
     assert f"answers take at most {blind.MAX_ANSWER}" in refused["errors"]["answer"]
     await bot.stop()
 
-    bot = await start_bot()  # the open modal still submits after a restart
+    bot = await start_bot(mode=mode)  # the open modal still submits after a restart
     ack = await submit(slack, view, bo, BO_TEXT)
     assert "Your answer is replaced." in ack["view"]["blocks"][0]["text"]["text"]
     public = everything_public(slack, channel, post)
@@ -109,5 +116,49 @@ async def test_two_blind_answers_are_hidden_until_the_reveal_and_survive_a_resta
     buttons = [e["text"]["text"] for b in edited["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["Bookmark"]  # the revealed post has no Answer button any more
     await bot.stop()
-    await start_bot()
+    await start_bot(mode=mode)
     assert sum("Everyone's answers" in shown(m) for m in slack.replies(channel, post["ts"])) == 1
+    assert (slack.socket_connects == 0) == (mode == "http")  # HTTP mode: every envelope was a signed POST
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_a_slow_submission_is_acked_bare_then_confirmed_privately(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+) -> None:
+    """Saving takes longer than the adapter's ack deadline: the modal is acked with nothing (it
+    closes, no error), and once the answer is stored the person is told so by chat.postEphemeral."""
+    bot = await start_bot(mode=mode, ack_within=0.05)
+    channel, admin, ana = (
+        slack.add_channel("practice"),
+        slack.add_user("lead", admin=True),
+        slack.add_user("ana"),
+    )
+    await command(slack, channel, admin, "/practice subscribe 09:00 UTC answers=blind")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    view = await open_form(slack, channel, ana, post)
+
+    saving = Gate(monkeypatch, bot.store, "save_blind_answer")
+    values = {"answer": {"answer": {"type": "plain_text_input", "value": ANA_TEXT}}}
+    envelope = await slack.submit_view(view["id"], ana, values)
+    ack = await envelope.acked(timeout=5)
+    assert ack == {}, ack  # bare: the modal closes, with no outcome in it yet
+    assert envelope.error is None, envelope.error
+    await asyncio.wait_for(saving.entered.wait(), 5)
+    assert await bot.store.blind_answer(1, ana) is None
+    assert slack.ephemerals(channel, ana) == []
+
+    saving.open()
+    [told] = await slack.wait_for(lambda: slack.ephemerals(channel, ana), timeout=5)
+    assert told["source"] == "chat.postEphemeral"
+    assert told["text"] == blind.SAVED
+    assert await bot.store.blind_answer(1, ana) == ANA_TEXT
+    assert "TCP" not in everything_public(slack, channel, post)
+    assert slack.views()[view["id"]] == view  # not turned into the done view: nobody would see it
+
+    await command(slack, channel, admin, "/practice reveal-now")
+    assert "ana answered:" in everything_public(slack, channel, post)
+    assert (slack.socket_connects == 0) == (mode == "http")

@@ -123,3 +123,37 @@ async def test_a_person_who_takes_no_dms_costs_nobody_else_their_reminder(
     await bot.service.run_post(1)
     assert emulator.direct.received_by(guild.ana) == []
     assert len(emulator.direct.received_by(guild.bo)) == 1
+
+
+async def test_review_now_in_the_reminder_dm_deals_the_card_privately(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    """The reminder's "Review now" is pressed in the DM itself (an interaction with `user`, a DM
+    channel and no guild): the bot deals the review card there, privately, and the card's own
+    button works in the DM too."""
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe", time="09:00")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [post] = daily_posts(emulator, guild.channel)
+    await seen(
+        await emulator.click_button(guild.id, guild.channel, guild.ana, int(post["id"]), f"pb:bookmark:{Q1}")
+    )
+    await command(emulator, guild, guild.ana, "review", remind="on")
+    await bot.service.run_post(1)
+    [dm] = emulator.direct.received_by(guild.ana)
+    assert buttons(dm) == ["pb:review:next"]
+
+    pressed = await emulator.click_dm_button(guild.ana, int(dm["id"]), "pb:review:next")
+    assert "member" not in pressed.payload and "guild_id" not in pressed.payload  # as Discord sends it
+    card = await seen(pressed)
+    assert card["ephemeral"]
+    assert "Beginner question 1?" in text(card)
+    assert buttons(card) == [f"pb:review-answer:{Q1}"]
+    assert emulator.direct.received_by(guild.ana) == [dm]  # dealt privately, nothing posted
+
+    answer = await seen(
+        await emulator.click_dm_button(guild.ana, pressed.record.original_id or 0, f"pb:review-answer:{Q1}")
+    )
+    assert answer["ephemeral"]
+    assert "The model answer to beginner question 1." in text(answer)
+    assert buttons(answer) == [f"pb:grade:{Q1}:{g}" for g in ("again", "hard", "good", "easy")]

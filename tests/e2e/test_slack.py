@@ -27,7 +27,7 @@ from bot.core.questions import QuestionBank
 from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
-from bot.platforms.slack.adapter import SlackPlatform
+from bot.platforms.slack.adapter import ACK_WITHIN, SlackPlatform
 from bot.render.recap_image import HEIGHT, WIDTH
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
@@ -70,7 +70,9 @@ async def start_bot(
 ) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
     running: list[Running] = []
 
-    async def start(mode: str = "socket", channel_rate: float = 20.0, **config: Any) -> Running:
+    async def start(
+        mode: str = "socket", channel_rate: float = 20.0, ack_within: float = ACK_WITHIN, **config: Any
+    ) -> Running:
         settings = SlackConfig(api_base_url=slack.api_url, mode=mode, **config)
         platform = SlackPlatform(
             settings,
@@ -79,6 +81,7 @@ async def start_bot(
             signing_secret=slack.signing_secret,
             channel_rate=channel_rate,
             ping_interval=0.5,
+            ack_within=ack_within,
         )
         store = await SqliteStore.open(tmp_path / "bot.sqlite3")
         service = PracticeService(

@@ -67,6 +67,18 @@ class Reveal(discord.ui.View):
         await interaction.response.edit_message(content="The answer is 42.", view=None)
 
 
+class WhoAmI(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Who am I?", custom_id="whoami")
+    async def whoami(self, interaction: discord.Interaction, button: discord.ui.Button[WhoAmI]) -> None:
+        where, who = type(interaction.channel).__name__, type(interaction.user).__name__
+        await interaction.response.send_message(
+            f"{who} {interaction.user.id} in {where}, guild {interaction.guild_id}", ephemeral=True
+        )
+
+
 class Feedback(discord.ui.Modal, title="Feedback"):
     text: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Your feedback", custom_id="text")
 
@@ -426,6 +438,31 @@ async def test_a_button_click_reaches_the_view_and_updates_the_message(running: 
     assert (await click.response())["type"] == 7
     updated = emulator.messages(place.channel)[-1]
     assert (updated["content"], updated["components"]) == ("The answer is 42.", [])
+
+
+async def test_a_button_in_a_dm_arrives_like_discord_sends_it_and_its_answers_stay_in_the_dm(
+    running: Running,
+) -> None:
+    emulator, place, bot = running.emulator, running.place, running.bot
+    dm = await bot.create_dm(discord.Object(id=place.alice))
+    asked = await dm.send("Who are you?", view=WhoAmI())
+    click = await emulator.click_dm_button(place.alice, asked.id, "whoami")
+    payload = click.payload
+    assert payload["user"]["id"] == str(place.alice) and "member" not in payload
+    assert "guild_id" not in payload and "guild" not in payload
+    assert payload["channel"] == {"id": str(dm.id), "type": 1, "last_message_id": str(asked.id), "flags": 0}
+    assert (payload["context"], payload["authorizing_integration_owners"]) == (1, {"0": "0"})
+    answer = await click.response()
+    assert answer["type"] == 4 and answer["data"]["flags"] & 64
+    assert answer["data"]["content"] == f"User {place.alice} in DMChannel, guild None"  # as discord.py saw it
+    assert [m["content"] for m in emulator.direct.received_by(place.alice)] == ["Who are you?"]
+
+    reveal = await dm.send("What is 6 x 7?", view=Reveal())
+    click = await emulator.click_dm_button(place.alice, reveal.id, "reveal")
+    assert (await click.response())["type"] == 7  # the DM message itself is updated
+    updated = emulator.direct.received_by(place.alice)[-1]
+    assert (updated["content"], updated["components"]) == ("The answer is 42.", [])
+    assert not emulator.dispatched("MESSAGE_UPDATE")  # no DIRECT_MESSAGES intent: no DM events
 
 
 async def test_a_late_answer_gets_unknown_interaction_and_a_second_one_already_acknowledged(

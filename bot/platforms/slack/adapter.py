@@ -89,8 +89,10 @@ class SlackPlatform:
         channel_rate: float = 1.0,
         ping_interval: float = 10.0,
         metrics: Metrics | None = None,
+        ack_within: float = ACK_WITHIN,
     ) -> None:
         watch = metrics or NoMetrics()
+        self._ack_within = ack_within  # seconds a command or form may take before it is acked bare
         if config.mode == "socket" and not app_token:
             raise UserError(
                 f"Slack Socket Mode needs an app-level token (xapp-...) in ${config.app_token_env}"
@@ -444,7 +446,7 @@ class SlackPlatform:
             return await service.submit_form(caller, action, text)
 
         task = asyncio.ensure_future(_safely(work))
-        done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
+        done, _ = await asyncio.wait({task}, timeout=self._ack_within)
         if not done:
             await ack()
             response = await task
@@ -466,7 +468,7 @@ class SlackPlatform:
     ) -> None:
         """Ack within Slack's 3 s with the answer when it is quick; else ack, then respond."""
         task = asyncio.ensure_future(_safely(work))
-        done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
+        done, _ = await asyncio.wait({task}, timeout=self._ack_within)
         if not done:
             await ack()
         response = await task

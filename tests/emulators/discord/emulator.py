@@ -28,7 +28,7 @@ from typing import Any, Literal, TypeVar
 import aiohttp
 from aiohttp import web
 
-from .direct import DirectMessages
+from .direct import NO_GUILD, DirectMessages
 from .gateway import RECONNECT, Gateway, SentEvent
 from .interactions import (
     APPLICATION_COMMAND,
@@ -40,6 +40,7 @@ from .interactions import (
     InteractionHandle,
     InteractionRoutes,
     command_data,
+    dm_interaction_payload,
     find_command,
     interaction_payload,
     modal_submit_data,
@@ -364,7 +365,10 @@ class DiscordEmulator:
 
     async def publish(self, message: Message, event: str) -> None:
         """MESSAGE_CREATE/UPDATE as Discord sends them: not for ephemeral messages, not in channels
-        the bot cannot see, only with GUILD_MESSAGES, content only with MESSAGE_CONTENT or a mention."""
+        the bot cannot see, only with GUILD_MESSAGES, content only with MESSAGE_CONTENT or a mention;
+        never for DMs (that needs DIRECT_MESSAGES, which the bot does not ask for)."""
+        if message.guild_id == NO_GUILD:
+            return
         if message.ephemeral or not self.world.can_view(self.world.channels[message.channel_id]):
             return
         data = self.world.message_event(message)
@@ -373,6 +377,9 @@ class DiscordEmulator:
         )
 
     async def remove_message(self, message: Message) -> None:
+        if message.guild_id == NO_GUILD:
+            self.direct.remove(message)
+            return
         self.world.messages.get(message.channel_id, {}).pop(message.id, None)
         if message.ephemeral:
             return
@@ -586,6 +593,48 @@ class DiscordEmulator:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(MESSAGE_COMPONENT, guild_id, channel_id, user_id, data, source=message)
 
+    async def click_dm_button(self, user_id: int, message_id: int, custom_id: str) -> InteractionHandle:
+        """A person presses a button on a message in their DM with the bot (the bot's own, or an
+        ephemeral response it gave there)."""
+        channel_id = self.direct.channel_with(user_id)
+        if channel_id is None:
+            raise LookupError(f"the bot has no DM channel with {user_id}")
+        message = self._find_dm_message(channel_id, message_id)
+        button = find_component(message.components, custom_id)
+        if button is None or button.get("type") != 2:
+            raise LookupError(f"message {message_id} has no button {custom_id!r}")
+        if button.get("disabled"):
+            raise ValueError(f"button {custom_id!r} is disabled")
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact_in_dm(MESSAGE_COMPONENT, channel_id, user_id, data, message)
+
+    def _find_dm_message(self, channel_id: int, message_id: int) -> Message:
+        message = self.direct.find(channel_id, message_id)
+        for record in self.interactions.by_id.values():
+            if message is None and record.channel_id == channel_id:
+                message = record.messages.get(message_id)  # an ephemeral response in the DM
+        if message is None:
+            raise LookupError(f"no message {message_id} in DM channel {channel_id}")
+        return message
+
+    async def _interact_in_dm(
+        self, kind: int, channel_id: int, user_id: int, data: JSON, source: Message
+    ) -> InteractionHandle:
+        if not any(s.wants(NO_GUILD, 0) for s in self.gateway.live_sessions):
+            raise RuntimeError("no bot has identified with the gateway as shard 0 (DMs go there) yet")
+        record = new_record(self.world, kind, NO_GUILD, channel_id, user_id, self.clock())
+        record.source_message_id = source.id
+        if source.ephemeral:
+            record.messages[source.id] = source
+        channel = self.direct.interaction_channel(channel_id)
+        record.payload = dm_interaction_payload(
+            self.world, record, data, channel, self.world.message_payload(source)
+        )
+        self.interactions.add(record)
+        record.dispatched_at = self.clock()
+        await self.gateway.dispatch("INTERACTION_CREATE", record.payload, guild_id=NO_GUILD)  # shard 0
+        return InteractionHandle(record, self.world, self.changes)
+
     async def select(
         self, guild_id: int, channel_id: int, user_id: int, message_id: int, custom_id: str, values: list[str]
     ) -> InteractionHandle:
@@ -608,12 +657,16 @@ class DiscordEmulator:
                 f"interaction {shown_by.id} was answered with type {callback.get('type')}, not a modal"
             )
         record = shown_by.record
+        data = modal_submit_data(callback["data"], values)
+        if record.guild_id == NO_GUILD:
+            assert record.source_message_id is not None  # in a DM only a button opens a modal
+            source = self._find_dm_message(record.channel_id, record.source_message_id)
+            return await self._interact_in_dm(MODAL_SUBMIT, record.channel_id, record.user_id, data, source)
         source = (
             self._find_message(record.channel_id, record.source_message_id)
             if record.source_message_id
             else None
         )
-        data = modal_submit_data(callback["data"], values)
         return await self._interact(
             MODAL_SUBMIT, record.guild_id, record.channel_id, record.user_id, data, source=source
         )

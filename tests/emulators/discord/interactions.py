@@ -17,15 +17,23 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import responses as r
+from .direct import NO_GUILD
 from .model import (
+    ADD_REACTIONS,
+    ATTACH_FILES,
     CHAT_INPUT_COMMAND,
     DEFAULT_MESSAGE,
+    EMBED_LINKS,
     EPHEMERAL,
     IS_COMPONENTS_V2,
     JSON,
     LOADING,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
     SUPPRESS_EMBEDS,
     SUPPRESS_NOTIFICATIONS,
+    USE_EXTERNAL_EMOJIS,
+    VIEW_CHANNEL,
     Message,
     World,
     now_iso,
@@ -47,6 +55,12 @@ ALLOWED_CALLBACKS = {
 }
 RESPONSE_FLAGS = EPHEMERAL | SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+# what the bot may do in its DM with a person (there are no roles or overwrites to compute from)
+DM_APP_PERMISSIONS = (
+    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | ADD_REACTIONS
+    | USE_EXTERNAL_EMOJIS
+)  # fmt: skip
+GUILD_CONTEXT, BOT_DM_CONTEXT = 0, 1
 SUBCOMMAND, SUBCOMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
 
@@ -305,6 +319,35 @@ def interaction_payload(
     return payload
 
 
+def dm_interaction_payload(
+    world: World, record: InteractionRecord, data: JSON, channel: JSON, message: JSON | None = None
+) -> JSON:
+    """INTERACTION_CREATE from the bot's DM with a person, as Discord sends it: `user` instead of
+    `member`, no `guild_id` or `guild`, the partial DM `channel` (type 1), context BOT_DM, and the
+    guild install's owner "0" (discord.py then resolves a DMChannel and a User)."""
+    payload: JSON = {
+        "id": str(record.id),
+        "application_id": str(world.application_id),
+        "type": record.type,
+        "token": record.token,
+        "version": 1,
+        "channel_id": channel["id"],
+        "channel": channel,
+        "user": world.users[record.user_id].payload(),
+        "app_permissions": str(DM_APP_PERMISSIONS),
+        "locale": "en-US",
+        "entitlements": [],
+        "entitlement_sku_ids": [],
+        "authorizing_integration_owners": {"0": str(NO_GUILD)},
+        "context": BOT_DM_CONTEXT,
+        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+        "data": data,
+    }
+    if message is not None:
+        payload["message"] = message
+    return payload
+
+
 def new_record(
     world: World, type_: int, guild_id: int, channel_id: int, user_id: int, now: float
 ) -> InteractionRecord:
@@ -340,7 +383,6 @@ class InteractionRoutes:
         self.by_token[record.token] = record
 
     def _message_for(self, record: InteractionRecord, body: JSON, *, flags: int = 0) -> Message:
-        channel = self.world.channels[record.channel_id]
         from_command = record.type == APPLICATION_COMMAND
         user = self.world.users[record.user_id]
         metadata: JSON = {
@@ -354,16 +396,17 @@ class InteractionRoutes:
             metadata["command_type"] = 1
         elif record.source_message_id is not None:
             metadata["interacted_message_id"] = str(record.source_message_id)
-        message = self.world.new_message(
-            channel,
+        message = Message(
+            self.world.ids.next(),
+            record.channel_id,
+            record.guild_id,  # NO_GUILD in a DM
             self.world.bot,
-            body,
-            settable_flags=RESPONSE_FLAGS,
             type=CHAT_INPUT_COMMAND if from_command else DEFAULT_MESSAGE,
             webhook_id=self.world.application_id,
             application_id=self.world.application_id,
             interaction_metadata=metadata,
         )
+        self.world.apply_body(message, body, settable_flags=RESPONSE_FLAGS)
         message.flags |= flags
         if from_command:
             message.interaction = {
@@ -376,6 +419,10 @@ class InteractionRoutes:
         return message
 
     async def _post(self, message: Message) -> None:
+        if message.guild_id == NO_GUILD:  # a response in a DM: posted there unless ephemeral, no event
+            if not message.ephemeral:
+                self.emu.direct.add(message)
+            return
         self.world.add_message(message)
         await self.emu.publish(message, "MESSAGE_CREATE")
 
@@ -432,7 +479,11 @@ class InteractionRoutes:
         """A message of the interaction: its own (ephemeral ones live only there) or the channel's."""
         if message_id is None:
             return None
-        return record.messages.get(message_id) or self.world.find_message(message_id)
+        return (
+            record.messages.get(message_id)
+            or self.world.find_message(message_id)
+            or self.emu.direct.find(record.channel_id, message_id)
+        )
 
     # ------------------------------------------------------------ webhooks of the interaction
 

@@ -562,14 +562,14 @@ class World:
         return None
 
     def message_payload(self, message: Message) -> JSON:
-        """A message as the REST API returns it."""
-        guild = self.guild(message.guild_id)
+        """A message as the REST API returns it (a DM's message has no guild: see direct.py)."""
+        guild = self.guilds.get(message.guild_id)
         mentions = []
         for user_id in message.mentions:
             user = self.users.get(user_id)
             if user is not None:
                 mention = user.payload()
-                if user_id in guild.members:
+                if guild is not None and user_id in guild.members:
                     mention["member"] = guild.members[user_id].payload(with_user=False)
                 mentions.append(mention)
         data: JSON = {
