@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from bot.core import blind
-from bot.platforms.discord.adapter import ACK_WITHIN
 from tests.e2e.gate import Gate
 from tests.e2e.test_discord import (  # noqa: F401 - fixtures, used by name
     EPHEMERAL,
@@ -102,13 +101,13 @@ async def test_two_blind_answers_are_hidden_until_the_reveal_and_survive_a_resta
 async def test_a_form_too_slow_to_open_asks_to_press_again_and_the_next_press_opens_it(
     emulator: DiscordEmulator,  # noqa: F811
     guild: Guild,  # noqa: F811
-    start_bot: Callable[[], Awaitable[Running]],  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Reading the person's draft is held past ACK_WITHIN, so the press is deferred; a modal can
+    """Reading the person's draft is held past the deferral deadline, so the press is deferred; a modal can
     only be the first answer to a press, so the person is told privately to press again, and no
     modal is sent. With the store answering again, the next press opens the form."""
-    bot = await start_bot()
+    bot = await start_bot(ack_within=0.05)
     await practice(emulator, guild, guild.admin, "subscribe", time="09:00", answers="blind")
     await practice(emulator, guild, guild.admin, "post-now")
     [post] = daily_posts(emulator, guild.channel)
@@ -118,7 +117,7 @@ async def test_a_form_too_slow_to_open_asks_to_press_again_and_the_next_press_op
     pressed = await emulator.click_button(
         guild.id, guild.channel, guild.ana, int(post["id"]), button["custom_id"]
     )
-    deferred = await pressed.response(timeout=ACK_WITHIN + 3)  # deferred after ACK_WITHIN: no sleep here
+    deferred = await pressed.response(timeout=5)  # deferred after 0.05 s: no sleep here
     assert deferred["type"] == 5, deferred  # DEFERRED_CHANNEL_MESSAGE, "thinking"
     assert deferred["data"]["flags"] & EPHEMERAL
     assert reading.entered.is_set()

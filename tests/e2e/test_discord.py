@@ -23,7 +23,7 @@ from bot.core.questions import QuestionBank
 from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
-from bot.platforms.discord.adapter import DiscordPlatform
+from bot.platforms.discord.adapter import ACK_WITHIN, DiscordPlatform
 from bot.render.recap_image import HEIGHT, WIDTH
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
@@ -77,12 +77,12 @@ def guild(emulator: DiscordEmulator) -> Guild:
 @pytest.fixture
 async def start_bot(
     emulator: DiscordEmulator, tmp_path: Path, bank: QuestionBank
-) -> AsyncIterator[Callable[[], Awaitable[Running]]]:
+) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
     running: list[Running] = []
 
-    async def start() -> Running:
+    async def start(ack_within: float = ACK_WITHIN) -> Running:
         config = DiscordConfig(api_base_url=emulator.api_url, gateway_url=emulator.gateway_url)
-        platform = DiscordPlatform(config, emulator.token, guild_ready_timeout=0.05)
+        platform = DiscordPlatform(config, emulator.token, guild_ready_timeout=0.05, ack_within=ack_within)
         store = await SqliteStore.open(tmp_path / "bot.sqlite3")
         service = PracticeService(
             store,

@@ -108,10 +108,12 @@ class DiscordPlatform:
         guild_ready_timeout: float = 2.0,
         metrics: Metrics | None = None,
         request_timeout: float = REQUEST_TIMEOUT,
+        ack_within: float = ACK_WITHIN,
     ) -> None:
         point_at(config)
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice here: no warning
         self._request_timeout = request_timeout
+        self._ack_within = ack_within  # seconds an interaction's work may take before it is deferred
         watch = metrics or NoMetrics()
         self._config = config
         self._token = token
@@ -478,7 +480,7 @@ class DiscordPlatform:
     ) -> None:
         """Answer within Discord's 3 s: reply directly when the work is quick, else defer first."""
         task = asyncio.ensure_future(work())
-        done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
+        done, _ = await asyncio.wait({task}, timeout=self._ack_within)
         if not done:
             await interaction.response.defer(ephemeral=True, thinking=True)
         try:
