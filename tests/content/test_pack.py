@@ -10,6 +10,7 @@ import re
 import shutil
 import struct
 import subprocess
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -277,3 +278,175 @@ def test_common_myths_are_corrected_not_repeated(pack: Pack, by_id: dict[str, Qu
     assert re.search(r"browser[^.]*(cannot|can't|no API)", ping, re.I)
     crdt = answer(by_id, "advanced", 6)
     assert re.search(r"operational transform", crdt, re.I)
+
+
+# ---------------------------------------------------------------- code that runs, and numbers that follow
+
+
+def test_python_blocks_that_assert_something_run_and_hold(pack: Pack) -> None:
+    """Blocks that check their own result (the RFC accept key, the PN-counter merge) are run, not only compiled."""
+    ran = []
+    for q, lang, code in code_blocks(pack):
+        if lang == "python" and re.search(r"^assert ", code, re.M):
+            assert "asyncio.run(" not in code, f"{q.id}: a block that asserts must not start a server"
+            exec(compile(code, f"{q.id}.py", "exec"), {"__name__": f"block_{q.number}"})
+            ran.append(q.id)
+    assert {"websockets-realtime/beginner-03", "websockets-realtime/advanced-06"} <= set(ran)
+
+
+def run_node(tmp_path: Path, code: str) -> object:
+    """Run a script under node and return the JSON it prints last."""
+    path = tmp_path / f"run{len(list(tmp_path.iterdir()))}.js"
+    path.write_text(code)
+    result = subprocess.run(["node", str(path)], capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def js_block(by_id: dict[str, Question], level: str, number: int, index: int = 0) -> str:
+    return [
+        code for lang, code in FENCE.findall(answer(by_id, level, number)) if lang in ("js", "javascript")
+    ][index]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed on this machine")
+def test_the_binary_answers_encoder_writes_the_layout_it_documents_and_its_decoder_reads_it(
+    by_id: dict[str, Question], tmp_path: Path
+) -> None:
+    code = js_block(by_id, "intermediate", 10)
+    layout = re.search(r"^// Browser: ((?:\[[^\]]+\])+)$", code, re.M)
+    assert layout, "the block states its byte layout in a comment"
+    fields = re.findall(r"\[(u8|u32|float32)( x N)? \w*\]|\[(float32) x N\]", layout.group(1))
+    sizes = {"u8": "B", "u32": "I", "float32": "f"}
+    head = "".join(sizes[f[0]] for f in fields if f[0] and not f[1])
+    samples = [1.5, -2.25, 3.0]
+    expected = struct.pack(f">{head}{'f' * len(samples)}", 1, 2, 7, *samples)  # version 1, type 2, seq 7
+    stub = "class WebSocket { constructor(url) { this.url = url; this.sent = []; } send(d) { this.sent.push(d); } }\n"
+    probe = f"""
+sendSamples(7, {json.dumps(samples)});
+const buf = Buffer.from(sock.sent[0]);
+console.log(JSON.stringify({{ hex: buf.toString('hex'), back: decode(buf, true), text: decode(Buffer.from('{{"a":1}}'), false) }}));
+"""
+    out = run_node(tmp_path, stub + code + probe)
+    assert isinstance(out, dict)
+    assert out["hex"] == expected.hex(), "the encoder does not write the documented big-endian layout"
+    assert out["back"] == {"version": 1, "type": 2, "seq": 7, "samples": samples}
+    assert out["text"] == {"a": 1}
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed on this machine")
+def test_the_ordering_answers_client_applies_in_sequence_drops_duplicates_and_asks_for_a_gap(
+    by_id: dict[str, Question], tmp_path: Path
+) -> None:
+    code = js_block(by_id, "intermediate", 13)
+    stub = "const applied = []; const replays = [];\nfunction apply(d) { applied.push(d); }\nfunction requestReplay(s) { replays.push(s); }\n"
+    probe = """
+for (const seq of [3, 1, 2, 3, 5, 4, 5, 1]) onEvent({ seq, data: seq });
+const first = { applied: [...applied], lastSeq, pending: pending.size, replays: [...replays] };
+for (let seq = 7; seq <= 108; seq++) onEvent({ seq, data: seq }); // 6 never arrives
+console.log(JSON.stringify({ first, lastSeq, replays: [...new Set(replays)] }));
+"""
+    out = run_node(tmp_path, stub + code + probe)
+    assert out == {
+        "first": {"applied": [1, 2, 3, 4, 5], "lastSeq": 5, "pending": 0, "replays": []},
+        "lastSeq": 5,
+        "replays": [6],
+    }
+
+
+def test_the_memory_answers_zlib_figures_follow_from_nodes_formula_at_the_defaults(
+    by_id: dict[str, Question], pack: Pack
+) -> None:
+    """Node's zlib docs: deflate needs (1 << (windowBits + 2)) + (1 << (memLevel + 9)) bytes, inflate 1 << windowBits."""
+    window_bits, mem_level = zlib.MAX_WBITS, zlib.DEF_MEM_LEVEL  # 15 and 8, zlib's and Node's defaults
+    deflate_kib = ((1 << (window_bits + 2)) + (1 << (mem_level + 9))) // 1024
+    inflate_kib = (1 << window_bits) // 1024
+    assert (deflate_kib, inflate_kib) == (256, 32)
+    text = answer(by_id, "advanced", 8)
+    assert "`(1 << (windowBits+2)) + (1 << (memLevel+9))`" in text
+    assert f"= {deflate_kib} KiB to deflate at defaults, plus {inflate_kib} KiB" in text
+    q = by_id["websockets-realtime/advanced-08"]
+    quoted = {int(n) for n in re.findall(r"(?:about|~)\s?(\d+) KiB", q.summary + text)}
+    assert quoted, "the per-connection total is quoted"
+    for total in quoted:  # deflate + inflate + "a few KiB" of small objects
+        assert deflate_kib + inflate_kib <= total <= deflate_kib + inflate_kib + 16, total
+
+
+def test_the_size_answers_limits_compute(by_id: dict[str, Question]) -> None:
+    text = answer(by_id, "intermediate", 18)
+    largest = 2**63 - 1  # a 64-bit length whose most significant bit must be 0 (RFC 6455 5.2)
+    assert len(frame(b"", opcode=0x2)[:2]) == 2 and struct.pack("!Q", largest)[0] & 0x80 == 0
+    exabytes = re.search(r"2\^63 - 1 bytes \(about ([\d.]+) exabytes\)", text)
+    assert exabytes and float(exabytes.group(1)) == round(largest / 10**18, 1)
+    assert "2^53 - 1 bytes" in text  # Number.MAX_SAFE_INTEGER
+    assert float(2**53 - 1) != float(2**53 - 1 + 2), "above 2^53 integers are no longer exact doubles"
+
+    def int32(n: int) -> int:  # what `n | 0` does in JavaScript
+        return struct.unpack("<i", struct.pack("<I", n % 2**32))[0]
+
+    assert "a `maxPayload` of 2 GiB or more wraps and can switch the limit off" in text
+    assert int32(2 * 1024**3 - 1) > 0 and int32(2 * 1024**3) <= 0 and int32(4 * 1024**3) == 0
+    assert "`max_size`, default 1 MiB (2**20)" in text and 2**20 == 1024 * 1024
+
+
+ENGINE_IO = {"0": "open", "1": "close", "2": "ping", "3": "pong", "4": "message", "5": "upgrade", "6": "noop"}
+SOCKET_IO = {
+    "0": "connect",
+    "1": "disconnect",
+    "2": "event",
+    "3": "ack",
+    "4": "connect_error",
+    "5": "binary_event",
+}
+
+
+def test_engine_io_and_socket_io_packets_quoted_decode_to_what_the_text_says(
+    by_id: dict[str, Question],
+) -> None:
+    """Packet types from the Engine.IO v4 and Socket.IO v5 protocol specs (socket.io/docs/v4)."""
+    upgrade = answer(by_id, "beginner", 16)
+    probe = re.search(r"\*\*probe\*\* (\w+) \(`(\d)probe`\)\. The server answers `(\d)probe`", upgrade)
+    assert probe, "the probe exchange is quoted"
+    assert ENGINE_IO[probe.group(2)] == probe.group(1) == "ping"
+    assert ENGINE_IO[probe.group(3)] == "pong"
+    packet = re.search(r"\*\*upgrade\*\* packet \(`(\d)`\)", upgrade)
+    assert packet and ENGINE_IO[packet.group(1)] == "upgrade"
+    layers = answer(by_id, "intermediate", 4)
+    event = re.search(r"an event is sent as `(\d)(\d)(\[.*?\])`", layers)
+    assert event, "the event packet is quoted"
+    assert ENGINE_IO[event.group(1)] == "message" and SOCKET_IO[event.group(2)] == "event"
+    name, *args = json.loads(event.group(3))
+    assert isinstance(name, str) and args
+
+
+def stomp_frames(js: str) -> list[str]:
+    """The STOMP frames a JS block sends, as single-quoted string literals with \\n and \\0 escapes."""
+    literals = re.findall(r"'((?:CONNECT|STOMP|SEND|SUBSCRIBE|UNSUBSCRIBE|ACK|NACK|DISCONNECT)\\n[^']*)'", js)
+    return [lit.replace("\\n", "\n").replace("\\0", "\0") for lit in literals]
+
+
+def test_stomp_frames_in_the_stomp_answer_follow_the_1_2_grammar(by_id: dict[str, Question]) -> None:
+    """STOMP 1.2: command EOL, name:value headers, a blank line, a body, NUL; required headers per command."""
+    text = answer(by_id, "intermediate", 17)
+    required = {
+        "CONNECT": {"accept-version", "host"},
+        "SEND": {"destination"},
+        "SUBSCRIBE": {"destination", "id"},
+    }
+    shown = [f.rstrip("\n").replace("^@", "\0") for lang, f in FENCE.findall(text) if lang == "text"]
+    frames = shown + stomp_frames(js_block(by_id, "intermediate", 17))
+    assert len(frames) >= 3
+    for raw in frames:
+        assert raw.endswith("\0") and raw.count("\0") == 1, repr(raw)
+        head, _, body = raw[:-1].partition("\n\n")
+        command, *lines = head.split("\n")
+        headers = dict(line.split(":", 1) for line in lines)
+        assert required.get(command, set()) <= set(headers), (
+            f"{command} lacks {required[command] - set(headers)}"
+        )
+        assert not body.strip() or command in ("SEND", "MESSAGE", "ERROR"), f"{command} may not have a body"
+        if "heart-beat" in headers:
+            assert re.fullmatch(r"\d+,\d+", headers["heart-beat"])
+        if command == "CONNECT":
+            assert "1.2" in headers["accept-version"].split(",")
+            assert "v12.stomp" in text  # the subprotocol name that goes with 1.2
