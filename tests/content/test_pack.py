@@ -450,3 +450,48 @@ def test_stomp_frames_in_the_stomp_answer_follow_the_1_2_grammar(by_id: dict[str
         if command == "CONNECT":
             assert "1.2" in headers["accept-version"].split(",")
             assert "v12.stomp" in text  # the subprotocol name that goes with 1.2
+
+
+# Library defaults as the projects ship them (ws 8.23, Socket.IO 4.8, engine.io 6.6, checked in their source):
+# every answer that quotes one must quote the same value, so an outdated figure in one file cannot hide.
+LIBRARY_DEFAULTS = {
+    "maxPayload": (r"(\d+) MiB", "100"),  # ws: 100 * 1024 * 1024
+    "maxFragments": (r"([\d,]+) by default", "16,384"),  # ws >= 8.21.1: 16 * 1024 (8.21.0 shipped 131072)
+    "pingInterval": (r"(\d+) s\b", "25"),  # engine.io: 25000 ms
+    "pingTimeout": (r"(\d+) s\b", "20"),  # engine.io v4: 20000 ms (Socket.IO v2 used 5000)
+    "maxHttpBufferSize": (r"(\d+) MB", "1"),  # engine.io: 1e6 bytes
+    "maxDisconnectionDuration": (r"(\d+) min", "2"),  # socket.io: 2 * 60 * 1000 ms
+    "close timeout": (r"(\d+) s\b", "30"),  # ws closeTimeout: 30000 ms
+    "closeTimeout": (r"(\d+) s\b", "30"),
+}
+
+
+def test_library_defaults_are_quoted_the_same_everywhere(pack: Pack) -> None:
+    assert 100 * 1024 * 1024 == 104_857_600 and 16 * 1024 == 16_384
+    quoted = Counter()
+    for q in pack.questions:
+        text = "\n".join([q.summary, *q.key_points, q.body])
+        for name, (value_re, expected) in LIBRARY_DEFAULTS.items():
+            for m in re.finditer(re.escape(name), text):
+                window = text[m.end() : m.end() + 45].split(". ")[0]
+                if "wraps" in window:  # the 32-bit coercion sentence quotes 2 GiB on purpose
+                    continue
+                value = re.search(value_re, window)
+                if value:
+                    assert value.group(1) == expected, f"{q.id}: {name} {value.group(1)}, not {expected}"
+                    quoted[name] += 1
+    assert quoted["maxPayload"] >= 8 and quoted["pingTimeout"] >= 3 and quoted["maxFragments"] == 1, quoted
+
+
+def test_the_aes_gcm_message_bound_follows_from_the_96_bit_random_iv(by_id: dict[str, Question]) -> None:
+    """SP 800-38D 8.3: random IVs keep the chance of any repeat under 2^-32; the birthday bound gives 2^32."""
+    text = answer(by_id, "advanced", 3)
+    bound = re.search(r"random IVs allow at most 2\^(\d+) messages per key", text)
+    iv = re.search(r"getRandomValues\(new Uint8Array\((\d+)\)\); // (\d+)-bit", text)
+    assert bound and iv and int(iv.group(1)) * 8 == int(iv.group(2)) == 96
+
+    def collision(n: int, bits: int = 96) -> float:  # P(any two of n random IVs are equal) ~ n^2 / 2^(bits+1)
+        return n * (n - 1) / 2 / 2**bits
+
+    n = 2 ** int(bound.group(1))
+    assert collision(n) <= 2**-32 < collision(2 * n)
