@@ -495,3 +495,51 @@ def test_the_aes_gcm_message_bound_follows_from_the_96_bit_random_iv(by_id: dict
 
     n = 2 ** int(bound.group(1))
     assert collision(n) <= 2**-32 < collision(2 * n)
+
+
+def http_messages(pack: Pack) -> list[tuple[Question, str, list[tuple[str, str]]]]:
+    """Every HTTP message quoted in an http block: (question, start line, [(header, value), ...])."""
+    found = []
+    for q, lang, code in code_blocks(pack):
+        if lang != "http":
+            continue
+        for message in re.split(r"\n\s*\n", code.strip()):
+            start, *lines = message.strip().split("\n")
+            found.append((q, start, [tuple(part.strip() for part in line.split(":", 1)) for line in lines]))
+    return found
+
+
+SEPARATORS = set('()<>@,;:\\"/[]?={} \t')  # RFC 2616 2.2, which RFC 6455 4.1 uses for subprotocol tokens
+
+
+def test_every_quoted_handshake_is_one_a_client_and_server_would_accept(pack: Pack) -> None:
+    """RFC 6455 4.1 (client request) and 4.2.2 / 4.1 step 6 (server response, as the client checks it)."""
+    pairs = 0
+    request: dict[str, list[str]] = {}
+    for q, start, headers in http_messages(pack):
+        fields: dict[str, list[str]] = {}
+        for name, value in headers:
+            fields.setdefault(name.lower(), []).append(value)
+        if start.startswith("GET "):
+            assert re.fullmatch(r"GET /\S* HTTP/1\.1", start), f"{q.id}: {start}"
+            assert fields["upgrade"][0].lower() == "websocket" and "host" in fields, q.id
+            assert "upgrade" in [t.strip().lower() for t in fields["connection"][0].split(",")], q.id
+            assert fields["sec-websocket-version"] == ["13"], q.id
+            assert len(base64.b64decode(fields["sec-websocket-key"][0], validate=True)) == 16, q.id
+            offered = [t.strip() for v in fields.get("sec-websocket-protocol", []) for t in v.split(",")]
+            assert len(offered) == len(set(offered)), f"{q.id}: subprotocols must be unique"
+            assert all(
+                t and all(0x21 <= ord(c) <= 0x7E and c not in SEPARATORS for c in t) for t in offered
+            ), q.id
+            request = fields | {"offered": offered}
+        else:
+            assert start == "HTTP/1.1 101 Switching Protocols", f"{q.id}: {start}"
+            assert request, f"{q.id}: a response with no request before it"
+            assert fields["upgrade"][0].lower() == "websocket", q.id
+            assert "upgrade" in fields["connection"][0].lower(), q.id
+            assert fields["sec-websocket-accept"] == [accept_key(request["sec-websocket-key"][0])], q.id
+            chosen = fields.get("sec-websocket-protocol", [])
+            assert len(chosen) <= 1 and all(c in request["offered"] for c in chosen), f"{q.id}: {chosen}"
+            pairs += 1
+            request = {}
+    assert pairs >= 2
