@@ -543,3 +543,37 @@ def test_every_quoted_handshake_is_one_a_client_and_server_would_accept(pack: Pa
             pairs += 1
             request = {}
     assert pairs >= 2
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed on this machine")
+def test_the_e2ee_answers_key_agreement_and_aead_round_trip_under_node(
+    by_id: dict[str, Question], tmp_path: Path
+) -> None:
+    """Two parties derive the same AES-GCM key with the answer's X25519 + HKDF code; the header is
+    authenticated, not encrypted: the receiver decrypts with it and a changed header is rejected."""
+    code = js_block(by_id, "advanced", 3)
+    probe = """
+(async () => {
+  const gen = () => subtle.generateKey({ name: 'X25519' }, false, ['deriveBits']);
+  const [a, b] = [await gen(), await gen()];
+  const raw = (k) => subtle.exportKey('raw', k.publicKey);
+  const kA = await sharedKey(a.privateKey, await raw(b), 'room:1 v1');
+  const kB = await sharedKey(b.privateKey, await raw(a), 'room:1 v1');
+  const sent = [];
+  const header = { room: 1, from: 'alice', seq: 7 };
+  await sendEncrypted({ send: (s) => sent.push(s) }, kA, header, 'hello');
+  const msg = JSON.parse(sent[0]);
+  const open = (h) => subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(msg.iv),
+    additionalData: enc.encode(JSON.stringify(h)) }, kB, new Uint8Array(msg.ct));
+  const text = new TextDecoder().decode(await open(msg.header));
+  const tampered = await open({ ...msg.header, seq: 8 }).then(() => 'accepted', () => 'rejected');
+  console.log(JSON.stringify({ text, ivBytes: msg.iv.length, header: msg.header, tampered }));
+})();
+"""
+    out = run_node(tmp_path, code + probe)
+    assert out == {
+        "text": "hello",
+        "ivBytes": 12,
+        "header": {"room": 1, "from": "alice", "seq": 7},
+        "tampered": "rejected",
+    }
