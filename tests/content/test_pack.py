@@ -577,3 +577,23 @@ def test_the_e2ee_answers_key_agreement_and_aead_round_trip_under_node(
         "header": {"room": 1, "from": "alice", "seq": 7},
         "tampered": "rejected",
     }
+
+
+def test_nginx_configs_pass_the_upgrade_and_outlast_the_packs_heartbeat(pack: Pack) -> None:
+    """nginx docs (WebSocket proxying): HTTP/1.1 upstream plus explicit Upgrade/Connection headers, and
+    proxy_read_timeout (60 s by default) must be longer than the interval of the server pings that keep it open."""
+    pings = [
+        int(ms)
+        for _, lang, code in code_blocks(pack)
+        if lang in ("js", "javascript") and ".ping()" in code
+        for ms in re.findall(r"\}, (\d+)\);", code)
+    ]
+    assert len(pings) >= 3 and max(pings) <= 60_000, pings  # below nginx's default 60 s as well
+    configs = [code for _, lang, code in code_blocks(pack) if lang == "text" and "proxy_pass" in code]
+    assert len(configs) >= 2
+    for conf in configs:
+        assert re.search(r"^\s*proxy_http_version 1\.1;", conf, re.M), conf
+        assert re.search(r"^\s*proxy_set_header Upgrade \$http_upgrade;", conf, re.M), conf
+        assert re.search(r'^\s*proxy_set_header Connection "?upgrade"?;', conf, re.M | re.I), conf
+        timeout = re.search(r"proxy_read_timeout (\d+)s;", conf)
+        assert timeout and int(timeout.group(1)) * 1000 > max(pings), conf
