@@ -597,3 +597,16 @@ def test_nginx_configs_pass_the_upgrade_and_outlast_the_packs_heartbeat(pack: Pa
         assert re.search(r'^\s*proxy_set_header Connection "?upgrade"?;', conf, re.M | re.I), conf
         timeout = re.search(r"proxy_read_timeout (\d+)s;", conf)
         assert timeout and int(timeout.group(1)) * 1000 > max(pings), conf
+
+
+def test_no_code_puts_a_bearer_token_in_the_url(pack: Pack) -> None:
+    """The pack's own rule (intermediate-05, -12): URLs get logged, so only a single-use ticket may go in one.
+    Phoenix params and Socket.IO query end up in the query string; Phoenix 1.8 has authToken instead."""
+    for q, lang, code in code_blocks(pack):
+        if lang not in ("js", "javascript"):
+            continue
+        assert not re.search(r"params:\s*\{[^}]*\b(token|jwt|auth)\w*\s*:", code, re.I), (
+            f"{q.id}: token in params"
+        )
+        assert not re.search(r"query:\s*\{[^}]*\b(token|jwt)\w*\s*:", code, re.I), f"{q.id}: token in query"
+        assert not re.search(r"[?&](token|jwt|access_token)=", code, re.I), f"{q.id}: token in a URL"
