@@ -316,9 +316,10 @@ def test_the_binary_answers_encoder_writes_the_layout_it_documents_and_its_decod
     code = js_block(by_id, "intermediate", 10)
     layout = re.search(r"^// Browser: ((?:\[[^\]]+\])+)$", code, re.M)
     assert layout, "the block states its byte layout in a comment"
-    fields = re.findall(r"\[(u8|u32|float32)( x N)? \w*\]|\[(float32) x N\]", layout.group(1))
+    fields = [item.split() for item in re.findall(r"\[([^\]]+)\]", layout.group(1))]
     sizes = {"u8": "B", "u32": "I", "float32": "f"}
-    head = "".join(sizes[f[0]] for f in fields if f[0] and not f[1])
+    head = "".join(sizes[kind] for kind, *rest in fields if rest != ["x", "N"])
+    assert fields[-1] == ["float32", "x", "N"], fields
     samples = [1.5, -2.25, 3.0]
     expected = struct.pack(f">{head}{'f' * len(samples)}", 1, 2, 7, *samples)  # version 1, type 2, seq 7
     stub = "class WebSocket { constructor(url) { this.url = url; this.sent = []; } send(d) { this.sent.push(d); } }\n"
