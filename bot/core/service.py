@@ -150,11 +150,17 @@ class PracticeService:
         last = await self.store.last_scheduled()
         claimed = {post.subscription_id for post in await self.store.posts_with_status(PostStatus.CLAIMED)}
         behind: list[int] = []
+        # subscriptions on the same schedule that posted the same day wait for the same instant:
+        # work each (schedule, last handled) pair out once (zone conversions, a day at a time)
+        upcoming: dict[tuple[Schedule, datetime], datetime] = {}
         for subscription in mine:
             if subscription.status is not SubscriptionStatus.ACTIVE:
                 continue
             since = _handled_until(subscription, now, last.get(subscription.id))
-            _, due = next_occurrence(subscription.settings.schedule, since)
+            key = (subscription.settings.schedule, since)
+            due = upcoming.get(key)
+            if due is None:
+                due = upcoming[key] = next_occurrence(*key)[1]
             if due <= now or since > now or subscription.id in claimed:
                 behind.append(subscription.id)
             else:

@@ -225,6 +225,25 @@ async def test_missed_post_within_grace_is_made_at_start(harness_factory: Callab
     assert post.reveal_at == datetime(2026, 3, 2, 17, 40, tzinfo=UTC)
 
 
+async def test_each_subscription_on_one_schedule_is_caught_up_from_its_own_last_post(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """Start-up works out each (schedule, last handled) pair's next post once: two channels
+    on the same schedule whose last posts differ are still each armed or caught up on their own."""
+    h = await harness_factory(MONDAY_0600).start()
+    await say(h, "/practice subscribe", channel=CHANNEL)
+    await say(h, "/practice subscribe", channel=OTHER_CHANNEL)
+    monday_0900 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert await h.store.record_skip(1, date(2026, 3, 2), monday_0900, "test: handled")  # only CHANNEL's
+    await h.restart(down_for=timedelta(hours=3, minutes=30))  # back at 09:30, within grace
+    assert [(p.subscription_id, p.status) for p in await _posts(h)] == [
+        (1, PostStatus.SKIPPED),
+        (2, PostStatus.POSTED),  # OTHER_CHANNEL's 09:00 was still owed
+    ]
+    tuesday_0900 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    assert h.timer.posts == {1: tuesday_0900, 2: tuesday_0900}
+
+
 async def test_missed_post_outside_grace_is_skipped_and_breaks_no_streak(
     harness_factory: Callable[..., Harness],
 ) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -99,6 +100,40 @@ async def test_a_local_date_is_claimed_once_and_a_reply_counts_once(tmp_path: Pa
         assert await store.add_reply(post.id, ana, NOW + timedelta(minutes=1), True)
         assert not await store.add_reply(post.id, ana, NOW + timedelta(minutes=2), True)
         assert [u for u, _, _ in await store.replies(post.id)] == [ana]
+    finally:
+        await store.close()
+
+
+async def test_subscriptions_read_together_are_each_as_read_alone(tmp_path: Path) -> None:
+    """subscriptions() builds one settings object per distinct settings and shares it: a
+    difference in any one column (or in the holidays) still gives the row its own."""
+    schedule = SETTINGS.schedule
+    variants = [
+        SETTINGS,
+        SETTINGS,  # the same as the first: shared
+        replace(SETTINGS, schedule=replace(schedule, at=time(9, 30))),
+        replace(SETTINGS, schedule=replace(schedule, timezone="Europe/Paris")),
+        replace(SETTINGS, schedule=replace(schedule, days=frozenset({0, 3}))),
+        replace(SETTINGS, reveal=Reveal(None)),
+        replace(SETTINGS, reveal=Reveal(timedelta(hours=7))),
+        replace(SETTINGS, levels=("beginner", "advanced")),
+        replace(SETTINGS, order=Order.PROGRESSIVE),
+        replace(SETTINGS, blind=True),
+        SETTINGS,  # given a holiday below
+    ]
+    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    try:
+        ids = []
+        for index, settings in enumerate(variants):
+            saved = await store.save_subscription(ChannelRef("fake", "W1", f"C{index}"), settings, NOW, NOW)
+            ids.append(saved.id)
+        await store.add_holidays(ids[-1], [date(2026, 3, 4)], NOW.date())
+        together = await store.subscriptions()
+        assert together == [await store.subscription(i) for i in ids]
+        assert [s.settings for s in together[:-1]] == variants[:-1]
+        assert together[-1].settings.schedule.holidays == {date(2026, 3, 4)}
+        assert together[0].settings is together[1].settings
+        assert len({id(s.settings) for s in together}) == len(variants) - 1
     finally:
         await store.close()
 
