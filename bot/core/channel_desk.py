@@ -112,7 +112,7 @@ class ChannelDesk:
             raise UserError(f"no questions at level {', '.join(settings.levels)} in the loaded packs")
         now = self._service.clock.now()
         subscription = await self._service.store.save_subscription(channel, settings, now, now)
-        await self._service._arm_next_post(subscription, now)
+        await self._service.arm_next_post(subscription, now)
         await self._service.recaps.arm(subscription)
         log.info("subscribed %s: %s", channel, _describe(settings), extra=subscription.log_extra)
         verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
@@ -154,7 +154,7 @@ class ChannelDesk:
         )
         resumed = await self._service.store.subscription(subscription.id)
         assert resumed is not None
-        at = await self._service._arm_next_post(resumed, now)
+        at = await self._service.arm_next_post(resumed, now)
         await self._service.recaps.arm(resumed)
         return Response.text(
             f"Resumed. Next question {say.moment(at)} ({say.moment(at, 'R')}).", private=False
@@ -203,18 +203,18 @@ class ChannelDesk:
             )
         if existing is not None and existing.status is not PostStatus.CLAIMED:
             raise UserError("Today's question is already posted here; the next one comes on schedule.")
-        post = await self._service._post(subscription, today, now)
-        await self._service._arm_next_post(subscription, now)
+        post = await self._service.post_day(subscription, today, now)
+        await self._service.arm_next_post(subscription, now)
         if post is None or post.status is not PostStatus.POSTED:
             raise UserError("The question could not be posted; see /practice status.")
         return Response.text("Posted today's question.")
 
     async def _reveal_now(self, subscription: Subscription) -> Response:
-        async with self._service._lock(subscription.id):
+        async with self._service.lock(subscription.id):
             post = await self._service.store.open_post(subscription.id)
             if post is None:
                 raise UserError("There is no open question to reveal.")
-            await self._service._reveal(subscription, post)
+            await self._service.reveal(subscription, post)
         return Response.text("Revealed.")
 
     async def _holidays(self, caller: Caller, subscription: Subscription, args: HolidayArgs) -> Response:
@@ -230,7 +230,7 @@ class ChannelDesk:
             return Response.text(f"Holidays here ({zone}), skipped like days off: {format_dates(coming)}")
         if not caller.is_admin:
             raise NotAllowed(f"/practice holidays {args.verb} is for channel admins.")
-        async with self._service._lock(subscription.id):
+        async with self._service.lock(subscription.id):
             if args.verb == "add":
                 new = check_adding(held, args.dates, today)
                 await self._service.store.add_holidays(subscription.id, new, today - KEEP_PAST)
@@ -261,7 +261,7 @@ class ChannelDesk:
             )
         # under the subscription's lock: a reveal in progress writes its streaks into the season
         # it began in, before the reset, never into the new one
-        async with self._service._lock(subscription.id):
+        async with self._service.lock(subscription.id):
             number = await self._service.store.start_season(subscription.id, self._service.clock.now())
         log.info("season %d started in %s", number, subscription.channel, extra=subscription.log_extra)
         return Response.text(

@@ -105,7 +105,7 @@ class WeeklyRecaps:
             subscription = await service.store.subscription(subscription_id)
             if subscription is None or subscription.status is not SubscriptionStatus.ACTIVE:
                 return
-            if not service._owns(subscription.channel):
+            if not service.owns(subscription.channel):
                 return
             setting = await self.setting(subscription_id)
             if setting is None:
@@ -151,7 +151,7 @@ class WeeklyRecaps:
         service = self.service
         message, picture = await self.compose(subscription, row.local_date)
         try:
-            await service._platform(subscription).post_picture(
+            await service.platform_of(subscription).post_picture(
                 subscription.channel, message, picture, row.nonce, resend=resend
             )
         except PlatformError as exc:
@@ -246,7 +246,7 @@ class WeeklyRecaps:
         today = today_in(subscription.settings.schedule.timezone, service.clock.now())
         message, picture = await self.compose(subscription, today)
         try:
-            await service._platform(subscription).post_picture(
+            await service.platform_of(subscription).post_picture(
                 subscription.channel, message, picture, secrets.token_hex(10)
             )
         except PlatformError as exc:

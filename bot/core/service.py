@@ -38,6 +38,7 @@ from bot.core.models import (
     Post,
     PostStatus,
     Question,
+    Schedule,
     Subscription,
     SubscriptionSettings,
     SubscriptionStatus,
@@ -123,7 +124,7 @@ class PracticeService:
         self.self_checks = SelfCheckDesk(self)
         self.channels = ChannelDesk(self)
 
-    def _lock(self, subscription_id: int) -> asyncio.Lock:
+    def lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
 
     # ------------------------------------------------------------ start-up
@@ -136,7 +137,7 @@ class PracticeService:
             self.missed_events(name)
             self._read_back_once_receiving(name, platform)
         # only this process's part of each platform: another process serves the rest
-        mine = [s for s in await self.store.subscriptions() if self._owns(s.channel)]
+        mine = [s for s in await self.store.subscriptions() if self.owns(s.channel)]
         owned = {s.id for s in mine}
         await self.recaps.start(mine)
         for post in await self.store.posts_with_status(PostStatus.POSTED):
@@ -174,7 +175,7 @@ class PracticeService:
 
         await asyncio.gather(*(catch_up(subscription_id) for subscription_id in behind))
 
-    def _owns(self, channel: ChannelRef) -> bool:
+    def owns(self, channel: ChannelRef) -> bool:
         """Whether this process serves the channel. A platform this process was not started
         with is not its own: another process may serve it from the same database, and when
         this one is restarted with it, catch-up posts what is still within grace."""
@@ -214,7 +215,7 @@ class PracticeService:
             subscription = await self.store.subscription(post.subscription_id)
             if subscription is None or (platform is not None and subscription.channel.platform != platform):
                 continue
-            if not self._owns(subscription.channel):
+            if not self.owns(subscription.channel):
                 continue
             added += await self._read_thread(subscription, post)
         if added:
@@ -225,7 +226,8 @@ class PracticeService:
         if post.thread_id is None or post.id in self._read_back:
             return 0
         try:
-            written = await self._platform(subscription).thread_replies(subscription.channel, post.thread_id)
+            platform = self.platform_of(subscription)
+            written = await platform.thread_replies(subscription.channel, post.thread_id)
         except PlatformError as exc:
             log.warning("could not read back the thread of post %s: %s", post.id, exc.reason)
             return 0
@@ -405,11 +407,11 @@ class PracticeService:
 
     async def run_post(self, subscription_id: int) -> None:
         """Wake-up for a subscription: post what is due, record what was missed, re-arm."""
-        async with self._lock(subscription_id):
+        async with self.lock(subscription_id):
             subscription = await self.store.subscription(subscription_id)
             if subscription is None or subscription.status is not SubscriptionStatus.ACTIVE:
                 return
-            if not self._owns(subscription.channel):
+            if not self.owns(subscription.channel):
                 return  # another process's (another shard's): no post, no skip row, no wake-up
             now = self.clock.now()
             for post in await self._claimed(subscription_id):
@@ -418,7 +420,7 @@ class PracticeService:
             # a platform failure may have paused it meanwhile
             subscription = await self.store.subscription(subscription_id)
             if subscription is not None and subscription.status is SubscriptionStatus.ACTIVE:
-                await self._arm_next_post(subscription, now)
+                await self.arm_next_post(subscription, now)
         if subscription is not None and subscription.status is SubscriptionStatus.ACTIVE:
             await self.review.send_reminders(subscription)  # the post wake-up is the reminder's too
 
@@ -442,7 +444,7 @@ class PracticeService:
         for index, (local_date, at) in enumerate(due):
             newest = index == len(due) - 1
             if newest and now - at <= self.settings.misfire_grace:
-                await self._post(subscription, local_date, at, locked=True)
+                await self.post_day(subscription, local_date, at, locked=True)
             elif await self.store.record_skip(subscription.id, local_date, at, "the bot was not running"):
                 log.warning(
                     "skipped %s for subscription %s: missed by %s",
@@ -452,7 +454,7 @@ class PracticeService:
                     extra=subscription.log_extra,
                 )
 
-    async def _arm_next_post(self, subscription: Subscription, now: datetime) -> datetime:
+    async def arm_next_post(self, subscription: Subscription, now: datetime) -> datetime:
         """Wake at the next occurrence, or sooner to retry a post that could not be sent."""
         _, at = next_occurrence(subscription.settings.schedule, now)
         if await self._claimed(subscription.id):
@@ -460,7 +462,7 @@ class PracticeService:
         self.timer.wake_post(subscription.id, at)
         return at
 
-    async def _post(
+    async def post_day(
         self,
         subscription: Subscription,
         local_date: date,
@@ -469,8 +471,8 @@ class PracticeService:
         locked: bool = False,
     ) -> Post | None:
         if not locked:
-            async with self._lock(subscription.id):
-                return await self._post(subscription, local_date, scheduled_at, locked=True)
+            async with self.lock(subscription.id):
+                return await self.post_day(subscription, local_date, scheduled_at, locked=True)
         existing = await self.store.post_on(subscription.id, local_date)
         if existing is not None:
             if existing.status is PostStatus.CLAIMED:
@@ -478,7 +480,7 @@ class PracticeService:
             return existing
         previous = await self.store.open_post(subscription.id)
         if previous is not None:
-            await self._reveal(subscription, previous)
+            await self.reveal(subscription, previous)
         question = choose_next(
             self.bank.deck(subscription.settings.levels),
             await self.store.question_history(subscription.id),
@@ -510,7 +512,7 @@ class PracticeService:
             else say.question_post(question, size, reveal_at)
         )
         try:
-            ref = await self._platform(subscription).post_question(
+            ref = await self.platform_of(subscription).post_question(
                 subscription.channel, message, post.nonce, resend=resend
             )
         except PlatformError as exc:
@@ -543,14 +545,14 @@ class PracticeService:
         if post is None:
             return
         subscription = await self.store.subscription(post.subscription_id)
-        if subscription is None or not self._owns(subscription.channel):
+        if subscription is None or not self.owns(subscription.channel):
             return
-        async with self._lock(subscription.id):
+        async with self.lock(subscription.id):
             post = await self.store.post(post_id)
             if post is not None and post.status is PostStatus.POSTED:
-                await self._reveal(subscription, post)
+                await self.reveal(subscription, post)
 
-    async def _reveal(self, subscription: Subscription, post: Post) -> None:
+    async def reveal(self, subscription: Subscription, post: Post) -> None:
         """Show the model answer in the thread, mark the post revealed, update streaks.
 
         The instant the reveal began is stored first: a reveal interrupted by a crash or a
@@ -569,7 +571,7 @@ class PracticeService:
         assert post.thread_id is not None
         assert post.message_id is not None
         try:
-            platform = self._platform(subscription)
+            platform = self.platform_of(subscription)
             if question is not None:
                 await self.blind.publish(platform, subscription, post, question, resend=resend)
                 await platform.reply_in_thread(
@@ -633,7 +635,7 @@ class PracticeService:
                 extra=subscription.log_extra,
             )
 
-    def _platform(self, subscription: Subscription) -> Platform:
+    def platform_of(self, subscription: Subscription) -> Platform:
         platform = self.platforms.get(subscription.channel.platform)
         if platform is None:
             raise PlatformError(f"{subscription.channel.platform} is not connected", permanent=False)
