@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from bot.core import blind, selfcheck
 from bot.core import messages as say
-from bot.core.blind_answers import BlindAnswers
+from bot.core.blind_desk import BlindDesk
 from bot.core.channel_desk import ChannelDesk
 from bot.core.commands import (
     AskQuestion,
@@ -47,7 +47,7 @@ from bot.core.models import (
 from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
 from bot.core.questions import QuestionBank, choose_next
 from bot.core.recap import DEFAULT_RECAP, RECAP_GRACE, RecapTime
-from bot.core.recap_service import WeeklyRecaps
+from bot.core.recap_desk import RecapDesk
 from bot.core.review_desk import VERBS as REVIEW_VERBS
 from bot.core.review_desk import ReviewDesk
 from bot.core.schedule import (
@@ -119,8 +119,8 @@ class PracticeService:
         self.background: set[asyncio.Task[object]] = set()
         self._waiting: set[asyncio.Future[None]] = set()
         self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
-        self.recaps = WeeklyRecaps(self)
-        self.blind = BlindAnswers(self)
+        self.recaps = RecapDesk(self)
+        self.blind = BlindDesk(self)
         self.self_checks = SelfCheckDesk(self)
         self.channels = ChannelDesk(self)
 

@@ -45,7 +45,7 @@ log = logging.getLogger("practicebot.recap")
 RETRY_AFTER = timedelta(minutes=1)
 
 
-class WeeklyRecaps:
+class RecapDesk:
     """Runs inside PracticeService (`service.recaps`) on its ports and settings."""
 
     def __init__(self, service: PracticeService) -> None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("practicebot.blind")
 
 
-class BlindAnswers:
+class BlindDesk:
     def __init__(self, service: PracticeService) -> None:
         self._service = service
 
