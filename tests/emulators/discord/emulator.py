@@ -585,12 +585,7 @@ class DiscordEmulator:
         self, guild_id: int, channel_id: int, user_id: int, message_id: int, custom_id: str
     ) -> InteractionHandle:
         message = self._find_message(channel_id, message_id)
-        button = find_component(message.components, custom_id)
-        if button is None or button.get("type") != 2:
-            raise LookupError(f"message {message_id} has no button {custom_id!r}")
-        if button.get("disabled"):
-            raise ValueError(f"button {custom_id!r} is disabled")
-        data = {"custom_id": custom_id, "component_type": 2}
+        data = _press(message, custom_id)
         return await self._interact(MESSAGE_COMPONENT, guild_id, channel_id, user_id, data, source=message)
 
     async def click_dm_button(self, user_id: int, message_id: int, custom_id: str) -> InteractionHandle:
@@ -600,12 +595,7 @@ class DiscordEmulator:
         if channel_id is None:
             raise LookupError(f"the bot has no DM channel with {user_id}")
         message = self._find_dm_message(channel_id, message_id)
-        button = find_component(message.components, custom_id)
-        if button is None or button.get("type") != 2:
-            raise LookupError(f"message {message_id} has no button {custom_id!r}")
-        if button.get("disabled"):
-            raise ValueError(f"button {custom_id!r} is disabled")
-        data = {"custom_id": custom_id, "component_type": 2}
+        data = _press(message, custom_id)
         return await self._interact_in_dm(MESSAGE_COMPONENT, channel_id, user_id, data, message)
 
     def _find_dm_message(self, channel_id: int, message_id: int) -> Message:
@@ -883,3 +873,13 @@ def _major(match_info: Mapping[str, str]) -> str:
     """The major parameters that split a route's bucket, as Discord and discord.py key them."""
     names = ("channel_id", "guild_id", "webhook_id", "webhook_token", "interaction_id", "interaction_token")
     return "+".join(match_info[n] for n in names if n in match_info)
+
+
+def _press(message: Message, custom_id: str) -> JSON:
+    """The `data` of a press on the message's button `custom_id`, if it has that button, enabled."""
+    button = find_component(message.components, custom_id)
+    if button is None or button.get("type") != 2:
+        raise LookupError(f"message {message.id} has no button {custom_id!r}")
+    if button.get("disabled"):
+        raise ValueError(f"button {custom_id!r} is disabled")
+    return {"custom_id": custom_id, "component_type": 2}
