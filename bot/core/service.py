@@ -1,4 +1,5 @@
-"""The use cases: subscribe, post, reply, reveal, ask, board. Talks to ports only.
+"""The use cases: post, reply, reveal, ask, board; it composes the desks that hold the rest
+(/practice in channel_desk.py, review, self-check, blind answers, recaps). Talks to ports only.
 
 Ordering rules that keep "nothing lost, nothing twice":
 - a post is claimed in the Store (unique per subscription and local date) before it is sent;
