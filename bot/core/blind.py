@@ -24,6 +24,10 @@ MODES = {"blind": True, "open": False}  # `/practice subscribe answers=blind|ope
 FORM_TITLE_MAX = 45  # Discord's modal title and text-input label
 SAVED = "Your answer is saved; everyone's answers appear together at the reveal."
 CLOSED = "Answers to this question are closed: it has been revealed."
+LATE = (
+    "Answers closed while you were writing: the question is being revealed, so this was not saved. "
+    "A reply in the thread still counts, as a late answer; your text is below to copy."
+)
 TERMINAL_HINT = "Type `reply YOUR ANSWER` to answer; it stays hidden until the reveal."
 
 
@@ -113,6 +117,16 @@ def form(question: Question, post_id: int, current: str | None, error: str = "")
             error=error,
         ),
     )
+
+
+def too_late(question: Question, post_id: int, text: str) -> Response:
+    """A submission that arrived after answers closed: refused like a bad one, with the text
+    kept (the form stays open where the platform allows it) and quoted back, inert, so nothing
+    typed is lost."""
+    refused = form(question, post_id, text, error=LATE)
+    if not text.strip():
+        return refused
+    return dataclasses.replace(refused, messages=(Message(body=f"{LATE}\n\n{plain(text.strip())}"),))
 
 
 def answers_message(question: Question, answers: list[tuple[User, str]]) -> Message:

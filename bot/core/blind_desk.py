@@ -24,16 +24,14 @@ class BlindDesk:
     def __init__(self, service: PracticeService) -> None:
         self._service = service
 
-    async def _open_post(self, caller: Caller, argument: str) -> tuple[Post, Question]:
-        """The post a form is for, if it is in the caller's channel and still takes answers."""
+    async def _post_here(self, caller: Caller, argument: str) -> tuple[Post, Question]:
+        """The post a button or form names, if it is in the caller's channel, and its question."""
         post = await self._service.post_in(caller.channel, blind.post_id_of(argument))
         if post is None:
             raise UserError("That Answer button is for a question that was not posted in this channel.")
         question = self._service.bank.get(post.question_id)
         if question is None:
             raise UserError("That question is no longer in any pack.")
-        if post.status is not PostStatus.POSTED or post.reveal_started_at is not None:
-            raise UserError(blind.CLOSED)
         return post, question
 
     async def open_post_id(self, channel: ChannelRef) -> int | None:
@@ -48,22 +46,26 @@ class BlindDesk:
 
     async def open_form(self, caller: Caller, argument: str) -> Response:
         """The Answer button: the private form, pre-filled with the person's current answer."""
-        post, question = await self._open_post(caller, argument)
+        post, question = await self._post_here(caller, argument)
+        if not _takes_answers(post):
+            raise UserError(blind.CLOSED)
         current = await self._service.store.blind_answer(post.id, caller.user.id)
         return blind.form(question, post.id, current)
 
     async def submit(self, caller: Caller, argument: str, text: str) -> Response:
         """A submitted form. A refused one (empty, too long) comes back as the form again with
-        the reason; an answer to a post being revealed is refused as closed."""
-        post, question = await self._open_post(caller, argument)
+        the reason; one that arrives once answers have closed, with its text quoted back."""
+        post, question = await self._post_here(caller, argument)
+        if not _takes_answers(post):
+            return blind.too_late(question, post.id, text)
         try:
             answer = blind.check_answer(text)
         except blind.AnswersError as exc:
             return blind.form(question, post.id, text, error=exc.message)
         service = self._service
         saved = await service.store.save_blind_answer(post.id, caller.user, answer, service.clock.now())
-        if saved is None:
-            raise UserError(blind.CLOSED)
+        if saved is None:  # the reveal began meanwhile
+            return blind.too_late(question, post.id, text)
         if saved.counted:
             service.metrics.replied(caller.channel.platform, True)
         log.info(
@@ -91,3 +93,8 @@ class BlindDesk:
             nonce=post.nonce + "a",
             resend=resend,
         )
+
+
+def _takes_answers(post: Post) -> bool:
+    """Answers close when the reveal starts."""
+    return post.status is PostStatus.POSTED and post.reveal_started_at is None

@@ -136,3 +136,31 @@ async def test_a_form_too_slow_to_open_asks_to_press_again_and_the_next_press_op
     assert modal["custom_id"] == "pb:blind:1"
     assert told["ephemeral"] and text(told).strip() == blind.SAVED
     assert await bot.store.blind_answer(1, str(guild.ana)) == ANA_TEXT
+
+
+async def test_an_answer_submitted_after_the_reveal_is_quoted_back_privately(
+    emulator: DiscordEmulator,  # noqa: F811
+    guild: Guild,  # noqa: F811
+    start_bot: Callable[[], Awaitable[Running]],  # noqa: F811
+) -> None:
+    """A modal cannot stay open on Discord, so the text written while the question was revealed
+    comes back in the private answer, inert, to paste into the thread; it is not counted."""
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe", time="09:00", answers="blind")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [post] = daily_posts(emulator, guild.channel)
+    [button] = [b for row in post["components"] for b in row["components"] if b["label"] == "Answer"]
+    pressed = await emulator.click_button(
+        guild.id, guild.channel, guild.bo, int(post["id"]), button["custom_id"]
+    )
+    assert (await pressed.response(timeout=5))["type"] == 9  # the modal is open
+    await practice(emulator, guild, guild.admin, "reveal-now")
+
+    told = await seen(await emulator.submit_modal(pressed, {"answer": "Bo: written **late** @everyone"}))
+    assert told["ephemeral"]
+    assert "Answers closed while you were writing" in text(told)
+    # the text, escaped so Discord shows it literally (no bold, no mention)
+    assert "Bo\\: written \\*\\*late\\*\\* \\@everyone" in text(told)
+    assert told["data"]["allowed_mentions"]["parse"] == []
+    assert await bot.store.blind_answer(1, str(guild.bo)) is None
+    assert "written" not in everything_public(emulator, guild)

@@ -162,3 +162,28 @@ async def test_a_slow_submission_is_acked_bare_then_confirmed_privately(
     await command(slack, channel, admin, "/practice reveal-now")
     assert "ana answered:" in everything_public(slack, channel, post)
     assert (slack.socket_connects == 0) == (mode == "http")
+
+
+async def test_an_answer_submitted_after_the_reveal_keeps_the_modal_open_with_the_text(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """Writing while the question is revealed loses nothing: the modal stays open with the text
+    in it and says why it was not saved; the answer is not counted."""
+    bot = await start_bot()
+    channel, admin, cy = (
+        slack.add_channel("practice"),
+        slack.add_user("lead", admin=True),
+        slack.add_user("cy"),
+    )
+    await command(slack, channel, admin, "/practice subscribe 09:00 UTC answers=blind")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    view = await open_form(slack, channel, cy, post)
+    await command(slack, channel, admin, "/practice reveal-now")
+
+    refused = await submit(slack, view, cy, "cy: a long answer written during the reveal")
+    assert refused["response_action"] == "errors"  # Slack keeps the modal, and what was typed, open
+    assert refused["errors"]["answer"].startswith("Answers closed while you were writing")
+    assert await bot.store.blind_answer(1, cy) is None
+    assert "cy: a long answer" not in everything_public(slack, channel, post)

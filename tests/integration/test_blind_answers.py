@@ -78,7 +78,10 @@ async def test_blind_answers_stay_hidden_until_the_reveal_then_appear_together(
 
     closed = await press(h, post_id)
     assert closed.form is None and closed.messages[0].body == blind.CLOSED
-    assert (await submit(h, post_id, "too late", CY)).messages[0].body == blind.CLOSED
+    late = await submit(h, post_id, "too late, but *mine* <@everyone>", CY)
+    assert late.form is not None and late.form.value == "too late, but *mine* <@everyone>"  # kept open
+    assert late.form.error == blind.LATE  # quoted back, inert:
+    assert late.messages[0].body == blind.LATE + "\n\ntoo late, but \\*mine\\* \\<\\@everyone\\>"
     assert await h.store.blind_answers(post_id) == [
         (ANA, "Ana's *secret* answer about <@everyone> framing"),
         (BO, "Bo's hidden answer"),
@@ -169,7 +172,8 @@ async def test_a_reveal_resent_after_a_crash_posts_the_answers_once(
     titles = [s.message.title for s in h.platform.of("thread")]
     assert not any(t.startswith("Everyone's answers") for t in titles)  # recognised by its nonce
     assert any(t.startswith("Model answer") for t in titles)
-    assert (await submit(h, post_id, "after")).messages[0].body == blind.CLOSED
+    late = await submit(h, post_id, "after")
+    assert late.messages[0].body == blind.LATE + "\n\nafter"
 
 
 async def test_the_answer_button_belongs_to_its_channel_and_open_channels_have_none(

@@ -450,16 +450,19 @@ class SlackPlatform:
         if not done:
             await ack()
             response = await task
-            said = plain_text("\n".join(m.body for m in response.messages), 3000)
             try:
-                await self.client.chat_postEphemeral(channel=channel, user=user_id, text=said)
+                for part in self._parts(response):  # escaped and split like any message
+                    await self.client.chat_postEphemeral(
+                        channel=channel, user=user_id, blocks=list(part.blocks), text=part.text
+                    )
             except (SlackApiError, SlackRequestError, aiohttp.ClientError) as exc:
                 log.warning("could not tell %s how their form went: %s", user_id, exc)
             return
         response = task.result()
         said = plain_text("\n".join(m.body for m in response.messages), 2000)
-        if response.form is not None:
-            await ack(response_action="errors", errors={ANSWER_BLOCK: said})
+        if response.form is not None:  # refused: the form stays open with the text and the reason
+            reason = plain_text(response.form.error, 2000) if response.form.error else said
+            await ack(response_action="errors", errors={ANSWER_BLOCK: reason})
         else:
             await ack(response_action="update", view=done_view("Answer", said))
 
