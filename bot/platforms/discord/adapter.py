@@ -323,25 +323,38 @@ class DiscordPlatform:
     ) -> None:
         """Each part carries a nonce, so Discord drops a resend within its nonce window; past
         that window a resend first looks for the bot's own reply in the thread."""
-        thread = self.client.get_partial_messageable(int(thread_id), guild_id=int(channel.workspace_id))
+        thread = self._partial(channel, thread_id)
         parts = render(message)
-        if resend and parts[0].embeds and await self._already_in(thread, parts[0].embeds[0].title):
-            return
+        if resend and parts[0].embeds:
+            title = parts[0].embeds[0].title
+            if await self._sent_by_me(thread, lambda m: any(e.title == title for e in m.embeds)):
+                return
         for index, part in enumerate(parts):
             extra: dict[str, Any] = {"nonce": f"{nonce}{index}"} if nonce else {}
             await self._call(
                 thread.send(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS, **_view(part), **extra)
             )
 
-    async def _already_in(self, thread: discord.PartialMessageable, title: str | None) -> bool:
+    async def _sent_by_me(
+        self,
+        where: discord.PartialMessageable,
+        matches: Callable[[discord.Message], bool],
+        limit: int = HISTORY_LIMIT,
+        *,
+        oldest_first: bool = True,
+    ) -> bool:
+        """Whether the bot's own messages in `where`'s history include one that `matches` (a
+        resend's look-back, for what may have gone out before a crash)."""
         me = self.client.user.id if self.client.user else None
-        for sent in await self._history(thread):
-            if sent.author.id == me and any(embed.title == title for embed in sent.embeds):
-                return True
-        return False
+        history = await self._history(where, limit, oldest_first=oldest_first)
+        return any(sent.author.id == me and matches(sent) for sent in history)
+
+    def _partial(self, channel: ChannelRef, channel_id: str) -> discord.PartialMessageable:
+        """The channel (or one of its threads) by id, without a request."""
+        return self.client.get_partial_messageable(int(channel_id), guild_id=int(channel.workspace_id))
 
     async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
-        thread = self.client.get_partial_messageable(int(thread_id), guild_id=int(channel.workspace_id))
+        thread = self._partial(channel, thread_id)
         return [
             (User(str(m.author.id), m.author.display_name), m.created_at)
             for m in await self._history(thread)
@@ -359,9 +372,7 @@ class DiscordPlatform:
             raise _translate(exc) from exc
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
-        target = self.client.get_partial_messageable(
-            int(channel.channel_id), guild_id=int(channel.workspace_id)
-        )
+        target = self._partial(channel, channel.channel_id)
         first = render(message)[0]
         await self._call(
             target.get_partial_message(int(message_id)).edit(
@@ -383,7 +394,12 @@ class DiscordPlatform:
         payload_json and the file). Discord recognises a resend by its nonce for a few minutes;
         past that, a resend first looks for the bot's message with this picture in the channel."""
         target = await self._text_channel(channel)
-        if resend and await self._picture_in(channel, picture.filename):
+        if resend and await self._sent_by_me(
+            self._partial(channel, channel.channel_id),
+            lambda m: any(a.filename == picture.filename for a in m.attachments),
+            PICTURE_LOOKBACK,
+            oldest_first=False,
+        ):
             return
         parts = render(message)
         first = parts[0]
@@ -404,14 +420,6 @@ class DiscordPlatform:
             await self._call(
                 target.send(embeds=list(extra.embeds), allowed_mentions=NO_MENTIONS, **_view(extra))
             )
-
-    async def _picture_in(self, channel: ChannelRef, filename: str) -> bool:
-        me = self.client.user.id if self.client.user else None
-        where = self.client.get_partial_messageable(
-            int(channel.channel_id), guild_id=int(channel.workspace_id)
-        )
-        recent = await self._history(where, PICTURE_LOOKBACK, oldest_first=False)
-        return any(m.author.id == me and any(a.filename == filename for a in m.attachments) for m in recent)
 
     async def _text_channel(self, channel: ChannelRef) -> discord.abc.Messageable:
         """From the cache the gateway fills; only a miss costs a (paced) request."""
