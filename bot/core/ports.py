@@ -149,6 +149,7 @@ class Platform(Protocol):
     async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
         """A direct message to one person (Discord DM, Slack IM), who is a member of `channel`'s
         workspace: the review reminder."""
+        ...
 
     async def post_picture(
         self, channel: ChannelRef, message: Message, picture: Picture, nonce: str, *, resend: bool = False
@@ -304,7 +305,7 @@ class Store(Protocol):
         """Each person's summed self-checks in the channel (only people with at least one)."""
         ...
 
-    # bookmarks and review (one person on one platform)
+    # blind answers
     async def save_blind_answer(self, post_id: int, user: User, body: str, at: datetime) -> Saved | None:
         """Store a blind answer to an open post (replacing the person's text, keeping the first
         time) and count it as their reply; None if the post takes no answers any more."""
@@ -316,6 +317,7 @@ class Store(Protocol):
         """A post's blind answers, first answered first."""
         ...
 
+    # bookmarks and review (one person on one platform)
     async def add_bookmark(
         self, platform: str, user_id: str, question_id: str, at: datetime, limit: int
     ) -> Added: ...
@@ -365,6 +367,7 @@ class Store(Protocol):
 
     async def season_state(self, subscription_id: int) -> SeasonState:
         """The season in effect, since when, and the best runs of the seasons before it."""
+        ...
 
     # weekly recaps
     async def recap_times(self) -> dict[int, RecapTime | None]:
