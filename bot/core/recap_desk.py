@@ -49,24 +49,24 @@ class RecapDesk:
     """Runs inside PracticeService (`service.recaps`) on its ports and settings."""
 
     def __init__(self, service: PracticeService) -> None:
-        self.service = service
+        self._service = service
         self._locks: dict[int, asyncio.Lock] = {}
 
     @property
     def default(self) -> RecapTime | None:
-        return self.service.settings.recap
+        return self._service.settings.recap
 
     @property
     def grace(self) -> timedelta:
-        return self.service.settings.recap_grace
+        return self._service.settings.recap_grace
 
     # ------------------------------------------------------------ start-up and arming
 
     async def start(self, subscriptions: Sequence[Subscription]) -> None:
         """Arm every active subscription's recap: one missed while the bot was down and still
         within the grace at once (the wake-up finds out whether it went out), else the next."""
-        times = await self.service.store.recap_times()
-        now = self.service.clock.now()
+        times = await self._service.store.recap_times()
+        now = self._service.clock.now()
         # most subscriptions share a few (time, zone) pairs: work each out once
         instants: dict[tuple[RecapTime, str], tuple[datetime, datetime]] = {}
         for subscription in subscriptions:
@@ -80,10 +80,10 @@ class RecapDesk:
                 instants[key] = (latest_recap(*key, now)[1], next_recap(*key, now)[1])
             last, upcoming = instants[key]
             due = now - last <= self.grace and last > subscription.schedule_from
-            self.service.timer.wake_recap(subscription.id, now if due else upcoming)
+            self._service.timer.wake_recap(subscription.id, now if due else upcoming)
 
     async def setting(self, subscription_id: int) -> RecapTime | None:
-        chosen, setting = await self.service.store.recap_time(subscription_id)
+        chosen, setting = await self._service.store.recap_time(subscription_id)
         return setting if chosen else self.default
 
     async def arm(self, subscription: Subscription) -> datetime | None:
@@ -91,8 +91,8 @@ class RecapDesk:
         setting = await self.setting(subscription.id)
         if setting is None:
             return None
-        _, at = next_recap(setting, subscription.settings.schedule.timezone, self.service.clock.now())
-        self.service.timer.wake_recap(subscription.id, at)
+        _, at = next_recap(setting, subscription.settings.schedule.timezone, self._service.clock.now())
+        self._service.timer.wake_recap(subscription.id, at)
         return at
 
     # ------------------------------------------------------------ the weekly wake-up
@@ -101,7 +101,7 @@ class RecapDesk:
         """Send this week's recap if it is due and not sent yet, then wake for the next one.
         Paused and unsubscribed channels get none, and are not woken again until resumed."""
         async with self._locks.setdefault(subscription_id, asyncio.Lock()):
-            service = self.service
+            service = self._service
             subscription = await service.store.subscription(subscription_id)
             if subscription is None or subscription.status is not SubscriptionStatus.ACTIVE:
                 return
@@ -121,7 +121,7 @@ class RecapDesk:
 
     async def _due(self, subscription: Subscription, local_date: date, at: datetime, now: datetime) -> bool:
         """The recap due at `at`: sent if still owed; True if it must be tried again soon."""
-        store = self.service.store
+        store = self._service.store
         row = await store.recap_of_week(subscription.id, week_of(local_date))
         if row is None:
             if now - at > self.grace:
@@ -148,7 +148,7 @@ class RecapDesk:
 
     async def _deliver(self, subscription: Subscription, row: RecapRow, *, resend: bool) -> bool:
         """Send a claimed recap; False if it stays claimed for another try."""
-        service = self.service
+        service = self._service
         message, picture = await self.compose(subscription, row.local_date)
         try:
             await service.platform_of(subscription).post_picture(
@@ -183,7 +183,7 @@ class RecapDesk:
     # ------------------------------------------------------------ content
 
     async def figures(self, subscription: Subscription, last: date) -> WeekFigures:
-        store = self.service.store
+        store = self._service.store
         streaks, names = await store.streak_state(subscription.id)
         team, _ = await store.team_streak(subscription.id)
         return week_figures(
@@ -192,16 +192,16 @@ class RecapDesk:
             streaks,
             names,
             team,
-            self.service.settings.team_min_answers,
+            self._service.settings.team_min_answers,
         )
 
     async def compose(self, subscription: Subscription, last: date) -> tuple[Message, Picture]:
         figures = await self.figures(subscription, last)
-        bookmarked = await self.service.store.most_bookmarked(
+        bookmarked = await self._service.store.most_bookmarked(
             subscription.id, figures.questions, BOOKMARKED_LISTED
         )
-        titles = {q: question.title for q in figures.questions if (question := self.service.bank.get(q))}
-        titles |= {q: question.title for q, _ in bookmarked if (question := self.service.bank.get(q))}
+        titles = {q: question.title for q in figures.questions if (question := self._service.bank.get(q))}
+        titles |= {q: question.title for q, _ in bookmarked if (question := self._service.bank.get(q))}
         # drawn in a thread: tens of milliseconds of pure Python that would otherwise hold up the
         # event loop (gateway heartbeats, interaction acks) once per channel at the recap hour
         picture = await asyncio.to_thread(recap_picture, figures)
@@ -219,12 +219,12 @@ class RecapDesk:
         timezone = subscription.settings.schedule.timezone
         line = f"Weekly recap: {format_recap(setting)} {timezone}"
         if subscription.status is SubscriptionStatus.ACTIVE:
-            _, at = next_recap(setting, timezone, self.service.clock.now())
+            _, at = next_recap(setting, timezone, self._service.clock.now())
             line += f", next {say.moment(at)}"
         return line
 
     async def change(self, subscription: Subscription, setting: RecapTime | None) -> Response:
-        await self.service.store.set_recap_time(subscription.id, setting)
+        await self._service.store.set_recap_time(subscription.id, setting)
         if setting is None:
             return Response.text(
                 "Weekly recap turned off here. /practice recap fri 16:00 turns it on again.", private=False
@@ -242,7 +242,7 @@ class RecapDesk:
     async def send_now(self, subscription: Subscription) -> Response:
         """A recap of the seven days up to today, sent now for trying it out: it does not count
         as the week's, so the scheduled one still comes."""
-        service = self.service
+        service = self._service
         today = today_in(subscription.settings.schedule.timezone, service.clock.now())
         message, picture = await self.compose(subscription, today)
         try:
