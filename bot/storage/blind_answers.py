@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.core.blind import Saved
 from bot.core.models import User
-from bot.storage.connection import Connection, _ts
+from bot.storage.connection import INSERT_REPLY, Connection, _ts
 
 
 class BlindAnswerTable(Connection):
@@ -32,11 +32,7 @@ class BlindAnswerTable(Connection):
                 " user_name = excluded.user_name, body = excluded.body, updated_at = excluded.updated_at",
                 (post_id, user.id, user.name, body, _ts(at), _ts(at)),
             )
-            reply = await db.execute(
-                "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
-                " VALUES (?, ?, ?, ?, 1) ON CONFLICT (post_id, user_id) DO NOTHING",
-                (post_id, user.id, user.name, _ts(at)),
-            )
+            reply = await db.execute(INSERT_REPLY, (post_id, user.id, user.name, _ts(at), 1))  # on time
             return Saved(first=not before, counted=reply.rowcount == 1)
 
     async def blind_answer(self, post_id: int, user_id: str) -> str | None:

@@ -12,6 +12,12 @@ from typing import Any
 
 import aiosqlite
 
+# one person's answer to a post, counted once: (post_id, user_id, user_name, replied_at, on_time)
+INSERT_REPLY = (
+    "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO NOTHING"
+)
+
 
 class Connection:
     """The aiosqlite connection and the helpers each statement goes through."""

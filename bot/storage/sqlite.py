@@ -33,7 +33,7 @@ from bot.core.models import (
 from bot.core.streaks import Streak
 from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
-from bot.storage.connection import _dt, _dt_required, _ts
+from bot.storage.connection import INSERT_REPLY, _dt, _dt_required, _ts
 from bot.storage.migrate import LATEST_VERSION, _wal, migrate, migrations
 from bot.storage.recaps import RecapTable
 from bot.storage.seasons import SeasonTable
@@ -427,11 +427,7 @@ class SqliteStore(SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, 
     # ------------------------------------------------------------ replies and streaks
 
     async def add_reply(self, post_id: int, user: User, at: datetime, on_time: bool) -> bool:
-        cursor = await self._write(
-            "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO NOTHING",
-            (post_id, user.id, user.name, _ts(at), int(on_time)),
-        )
+        cursor = await self._write(INSERT_REPLY, (post_id, user.id, user.name, _ts(at), int(on_time)))
         return cursor.rowcount == 1
 
     async def add_thread_reply(
