@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from bot.core.errors import UserError, shown
 from bot.core.messages import Field, Message, person, plural
 from bot.core.models import Schedule, TeamStreak, User
-from bot.core.schedule import DAY_NAMES, ScheduleError, local_today, next_occurrence, occurrences, parse_time
+from bot.core.schedule import DAY_NAMES, ScheduleError, next_occurrence, occurrences, parse_time
 from bot.core.streaks import Streak, team_from_history
 
 RECAP_GRACE = timedelta(hours=12)  # a recap missed while the bot was down is sent this late at most
@@ -145,10 +145,6 @@ def latest_recap(setting: RecapTime, timezone: str, now: datetime) -> tuple[date
 def week_of(local_date: date) -> date:
     """The Monday of the ISO week: a recap is sent at most once per such week."""
     return local_date - timedelta(days=local_date.weekday())
-
-
-def today_in(timezone: str, now: datetime) -> date:
-    return local_today(timezone, now)
 
 
 # ---------------------------------------------------------------- the week's figures

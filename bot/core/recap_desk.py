@@ -31,10 +31,10 @@ from bot.core.recap import (
     latest_recap,
     next_recap,
     recap_message,
-    today_in,
     week_figures,
     week_of,
 )
+from bot.core.schedule import local_today
 from bot.render.recap_image import recap_picture
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ class RecapDesk:
         """A recap of the seven days up to today, sent now for trying it out: it does not count
         as the week's, so the scheduled one still comes."""
         service = self._service
-        today = today_in(subscription.settings.schedule.timezone, service.clock.now())
+        today = local_today(subscription.settings.schedule.timezone, service.clock.now())
         message, picture = await self.compose(subscription, today)
         try:
             await service.platform_of(subscription).post_picture(

@@ -59,12 +59,16 @@ async def _wal(db: aiosqlite.Connection, within: float = 5.0) -> None:
         await asyncio.sleep(0.05)
 
 
+async def _schema_version(db: aiosqlite.Connection) -> int:
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def migrate(db: aiosqlite.Connection, target: int | None = None) -> tuple[int, int]:
     """Apply pending migrations in one transaction. Returns (version before, version after)."""
     target = LATEST_VERSION if target is None else target
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    before = int(row[0]) if row else 0
+    before = await _schema_version(db)
     if before > LATEST_VERSION:
         raise RuntimeError(
             f"the database is at schema version {before}, newer than this practicebot "
@@ -76,9 +80,7 @@ async def migrate(db: aiosqlite.Connection, target: int | None = None) -> tuple[
     await db.execute("BEGIN IMMEDIATE")
     try:
         # another process on the same file (a second shard's) may have migrated while we waited
-        async with db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        before = int(row[0]) if row else 0
+        before = await _schema_version(db)
         pending = [m for m in pending if before < m[0]]
         if not pending:
             await db.rollback()
