@@ -24,7 +24,7 @@ from tests.e2e.test_discord import (  # noqa: F401 - fixtures, used by name
     start_bot,
     text,
 )
-from tests.emulators.discord import DiscordEmulator
+from tests.emulators.discord import DiscordEmulator, InteractionHandle
 
 ANA_TEXT = "Ana: one **TCP** socket, both ways @everyone"
 BO_TEXT = "Bo: an HTTP/1.1 upgrade answered with 101"
@@ -36,12 +36,26 @@ def everything_public(emu: DiscordEmulator, where: Guild) -> str:
     return "\n".join(text(m) for c in channels for m in emu.messages(c))
 
 
+async def blind_post(emu: DiscordEmulator, where: Guild) -> dict[str, Any]:
+    """The channel subscribed with blind answers, and today's post in it."""
+    await practice(emu, where, where.admin, "subscribe", time="09:00", answers="blind")
+    await practice(emu, where, where.admin, "post-now")
+    [post] = daily_posts(emu, where.channel)
+    return post
+
+
+async def press_answer(
+    emu: DiscordEmulator, where: Guild, user: int, post: dict[str, Any]
+) -> InteractionHandle:
+    [button] = [b for row in post["components"] for b in row["components"] if b["label"] == "Answer"]
+    return await emu.click_button(where.id, where.channel, user, int(post["id"]), button["custom_id"])
+
+
 async def answer(
     emu: DiscordEmulator, where: Guild, user: int, post: dict[str, Any], words: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Press Answer on the post, fill in the modal; (the modal, what the person is told)."""
-    [button] = [b for row in post["components"] for b in row["components"] if b["label"] == "Answer"]
-    pressed = await emu.click_button(where.id, where.channel, user, int(post["id"]), button["custom_id"])
+    pressed = await press_answer(emu, where, user, post)
     shown = await pressed.response(timeout=5)
     assert shown["type"] == 9, shown  # MODAL
     submitted = await emu.submit_modal(pressed, {"answer": words})
@@ -108,15 +122,9 @@ async def test_a_form_too_slow_to_open_asks_to_press_again_and_the_next_press_op
     only be the first answer to a press, so the person is told privately to press again, and no
     modal is sent. With the store answering again, the next press opens the form."""
     bot = await start_bot(ack_within=0.05)
-    await practice(emulator, guild, guild.admin, "subscribe", time="09:00", answers="blind")
-    await practice(emulator, guild, guild.admin, "post-now")
-    [post] = daily_posts(emulator, guild.channel)
-    [button] = [b for row in post["components"] for b in row["components"] if b["label"] == "Answer"]
-
+    post = await blind_post(emulator, guild)
     reading = Gate(monkeypatch, bot.store, "blind_answer")
-    pressed = await emulator.click_button(
-        guild.id, guild.channel, guild.ana, int(post["id"]), button["custom_id"]
-    )
+    pressed = await press_answer(emulator, guild, guild.ana, post)
     deferred = await pressed.response(timeout=5)  # deferred after 0.05 s: no sleep here
     assert deferred["type"] == 5, deferred  # DEFERRED_CHANNEL_MESSAGE, "thinking"
     assert deferred["data"]["flags"] & EPHEMERAL
@@ -146,13 +154,8 @@ async def test_an_answer_submitted_after_the_reveal_is_quoted_back_privately(
     """A modal cannot stay open on Discord, so the text written while the question was revealed
     comes back in the private answer, inert, to paste into the thread; it is not counted."""
     bot = await start_bot()
-    await practice(emulator, guild, guild.admin, "subscribe", time="09:00", answers="blind")
-    await practice(emulator, guild, guild.admin, "post-now")
-    [post] = daily_posts(emulator, guild.channel)
-    [button] = [b for row in post["components"] for b in row["components"] if b["label"] == "Answer"]
-    pressed = await emulator.click_button(
-        guild.id, guild.channel, guild.bo, int(post["id"]), button["custom_id"]
-    )
+    post = await blind_post(emulator, guild)
+    pressed = await press_answer(emulator, guild, guild.bo, post)
     assert (await pressed.response(timeout=5))["type"] == 9  # the modal is open
     await practice(emulator, guild, guild.admin, "reveal-now")
 

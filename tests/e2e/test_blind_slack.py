@@ -58,6 +58,18 @@ async def submit(emu: SlackEmulator, view: dict[str, Any], user: str, words: str
     return ack
 
 
+async def blind_form_open(
+    emu: SlackEmulator, name: str
+) -> tuple[str, str, str, dict[str, Any], dict[str, Any]]:
+    """A channel with blind answers and today's post, and `name` with its form open:
+    (channel, admin, that person, the post, the open modal)."""
+    channel, admin, person = emu.add_channel("practice"), emu.add_user("lead", admin=True), emu.add_user(name)
+    await command(emu, channel, admin, "/practice subscribe 09:00 UTC answers=blind")
+    await command(emu, channel, admin, "/practice post-now")
+    [post] = posts(emu, channel)
+    return channel, admin, person, post, await open_form(emu, channel, person, post)
+
+
 def everything_public(emu: SlackEmulator, channel: str, post: dict[str, Any]) -> str:
     return "\n".join(shown(m) for m in emu.messages(channel) + emu.replies(channel, post["ts"]))
 
@@ -131,15 +143,7 @@ async def test_a_slow_submission_is_acked_bare_then_confirmed_privately(
     """Saving takes longer than the adapter's ack deadline: the modal is acked with nothing (it
     closes, no error), and once the answer is stored the person is told so by chat.postEphemeral."""
     bot = await start_bot(mode=mode, ack_within=0.05)
-    channel, admin, ana = (
-        slack.add_channel("practice"),
-        slack.add_user("lead", admin=True),
-        slack.add_user("ana"),
-    )
-    await command(slack, channel, admin, "/practice subscribe 09:00 UTC answers=blind")
-    await command(slack, channel, admin, "/practice post-now")
-    [post] = posts(slack, channel)
-    view = await open_form(slack, channel, ana, post)
+    channel, admin, ana, post, view = await blind_form_open(slack, "ana")
 
     saving = Gate(monkeypatch, bot.store, "save_blind_answer")
     values = {"answer": {"answer": {"type": "plain_text_input", "value": ANA_TEXT}}}
@@ -171,15 +175,7 @@ async def test_an_answer_submitted_after_the_reveal_keeps_the_modal_open_with_th
     """Writing while the question is revealed loses nothing: the modal stays open with the text
     in it and says why it was not saved; the answer is not counted."""
     bot = await start_bot()
-    channel, admin, cy = (
-        slack.add_channel("practice"),
-        slack.add_user("lead", admin=True),
-        slack.add_user("cy"),
-    )
-    await command(slack, channel, admin, "/practice subscribe 09:00 UTC answers=blind")
-    await command(slack, channel, admin, "/practice post-now")
-    [post] = posts(slack, channel)
-    view = await open_form(slack, channel, cy, post)
+    channel, admin, cy, post, view = await blind_form_open(slack, "cy")
     await command(slack, channel, admin, "/practice reveal-now")
 
     refused = await submit(slack, view, cy, "cy: a long answer written during the reveal")
