@@ -170,6 +170,8 @@ class ChannelDesk:
         else:
             reason = f": {subscription.status_reason}" if subscription.status_reason else ""
             lines.append(f"Status: {subscription.status.value}{reason}")
+        for failure in await self._service.store.failures(subscription.id):
+            lines.append(f"Given up: {say.failure_line(failure)}")
         open_post = await self._service.store.open_post(subscription.id)
         if open_post is not None and open_post.reveal_at is not None:
             question = self._service.bank.get(open_post.question_id)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.models import Board, Question, StreakRow, User
+from bot.core.models import Board, Failure, Question, StreakRow, User
 
 LEVEL_NAMES = {"beginner": "Beginner", "intermediate": "Intermediate", "advanced": "Advanced"}
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
@@ -142,6 +142,14 @@ def reveal(
         buttons=(*buttons, bookmark_button(question)),
     )
 
+
+def failure_line(failure: Failure) -> str:
+    """An item given up, for admins: what, when, after how many tries, and why."""
+    tries = "1 try" if failure.tries == 1 else f"{failure.tries} tries"
+    return f"{failure.item} on {failure.at:%Y-%m-%d %H:%M} UTC after {tries}: {failure.reason}"
+
+
+QUESTION_REMOVED = "The question message was removed from this channel; here is its model answer."
 
 SELF_CHECK_HINT = (
     "Answered this one? Mark how many of the key points your answer covered "

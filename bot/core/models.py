@@ -114,6 +114,16 @@ class Subscription:
 
 
 @dataclass(frozen=True, slots=True)
+class Failure:
+    """An item (`post 12`, `reveal of post 12`) that failed `tries` times; the last reason."""
+
+    item: str
+    tries: int
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     id: int
     subscription_id: int

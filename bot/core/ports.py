@@ -12,6 +12,7 @@ from bot.core.messages import Message, Picture
 from bot.core.models import (
     Accuracy,
     ChannelRef,
+    Failure,
     Post,
     PostedRef,
     StoredReply,
@@ -367,6 +368,18 @@ class Store(Protocol):
 
     async def season_state(self, subscription_id: int) -> SeasonState:
         """The season in effect, since when, and the best runs of the seasons before it."""
+        ...
+
+    # failures
+    async def record_failure(
+        self, subscription_id: int, item: str, reason: str, at: datetime, max_tries: int
+    ) -> bool:
+        """Count one more failed try of `item` with its reason; True once it has failed
+        `max_tries` times (it is given up, and `failures` lists it)."""
+        ...
+
+    async def failures(self, subscription_id: int) -> list[Failure]:
+        """The newest items given up in this subscription."""
         ...
 
     # weekly recaps

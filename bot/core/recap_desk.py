@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core import messages as say
-from bot.core.errors import PlatformError, UserError
+from bot.core.errors import PlatformError, UserError, as_platform_error
 from bot.core.messages import Message, Picture, Response
 from bot.core.models import Subscription, SubscriptionStatus
 from bot.core.recap import (
@@ -149,30 +149,17 @@ class RecapDesk:
     async def _deliver(self, subscription: Subscription, row: RecapRow, *, resend: bool) -> bool:
         """Send a claimed recap; False if it stays claimed for another try."""
         service = self._service
-        message, picture = await self.compose(subscription, row.local_date)
         try:
+            message, picture = await self.compose(subscription, row.local_date)
             await service.platform_of(subscription).post_picture(
                 subscription.channel, message, picture, row.nonce, resend=resend
             )
-        except PlatformError as exc:
-            service.metrics.platform_failed(subscription.channel.platform, exc.permanent)
-            if exc.permanent:
-                log.error(
-                    "the recap for %s in %s failed for good: %s",
-                    row.local_date,
-                    subscription.channel,
-                    exc.reason,
-                    extra=subscription.log_extra,
-                )
-                await service.store.mark_recap(row.id, RecapStatus.SKIPPED, service.clock.now(), exc.reason)
+        except Exception as exc:
+            failure = as_platform_error(exc)
+            if await service.platform_failed(subscription, failure, f"recap {row.id}", pauses=False):
+                now = service.clock.now()
+                await service.store.mark_recap(row.id, RecapStatus.SKIPPED, now, failure.reason)
                 return True
-            log.warning(
-                "the recap for %s in %s failed, will retry: %s",
-                row.local_date,
-                subscription.channel,
-                exc.reason,
-                extra=subscription.log_extra,
-            )
             return False
         await service.store.mark_recap(row.id, RecapStatus.SENT, service.clock.now())
         log.info(
@@ -250,7 +237,7 @@ class RecapDesk:
                 subscription.channel, message, picture, secrets.token_hex(10)
             )
         except PlatformError as exc:
-            service.metrics.platform_failed(subscription.channel.platform, exc.permanent)
+            service.metrics.platform_failed(subscription.channel.platform, exc.final)
             raise UserError(f"The recap could not be sent: {exc.reason}") from None
         return Response.text("Sent a recap of the last seven days. The weekly one still comes on schedule.")
 

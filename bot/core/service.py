@@ -4,12 +4,17 @@
 Ordering rules that keep "nothing lost, nothing twice":
 - a post is claimed in the Store (unique per subscription and local date) before it is sent;
 - a subscription has at most one open post: a new post first reveals the one before it;
-- a post's streaks are written in the same transaction that marks it revealed.
+- a post's streaks are written in the same transaction that marks it revealed;
+- no single item stops a channel: a post or reveal failing for a reason about itself (a render
+  error, a platform refusing that one message) is given up after `MAX_TRIES`, recorded with its
+  reason for admins (/practice status), and the channel goes on; only a failure about the
+  channel itself pauses it, and one about the platform's token pauses nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import secrets
@@ -30,7 +35,7 @@ from bot.core.commands import (
     ShowBookmarks,
     ShowStreaks,
 )
-from bot.core.errors import PlatformError, UserError
+from bot.core.errors import About, PlatformError, UserError, as_platform_error
 from bot.core.messages import Response
 from bot.core.models import (
     LEVELS,
@@ -65,6 +70,7 @@ RETRY_AFTER = timedelta(minutes=1)
 START_CONCURRENCY = 8  # subscriptions caught up at once at start-up
 REVEAL_BEFORE_NEXT = timedelta(minutes=1)
 CATCH_UP_LIMIT = timedelta(days=366)
+MAX_TRIES = 3  # tries of an item failing for a reason about itself before it is given up
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +235,10 @@ class PracticeService:
         try:
             platform = self.platform_of(subscription)
             written = await platform.thread_replies(subscription.channel, post.thread_id)
-        except PlatformError as exc:
-            log.warning("could not read back the thread of post %s: %s", post.id, exc.reason)
+        except Exception as exc:  # the reveal goes on without the read-back
+            failure = as_platform_error(exc)
+            if await self.platform_failed(subscription, failure, f"read-back of post {post.id}"):
+                self._read_back.add(post.id)
             return 0
         self._read_back.add(post.id)
         added = 0
@@ -480,8 +488,8 @@ class PracticeService:
                 return await self._deliver(subscription, existing, resend=True)
             return existing
         previous = await self.store.open_post(subscription.id)
-        if previous is not None:
-            await self.reveal(subscription, previous)
+        if previous is not None:  # its last chance: the new day does not wait for it
+            await self.reveal(subscription, previous, last_try=True)
         question = choose_next(
             self.bank.deck(subscription.settings.levels),
             await self.store.question_history(subscription.id),
@@ -507,19 +515,19 @@ class PracticeService:
             return None
         reveal_at = self._reveal_time(subscription, now)
         size = self._level_size(question)
-        message = (
-            blind.blind_post(question, size, reveal_at, post.id)
-            if subscription.settings.blind
-            else say.question_post(question, size, reveal_at)
-        )
         try:
+            message = (
+                blind.blind_post(question, size, reveal_at, post.id)
+                if subscription.settings.blind
+                else say.question_post(question, size, reveal_at)
+            )
             ref = await self.platform_of(subscription).post_question(
                 subscription.channel, message, post.nonce, resend=resend
             )
-        except PlatformError as exc:
-            await self._platform_failed(subscription, exc, f"post {post.id}")
-            if exc.permanent:
-                await self.store.mark_skipped(post.id, exc.reason)
+        except Exception as exc:
+            failure = as_platform_error(exc)
+            if await self.platform_failed(subscription, failure, f"post {post.id}"):
+                await self.store.mark_skipped(post.id, failure.reason)
             return None  # still claimed: the next wake-up retries it
         await self.store.mark_posted(post.id, ref, now, reveal_at)
         self.timer.wake_reveal(post.id, reveal_at)
@@ -553,12 +561,13 @@ class PracticeService:
             if post is not None and post.status is PostStatus.POSTED:
                 await self.reveal(subscription, post)
 
-    async def reveal(self, subscription: Subscription, post: Post) -> None:
+    async def reveal(self, subscription: Subscription, post: Post, *, last_try: bool = False) -> None:
         """Show the model answer in the thread, mark the post revealed, update streaks.
 
         The instant the reveal began is stored first: a reveal interrupted by a crash or a
         platform error is resent with the same nonce (not posted twice) and counts the same
-        replies as on time."""
+        replies as on time. A reveal given up (`last_try`: at once) still closes the post and
+        writes the streaks, so the day's answers count."""
         since = self._watching_since.get(subscription.channel.platform)
         if since is not None and post.posted_at is not None and post.posted_at < since:
             await self._read_thread(subscription, post)  # replies written while we were away
@@ -569,30 +578,14 @@ class PracticeService:
         replies = await self.store.replies(post.id)
         answered = [user for user, at, on_time in replies if on_time and at < cutoff]
         late = [user for user, at, on_time in replies if not (on_time and at < cutoff)]
-        assert post.thread_id is not None
-        assert post.message_id is not None
         try:
-            platform = self.platform_of(subscription)
             if question is not None:
-                await self.blind.publish(platform, subscription, post, question, resend=resend)
-                await platform.reply_in_thread(
-                    subscription.channel,
-                    post.thread_id,
-                    say.reveal(
-                        question, answered, late, selfcheck.buttons(post.id, len(question.key_points))
-                    ),
-                    nonce=post.nonce + "r",
-                    resend=resend,
-                )
-                await platform.edit_post(
-                    subscription.channel,
-                    post.message_id,
-                    say.revealed_post(question, self._level_size(question), len(answered)),
-                )
-        except PlatformError as exc:
-            await self._platform_failed(subscription, exc, f"reveal of post {post.id}")
-            if not exc.permanent:
-                self.timer.wake_reveal(post.id, now + _retry_delay(exc))
+                await self._show_reveal(subscription, post, question, answered, late, resend=resend)
+        except Exception as exc:
+            failure = as_platform_error(exc)
+            item = f"reveal of post {post.id}"
+            if not await self.platform_failed(subscription, failure, item, last_try=last_try):
+                self.timer.wake_reveal(post.id, now + _retry_delay(failure))
                 return
         state, names = await self.store.streak_state(subscription.id)
         names.update({user.id: user.name for user in answered})
@@ -613,33 +606,90 @@ class PracticeService:
             extra=subscription.log_extra,
         )
 
-    async def _platform_failed(self, subscription: Subscription, exc: PlatformError, what: str) -> None:
-        self.metrics.platform_failed(subscription.channel.platform, exc.permanent)
-        if exc.permanent:
-            log.error(
-                "%s in %s failed for good, pausing: %s",
-                what,
-                subscription.channel,
+    async def _show_reveal(
+        self,
+        subscription: Subscription,
+        post: Post,
+        question: Question,
+        answered: list[User],
+        late: list[User],
+        *,
+        resend: bool,
+    ) -> None:
+        """The blind answers and the model answer in the thread, then the post marked revealed.
+        A question message a moderator deleted does not stop the reveal: the answer goes in its
+        thread, which outlives the message on Discord and on Slack once it has replies, or else
+        as a new message in the channel."""
+        assert post.thread_id is not None and post.message_id is not None
+        platform = self.platform_of(subscription)
+        reveal = say.reveal(question, answered, late, selfcheck.buttons(post.id, len(question.key_points)))
+        nonce = post.nonce + "r"
+        try:
+            await self.blind.publish(platform, subscription, post, question, resend=resend)
+            await platform.reply_in_thread(
+                subscription.channel, post.thread_id, reveal, nonce=nonce, resend=resend
+            )
+        except PlatformError as exc:
+            if exc.about is not About.GONE:
+                raise
+            log.warning(
+                "the thread of post %s is gone (%s): revealing in the channel",
+                post.id,
                 exc.reason,
                 extra=subscription.log_extra,
             )
-            await self.store.set_status(
-                subscription.id, SubscriptionStatus.PAUSED, exc.reason, self.clock.now()
-            )
-            self.timer.cancel_post(subscription.id)
-        else:
-            log.warning(
-                "%s in %s failed, will retry: %s",
-                what,
+            removed = dataclasses.replace(reveal, body=f"{say.QUESTION_REMOVED}\n\n{reveal.body}")
+            await platform.post_question(subscription.channel, removed, nonce, resend=resend)
+            return
+        try:
+            await platform.edit_post(
                 subscription.channel,
+                post.message_id,
+                say.revealed_post(question, self._level_size(question), len(answered)),
+            )
+        except PlatformError as exc:
+            if exc.about is not About.GONE:
+                raise
+            log.warning(
+                "the question of post %s was deleted (%s): revealed in its thread only",
+                post.id,
                 exc.reason,
                 extra=subscription.log_extra,
             )
 
+    async def platform_failed(
+        self,
+        subscription: Subscription,
+        exc: PlatformError,
+        item: str,
+        *,
+        last_try: bool = False,
+        pauses: bool = True,
+    ) -> bool:
+        """Log, count and act on a failed item; True if it is given up (the channel moves on).
+        `pauses`: a failure about the channel pauses the subscription (else that item is given up:
+        a recap the channel refuses is not worth stopping its questions)."""
+        self.metrics.platform_failed(subscription.channel.platform, exc.final)
+        extra = subscription.log_extra
+        if exc.about is About.CHANNEL and pauses:
+            log.error("%s in %s failed, pausing: %s", item, subscription.channel, exc.reason, extra=extra)
+            await self.store.set_status(
+                subscription.id, SubscriptionStatus.PAUSED, exc.reason, self.clock.now()
+            )
+            self.timer.cancel_post(subscription.id)
+            return True
+        if exc.final:
+            tries = 1 if last_try or exc.about is About.CHANNEL else MAX_TRIES
+            if await self.store.record_failure(subscription.id, item, exc.reason, self.clock.now(), tries):
+                log.error("%s in %s given up: %s", item, subscription.channel, exc.reason, extra=extra)
+                return True
+        log.warning("%s in %s failed, will retry: %s", item, subscription.channel, exc.reason, extra=extra)
+        return False
+
     def platform_of(self, subscription: Subscription) -> Platform:
         platform = self.platforms.get(subscription.channel.platform)
         if platform is None:
-            raise PlatformError(f"{subscription.channel.platform} is not connected", permanent=False)
+            raise PlatformError(f"{subscription.channel.platform} is not connected")
         return platform
 
     def _level_size(self, question: Question) -> int:

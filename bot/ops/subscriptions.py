@@ -3,10 +3,12 @@ question comes, in its own zone and in UTC. Reads the database; safe while the b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.models import LEVELS, Post, Subscription, SubscriptionStatus
+from bot.core.messages import failure_line
+from bot.core.models import LEVELS, Failure, Post, Subscription, SubscriptionStatus
 from bot.core.ports import Store
 from bot.core.schedule import format_days, format_relative, format_reveal, next_occurrence
 
@@ -17,13 +19,18 @@ async def list_subscriptions(store: Store, now: datetime) -> str:
     subscriptions = await store.subscriptions()
     if not subscriptions:
         return "no subscriptions yet: /practice subscribe in a channel starts one"
-    blocks = [describe(s, now, await store.open_post(s.id)) for s in subscriptions]
+    blocks = [
+        describe(s, now, await store.open_post(s.id), await store.failures(s.id)) for s in subscriptions
+    ]
     active = sum(s.status is SubscriptionStatus.ACTIVE for s in subscriptions)
     return "\n".join(blocks) + f"\n{len(subscriptions)} subscriptions, {active} active"
 
 
-def describe(subscription: Subscription, now: datetime, open_post: Post | None = None) -> str:
-    """Three or four lines: where, status, schedule, next post (or why there is none)."""
+def describe(
+    subscription: Subscription, now: datetime, open_post: Post | None = None, failures: Sequence[Failure] = ()
+) -> str:
+    """Three or more lines: where, status, schedule, next post (or why there is none), the open
+    question and the items given up."""
     channel = subscription.channel
     workspace, room = WHERE.get(channel.platform, ("workspace", "channel"))
     status = subscription.status.value
@@ -52,4 +59,5 @@ def describe(subscription: Subscription, now: datetime, open_post: Post | None =
         lines.append(
             f"  open question: {open_post.question_id}, reveal {open_post.reveal_at:%Y-%m-%d %H:%M} UTC"
         )
+    lines.extend(f"  given up: {failure_line(failure)}" for failure in failures)
     return "\n".join(lines)

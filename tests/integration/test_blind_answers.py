@@ -157,7 +157,7 @@ async def test_a_reveal_resent_after_a_crash_posts_the_answers_once(
     h = await harness_factory(BEFORE).start()
     post_id = await blind_day(h)
     await submit(h, post_id, "only once please")
-    h.platform.failures[CHANNEL.channel_id] = PlatformError("503", permanent=False)
+    h.platform.failures[CHANNEL.channel_id] = PlatformError("503")
     await h.service.run_reveal(post_id)  # fails: retried later, reveal_started_at is kept
     assert h.platform.of("thread") == []
     del h.platform.failures[CHANNEL.channel_id]

@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import serve
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
 from bot.core.commands import AskQuestion, Practice, SubscribeArgs
-from bot.core.errors import PlatformError
+from bot.core.errors import About, PlatformError
 from bot.core.messages import Message
 from bot.core.models import ChannelRef, User
 from bot.core.questions import QuestionBank
@@ -101,9 +101,9 @@ async def test_platform_failures_are_counted_by_platform_and_kind(
     platform = FakePlatform()
     service = make_service(store, {"fake": platform}, bank, metrics)
     await service.handle(ADMIN, SUBSCRIBE)
-    platform.failures[CHANNEL.channel_id] = PlatformError("Discord answered 503", permanent=False)
+    platform.failures[CHANNEL.channel_id] = PlatformError("Discord answered 503")
     await service.handle(ADMIN, Practice("post-now"))
-    platform.failures[CHANNEL.channel_id] = PlatformError("no access", permanent=True)
+    platform.failures[CHANNEL.channel_id] = PlatformError("no access", about=About.CHANNEL)
     await service.handle(ADMIN, Practice("post-now"))
     assert value(metrics, "practicebot_platform_errors_total", platform="fake", kind="transient") == 1
     assert value(metrics, "practicebot_platform_errors_total", platform="fake", kind="permanent") == 1

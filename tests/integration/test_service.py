@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.commands import parse_line
-from bot.core.errors import PlatformError
+from bot.core.errors import About, PlatformError
 from bot.core.messages import Message, Response
 from bot.core.models import ChannelRef, Post, PostStatus, SubscriptionStatus, User
 from bot.core.service import Caller
@@ -334,7 +334,7 @@ async def test_a_channel_that_is_gone_pauses_only_that_subscription(
     h = await harness_factory(MONDAY_0600).start()
     await say(h, "/practice subscribe", channel=CHANNEL)
     await say(h, "/practice subscribe", channel=OTHER_CHANNEL)
-    h.platform.failures["C1"] = PlatformError("channel not found (404)", permanent=True)
+    h.platform.failures["C1"] = PlatformError("channel not found (404)", about=About.CHANNEL)
     await h.run_until(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     assert [s.channel for s in h.platform.of("post")] == [OTHER_CHANNEL]
     sub = await h.store.subscription_for(CHANNEL)
@@ -346,7 +346,7 @@ async def test_a_channel_that_is_gone_pauses_only_that_subscription(
 async def test_a_transient_failure_is_retried_and_posts_once(harness_factory: Callable[..., Harness]) -> None:
     h = await harness_factory(MONDAY_0600).start()
     await say(h, "/practice subscribe")
-    h.platform.failures["C1"] = PlatformError("500 from the platform", permanent=False)
+    h.platform.failures["C1"] = PlatformError("500 from the platform")
     await h.run_until(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     assert h.platform.of("post") == []
     assert h.timer.posts[1] == datetime(2026, 3, 2, 9, 1, tzinfo=UTC)
@@ -442,7 +442,7 @@ async def test_a_reveal_interrupted_by_a_crash_is_not_posted_twice_and_counts_th
     await h.run_until(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     await reply(h, ANA)
     h.clock.set(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
-    h.platform.failures["C1"] = PlatformError("502 while editing", permanent=False)
+    h.platform.failures["C1"] = PlatformError("502 while editing")
     await h.service.run_reveal(1)  # the reveal began, then the platform failed: still open
     [post] = await _posts(h)
     assert post.status is PostStatus.POSTED

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.core.errors import PlatformError, UserError
+from bot.core.errors import About, PlatformError, UserError
 from bot.core.messages import Message, Picture
 from bot.core.models import User
 from bot.core.recap import RecapStatus, week_of
@@ -139,7 +139,7 @@ async def test_a_platform_outage_is_retried_with_the_same_nonce(
 ) -> None:
     h = await harness_factory(MONDAY).start()
     await berlin_week(h)
-    h.platform.failures[CHANNEL.channel_id] = PlatformError("Slack answered fatal_error", permanent=False)
+    h.platform.failures[CHANNEL.channel_id] = PlatformError("Slack answered fatal_error")
     await h.run_until(FRIDAY_1600_BERLIN)
     assert pictures(h) == []
     claimed = await h.store.recap_of_week(1, WEEK)
@@ -158,7 +158,9 @@ async def test_a_refusal_for_good_skips_the_weeks_recap_and_pauses_nothing(
     h = await harness_factory(MONDAY).start()
     await berlin_week(h)
     await h.run_until(FRIDAY_1600_BERLIN - timedelta(minutes=1))
-    h.platform.failures[CHANNEL.channel_id] = PlatformError("no access on Discord (50013)", permanent=True)
+    h.platform.failures[CHANNEL.channel_id] = PlatformError(
+        "no access on Discord (50013)", about=About.CHANNEL
+    )
     await h.run_until(FRIDAY_1600_BERLIN)
     del h.platform.failures[CHANNEL.channel_id]
     row = await h.store.recap_of_week(1, WEEK)
@@ -249,7 +251,7 @@ async def test_recap_now_sends_one_that_does_not_count_as_the_weeks(
     assert now.message.title == "Weekly recap: 28 Feb - 6 Mar"  # the seven days up to today, Friday
     await h.run_until(FRIDAY_1600_BERLIN)
     assert len(pictures(h)) == 2
-    h.platform.failures[CHANNEL.channel_id] = PlatformError("Slack answered fatal_error", permanent=False)
+    h.platform.failures[CHANNEL.channel_id] = PlatformError("Slack answered fatal_error")
     failed = await say(h, "/practice recap-now")
     assert text(failed).strip() == "The recap could not be sent: Slack answered fatal_error"
 

@@ -25,7 +25,7 @@ from discord import app_commands
 
 from bot.config import DiscordConfig
 from bot.core import commands as grammar
-from bot.core.errors import PlatformError, UserError
+from bot.core.errors import About, PlatformError, UserError
 from bot.core.holidays import VERBS as HOLIDAY_VERBS
 from bot.core.messages import Message, Picture, Response
 from bot.core.models import LEVELS, ChannelRef, PostedRef, User
@@ -428,7 +428,7 @@ class DiscordPlatform:
             return cached
         fetched = await self._call(self.client.fetch_channel(int(channel.channel_id)))
         if not isinstance(fetched, discord.TextChannel):
-            raise PlatformError("the subscribed channel is not a text channel any more", permanent=True)
+            raise PlatformError("the subscribed channel is not a text channel any more", about=About.CHANNEL)
         return fetched
 
     async def _call(self, call: Awaitable[T]) -> T:
@@ -702,20 +702,31 @@ class DiscordPlatform:
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
+UNKNOWN_MESSAGE = 10008  # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+
+
 def _translate(exc: Exception) -> PlatformError:
-    """Discord's failures in the core's terms: a channel gone or access lost is permanent (the
-    subscription pauses); 429, 5xx and network trouble are retried."""
+    """Discord's failures in the core's terms (what each is about decides what the core does):
+    401 is the token (nothing pauses); 404 10008 Unknown Message a message a moderator deleted;
+    another 404 (10003 Unknown Channel) or 403 the channel, which pauses; another 4xx that one
+    request; 429, 5xx and network trouble are retried."""
     if isinstance(exc, discord.NotFound):
-        return PlatformError(f"not found on Discord ({exc.code}: {exc.text})", permanent=True)
+        about = About.GONE if exc.code == UNKNOWN_MESSAGE else About.CHANNEL
+        return PlatformError(f"not found on Discord ({exc.code}: {exc.text})", about=about)
     if isinstance(exc, discord.Forbidden):
-        return PlatformError(f"no access on Discord ({exc.code}: {exc.text})", permanent=True)
+        return PlatformError(f"no access on Discord ({exc.code}: {exc.text})", about=About.CHANNEL)
     if isinstance(exc, discord.HTTPException):
         retry = float(exc.response.headers.get("Retry-After", 0) or 0) if exc.status == 429 else None
-        permanent = 400 <= exc.status < 500 and exc.status != 429
+        if exc.status == 401:
+            about = About.AUTH
+        elif 400 <= exc.status < 500 and exc.status != 429:
+            about = About.MESSAGE
+        else:
+            about = About.RETRY
         return PlatformError(
-            f"Discord answered {exc.status} ({exc.code}: {exc.text})", permanent=permanent, retry_after=retry
+            f"Discord answered {exc.status} ({exc.code}: {exc.text})", about=about, retry_after=retry
         )
-    return PlatformError(f"Discord unreachable: {exc!r}", permanent=False)
+    return PlatformError(f"Discord unreachable: {exc!r}")
 
 
 def _view(part: Rendered) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import SlackConfig
 from bot.core import commands as grammar
-from bot.core.errors import PlatformError, UserError
+from bot.core.errors import About, PlatformError, UserError
 from bot.core.messages import Message, Picture, Response
 from bot.core.models import ChannelRef, PostedRef, User
 from bot.core.ports import Metrics, NoMetrics
@@ -50,10 +50,38 @@ ACK_WITHIN = 2.0  # seconds; Slack wants the ack within 3
 USER_CACHE_SECONDS = 600.0
 HISTORY_LOOKBACK = 100  # messages searched for a post's nonce after a crash
 # Errors that mean the channel is gone for the bot: the subscription pauses with the reason.
-CHANNEL_GONE = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked",
-    "missing_scope", "restricted_action",
-})  # fmt: skip
+# What each Slack error is about (the `error` of an ok:false answer; each method's reference lists
+# its own, https://docs.slack.dev/reference/methods/chat.update and chat.postMessage). missing_scope
+# is the app's configuration, like the token: every channel would answer it, so nothing pauses.
+ERRORS_ABOUT = {
+    **dict.fromkeys(
+        ("channel_not_found", "not_in_channel", "is_archived", "restricted_action"), About.CHANNEL
+    ),
+    **dict.fromkeys(
+        (
+            "invalid_auth",
+            "not_authed",
+            "token_revoked",
+            "token_expired",
+            "account_inactive",
+            "missing_scope",
+            "no_permission",
+        ),
+        About.AUTH,
+    ),
+    **dict.fromkeys(("message_not_found", "thread_not_found"), About.GONE),
+    **dict.fromkeys(
+        (
+            "ratelimited",
+            "fatal_error",
+            "internal_error",
+            "service_unavailable",
+            "request_timeout",
+            "unknown_error",
+        ),
+        About.RETRY,
+    ),
+}  # fmt: skip; any other error is about the one request (given up after a few tries)
 COMMANDS = ("/practice", "/question", "/streaks", "/bookmarks", "/review")
 # Workspace-wide allowances per minute of the methods a fan-out, a reveal round or a read-back
 # repeats per channel. Slack takes a minute's allowance in a burst, then refills it steadily.
@@ -355,13 +383,13 @@ class SlackPlatform:
             retry = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
             raise PlatformError(
                 f"Slack answered {error}",
-                permanent=error in CHANNEL_GONE,
+                about=ERRORS_ABOUT.get(error, About.MESSAGE),
                 retry_after=float(retry) if retry else None,
             ) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise PlatformError(f"Slack unreachable: {exc!r}", permanent=False) from exc
+            raise PlatformError(f"Slack unreachable: {exc!r}") from exc
         except SlackRequestError as exc:  # a file upload the upload URL refused
-            raise PlatformError(f"Slack refused the upload: {exc}", permanent=False) from exc
+            raise PlatformError(f"Slack refused the upload: {exc}") from exc
 
     # ------------------------------------------------------------ people
 
