@@ -526,6 +526,7 @@ class PracticeService:
             )
         except Exception as exc:
             failure = as_platform_error(exc)
+            # "post <id>": how question_history tells a given-up question from a skipped day
             if await self.platform_failed(subscription, failure, f"post {post.id}"):
                 await self.store.mark_skipped(post.id, failure.reason)
             return None  # still claimed: the next wake-up retries it

@@ -420,7 +420,11 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
     async def question_history(self, subscription_id: int) -> list[str]:
         rows = await self._all(
             "SELECT question_id FROM posts WHERE subscription_id = ?"
-            " AND status IN ('claimed', 'posted', 'revealed') ORDER BY id",
+            " AND (status IN ('claimed', 'posted', 'revealed')"
+            # a post given up (see failures) counts as dealt: its question would only fail again
+            " OR (status = 'skipped' AND EXISTS (SELECT 1 FROM failures f"
+            " WHERE f.subscription_id = posts.subscription_id AND f.item = 'post ' || posts.id"
+            " AND f.given_up = 1))) ORDER BY id",
             (subscription_id,),
         )
         return [row[0] for row in rows]
