@@ -618,9 +618,9 @@ class PracticeService:
         resend: bool,
     ) -> None:
         """The blind answers and the model answer in the thread, then the post marked revealed.
-        A question message a moderator deleted does not stop the reveal: the answer goes in its
-        thread, which outlives the message on Discord and on Slack once it has replies, or else
-        as a new message in the channel."""
+        A question message a moderator deleted does not stop the reveal: the answer stays in its
+        thread, which outlives the message on Discord (and on Slack once it has replies), or
+        else goes to the channel as a new message saying the question was removed."""
         assert post.thread_id is not None and post.message_id is not None
         platform = self.platform_of(subscription)
         reveal = say.reveal(question, answered, late, selfcheck.buttons(post.id, len(question.key_points)))
@@ -630,33 +630,25 @@ class PracticeService:
             await platform.reply_in_thread(
                 subscription.channel, post.thread_id, reveal, nonce=nonce, resend=resend
             )
-        except PlatformError as exc:
-            if exc.about is not About.GONE:
-                raise
-            log.warning(
-                "the thread of post %s is gone (%s): revealing in the channel",
-                post.id,
-                exc.reason,
-                extra=subscription.log_extra,
-            )
-            removed = dataclasses.replace(reveal, body=f"{say.QUESTION_REMOVED}\n\n{reveal.body}")
-            await platform.post_question(subscription.channel, removed, nonce, resend=resend)
-            return
-        try:
             await platform.edit_post(
                 subscription.channel,
                 post.message_id,
                 say.revealed_post(question, self._level_size(question), len(answered)),
             )
+            return
         except PlatformError as exc:
             if exc.about is not About.GONE:
                 raise
             log.warning(
-                "the question of post %s was deleted (%s): revealed in its thread only",
-                post.id,
-                exc.reason,
-                extra=subscription.log_extra,
+                "the question of post %s was deleted (%s)", post.id, exc.reason, extra=subscription.log_extra
             )
+        try:  # is its thread still there, holding the reveal?
+            await platform.thread_replies(subscription.channel, post.thread_id)
+        except PlatformError as exc:
+            if exc.about is not About.GONE:
+                raise
+            removed = dataclasses.replace(reveal, body=f"{say.QUESTION_REMOVED}\n\n{reveal.body}")
+            await platform.post_question(subscription.channel, removed, nonce, resend=resend)
 
     async def platform_failed(
         self,

@@ -537,6 +537,12 @@ class DiscordEmulator:
         await self.publish(message, "MESSAGE_CREATE")
         return self.world.message_payload(message)
 
+    async def delete_message(self, channel_id: int, message_id: int) -> None:
+        """A moderator deletes a message (MESSAGE_DELETE goes out). REST on it then answers 404
+        Unknown Message (10008); a thread started from it stays, with the message's id, as on
+        Discord (the thread outlives its starter message, whose fetch answers 10008)."""
+        await self.remove_message(self._find_message(channel_id, message_id))
+
     async def join_thread(self, thread_id: int, user_id: int) -> None:
         await self.change_thread_members(self._channel(thread_id), added=[user_id])
 

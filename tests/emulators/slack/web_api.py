@@ -203,7 +203,7 @@ class WebApi:
         self.need_scope("chat:write")
         channel = self.channel(call, writable=True)
         message = self.ws.find(channel, str(call.args["ts"]))
-        if message is None:
+        if message is None or message.get("subtype") == "tombstone":  # deleted, replies kept
             raise ApiError("message_not_found")
         if message.get("bot_id") != self.ws.bot_id:
             raise ApiError("cant_update_message")
