@@ -676,7 +676,9 @@ class PracticeService:
             if await self.store.record_failure(subscription.id, item, exc.reason, self.clock.now(), tries):
                 log.error("%s in %s given up: %s", item, subscription.channel, exc.reason, extra=extra)
                 return True
-        log.warning("%s in %s failed, will retry: %s", item, subscription.channel, exc.reason, extra=extra)
+        # a refused token is logged once by the platform, not once per item waiting for it
+        level = logging.DEBUG if exc.about is About.AUTH else logging.WARNING
+        log.log(level, "%s in %s failed, will retry: %s", item, subscription.channel, exc.reason, extra=extra)
         return False
 
     def platform_of(self, subscription: Subscription) -> Platform:

@@ -114,6 +114,9 @@ class Health:
     async def platform(self, platform: object) -> Check:
         if not isinstance(platform, Connectable):
             return Check(True, "n/a: the local terminal channel has no connection")
+        refused = getattr(getattr(platform, "token_state", None), "refused", "")
+        if refused:  # a revoked or rotated token: the work waits for a valid one
+            return Check(False, f"the platform refuses the bot's token: {refused}")
         try:
             connected = await platform.is_connected()
         except Exception as exc:

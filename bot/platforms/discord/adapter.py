@@ -36,6 +36,7 @@ from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, modal
 from bot.platforms.discord.shards import guild_id_of, serves
 from bot.platforms.pacing import Paced, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import discord_trace
+from bot.platforms.token_state import TokenState
 
 log = logging.getLogger("practicebot.discord")
 
@@ -117,6 +118,7 @@ class DiscordPlatform:
         watch = metrics or NoMetrics()
         self._config = config
         self._token = token
+        self.token_state = TokenState("Discord", config.token_env)
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
@@ -311,10 +313,10 @@ class DiscordPlatform:
                 )
             thread_id = thread.id
         except TimeoutError as exc:
-            raise _translate(exc) from exc
+            raise self.token_state.failed(_translate(exc)) from exc
         except discord.HTTPException as exc:
             if exc.code != THREAD_ALREADY_CREATED:
-                raise _translate(exc) from exc
+                raise self.token_state.failed(_translate(exc)) from exc
             thread_id = sent.id
         return thread_id
 
@@ -369,7 +371,7 @@ class DiscordPlatform:
             async with asyncio.timeout(self._request_timeout):
                 return [m async for m in where.history(limit=limit, oldest_first=oldest_first)]
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise _translate(exc) from exc
+            raise self.token_state.failed(_translate(exc)) from exc
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         target = self._partial(channel, channel.channel_id)
@@ -436,9 +438,15 @@ class DiscordPlatform:
         await self._pace.acquire()
         try:
             async with asyncio.timeout(self._request_timeout):
-                return await call
+                answer = await call
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
-            raise _translate(exc) from exc
+            raise self.token_state.failed(_translate(exc)) from exc
+        except RuntimeError as exc:  # aiohttp's "Session is closed": the client shut down
+            if not self.client.is_closed():
+                raise
+            raise PlatformError("the Discord client is closed") from exc
+        self.token_state.worked()
+        return answer
 
     # ------------------------------------------------------------ incoming
 

@@ -38,6 +38,7 @@ from bot.platforms.pacing import KeyedBuckets, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
 from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submission
 from bot.platforms.slack.render import Rendered, action_of, plain_text, render
+from bot.platforms.token_state import TokenState
 
 log = logging.getLogger("practicebot.slack")
 
@@ -128,6 +129,7 @@ class SlackPlatform:
         if config.mode == "http" and not signing_secret:
             raise UserError(f"Slack HTTP mode needs the signing secret in ${config.signing_secret_env}")
         self._config = config
+        self.token_state = TokenState("Slack", config.bot_token_env)
         self._app_token = app_token
         self.client = AsyncWebClient(
             token=bot_token,
@@ -377,19 +379,23 @@ class SlackPlatform:
 
     async def _call(self, call: Awaitable[T]) -> T:
         try:
-            return await call
+            answer = await call
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             retry = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
-            raise PlatformError(
-                f"Slack answered {error}",
-                about=ERRORS_ABOUT.get(error, About.MESSAGE),
-                retry_after=float(retry) if retry else None,
+            raise self.token_state.failed(
+                PlatformError(
+                    f"Slack answered {error}",
+                    about=ERRORS_ABOUT.get(error, About.MESSAGE),
+                    retry_after=float(retry) if retry else None,
+                )
             ) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise PlatformError(f"Slack unreachable: {exc!r}") from exc
         except SlackRequestError as exc:  # a file upload the upload URL refused
             raise PlatformError(f"Slack refused the upload: {exc}") from exc
+        self.token_state.worked()
+        return answer
 
     # ------------------------------------------------------------ people
 

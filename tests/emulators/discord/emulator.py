@@ -113,6 +113,7 @@ class DiscordEmulator:
         deadlines, token lifetimes and nonce windows (rate limits run on real time, as discord.py sleeps).
         `recommended_shards` is what GET /gateway/bot answers; None: one per 1,000 guilds, as Discord."""
         self.token = token
+        self._revoked_token = token
         self.attachment_size_limit = attachment_size_limit  # bytes per file, as Discord's 413 (40005)
         self.attachment_data: dict[int, bytes] = {}  # attachment id -> the bytes uploaded
         self.recommended_shards = recommended_shards
@@ -536,6 +537,21 @@ class DiscordEmulator:
         self.world.add_message(message)
         await self.publish(message, "MESSAGE_CREATE")
         return self.world.message_payload(message)
+
+    async def revoke_token(self, *, close_gateway: bool = True) -> None:
+        """The bot's token is reset in the Developer Portal: every REST call with the old one
+        answers 401 {"code": 0, "message": "401: Unauthorized"}, an IDENTIFY with it is closed
+        with 4004 Authentication failed, and (`close_gateway`) so are the live sessions; without,
+        the moment between the reset and the gateway noticing, when REST calls already fail."""
+        self._revoked_token = self.token
+        self.token = self.gateway.token = "reset-" + os.urandom(8).hex()
+        for session in self.gateway.live_sessions if close_gateway else ():
+            if session.ws is not None:
+                await session.ws.close(code=4004, message=b"Authentication failed.")
+
+    def restore_token(self) -> None:
+        """The old token works again (a test's stand-in for deploying the new one)."""
+        self.token = self.gateway.token = self._revoked_token
 
     async def delete_message(self, channel_id: int, message_id: int) -> None:
         """A moderator deletes a message (MESSAGE_DELETE goes out). REST on it then answers 404

@@ -99,6 +99,7 @@ class SlackEmulator:
         max_upload_bytes: int = 1024**3,
     ) -> None:
         self.bot_token = bot_token
+        self.revoked = ""  # the error every call with the bot token answers, once revoked
         self.app_token = app_token
         self.signing_secret = signing_secret
         self.scopes = set(scopes)
@@ -227,6 +228,8 @@ class SlackEmulator:
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else args.get("token")
         if not token:
             return None
+        if token == self.bot_token and self.revoked:
+            raise ApiError(self.revoked)
         if token == self.bot_token:
             return BOT
         if token == self.app_token:
@@ -752,6 +755,15 @@ class SlackEmulator:
         """The next `times` calls of `method` ("*" for any) answer HTTP status_or_error (an int: 500,
         503, 429 with Retry-After: 1) or {"ok": false, "error": status_or_error} (a str)."""
         self._faults.setdefault(method, deque()).extend([status_or_error] * times)
+
+    def revoke_token(self, error: str = "token_revoked") -> None:
+        """The bot token stops working (the app uninstalled, the token rotated or revoked): every
+        Web API call with it answers {"ok": false, "error": error}, as Slack answers a dead token
+        (token_revoked, invalid_auth, account_inactive; see any method's Errors table)."""
+        self.revoked = error
+
+    def restore_token(self) -> None:
+        self.revoked = ""
 
     def archive_channel(self, channel_id: str) -> None:
         self._channel(channel_id).archived = True
