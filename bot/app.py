@@ -44,6 +44,11 @@ class Connector(Protocol):
         """Return once its events flow too; raise UserError if they cannot."""
         ...
 
+    async def ended(self) -> None:
+        """Return only if its connection ends for good (raising UserError with why, like a
+        Discord gateway closed with 4004 after a token reset): the process cannot go on."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -160,7 +165,13 @@ async def run(
                 connecting = asyncio.ensure_future(asyncio.gather(*(c.connected() for c in connectors)))
                 if await _first(connecting, stop) is connecting:
                     connecting.result()  # a gateway that fails or never gets ready stops the bot
-                    await stop.wait()
+                    ending = asyncio.ensure_future(asyncio.gather(*(c.ended() for c in connectors)))
+                    if await _first(ending, stop) is ending:
+                        ending.result()  # a connection that ended for good stops the bot, with why
+                    else:
+                        ending.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await ending
                 else:  # stopped before every platform was ready: end the wait quietly
                     connecting.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

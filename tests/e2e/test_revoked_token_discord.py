@@ -5,9 +5,13 @@ work goes through once the token works again."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+from tests.conftest import ROOT, clean_env
 from tests.e2e import test_discord as discord_e2e
 from tests.e2e.token_checks import goes_through, waits_for_the_token
 from tests.emulators.discord import DiscordEmulator
@@ -28,3 +32,32 @@ async def test_a_reset_discord_token_pauses_nothing_and_the_reveal_goes_out_once
     await goes_through(bot, "discord")
     [thread] = emulator.threads_of(guild.channel)
     assert "The model answer" in discord_e2e.text(emulator.messages(int(thread["id"]))[-1])
+
+
+async def test_a_token_reset_while_running_ends_the_process_with_why(tmp_path: Path) -> None:
+    """Discord closes the gateway with 4004 when the token is reset: discord.py cannot go on,
+    so `practicebot run` exits non-zero and says what to do (before, it kept running deaf)."""
+    async with DiscordEmulator(token="the-old-token") as discord:
+        guild = discord.add_guild("prep")
+        discord.add_channel(guild, "practice")
+        config = tmp_path / "practicebot.toml"
+        config.write_text(
+            f'[discord]\napi_base_url = "{discord.api_url}"\ngateway_url = "{discord.gateway_url}"\n'
+        )
+        env = clean_env() | {"DISCORD_TOKEN": "the-old-token"}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "bot.sqlite3"),
+            cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await discord.wait_for(lambda: len(discord.commands) == 5, timeout=30)  # ready and synced
+            await discord.revoke_token()
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    assert process.returncode == 1
+    assert "Discord closed the gateway connection (4004)" in stderr.decode()
+    assert "the-old-token" not in stderr.decode()

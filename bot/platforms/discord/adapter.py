@@ -201,6 +201,14 @@ class DiscordPlatform:
     async def receiving(self) -> None:
         await self._ready.wait()
 
+    async def ended(self) -> None:
+        """Once ready, discord.py reconnects by itself; its task ends only when Discord ends the
+        session for good (4004 after a token reset, 4014 ...), which leaves nothing to serve."""
+        assert self._task is not None, "start() first"
+        await asyncio.wait({self._task})  # being cancelled (a stop) leaves the task alone
+        if not self._task.cancelled() and (exc := self._task.exception()) is not None:
+            raise UserError(self._gateway_refusal(exc)) from exc
+
     def _gateway_refusal(self, exc: BaseException | None) -> str:
         """What a gateway that ended the session means, and what to do (Discord's close codes)."""
         code = exc.code if isinstance(exc, discord.ConnectionClosed) else None

@@ -224,6 +224,11 @@ class SlackPlatform:
     async def connected(self) -> None:
         return
 
+    async def ended(self) -> None:
+        """The SDK keeps Socket Mode reconnecting, and HTTP mode holds no connection: a refused
+        token shows in /healthz instead (see TokenState); this never ends."""
+        await asyncio.Event().wait()
+
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
     ) -> PostedRef:
