@@ -123,6 +123,9 @@ class PracticeService:
         # are read back from the platform before their reveal
         self._watching_since: dict[str, datetime] = {}
         self._read_back: set[int] = set()  # posts whose thread was read back since then
+        # threads with a reply that could not be stored (the database could not be written, like a
+        # full disk): read back before their reveal, so the reply still counts
+        self._unstored: set[tuple[ChannelRef, str]] = set()
         self.background: set[asyncio.Task[object]] = set()
         self._waiting: set[asyncio.Future[None]] = set()
         self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
@@ -399,7 +402,14 @@ class PracticeService:
     ) -> bool:
         """A person wrote in a thread. True if it is a new answer to a daily post."""
         # one statement finds the post and stores the answer: replies come in bursts
-        stored = await self.store.add_thread_reply(channel, thread_id, user, at or self.clock.now())
+        try:
+            stored = await self.store.add_thread_reply(channel, thread_id, user, at or self.clock.now())
+        except Exception as exc:  # the platform keeps the reply in the thread: read it back later
+            log.error(
+                "could not store a reply in thread %s (%r); it is read back before the reveal", thread_id, exc
+            )
+            self._unstored.add((channel, thread_id))
+            return False
         if stored is None:
             return False
         self.metrics.replied(channel.platform, stored.on_time)
@@ -570,7 +580,12 @@ class PracticeService:
         replies as on time. A reveal given up (`last_try`: at once) still closes the post and
         writes the streaks, so the day's answers count."""
         since = self._watching_since.get(subscription.channel.platform)
-        if since is not None and post.posted_at is not None and post.posted_at < since:
+        unstored = (subscription.channel, post.thread_id or "")
+        if unstored in self._unstored:
+            self._unstored.discard(unstored)
+            self._read_back.discard(post.id)
+            await self._read_thread(subscription, post)  # replies the database could not take
+        elif since is not None and post.posted_at is not None and post.posted_at < since:
             await self._read_thread(subscription, post)  # replies written while we were away
         now = self.clock.now()
         resend = post.reveal_started_at is not None
