@@ -119,14 +119,14 @@ def form(question: Question, post_id: int, current: str | None, error: str = "")
     )
 
 
-def too_late(question: Question, post_id: int, text: str) -> Response:
-    """A submission that arrived after answers closed: refused like a bad one, with the text
-    kept (the form stays open where the platform allows it) and quoted back, inert, so nothing
-    typed is lost."""
-    refused = form(question, post_id, text, error=LATE)
+def too_late(question: Question, post_id: int, text: str, why: str = LATE) -> Response:
+    """A submission that arrived after answers closed (or that could not be saved, `why`):
+    refused like a bad one, with the text kept (the form stays open where the platform allows
+    it) and quoted back, inert, so nothing typed is lost."""
+    refused = form(question, post_id, text, error=why)
     if not text.strip():
         return refused
-    return dataclasses.replace(refused, messages=(Message(body=f"{LATE}\n\n{plain(text.strip())}"),))
+    return dataclasses.replace(refused, messages=(Message(body=f"{why}\n\n{plain(text.strip())}"),))
 
 
 def answers_message(question: Question, answers: list[tuple[User, str]]) -> Message:

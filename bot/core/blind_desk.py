@@ -63,7 +63,11 @@ class BlindDesk:
         except blind.AnswersError as exc:
             return blind.form(question, post.id, text, error=exc.message)
         service = self._service
-        saved = await service.store.save_blind_answer(post.id, caller.user, answer, service.clock.now())
+        try:
+            saved = await service.store.save_blind_answer(post.id, caller.user, answer, service.clock.now())
+        except Exception as exc:  # the database cannot be written (a full disk): keep the text
+            log.error("could not save a blind answer to post %s: %r", post.id, exc)
+            return blind.too_late(question, post.id, text, why=NOT_SAVED)
         if saved is None:  # the reveal began meanwhile
             return blind.too_late(question, post.id, text)
         if saved.counted:
@@ -93,6 +97,12 @@ class BlindDesk:
             nonce=post.nonce + "a",
             resend=resend,
         )
+
+
+NOT_SAVED = (
+    "Your answer could not be saved just now (the bot cannot write its database), so here it is "
+    "back: send it again in a few minutes."
+)
 
 
 def _takes_answers(post: Post) -> bool:

@@ -8,25 +8,29 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bot.core import blind
+from bot.core.blind_desk import NOT_SAVED
 from tests.conftest import CHANNEL, Harness
+from tests.integration.test_blind_answers import blind_day, submit
 from tests.integration.test_service import ANA, MONDAY_0600, say
 
 FULL = "database or disk is full"
 
 
-async def fill_the_disk(h: Harness) -> None:
-    """No page left: the file may not grow, and the replies' last page is packed with rows no
-    bigger than a real one (they are removed again by `free_the_disk`)."""
+async def fill_the_disk(h: Harness, table: str = "replies") -> None:
+    """No page left: the file may not grow, and the last page of `table` (replies or
+    blind_answers) is packed with rows smaller than a real one (`free_the_disk` removes them)."""
     db = h.store._db
     (pages,) = await (await db.execute("PRAGMA page_count")).fetchone()  # type: ignore[misc]
     await db.execute(f"PRAGMA max_page_count = {int(pages)}")
+    at = "'2026-03-02T09:00:00.000000+00:00'"
+    insert = {
+        "replies": f"INSERT INTO replies VALUES (1, ?, '', {at}, 0)",
+        "blind_answers": f"INSERT INTO blind_answers VALUES (1, ?, '', '', {at}, {at})",
+    }[table]
     for n in range(100_000):
         try:
-            await db.execute(
-                "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
-                " VALUES (1, ?, '', '2026-03-02T09:00:00.000000+00:00', 0)",
-                (f"f{n:06d}",),
-            )
+            await db.execute(insert, (f"f{n:06d}",))
             await db.commit()
         except sqlite3.OperationalError as exc:
             assert str(exc) == FULL
@@ -39,6 +43,7 @@ async def fill_the_disk(h: Harness) -> None:
 async def free_the_disk(h: Harness) -> None:
     db = h.store._db
     await db.execute("DELETE FROM replies WHERE user_id LIKE 'f%'")
+    await db.execute("DELETE FROM blind_answers WHERE user_id LIKE 'f%'")
     await db.commit()
     await db.execute("PRAGMA max_page_count = 1073741823")
 
@@ -65,3 +70,18 @@ async def test_a_reply_written_while_the_disk_is_full_is_read_back_before_the_re
     assert answered == ["<u:u-ana|Ana>"]
     board = await say(h, "/streaks")
     assert board.messages[0].body.splitlines()[0] == "1. Ana - current 1, best 1, total 1"
+
+
+async def test_a_blind_answer_sent_while_the_disk_is_full_comes_back_with_why(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600).start()
+    post_id = await blind_day(h)
+    await fill_the_disk(h, "blind_answers")
+    text = "My *whole* answer, typed for ten minutes"
+    refused = await submit(h, post_id, text)
+    assert refused.form is not None and refused.form.value == text  # Slack: the form stays open with it
+    assert refused.form.error == NOT_SAVED
+    assert refused.messages[0].body == f"{NOT_SAVED}\n\nMy \\*whole\\* answer, typed for ten minutes"
+    await free_the_disk(h)
+    assert (await submit(h, post_id, text)).messages[0].body == blind.SAVED
