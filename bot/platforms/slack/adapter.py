@@ -50,39 +50,22 @@ THREAD_PAGES = 10  # 2,000 thread messages at most, read back after a restart
 ACK_WITHIN = 2.0  # seconds; Slack wants the ack within 3
 USER_CACHE_SECONDS = 600.0
 HISTORY_LOOKBACK = 100  # messages searched for a post's nonce after a crash
-# Errors that mean the channel is gone for the bot: the subscription pauses with the reason.
 # What each Slack error is about (the `error` of an ok:false answer; each method's reference lists
-# its own, https://docs.slack.dev/reference/methods/chat.update and chat.postMessage). missing_scope
-# is the app's configuration, like the token: every channel would answer it, so nothing pauses.
-ERRORS_ABOUT = {
-    **dict.fromkeys(
-        ("channel_not_found", "not_in_channel", "is_archived", "restricted_action"), About.CHANNEL
-    ),
-    **dict.fromkeys(
-        (
-            "invalid_auth",
-            "not_authed",
-            "token_revoked",
-            "token_expired",
-            "account_inactive",
-            "missing_scope",
-            "no_permission",
-        ),
-        About.AUTH,
-    ),
-    **dict.fromkeys(("message_not_found", "thread_not_found"), About.GONE),
-    **dict.fromkeys(
-        (
-            "ratelimited",
-            "fatal_error",
-            "internal_error",
-            "service_unavailable",
-            "request_timeout",
-            "unknown_error",
-        ),
-        About.RETRY,
-    ),
-}  # fmt: skip; any other error is about the one request (given up after a few tries)
+# its own: https://docs.slack.dev/reference/methods/chat.update, .../chat.postMessage). Any other
+# error is about the one request, given up after a few tries. missing_scope is the app's
+# configuration, like the token: every channel would answer it, so nothing pauses for it.
+_CHANNEL = ("channel_not_found", "not_in_channel", "is_archived", "restricted_action")
+_AUTH = ("invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "missing_scope",
+         "no_permission")  # fmt: skip
+_GONE = ("message_not_found", "thread_not_found")  # a moderator deleted the message
+_RETRY = ("ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout",
+          "unknown_error")  # fmt: skip
+ERRORS_ABOUT = (
+    dict.fromkeys(_CHANNEL, About.CHANNEL)
+    | dict.fromkeys(_AUTH, About.AUTH)
+    | dict.fromkeys(_GONE, About.GONE)
+    | dict.fromkeys(_RETRY, About.RETRY)
+)
 COMMANDS = ("/practice", "/question", "/streaks", "/bookmarks", "/review")
 # Workspace-wide allowances per minute of the methods a fan-out, a reveal round or a read-back
 # repeats per channel. Slack takes a minute's allowance in a burst, then refills it steadily.
