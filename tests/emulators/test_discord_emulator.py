@@ -49,6 +49,7 @@ class Seen:
         self.messages: list[discord.Message] = []
         self.threads: list[discord.Thread] = []
         self.errors: list[app_commands.AppCommandError] = []
+        self.refused: list[discord.HTTPException] = []  # what the emulator answered 400 to
         self.gate = asyncio.Event()  # the /late command answers once the test opens it
 
     def note(self) -> None:
@@ -80,7 +81,10 @@ class WhoAmI(discord.ui.View):
 
 
 class Feedback(discord.ui.Modal, title="Feedback"):
-    text: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Your feedback", custom_id="text")
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: discord.ui.TextInput[Feedback] = discord.ui.TextInput(custom_id="text")
+        self.add_item(discord.ui.Label(text="Your feedback", component=self.text))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(f"thanks: {self.text.value}", ephemeral=True)
@@ -114,6 +118,16 @@ def make_bot(seen: Seen) -> commands.Bot:
     @bot.tree.command(description="Tell us what you think")
     async def feedback(interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(Feedback())
+
+    @bot.tree.command(description="A form in the deprecated shape")
+    async def oldform(interaction: discord.Interaction) -> None:
+        old = discord.ui.Modal(title="Old")
+        old.add_item(discord.ui.TextInput(label="Your feedback", custom_id="text"))  # in an action row
+        try:
+            await interaction.response.send_modal(old)
+        except discord.HTTPException as exc:
+            seen.refused.append(exc)
+            seen.note()
 
     async def topics(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         names = ["websockets", "webhooks", "databases"]
@@ -313,8 +327,18 @@ async def test_autocomplete_and_a_modal_round_trip(running: Running) -> None:
 
     shown = await emulator.slash_command(place.guild, place.channel, place.alice, "feedback")
     assert (await shown.response())["type"] == 9
+    assert [c["type"] for c in (await shown.response())["data"]["components"]] == [18]  # a Label
     submitted = await emulator.submit_modal(shown, {"text": "great questions"})
+    assert submitted.payload["data"]["components"][0]["component"]["value"] == "great questions"
     assert (await submitted.response())["data"]["content"] == "thanks: great questions"
+
+
+async def test_a_modal_in_the_deprecated_action_row_shape_is_refused(running: Running) -> None:
+    emulator, place = running.emulator, running.place
+    await running.bot.tree.sync()
+    await emulator.slash_command(place.guild, place.channel, place.alice, "oldform")
+    [refused] = await running.seen.until(lambda: running.seen.refused)
+    assert refused.status == 400 and "deprecated" in str(refused)
 
 
 async def test_a_message_with_an_embed_gets_a_thread_whose_replies_reach_the_bot(running: Running) -> None:
