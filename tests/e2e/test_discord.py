@@ -29,6 +29,7 @@ from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import DEFAULTS, FakeTimer, recap_due_a_minute_ago, seed_streaks
 from tests.e2e.calendar_seed import seed_holidays
+from tests.e2e.gate import Gate
 from tests.emulators.discord import DiscordEmulator
 
 EPHEMERAL = 64
@@ -595,3 +596,32 @@ async def test_a_recap_sent_just_before_a_crash_is_found_in_the_channel_and_not_
     assert len(recap_messages(emulator, guild.channel)) == 1  # found by its picture, not only by nonce
     settled = await bot.store.recap_of_week(1, week_of(due.date()))
     assert settled is not None and settled.status is RecapStatus.SENT
+
+
+async def test_a_slow_public_answer_is_deferred_publicly_and_comes_out_for_the_channel(
+    emulator: DiscordEmulator,
+    guild: Guild,
+    start_bot: Callable[..., Awaitable[Running]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Saving the subscription is held past the deferral deadline: the deferral already has the
+    answer's visibility, since Discord keeps the deferral's for the answer that replaces it."""
+    bot = await start_bot(ack_within=0.05)
+    saving = Gate(monkeypatch, bot.store, "save_subscription")
+    handle = await emulator.slash_command(
+        guild.id, guild.channel, guild.admin, "practice", {}, subcommand="subscribe"
+    )
+    deferred = await handle.response(timeout=5)  # deferred after 0.05 s: no sleep here
+    assert deferred["type"] == 5 and saving.entered.is_set()
+    saving.open()
+    told = await seen(handle)
+    assert "This channel now gets a question" in text(told)
+    assert not told["ephemeral"]  # everyone in the channel sees it, as when it is quick
+
+    status = Gate(monkeypatch, bot.store, "subscription_for")  # a slow private answer stays private
+    handle = await emulator.slash_command(
+        guild.id, guild.channel, guild.ana, "practice", {}, subcommand="status"
+    )
+    await handle.response(timeout=5)
+    status.open()
+    assert (await seen(handle))["ephemeral"]

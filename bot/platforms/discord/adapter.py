@@ -484,13 +484,21 @@ class DiscordPlatform:
         )
 
     async def _answer(
-        self, interaction: discord.Interaction, work: Callable[[], Awaitable[Response]]
+        self,
+        interaction: discord.Interaction,
+        work: Callable[[], Awaitable[Response]],
+        *,
+        public: bool = False,
     ) -> None:
-        """Answer within Discord's 3 s: reply directly when the work is quick, else defer first."""
+        """Answer within Discord's 3 s: reply directly when the work is quick, else defer first,
+        with the visibility the answer will have (`public`): Discord keeps the deferral's, "The
+        ephemeral flag will be ignored, and the value you provided in the initial defer response
+        will be preserved, as an existing message's ephemeral state cannot be changed" (Create
+        Followup Message, discord-api-docs Receiving and Responding)."""
         task = asyncio.ensure_future(work())
         done, _ = await asyncio.wait({task}, timeout=self._ack_within)
         if not done:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.response.defer(ephemeral=not public, thinking=True)
         try:
             response = await task
         except UserError as exc:
@@ -538,10 +546,17 @@ class DiscordPlatform:
             await interaction.response.send_message("Starting up; try again in a moment.", ephemeral=True)
             return
 
-        async def work() -> Response:
-            return await service.handle(self._caller(interaction), build())  # build() may raise
+        try:
+            command: grammar.Command | UserError = build()
+        except UserError as exc:  # bad options: answered privately, like every refusal
+            command = exc
 
-        await self._answer(interaction, work)
+        async def work() -> Response:
+            if isinstance(command, UserError):
+                raise command
+            return await service.handle(self._caller(interaction), command)
+
+        await self._answer(interaction, work, public=answers_publicly(command))
 
     # ------------------------------------------------------------ slash commands
 
@@ -700,6 +715,28 @@ class DiscordPlatform:
         )
         if not interaction.response.is_done():
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+PUBLIC_ACTIONS = frozenset({"subscribe", "unsubscribe", "pause", "resume"})
+
+
+def answers_publicly(command: grammar.Command | UserError) -> bool:
+    """Whether the core answers `command` for the whole channel (Response.private False), known
+    before it runs so a slow answer's deferral has the same visibility: the channel's settings
+    changing, a setting (recap, holidays) changed, a confirmed new season and the board. Refusals
+    are private; one that comes after a public deferral is shown publicly (Discord cannot change
+    it), which only a slow refusal can meet."""
+    if isinstance(command, grammar.ShowStreaks):
+        return not command.me
+    if not isinstance(command, grammar.Practice):
+        return False
+    if command.action == "recap":
+        return command.recap is not None
+    if command.action == "holidays":
+        return command.holidays is not None and command.holidays.verb != "list"
+    if command.action == "new-season":
+        return command.confirm
+    return command.action in PUBLIC_ACTIONS
 
 
 def _translate(exc: Exception) -> PlatformError:
