@@ -17,6 +17,7 @@ from PIL import Image
 
 from bot.config import DiscordConfig
 from bot.core.commands import Practice
+from bot.core.errors import PlatformError
 from bot.core.messages import Message, Picture
 from bot.core.models import ChannelRef, PostStatus, SubscriptionStatus, User
 from bot.core.questions import QuestionBank
@@ -24,6 +25,7 @@ from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.platforms.discord.adapter import ACK_WITHIN, DiscordPlatform
+from bot.platforms.discord.render import render
 from bot.render.recap_image import HEIGHT, WIDTH
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
@@ -625,3 +627,77 @@ async def test_a_slow_public_answer_is_deferred_publicly_and_comes_out_for_the_c
     await handle.response(timeout=5)
     status.open()
     assert (await seen(handle))["ephemeral"]
+
+
+def long_message(title: str, parts: int) -> Message:
+    """A message that renders as `parts` Discord messages (each a full 6,000 characters of embeds)."""
+    paragraphs = [f"{n} " + "word " * 700 for n in range(parts * 2)]  # ~3,500 characters each
+    message = Message(title=title, body="\n\n".join(paragraphs))
+    assert len(render(message)) >= parts
+    return message
+
+
+def descriptions(emulator: DiscordEmulator, channel: int) -> list[list[str]]:
+    """The embed descriptions of each bot message in `channel`, in order."""
+    mine = [m for m in emulator.messages(channel) if m["author"]["id"] == str(emulator.bot_user_id)]
+    return [[e.get("description") or "" for e in m["embeds"]] for m in mine]
+
+
+def descriptions_of(message: Message) -> list[list[str]]:
+    """What `descriptions` shows when every part of `message` went out once, in order."""
+    return [[e.description or "" for e in part.embeds] for part in render(message)]
+
+
+async def test_a_post_resent_after_the_nonce_window_is_found_in_the_channel_not_posted_twice(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    """Discord dedupes a nonce only "in the past few minutes"; the catch-up resends a claimed post up
+    to an hour later (misfire_grace): the post and its thread are found, not made again."""
+    now = [0.0]
+    emulator.clock = lambda: now[0]
+    bot = await start_bot()
+    ref, message = _ref(guild, guild.channel), Message(title="Question 1", body="What is a WebSocket?")
+    first = await bot.platform.post_question(ref, message, "a" * 20)
+    now[0] += 30 * 60  # the bot crashed before recording the post; it restarts half an hour later
+    again = await bot.platform.post_question(ref, message, "a" * 20, resend=True)
+    assert again == first
+    assert len(daily_posts(emulator, guild.channel)) == 1
+    assert len(emulator.threads_of(guild.channel)) == 1
+
+
+@pytest.mark.parametrize("fault", ["refused", "made"])
+async def test_a_post_in_parts_cut_short_by_a_fault_is_completed_by_the_resend(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]], fault: str
+) -> None:
+    """A 503 on the second part (refused, or made and the answer lost), then the resend past
+    the nonce window: every part once, in order, with the thread on the first."""
+    now = [0.0]
+    emulator.clock = lambda: now[0]
+    bot = await start_bot()
+    ref, message = _ref(guild, guild.channel), long_message("Question 2", 3)
+    path = f"/channels/{guild.channel}/messages"
+    emulator.fail_next("POST", path, 503, spare=1, apply=fault == "made")
+    with pytest.raises(PlatformError):
+        await bot.platform.post_question(ref, message, "b" * 20)
+    now[0] += 10 * 60
+    posted = await bot.platform.post_question(ref, message, "b" * 20, resend=True)
+    assert descriptions(emulator, guild.channel) == descriptions_of(message)
+    [thread] = emulator.threads_of(guild.channel)
+    assert thread["id"] == posted.thread_id == posted.message_id
+
+
+async def test_a_reveal_in_parts_cut_short_by_a_503_is_completed_in_the_thread(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    now = [0.0]
+    emulator.clock = lambda: now[0]
+    bot = await start_bot()
+    ref = _ref(guild, guild.channel)
+    posted = await bot.platform.post_question(ref, Message(title="Question 3", body="?"), "c" * 20)
+    reveal = long_message("Answers", 3)
+    emulator.fail_next("POST", f"/channels/{posted.thread_id}/messages", 503, spare=1)
+    with pytest.raises(PlatformError):
+        await bot.platform.reply_in_thread(ref, posted.thread_id, reveal, nonce="c" * 20 + "r")
+    now[0] += 10 * 60
+    await bot.platform.reply_in_thread(ref, posted.thread_id, reveal, nonce="c" * 20 + "r", resend=True)
+    assert descriptions(emulator, int(posted.thread_id)) == descriptions_of(reveal)

@@ -262,7 +262,16 @@ async def test_ready_brings_the_bot_user_its_guilds_and_records_the_intents(runn
 async def test_commands_sync_and_a_slash_command_is_answered(running: Running) -> None:
     emulator, place = running.emulator, running.place
     synced = await running.bot.tree.sync()
-    assert {c.name for c in synced} == {"ping", "secret", "slow", "late", "feedback", "topic", "practice"}
+    assert {c.name for c in synced} == {
+        "ping",
+        "secret",
+        "slow",
+        "late",
+        "feedback",
+        "oldform",
+        "topic",
+        "practice",
+    }
     assert {c["name"] for c in emulator.commands} == {c.name for c in synced}
     assert all(c.id == int(emulator.commands[i]["id"]) for i, c in enumerate(synced))
 

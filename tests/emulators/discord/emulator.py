@@ -715,13 +715,16 @@ class DiscordEmulator:
         headers: Mapping[str, str] | None = None,
         *,
         apply: bool = False,
+        spare: int = 0,
     ) -> None:
-        """Answers the next `times` matching requests with `status` instead of serving them.
+        """Answers the next `times` matching requests (after serving `spare` of them normally) with `status` instead of serving them.
         `path_pattern` is a glob ("/channels/*/messages") or a compiled regex, matched against the
         path after /api/v10; `method` may be "*". A 429 gets Retry-After, Via and the bucket
         headers, with `retry_after` 0.05 s unless `body` says otherwise. `apply=True` serves the
         request first and loses the answer (a 500 after the message was created)."""
-        self.faults.add(Fault(method.upper(), path_pattern, status, times, body, dict(headers or {}), apply))
+        self.faults.add(
+            Fault(method.upper(), path_pattern, status, times, body, dict(headers or {}), apply, spare)
+        )
 
     async def drop_gateway(self, code: int | None = 4000, *, hold: bool = False) -> int:
         """Closes the bot's WebSockets (close `code`, or an abrupt 1006-like cut when None); the

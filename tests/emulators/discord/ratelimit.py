@@ -123,6 +123,7 @@ class Fault:
     body: Mapping[str, Any] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     apply: bool = False  # serve the request, then answer with the fault anyway
+    spare: int = 0  # matching requests served normally before the fault strikes (a message's second part)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method not in ("*", method):
@@ -161,6 +162,9 @@ class Faults:
     def take(self, method: str, path: str) -> Fault | None:
         for fault in self.pending:
             if fault.matches(method, path):
+                if fault.spare > 0:
+                    fault.spare -= 1
+                    return None
                 fault.times -= 1
                 if fault.times <= 0:
                     self.pending.remove(fault)
