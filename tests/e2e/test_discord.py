@@ -701,3 +701,17 @@ async def test_a_reveal_in_parts_cut_short_by_a_503_is_completed_in_the_thread(
     now[0] += 10 * 60
     await bot.platform.reply_in_thread(ref, posted.thread_id, reveal, nonce="c" * 20 + "r", resend=True)
     assert descriptions(emulator, int(posted.thread_id)) == descriptions_of(reveal)
+
+
+async def test_a_channel_the_bot_lost_access_to_costs_one_invalid_request_not_a_ban(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    """Discord bans an IP making 10,000 invalid (401/403/429) requests in 10 minutes: a 403 is not
+    retried, the subscription pauses, and later runs ask nothing of the channel."""
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe")
+    await emulator.revoke_access(guild.channel, keep="view")
+    for _ in range(3):
+        await practice(emulator, guild, guild.admin, "post-now")
+    await bot.service.run_post(1)  # the schedule's next wake-up
+    assert emulator.invalid.count() <= 1

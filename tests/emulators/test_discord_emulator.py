@@ -706,3 +706,26 @@ async def test_multipart_bodies_are_checked_like_discord() -> None:
         off_spec = await send({"content": 5, "attachments": [{"id": 0}]}, {"files[0]": b"x"})
         assert (off_spec[0], off_spec[1]["code"]) == (400, 50035)  # payload_json against the OpenAPI spec
         assert len(emulator.messages(channel)) == 1
+
+
+async def test_too_many_invalid_requests_ban_every_request_for_a_while() -> None:
+    """Discord's invalid-request limit: 401, 403 and 429 (not `shared` ones) count, 10,000 per 10
+    minutes (3 here); past it, every request gets Cloudflare's HTML 429, until the ban ends."""
+    now = [0.0]
+    async with DiscordEmulator(TOKEN, clock=lambda: now[0]) as emulator, aiohttp.ClientSession() as http:
+        emulator.invalid.limit = 3
+        me, good = f"{emulator.api_url}/users/@me", {"Authorization": f"Bot {TOKEN}"}
+        emulator.fail_next("GET", "/users/@me", 429, headers={"X-RateLimit-Scope": "shared"})
+        for headers in (good, {}, {"Authorization": "Bot wrong"}):
+            async with http.get(me, headers=headers) as answer:
+                assert answer.status in (401, 429)
+        assert emulator.invalid.count() == 2  # the shared 429 did not count
+        now[0] += 11 * 60  # the window slides: those two are forgotten
+        for _ in range(3):
+            async with http.get(me) as answer:
+                assert answer.status == 401
+        async with http.get(me, headers=good) as banned:
+            assert banned.status == 429 and "1015" in await banned.text() and "Via" not in banned.headers
+        now[0] += 61 * 60
+        async with http.get(me, headers=good) as answer:
+            assert answer.status == 200

@@ -46,6 +46,7 @@ from .interactions import (
     modal_submit_data,
     new_record,
 )
+from .invalid import InvalidRequests
 from .model import (
     GUILD_MEMBERS,
     GUILD_MESSAGES,
@@ -139,6 +140,9 @@ class DiscordEmulator:
         self.faults = Faults()
         self.requests: list[ReceivedRequest] = []
         self.count_429 = 0
+        self.invalid = InvalidRequests(
+            lambda: self.clock()
+        )  # 401/403/429 per 10 minutes, and the ban past 10,000
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._log_path: Path | None = None
@@ -219,6 +223,10 @@ class DiscordEmulator:
             received.status = upgraded.status
             return upgraded
         window: Window | None = None
+        banned = self.invalid.banned()
+        if banned is not None:
+            received.status = banned.status
+            return banned
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
@@ -245,6 +253,7 @@ class DiscordEmulator:
             response.headers.update(window.headers(time.monotonic()))
         if response.status == 429:
             self.count_429 += 1
+        self.invalid.note(response.status, response.headers)
         received.status = response.status
         received.response_headers = dict(response.headers)
         self.changes.notify()
