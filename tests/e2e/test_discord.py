@@ -715,3 +715,26 @@ async def test_a_channel_the_bot_lost_access_to_costs_one_invalid_request_not_a_
         await practice(emulator, guild, guild.admin, "post-now")
     await bot.service.run_post(1)  # the schedule's next wake-up
     assert emulator.invalid.count() <= 1
+
+
+async def test_a_reply_in_a_thread_that_auto_archived_still_counts(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    """The bot opens threads with auto_archive_duration 1440: after a day without a message the
+    thread archives (THREAD_UPDATE, and discord.py drops it from its cache); a member writing in it
+    unarchives it, and Discord sends THREAD_UPDATE before the MESSAGE_CREATE: the reply counts."""
+    now = [0.0]
+    emulator.clock = lambda: now[0]
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe", reveal="next")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [thread] = emulator.threads_of(guild.channel)
+    assert thread["thread_metadata"]["auto_archive_duration"] == 1440
+    now[0] += 1439 * 60
+    assert await emulator.archive_idle_threads() == []
+    now[0] += 60
+    assert await emulator.archive_idle_threads() == [int(thread["id"])]
+    await emulator.post_message(int(thread["id"]), guild.ana, "late, but here")
+    await replies_stored(bot, 1)
+    updates = [e for e in emulator.dispatched("THREAD_UPDATE") if e.data["id"] == thread["id"]]
+    assert [u.data["thread_metadata"]["archived"] for u in updates] == [True, False]
