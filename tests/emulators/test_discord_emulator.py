@@ -729,3 +729,25 @@ async def test_too_many_invalid_requests_ban_every_request_for_a_while() -> None
         now[0] += 61 * 60
         async with http.get(me, headers=good) as answer:
             assert answer.status == 200
+
+
+async def test_each_route_and_channel_has_its_own_bucket(running: Running) -> None:
+    """Not only message creation: edits, thread creation and history each have a bucket per channel."""
+    emulator, place = running.emulator, running.place
+    sent = await running.channel().send("one")
+    await sent.edit(content="two")
+    await sent.edit(content="three")
+    await sent.create_thread(name="answers")
+    [m async for m in running.channel().history(limit=5)]
+    await running.channel(place.other).send("elsewhere")
+    seen = {
+        (q.method, q.path): q.response_headers
+        for q in emulator.requests
+        if q.path.startswith("/api/v10/channels")
+    }
+    buckets = {q["X-RateLimit-Bucket"] for q in seen.values()}
+    assert len(buckets) == 4  # messages, edits, threads, history: the other channel shares a bucket id
+    edits = [q for q in emulator.requests if q.method == "PATCH"]
+    assert [q.response_headers["X-RateLimit-Remaining"] for q in edits] == ["4", "3"]
+    posts = [q for q in emulator.requests if q.method == "POST" and q.path.endswith("/messages")]
+    assert [q.response_headers["X-RateLimit-Remaining"] for q in posts] == ["4", "4"]  # two channels
