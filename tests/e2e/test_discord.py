@@ -17,6 +17,7 @@ from PIL import Image
 
 from bot.config import DiscordConfig
 from bot.core.commands import Practice
+from bot.core.errors import PlatformError
 from bot.core.messages import Message, Picture
 from bot.core.models import ChannelRef, PostStatus, SubscriptionStatus, User
 from bot.core.questions import QuestionBank
@@ -24,11 +25,13 @@ from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.platforms.discord.adapter import ACK_WITHIN, DiscordPlatform
+from bot.platforms.discord.render import render
 from bot.render.recap_image import HEIGHT, WIDTH
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import DEFAULTS, FakeTimer, recap_due_a_minute_ago, seed_streaks
 from tests.e2e.calendar_seed import seed_holidays
+from tests.e2e.gate import Gate
 from tests.emulators.discord import DiscordEmulator
 
 EPHEMERAL = 64
@@ -595,3 +598,143 @@ async def test_a_recap_sent_just_before_a_crash_is_found_in_the_channel_and_not_
     assert len(recap_messages(emulator, guild.channel)) == 1  # found by its picture, not only by nonce
     settled = await bot.store.recap_of_week(1, week_of(due.date()))
     assert settled is not None and settled.status is RecapStatus.SENT
+
+
+async def test_a_slow_public_answer_is_deferred_publicly_and_comes_out_for_the_channel(
+    emulator: DiscordEmulator,
+    guild: Guild,
+    start_bot: Callable[..., Awaitable[Running]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Saving the subscription is held past the deferral deadline: the deferral already has the
+    answer's visibility, since Discord keeps the deferral's for the answer that replaces it."""
+    bot = await start_bot(ack_within=0.05)
+    saving = Gate(monkeypatch, bot.store, "save_subscription")
+    handle = await emulator.slash_command(
+        guild.id, guild.channel, guild.admin, "practice", {}, subcommand="subscribe"
+    )
+    deferred = await handle.response(timeout=5)  # deferred after 0.05 s: no sleep here
+    assert deferred["type"] == 5 and saving.entered.is_set()
+    saving.open()
+    told = await seen(handle)
+    assert "This channel now gets a question" in text(told)
+    assert not told["ephemeral"]  # everyone in the channel sees it, as when it is quick
+
+    status = Gate(monkeypatch, bot.store, "subscription_for")  # a slow private answer stays private
+    handle = await emulator.slash_command(
+        guild.id, guild.channel, guild.ana, "practice", {}, subcommand="status"
+    )
+    await handle.response(timeout=5)
+    status.open()
+    assert (await seen(handle))["ephemeral"]
+
+
+def long_message(title: str, parts: int) -> Message:
+    """A message that renders as `parts` Discord messages (each a full 6,000 characters of embeds)."""
+    paragraphs = [f"{n} " + "word " * 700 for n in range(parts * 2)]  # ~3,500 characters each
+    message = Message(title=title, body="\n\n".join(paragraphs))
+    assert len(render(message)) >= parts
+    return message
+
+
+def descriptions(emulator: DiscordEmulator, channel: int) -> list[list[str]]:
+    """The embed descriptions of each bot message in `channel`, in order."""
+    mine = [m for m in emulator.messages(channel) if m["author"]["id"] == str(emulator.bot_user_id)]
+    return [[e.get("description") or "" for e in m["embeds"]] for m in mine]
+
+
+def descriptions_of(message: Message) -> list[list[str]]:
+    """What `descriptions` shows when every part of `message` went out once, in order."""
+    return [[e.description or "" for e in part.embeds] for part in render(message)]
+
+
+async def test_a_post_resent_after_the_nonce_window_is_found_in_the_channel_not_posted_twice(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    """Discord dedupes a nonce only "in the past few minutes"; the catch-up resends a claimed post up
+    to an hour later (misfire_grace): the post and its thread are found, not made again."""
+    now = [0.0]
+    emulator.clock = lambda: now[0]
+    bot = await start_bot()
+    ref, message = _ref(guild, guild.channel), Message(title="Question 1", body="What is a WebSocket?")
+    first = await bot.platform.post_question(ref, message, "a" * 20)
+    now[0] += 30 * 60  # the bot crashed before recording the post; it restarts half an hour later
+    again = await bot.platform.post_question(ref, message, "a" * 20, resend=True)
+    assert again == first
+    assert len(daily_posts(emulator, guild.channel)) == 1
+    assert len(emulator.threads_of(guild.channel)) == 1
+
+
+@pytest.mark.parametrize("fault", ["refused", "made"])
+async def test_a_post_in_parts_cut_short_by_a_fault_is_completed_by_the_resend(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]], fault: str
+) -> None:
+    """A 503 on the second part (refused, or made and the answer lost), then the resend past
+    the nonce window: every part once, in order, with the thread on the first."""
+    now = [0.0]
+    emulator.clock = lambda: now[0]
+    bot = await start_bot()
+    ref, message = _ref(guild, guild.channel), long_message("Question 2", 3)
+    path = f"/channels/{guild.channel}/messages"
+    emulator.fail_next("POST", path, 503, spare=1, apply=fault == "made")
+    with pytest.raises(PlatformError):
+        await bot.platform.post_question(ref, message, "b" * 20)
+    now[0] += 10 * 60
+    posted = await bot.platform.post_question(ref, message, "b" * 20, resend=True)
+    assert descriptions(emulator, guild.channel) == descriptions_of(message)
+    [thread] = emulator.threads_of(guild.channel)
+    assert thread["id"] == posted.thread_id == posted.message_id
+
+
+async def test_a_reveal_in_parts_cut_short_by_a_503_is_completed_in_the_thread(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    now = [0.0]
+    emulator.clock = lambda: now[0]
+    bot = await start_bot()
+    ref = _ref(guild, guild.channel)
+    posted = await bot.platform.post_question(ref, Message(title="Question 3", body="?"), "c" * 20)
+    reveal = long_message("Answers", 3)
+    emulator.fail_next("POST", f"/channels/{posted.thread_id}/messages", 503, spare=1)
+    with pytest.raises(PlatformError):
+        await bot.platform.reply_in_thread(ref, posted.thread_id, reveal, nonce="c" * 20 + "r")
+    now[0] += 10 * 60
+    await bot.platform.reply_in_thread(ref, posted.thread_id, reveal, nonce="c" * 20 + "r", resend=True)
+    assert descriptions(emulator, int(posted.thread_id)) == descriptions_of(reveal)
+
+
+async def test_a_channel_the_bot_lost_access_to_costs_one_invalid_request_not_a_ban(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    """Discord bans an IP making 10,000 invalid (401/403/429) requests in 10 minutes: a 403 is not
+    retried, the subscription pauses, and later runs ask nothing of the channel."""
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe")
+    await emulator.revoke_access(guild.channel, keep="view")
+    for _ in range(3):
+        await practice(emulator, guild, guild.admin, "post-now")
+    await bot.service.run_post(1)  # the schedule's next wake-up
+    assert emulator.invalid.count() <= 1
+
+
+async def test_a_reply_in_a_thread_that_auto_archived_still_counts(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    """The bot opens threads with auto_archive_duration 1440: after a day without a message the
+    thread archives (THREAD_UPDATE, and discord.py drops it from its cache); a member writing in it
+    unarchives it, and Discord sends THREAD_UPDATE before the MESSAGE_CREATE: the reply counts."""
+    now = [0.0]
+    emulator.clock = lambda: now[0]
+    bot = await start_bot()
+    await practice(emulator, guild, guild.admin, "subscribe", reveal="next")
+    await practice(emulator, guild, guild.admin, "post-now")
+    [thread] = emulator.threads_of(guild.channel)
+    assert thread["thread_metadata"]["auto_archive_duration"] == 1440
+    now[0] += 1439 * 60
+    assert await emulator.archive_idle_threads() == []
+    now[0] += 60
+    assert await emulator.archive_idle_threads() == [int(thread["id"])]
+    await emulator.post_message(int(thread["id"]), guild.ana, "late, but here")
+    await replies_stored(bot, 1)
+    updates = [e for e in emulator.dispatched("THREAD_UPDATE") if e.data["id"] == thread["id"]]
+    assert [u.data["thread_metadata"]["archived"] for u in updates] == [True, False]

@@ -49,6 +49,7 @@ class Seen:
         self.messages: list[discord.Message] = []
         self.threads: list[discord.Thread] = []
         self.errors: list[app_commands.AppCommandError] = []
+        self.refused: list[discord.HTTPException] = []  # what the emulator answered 400 to
         self.gate = asyncio.Event()  # the /late command answers once the test opens it
 
     def note(self) -> None:
@@ -80,7 +81,10 @@ class WhoAmI(discord.ui.View):
 
 
 class Feedback(discord.ui.Modal, title="Feedback"):
-    text: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Your feedback", custom_id="text")
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: discord.ui.TextInput[Feedback] = discord.ui.TextInput(custom_id="text")
+        self.add_item(discord.ui.Label(text="Your feedback", component=self.text))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(f"thanks: {self.text.value}", ephemeral=True)
@@ -114,6 +118,16 @@ def make_bot(seen: Seen) -> commands.Bot:
     @bot.tree.command(description="Tell us what you think")
     async def feedback(interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(Feedback())
+
+    @bot.tree.command(description="A form in the deprecated shape")
+    async def oldform(interaction: discord.Interaction) -> None:
+        old = discord.ui.Modal(title="Old")
+        old.add_item(discord.ui.TextInput(label="Your feedback", custom_id="text"))  # in an action row
+        try:
+            await interaction.response.send_modal(old)
+        except discord.HTTPException as exc:
+            seen.refused.append(exc)
+            seen.note()
 
     async def topics(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         names = ["websockets", "webhooks", "databases"]
@@ -248,7 +262,16 @@ async def test_ready_brings_the_bot_user_its_guilds_and_records_the_intents(runn
 async def test_commands_sync_and_a_slash_command_is_answered(running: Running) -> None:
     emulator, place = running.emulator, running.place
     synced = await running.bot.tree.sync()
-    assert {c.name for c in synced} == {"ping", "secret", "slow", "late", "feedback", "topic", "practice"}
+    assert {c.name for c in synced} == {
+        "ping",
+        "secret",
+        "slow",
+        "late",
+        "feedback",
+        "oldform",
+        "topic",
+        "practice",
+    }
     assert {c["name"] for c in emulator.commands} == {c.name for c in synced}
     assert all(c.id == int(emulator.commands[i]["id"]) for i, c in enumerate(synced))
 
@@ -313,8 +336,18 @@ async def test_autocomplete_and_a_modal_round_trip(running: Running) -> None:
 
     shown = await emulator.slash_command(place.guild, place.channel, place.alice, "feedback")
     assert (await shown.response())["type"] == 9
+    assert [c["type"] for c in (await shown.response())["data"]["components"]] == [18]  # a Label
     submitted = await emulator.submit_modal(shown, {"text": "great questions"})
+    assert submitted.payload["data"]["components"][0]["component"]["value"] == "great questions"
     assert (await submitted.response())["data"]["content"] == "thanks: great questions"
+
+
+async def test_a_modal_in_the_deprecated_action_row_shape_is_refused(running: Running) -> None:
+    emulator, place = running.emulator, running.place
+    await running.bot.tree.sync()
+    await emulator.slash_command(place.guild, place.channel, place.alice, "oldform")
+    [refused] = await running.seen.until(lambda: running.seen.refused)
+    assert refused.status == 400 and "deprecated" in str(refused)
 
 
 async def test_a_message_with_an_embed_gets_a_thread_whose_replies_reach_the_bot(running: Running) -> None:
@@ -673,3 +706,48 @@ async def test_multipart_bodies_are_checked_like_discord() -> None:
         off_spec = await send({"content": 5, "attachments": [{"id": 0}]}, {"files[0]": b"x"})
         assert (off_spec[0], off_spec[1]["code"]) == (400, 50035)  # payload_json against the OpenAPI spec
         assert len(emulator.messages(channel)) == 1
+
+
+async def test_too_many_invalid_requests_ban_every_request_for_a_while() -> None:
+    """Discord's invalid-request limit: 401, 403 and 429 (not `shared` ones) count, 10,000 per 10
+    minutes (3 here); past it, every request gets Cloudflare's HTML 429, until the ban ends."""
+    now = [0.0]
+    async with DiscordEmulator(TOKEN, clock=lambda: now[0]) as emulator, aiohttp.ClientSession() as http:
+        emulator.invalid.limit = 3
+        me, good = f"{emulator.api_url}/users/@me", {"Authorization": f"Bot {TOKEN}"}
+        emulator.fail_next("GET", "/users/@me", 429, headers={"X-RateLimit-Scope": "shared"})
+        for headers in (good, {}, {"Authorization": "Bot wrong"}):
+            async with http.get(me, headers=headers) as answer:
+                assert answer.status in (401, 429)
+        assert emulator.invalid.count() == 2  # the shared 429 did not count
+        now[0] += 11 * 60  # the window slides: those two are forgotten
+        for _ in range(3):
+            async with http.get(me) as answer:
+                assert answer.status == 401
+        async with http.get(me, headers=good) as banned:
+            assert banned.status == 429 and "1015" in await banned.text() and "Via" not in banned.headers
+        now[0] += 61 * 60
+        async with http.get(me, headers=good) as answer:
+            assert answer.status == 200
+
+
+async def test_each_route_and_channel_has_its_own_bucket(running: Running) -> None:
+    """Not only message creation: edits, thread creation and history each have a bucket per channel."""
+    emulator, place = running.emulator, running.place
+    sent = await running.channel().send("one")
+    await sent.edit(content="two")
+    await sent.edit(content="three")
+    await sent.create_thread(name="answers")
+    [m async for m in running.channel().history(limit=5)]
+    await running.channel(place.other).send("elsewhere")
+    seen = {
+        (q.method, q.path): q.response_headers
+        for q in emulator.requests
+        if q.path.startswith("/api/v10/channels")
+    }
+    buckets = {q["X-RateLimit-Bucket"] for q in seen.values()}
+    assert len(buckets) == 4  # messages, edits, threads, history: the other channel shares a bucket id
+    edits = [q for q in emulator.requests if q.method == "PATCH"]
+    assert [q.response_headers["X-RateLimit-Remaining"] for q in edits] == ["4", "3"]
+    posts = [q for q in emulator.requests if q.method == "POST" and q.path.endswith("/messages")]
+    assert [q.response_headers["X-RateLimit-Remaining"] for q in posts] == ["4", "4"]  # two channels

@@ -52,6 +52,7 @@ ACK_WITHIN = 2.0  # seconds before deferring; Discord wants an answer within 3
 THREAD_ALREADY_CREATED = 160004
 HISTORY_LIMIT = 500  # messages read back from a thread after a restart
 PICTURE_LOOKBACK = 50  # channel messages searched for a recap that may have gone out before a crash
+POST_LOOKBACK = 50  # channel messages searched for the parts of a daily post resent after a crash
 REQUEST_TIMEOUT = 30.0  # seconds for one REST call; a hung call must not hold up other channels
 T = TypeVar("T")
 
@@ -294,25 +295,46 @@ class DiscordPlatform:
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
     ) -> PostedRef:
-        """Discord itself recognises a resend: `nonce` with `enforce_nonce` returns the message
-        already created with that nonce (for a few minutes), so `resend` needs no lookup."""
-        parts = render(message)
+        """Each part carries its own nonce with `enforce_nonce`, but Discord dedupes only "in the
+        past few minutes" (Create Message, discord-api-docs) while a claimed post is resent up to
+        `misfire_grace` later; so a resend first looks in the channel's recent history for the
+        parts that went out, and sends only the others (the thread then opens on the first)."""
         target = await self._text_channel(channel)
-        first = parts[0]
-        sent = await self._call(
-            target.send(embeds=list(first.embeds), nonce=nonce, allowed_mentions=NO_MENTIONS, **_view(first))
-        )
-        for extra in parts[1:]:
-            await self._call(
-                target.send(embeds=list(extra.embeds), allowed_mentions=NO_MENTIONS, **_view(extra))
-            )
+        mine = await self._mine(self._partial(channel, channel.channel_id), POST_LOOKBACK) if resend else []
+        sent = await self._send_parts(target, render(message), nonce, mine)
         thread_id = await self._open_thread(sent, message.title)
         return PostedRef(message_id=str(sent.id), thread_id=str(thread_id))
+
+    async def _send_parts(
+        self,
+        target: discord.abc.Messageable,
+        parts: list[Rendered],
+        nonce: str,
+        already: list[discord.Message],
+    ) -> discord.Message:
+        """Send every part of a message that is not among `already` (the bot's own messages a
+        resend found), in order, each with its own nonce; the first part's message."""
+        first: discord.Message | None = None
+        for index, part in enumerate(parts):
+            found = next((m for m in already if _shows(m, part)), None)
+            if found is None:
+                extra: dict[str, Any] = {"nonce": part_nonce(nonce, index)} if nonce else {}
+                found = await self._call(
+                    target.send(
+                        embeds=list(part.embeds), allowed_mentions=NO_MENTIONS, **_view(part), **extra
+                    )
+                )
+            first = first or found
+        assert first is not None, "render() gives at least one part"
+        return first
 
     async def _open_thread(self, sent: discord.Message, title: str) -> int:
         """A public thread from the post. After a crash the thread may exist already: Discord then
         answers 160004 and the thread has the post's id. No join: Discord adds a thread's creator
-        to it, and apps get the events of every active thread they can see without joining."""
+        to it, and apps get the events of every active thread they can see without joining.
+        A post a resend found in the history names its thread (the message's `thread` field)."""
+        if sent.thread is not None:
+            return sent.thread.id
         await self._pace.acquire()
         try:
             async with asyncio.timeout(self._request_timeout):
@@ -332,18 +354,18 @@ class DiscordPlatform:
         self, channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
     ) -> None:
         """Each part carries a nonce, so Discord drops a resend within its nonce window; past
-        that window a resend first looks for the bot's own reply in the thread."""
+        that window a resend first looks in the thread for each part of the bot's reply and sends
+        only those that are not there (a reveal split in parts is completed, never cut short)."""
         thread = self._partial(channel, thread_id)
-        parts = render(message)
-        if resend and parts[0].embeds:
-            title = parts[0].embeds[0].title
-            if await self._sent_by_me(thread, lambda m: any(e.title == title for e in m.embeds)):
-                return
-        for index, part in enumerate(parts):
-            extra: dict[str, Any] = {"nonce": f"{nonce}{index}"} if nonce else {}
-            await self._call(
-                thread.send(embeds=list(part.embeds), allowed_mentions=NO_MENTIONS, **_view(part), **extra)
-            )
+        mine = await self._mine(thread, HISTORY_LIMIT, oldest_first=True) if resend else []
+        await self._send_parts(thread, render(message), nonce, mine)
+
+    async def _mine(
+        self, where: discord.PartialMessageable, limit: int, *, oldest_first: bool = False
+    ) -> list[discord.Message]:
+        """The bot's own messages among `where`'s last (or first) `limit` (a resend's look-back)."""
+        me = self.client.user.id if self.client.user else None
+        return [m for m in await self._history(where, limit, oldest_first=oldest_first) if m.author.id == me]
 
     async def _sent_by_me(
         self,
@@ -355,9 +377,7 @@ class DiscordPlatform:
     ) -> bool:
         """Whether the bot's own messages in `where`'s history include one that `matches` (a
         resend's look-back, for what may have gone out before a crash)."""
-        me = self.client.user.id if self.client.user else None
-        history = await self._history(where, limit, oldest_first=oldest_first)
-        return any(sent.author.id == me and matches(sent) for sent in history)
+        return any(matches(sent) for sent in await self._mine(where, limit, oldest_first=oldest_first))
 
     def _partial(self, channel: ChannelRef, channel_id: str) -> discord.PartialMessageable:
         """The channel (or one of its threads) by id, without a request."""
@@ -500,13 +520,21 @@ class DiscordPlatform:
         )
 
     async def _answer(
-        self, interaction: discord.Interaction, work: Callable[[], Awaitable[Response]]
+        self,
+        interaction: discord.Interaction,
+        work: Callable[[], Awaitable[Response]],
+        *,
+        public: bool = False,
     ) -> None:
-        """Answer within Discord's 3 s: reply directly when the work is quick, else defer first."""
+        """Answer within Discord's 3 s: reply directly when the work is quick, else defer first,
+        with the visibility the answer will have (`public`): Discord keeps the deferral's, "The
+        ephemeral flag will be ignored, and the value you provided in the initial defer response
+        will be preserved, as an existing message's ephemeral state cannot be changed" (Create
+        Followup Message, discord-api-docs Receiving and Responding)."""
         task = asyncio.ensure_future(work())
         done, _ = await asyncio.wait({task}, timeout=self._ack_within)
         if not done:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.response.defer(ephemeral=not public, thinking=True)
         try:
             response = await task
         except UserError as exc:
@@ -554,10 +582,17 @@ class DiscordPlatform:
             await interaction.response.send_message("Starting up; try again in a moment.", ephemeral=True)
             return
 
-        async def work() -> Response:
-            return await service.handle(self._caller(interaction), build())  # build() may raise
+        try:
+            command: grammar.Command | UserError = build()
+        except UserError as exc:  # bad options: answered privately, like every refusal
+            command = exc
 
-        await self._answer(interaction, work)
+        async def work() -> Response:
+            if isinstance(command, UserError):
+                raise command
+            return await service.handle(self._caller(interaction), command)
+
+        await self._answer(interaction, work, public=answers_publicly(command))
 
     # ------------------------------------------------------------ slash commands
 
@@ -720,6 +755,27 @@ class DiscordPlatform:
 
 UNKNOWN_MESSAGE = 10008  # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
 
+PUBLIC_ACTIONS = frozenset({"subscribe", "unsubscribe", "pause", "resume"})
+
+
+def answers_publicly(command: grammar.Command | UserError) -> bool:
+    """Whether the core answers `command` for the whole channel (Response.private False), known
+    before it runs so a slow answer's deferral has the same visibility: the channel's settings
+    changing, a setting (recap, holidays) changed, a confirmed new season and the board. Refusals
+    are private; one that comes after a public deferral is shown publicly (Discord cannot change
+    it), which only a slow refusal can meet."""
+    if isinstance(command, grammar.ShowStreaks):
+        return not command.me
+    if not isinstance(command, grammar.Practice):
+        return False
+    if command.action == "recap":
+        return command.recap is not None
+    if command.action == "holidays":
+        return command.holidays is not None and command.holidays.verb != "list"
+    if command.action == "new-season":
+        return command.confirm
+    return command.action in PUBLIC_ACTIONS
+
 
 def _translate(exc: Exception) -> PlatformError:
     """Discord's failures in the core's terms (what each is about decides what the core does):
@@ -743,6 +799,23 @@ def _translate(exc: Exception) -> PlatformError:
             f"Discord answered {exc.status} ({exc.code}: {exc.text})", about=about, retry_after=retry
         )
     return PlatformError(f"Discord unreachable: {exc!r}")
+
+
+def part_nonce(nonce: str, index: int) -> str:
+    """Part `index`'s own nonce: the first keeps the post's (as before parts had their own), the
+    others add `.index` (the core's nonces are hex, so no two parts or posts share one; at most
+    25 characters, Discord's limit, for the core's 20 and a reply's 21)."""
+    return nonce if index == 0 else f"{nonce}.{index}"
+
+
+def _shows(sent: discord.Message, part: Rendered) -> bool:
+    """Whether a message the bot sent shows exactly `part`'s embeds (a resend's look-back)."""
+    return [_look(e) for e in sent.embeds] == [_look(e) for e in part.embeds]
+
+
+def _look(embed: discord.Embed) -> tuple[Any, ...]:
+    fields = tuple((f.name, f.value) for f in embed.fields)
+    return (embed.title, embed.description, fields, embed.footer.text)
 
 
 def _view(part: Rendered) -> dict[str, Any]:

@@ -134,16 +134,17 @@ def modal(form: Form) -> discord.ui.Modal | None:
     if cid is None:
         return None
     shown = discord.ui.Modal(title=_cut(form.title, 45), timeout=MODAL_TIMEOUT, custom_id=cid)
-    shown.add_item(
-        discord.ui.TextInput(
-            label=_cut(form.label, 45),
-            style=discord.TextStyle.paragraph,
-            custom_id=ANSWER_INPUT,
-            default=form.value[: form.max_length] or None,
-            max_length=min(form.max_length, 4000),
-            required=True,
-        )
+    # a Label (type 18) holding the text input: Discord's Components reference deprecates the text
+    # input's own `label` (and text inputs in action rows) "in favor of `label` and `description`
+    # on the Label component"; the submission comes back as {type 18, component: {type 4, value}}
+    answer: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
+        style=discord.TextStyle.paragraph,
+        custom_id=ANSWER_INPUT,
+        default=form.value[: form.max_length] or None,
+        max_length=min(form.max_length, 4000),
+        required=True,
     )
+    shown.add_item(discord.ui.Label(text=_cut(form.label, 45), component=answer))
     return shown
 
 

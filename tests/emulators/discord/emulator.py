@@ -46,6 +46,7 @@ from .interactions import (
     modal_submit_data,
     new_record,
 )
+from .invalid import InvalidRequests
 from .model import (
     GUILD_MEMBERS,
     GUILD_MESSAGES,
@@ -140,6 +141,11 @@ class DiscordEmulator:
         self.faults = Faults()
         self.requests: list[ReceivedRequest] = []
         self.count_429 = 0
+        self._thread_active: dict[int, float] = {}  # thread id -> last activity, on the clock
+        self._archived: set[int] = set()  # threads archived for inactivity, announced to the bot
+        self.invalid = InvalidRequests(
+            lambda: self.clock()
+        )  # 401/403/429 per 10 minutes, and the ban past 10,000
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._log_path: Path | None = None
@@ -220,6 +226,10 @@ class DiscordEmulator:
             received.status = upgraded.status
             return upgraded
         window: Window | None = None
+        banned = self.invalid.banned()
+        if banned is not None:
+            received.status = banned.status
+            return banned
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
@@ -246,6 +256,7 @@ class DiscordEmulator:
             response.headers.update(window.headers(time.monotonic()))
         if response.status == 429:
             self.count_429 += 1
+        self.invalid.note(response.status, response.headers)
         received.status = response.status
         received.response_headers = dict(response.headers)
         self.changes.notify()
@@ -372,6 +383,13 @@ class DiscordEmulator:
             return
         if message.ephemeral or not self.world.can_view(self.world.channels[message.channel_id]):
             return
+        channel = self.world.channels[message.channel_id]
+        if channel.is_thread and event == "MESSAGE_CREATE":
+            self._thread_active[channel.id] = self.clock()
+            if channel.id in self._archived and not channel.archived:
+                # a message in an archived thread unarchived it: Discord sends THREAD_UPDATE first
+                self._archived.discard(channel.id)
+                await self._thread_update(channel)
         data = self.world.message_event(message)
         await self.gateway.dispatch(
             event, data, guild_id=message.guild_id, intent=GUILD_MESSAGES, message=message
@@ -391,7 +409,27 @@ class DiscordEmulator:
         }
         await self.gateway.dispatch("MESSAGE_DELETE", data, guild_id=message.guild_id, intent=GUILD_MESSAGES)
 
+    async def archive_idle_threads(self) -> list[int]:
+        """Archive every thread idle for its `auto_archive_duration` (minutes, on the clock), as
+        Discord does ("the thread will stop showing in the channel list after
+        auto_archive_duration minutes of inactivity"), each with a THREAD_UPDATE; the ids."""
+        archived = []
+        for thread in list(self.world.channels.values()):
+            idle = self.clock() - self._thread_active.get(thread.id, self.clock())
+            if thread.is_thread and not thread.archived and idle >= thread.auto_archive_duration * 60:
+                thread.archived = True
+                thread.archive_timestamp = now_iso()
+                self._archived.add(thread.id)
+                archived.append(thread.id)
+                await self._thread_update(thread)
+        return archived
+
+    async def _thread_update(self, thread: Channel) -> None:
+        data = thread.payload(me=self.world.bot.id)
+        await self.gateway.dispatch("THREAD_UPDATE", data, guild_id=thread.guild_id, intent=GUILDS)
+
     async def announce_thread(self, thread: Channel) -> None:
+        self._thread_active[thread.id] = self.clock()
         data = thread.payload(me=self.world.bot.id) | {"newly_created": True}
         await self.gateway.dispatch("THREAD_CREATE", data, guild_id=thread.guild_id, intent=GUILDS)
         await self._thread_members_update(thread, list(thread.members), [])
@@ -737,13 +775,16 @@ class DiscordEmulator:
         headers: Mapping[str, str] | None = None,
         *,
         apply: bool = False,
+        spare: int = 0,
     ) -> None:
-        """Answers the next `times` matching requests with `status` instead of serving them.
+        """Answers the next `times` matching requests (after serving `spare` of them normally) with `status` instead of serving them.
         `path_pattern` is a glob ("/channels/*/messages") or a compiled regex, matched against the
         path after /api/v10; `method` may be "*". A 429 gets Retry-After, Via and the bucket
         headers, with `retry_after` 0.05 s unless `body` says otherwise. `apply=True` serves the
         request first and loses the answer (a 500 after the message was created)."""
-        self.faults.add(Fault(method.upper(), path_pattern, status, times, body, dict(headers or {}), apply))
+        self.faults.add(
+            Fault(method.upper(), path_pattern, status, times, body, dict(headers or {}), apply, spare)
+        )
 
     async def drop_gateway(self, code: int | None = 4000, *, hold: bool = False) -> int:
         """Closes the bot's WebSockets (close `code`, or an abrupt 1006-like cut when None); the

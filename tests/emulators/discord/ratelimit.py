@@ -24,7 +24,15 @@ from typing import Any
 from .responses import ApiError
 
 RATE_LIMITED = "You are being rate limited."
-DEFAULT_ROUTE_LIMITS: Mapping[str, tuple[int, float]] = {"POST /channels/{channel_id}/messages": (5, 5.0)}
+# Per route and major parameter, each its own X-RateLimit-Bucket (discord-api-docs, Rate Limits: "per-route
+# rate limits ... may be shared across similar endpoints", keyed by major parameters like channel_id).
+# Discord publishes no numbers and says not to hard-code them; these are the commonly observed ones.
+DEFAULT_ROUTE_LIMITS: Mapping[str, tuple[int, float]] = {
+    "POST /channels/{channel_id}/messages": (5, 5.0),
+    "PATCH /channels/{channel_id}/messages/{message_id}": (5, 5.0),
+    "POST /channels/{channel_id}/messages/{message_id}/threads": (5, 5.0),
+    "GET /channels/{channel_id}/messages": (5, 5.0),
+}
 
 
 def too_many_requests(
@@ -123,6 +131,7 @@ class Fault:
     body: Mapping[str, Any] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     apply: bool = False  # serve the request, then answer with the fault anyway
+    spare: int = 0  # matching requests served normally before the fault strikes (a message's second part)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method not in ("*", method):
@@ -161,6 +170,9 @@ class Faults:
     def take(self, method: str, path: str) -> Fault | None:
         for fault in self.pending:
             if fault.matches(method, path):
+                if fault.spare > 0:
+                    fault.spare -= 1
+                    return None
                 fault.times -= 1
                 if fault.times <= 0:
                     self.pending.remove(fault)

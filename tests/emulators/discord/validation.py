@@ -293,7 +293,30 @@ def check_callback(body: JSON, errors: FormErrors) -> None:
     elif body.get("type") == 8:
         _check_choices(data.get("choices") or [], ("data", "choices"), errors)
     elif body.get("type") == 9:
-        _check_modal_inputs(data.get("components") or [], ("data", "components"), errors)
+        components = data.get("components") or []
+        _check_modal_inputs(components, ("data", "components"), errors)
+        _refuse_deprecated_inputs(components, ("data", "components"), errors)
+
+
+def _refuse_deprecated_inputs(components: list[Any], at: tuple[Any, ...], errors: FormErrors) -> None:
+    """Discord's Components reference: "The `label` field on a Text Input is deprecated in favor of
+    `label` and `description` on the Label component", and a modal's text input belongs in a Label
+    (type 18), not an action row. Discord still takes the old shape today; the emulator refuses it,
+    so the bot is never the one left sending it when Discord stops taking it."""
+    for i, component in enumerate(components):
+        if not isinstance(component, dict):
+            continue
+        inner = component.get("components") or []
+        if component.get("type") == 1 and any(isinstance(c, dict) and c.get("type") == 4 for c in inner):
+            errors.add(
+                (*at, i), "COMPONENT_DEPRECATED", "Text inputs in action rows are deprecated: use a Label"
+            )
+        inputs = [c for c in inner if isinstance(c, dict)]
+        if isinstance(component.get("component"), dict):
+            inputs.append(component["component"])
+        for j, child in enumerate(inputs):
+            if child.get("type") == 4 and child.get("label") is not None:
+                errors.add((*at, i, j, "label"), "COMPONENT_DEPRECATED", "Use the Label component's label")
 
 
 def _check_modal_inputs(components: list[Any], at: tuple[Any, ...], errors: FormErrors) -> None:
