@@ -481,3 +481,33 @@ async def test_file_upload_errors_come_back_like_slacks(slack: SlackEmulator) ->
         await client.files_getUploadURLExternal(filename="a.png", length=4)
     assert unscoped.value.response["error"] == "missing_scope"
     assert slack.messages(channel) == []
+
+
+async def test_mrkdwn_is_parsed_for_mentions_and_links_unless_verbatim(slack: SlackEmulator) -> None:
+    """Slack's automatic parsing: a mrkdwn text object without `verbatim` turns a plain @here,
+    @channel, @everyone into a mention and a bare URL into a link; `verbatim` keeps them text;
+    `<!here>` and `<url|label>` are parsed either way; a top-level text only with link_names."""
+    one, two, three, four = (slack.add_channel(name) for name in ("a", "b", "c", "d"))  # a post each
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    words = "@here and @channel see https://example.com <!everyone> <https://evil.example|google.com>"
+
+    def section(verbatim: bool) -> list[dict[str, Any]]:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": words, "verbatim": verbatim}}]
+
+    parsed = await client.chat_postMessage(channel=one, text="x", blocks=section(False))
+    verbatim = await client.chat_postMessage(channel=two, text="x", blocks=section(True))
+    plain = await client.chat_postMessage(channel=three, text="@here *hi*")
+    linked = await client.chat_postMessage(channel=four, text="@here", link_names=True)
+    pings = slack.pings()
+    assert [who for ts, who in pings if ts == parsed["ts"]] == ["here", "channel", "everyone"]
+    assert [who for ts, who in pings if ts == verbatim["ts"]] == ["everyone"]
+    assert [who for ts, who in pings if ts == plain["ts"]] == []
+    assert [who for ts, who in pings if ts == linked["ts"]] == ["here"]
+    [first], [second] = slack.messages(one), slack.messages(two)
+    assert slack.shown(first).links == [("https://example.com", "https://example.com"),
+                                        ("https://evil.example", "google.com")]  # fmt: skip
+    assert slack.shown(second).links == [("https://evil.example", "google.com")]
+    assert slack.shown({"text": "*b* _i_ ~s~ `c` <!date^0^{_}|*>x<!date^0^{_}|*>"}).styles == [
+        ("code", "c"), ("bold", "b"), ("italic", "i"), ("strike", "s")
+    ]  # fmt: skip
+    assert slack.shown({"text": "<!date^0^{_}|*>x<!date^0^{_}|*>"}).text == "*x*"  # a date's fallback: plain

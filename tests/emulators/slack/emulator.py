@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from .http_mode import SignedResponse, ack_payload, send_signed
+from .mrkdwn import Shown, message_shown, show
 from .ratelimit import RateLimiter, RateLimits
 from .socket_mode import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Delivery, Envelope, SocketModeServer
 from .validation import check_message, response_action_problems
@@ -808,6 +809,22 @@ class SlackEmulator:
 
     def home_views(self) -> dict[str, Json]:
         return copy.deepcopy(self.workspace.home_views)
+
+    def shown(self, message: Json) -> Shown:
+        """What a person reads in a message, with the mentions, links and formatting Slack makes
+        of it (mrkdwn.py): blocks parsed unless `verbatim`, the top-level text as posted."""
+        return message_shown(message)
+
+    def pings(self) -> list[tuple[str, str]]:
+        """(ts, who) for every mention in what the bot posted, its notification text included:
+        "here", "channel", "everyone", a user or group id. Empty when the bot notified nobody."""
+        sent = [m for c in self.workspace.channels.values() for m in c.messages if m.get("bot_id")]
+        sent += self.workspace.ephemerals
+        found = []
+        for m in sent:
+            notification = show(str(m.get("text") or ""), parse=False).mentions if m.get("blocks") else []
+            found += [(str(m.get("ts", "")), who) for who in (*message_shown(m).mentions, *notification)]
+        return found
 
     def calls(self, api_method: str) -> list[Request]:
         return [r for r in self.requests if r.api_method == api_method]

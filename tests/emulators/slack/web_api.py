@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from .mrkdwn import auto_parse
 from .validation import check_blocks, check_message, check_metadata, check_view_model, decode_json_arg, truthy
 from .workspace import ApiError, Channel, Json, is_top_level
 
@@ -183,6 +184,8 @@ class WebApi:
         self.need_scope("chat:write")
         channel = self.channel(call, writable=True, member="chat:write.public" not in self.emu.scopes)
         text, blocks = check_message(call.args)
+        if call.args.get("parse") == "full" or truthy(call.args.get("link_names")):
+            text = auto_parse(text)  # Slack: parse defaults to none; link_names links @channel, @here
         metadata = check_metadata(call.args.get("metadata"))
         retry_after = self.emu.limiter.check_channel(channel.id)
         if retry_after is not None:
