@@ -197,14 +197,17 @@ class SlackPlatform:
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
     ) -> PostedRef:
-        if resend and (found := await self._find_post(channel, nonce)) is not None:
-            return found
+        """The first part in the channel, the others in its thread. Every part carries the nonce
+        and its number as metadata, so a resend finds what went out and sends only what did not."""
         parts = render(message)
-        metadata = {"event_type": METADATA_EVENT, "event_payload": {"nonce": nonce}}
-        first = await self._send(channel, parts[0], metadata=metadata)
-        for part in parts[1:]:
-            await self._send(channel, part, thread_ts=first)
-        return PostedRef(message_id=first, thread_id=first)
+        found = await self._find_post(channel, nonce) if resend else None
+        if found is None:
+            first = await self._send(channel, parts[0], metadata=_metadata(METADATA_EVENT, nonce, 0))
+            found = PostedRef(message_id=first, thread_id=first)
+        if len(parts) > 1:
+            sent = await self._parts_in(channel, found.message_id, METADATA_EVENT, nonce) if resend else set()
+            await self._send_parts(channel, found.message_id, parts, METADATA_EVENT, nonce, sent | {0})
+        return found
 
     async def _find_post(self, channel: ChannelRef, nonce: str) -> PostedRef | None:
         """After a crash between sending and recording: the post carries its nonce as metadata."""
@@ -216,18 +219,38 @@ class SlackPlatform:
     async def reply_in_thread(
         self, channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
     ) -> None:
-        """The first part carries the nonce as metadata; a resend looks for it in the thread."""
-        if resend and nonce:
-            for item in await self._thread(channel, thread_id):
-                if _nonce_of(item, REVEAL_EVENT) == nonce:
-                    return
-        for index, part in enumerate(render(message)):
-            metadata = (
-                {"event_type": REVEAL_EVENT, "event_payload": {"nonce": nonce}}
-                if nonce and not index
-                else None
-            )
-            await self._send(channel, part, thread_ts=thread_id, metadata=metadata)
+        """Each part carries the nonce and its number as metadata; a resend sends, in order, the
+        parts it does not find in the thread (a crash or an error after the first part)."""
+        parts = render(message)
+        if not nonce:
+            for part in parts:
+                await self._send(channel, part, thread_ts=thread_id)
+            return
+        sent = await self._parts_in(channel, thread_id, REVEAL_EVENT, nonce) if resend else set()
+        await self._send_parts(channel, thread_id, parts, REVEAL_EVENT, nonce, sent)
+
+    async def _parts_in(self, channel: ChannelRef, thread_id: str, event_type: str, nonce: str) -> set[int]:
+        """The numbers of the parts with this nonce already in the thread."""
+        return {
+            _part_of(item)
+            for item in await self._thread(channel, thread_id)
+            if _nonce_of(item, event_type) == nonce
+        }
+
+    async def _send_parts(
+        self,
+        channel: ChannelRef,
+        thread_id: str,
+        parts: list[Rendered],
+        event_type: str,
+        nonce: str,
+        sent: set[int],
+    ) -> None:
+        for index, part in enumerate(parts):
+            if index not in sent:
+                await self._send(
+                    channel, part, thread_ts=thread_id, metadata=_metadata(event_type, nonce, index)
+                )
 
     async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
         replies = []
@@ -537,6 +560,16 @@ class SlackRateLimitWatch(AsyncRetryHandler):
         if response is not None and response.status_code == TOO_MANY_REQUESTS:
             self._on_429()
         return False
+
+
+def _metadata(event_type: str, nonce: str, part: int) -> dict[str, Any]:
+    return {"event_type": event_type, "event_payload": {"nonce": nonce, "part": part}}
+
+
+def _part_of(message: dict[str, Any]) -> int:
+    """A part's number; 0 for a message sent before parts were numbered (only the first had a nonce)."""
+    part = (message.get("metadata") or {}).get("event_payload", {}).get("part", 0)
+    return part if isinstance(part, int) else 0
 
 
 def _nonce_of(message: dict[str, Any], event_type: str) -> str | None:

@@ -127,7 +127,7 @@ class SlackEmulator:
             app_id=self.workspace.app_id, on_ack=self._on_ack, on_change=self._notify, record=self._record
         )
         self.port = 0
-        self._faults: dict[str, deque[int | str]] = {}
+        self._faults: dict[str, deque[int | str | None]] = {}
         self._response_urls: dict[str, ResponseUrl] = {}
         self._triggers: dict[str, float] = {}
         self._changed = asyncio.Event()
@@ -296,6 +296,8 @@ class SlackEmulator:
             queue = self._faults.get(key)
             if queue:
                 fault = queue.popleft()
+                if fault is None:  # a call let through before the fault
+                    return
                 if isinstance(fault, str):
                     raise ApiError(fault)
                 if fault == 429:
@@ -749,10 +751,11 @@ class SlackEmulator:
 
     # ------------------------------------------------------------------ test API: faults
 
-    def fail_next(self, method: str, status_or_error: int | str, times: int = 1) -> None:
+    def fail_next(self, method: str, status_or_error: int | str, times: int = 1, *, after: int = 0) -> None:
         """The next `times` calls of `method` ("*" for any) answer HTTP status_or_error (an int: 500,
-        503, 429 with Retry-After: 1) or {"ok": false, "error": status_or_error} (a str)."""
-        self._faults.setdefault(method, deque()).extend([status_or_error] * times)
+        503, 429 with Retry-After: 1) or {"ok": false, "error": status_or_error} (a str); with
+        `after`, only once that many calls have succeeded (the second part of a message: after=1)."""
+        self._faults.setdefault(method, deque()).extend([None] * after + [status_or_error] * times)
 
     def archive_channel(self, channel_id: str) -> None:
         self._channel(channel_id).archived = True
