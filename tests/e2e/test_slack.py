@@ -28,6 +28,7 @@ from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.platforms.slack.adapter import ACK_WITHIN, SlackPlatform
+from bot.platforms.slack.manifest import BOT_SCOPES
 from bot.render.recap_image import HEIGHT, WIDTH
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
@@ -55,7 +56,11 @@ class Running:
 
 @pytest.fixture
 async def slack() -> AsyncIterator[SlackEmulator]:
-    async with SlackEmulator(ack_timeout=3.0, rate_limits=RateLimits(per_channel_burst=3)) as emulator:
+    """Slack with the app installed from our manifest: exactly its scopes, so a method or a read
+    the manifest does not ask for fails here as it would in a real workspace."""
+    async with SlackEmulator(
+        ack_timeout=3.0, rate_limits=RateLimits(per_channel_burst=3), scopes=frozenset(BOT_SCOPES)
+    ) as emulator:
         yield emulator
 
 
@@ -240,6 +245,11 @@ async def test_a_post_sent_before_a_crash_is_found_by_its_metadata(
     again = await bot.platform.post_question(target, Message(title="Q"), "nonce-1", resend=True)
     assert again == first
     assert len(posts(slack, channel)) == 1
+    for _ in range(2):  # a reveal resent after a crash: found in the thread by its metadata
+        await bot.platform.reply_in_thread(
+            target, first.message_id, Message(body="A"), nonce="r", resend=True
+        )
+    assert len(slack.replies(channel, first.message_id)) == 2  # the post and one reveal
 
 
 async def test_an_archived_channel_pauses_only_its_subscription(

@@ -27,7 +27,7 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.emulators.slack import LOG_ENV, RateLimits, SlackEmulator, signature
+from tests.emulators.slack import DEFAULT_SCOPES, LOG_ENV, RateLimits, SlackEmulator, signature
 
 ACK_TIMEOUT = 1.0  # the emulator's ack deadline here (Slack's is 3 s)
 
@@ -511,3 +511,20 @@ async def test_mrkdwn_is_parsed_for_mentions_and_links_unless_verbatim(slack: Sl
         ("code", "c"), ("bold", "b"), ("italic", "i"), ("strike", "s")
     ]  # fmt: skip
     assert slack.shown({"text": "<!date^0^{_}|*>x<!date^0^{_}|*>"}).text == "*x*"  # a date's fallback: plain
+
+
+async def test_metadata_is_read_back_only_with_metadata_message_read() -> None:
+    """Posting metadata needs chat:write only; reading it back (include_all_metadata) is for an
+    app with metadata.message:read: without it, history and replies carry none."""
+    for scopes, expected in ((DEFAULT_SCOPES, True), (DEFAULT_SCOPES - {"metadata.message:read"}, False)):
+        async with SlackEmulator(scopes=scopes) as slack:
+            channel = slack.add_channel("general")
+            client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+            meta = {"event_type": "practicebot_post", "event_payload": {"nonce": "n"}}
+            posted = await client.chat_postMessage(channel=channel, text="q", metadata=meta)
+            history = await client.conversations_history(channel=channel, include_all_metadata=True)
+            replies = await client.conversations_replies(
+                channel=channel, ts=posted["ts"], include_all_metadata=True
+            )
+            for found in (history["messages"][0], replies["messages"][0]):
+                assert ("metadata" in found) is expected

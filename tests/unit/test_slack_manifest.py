@@ -27,6 +27,7 @@ def test_socket_mode_by_default_with_exactly_the_scopes_design_names_and_files_w
         "users:read",
         "im:write",
         "files:write",
+        "metadata.message:read",  # reading our metadata back: a resend's look-back
     ]
     assert m["settings"]["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
     assert [c["command"] for c in m["features"]["slash_commands"]] == list(COMMANDS)

@@ -153,6 +153,11 @@ class WebApi:
             raise ApiError("not_in_channel")
         return channel
 
+    def metadata_shown(self, call: Call) -> bool:
+        """include_all_metadata, for an app with metadata.message:read (without it: no metadata,
+        no error, as an app reading metadata without the scope would see nothing to find)."""
+        return truthy(call.args.get("include_all_metadata")) and "metadata.message:read" in self.emu.scopes
+
     def out(self, message: Json, *, metadata: bool) -> Json:
         shown = copy.deepcopy(message)
         if not metadata:
@@ -283,7 +288,7 @@ class WebApi:
 
         found = [m for m in reversed(channel.messages) if is_top_level(m) and within(Decimal(m["ts"]))]
         page, more = found[:limit], len(found) > limit
-        metadata = truthy(call.args.get("include_all_metadata"))
+        metadata = self.metadata_shown(call)
         return {
             "messages": [self.out(m, metadata=metadata) for m in page],
             "has_more": more,
@@ -302,7 +307,7 @@ class WebApi:
             thread = [m for m in thread if Decimal(m["ts"]) > after]
         limit = self.page_limit(call, 1000, 1000)
         page, more = thread[:limit], len(thread) > limit
-        metadata = truthy(call.args.get("include_all_metadata"))
+        metadata = self.metadata_shown(call)
         return {
             "messages": [self.out(m, metadata=metadata) for m in page],
             "has_more": more,
