@@ -18,7 +18,8 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -36,6 +37,7 @@ from bot.core.ports import Metrics, NoMetrics
 from bot.core.service import Caller, PracticeService
 from bot.platforms.pacing import KeyedBuckets, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
+from bot.platforms.slack.deliveries import Deliveries, delivery_key
 from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submission
 from bot.platforms.slack.render import Rendered, action_of, plain_text, render
 
@@ -128,6 +130,8 @@ class SlackPlatform:
         self.team_id = ""
         self.bot_user_id = ""
         self.message_events = 0  # message events handled, answers or not
+        self.duplicates = 0  # deliveries seen before: acknowledged, not run again
+        self._deliveries = Deliveries()
         self._register()
 
     # ------------------------------------------------------------ life cycle
@@ -411,11 +415,24 @@ class SlackPlatform:
     # ------------------------------------------------------------ incoming
 
     def _register(self) -> None:
+        self.app.use(self._once)  # after bolt's own middleware, so only verified requests count
         for name in COMMANDS:
             self.app.command(name)(self._on_command)
         self.app.action(re.compile(r"^pb:"))(self._on_button)
         self.app.view(re.compile(r"^pb:"))(self._on_form)
         self.app.event("message")(self._on_message)
+
+    async def _once(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        """A retried event or a replayed request (deliveries.py) is acknowledged, not run again."""
+        key = delivery_key(req.body, req.headers, req.raw_body)
+        if key is not None and not self._deliveries.first(key):
+            self.duplicates += 1
+            retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
+            log.info("slack delivery seen before (retry %s): acknowledged, not run again", retry)
+            return BoltResponse(status=200, body="")
+        return await next()
 
     async def _on_command(self, ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any]) -> None:
         service = self._service
