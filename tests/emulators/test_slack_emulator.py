@@ -528,3 +528,27 @@ async def test_metadata_is_read_back_only_with_metadata_message_read() -> None:
             )
             for found in (history["messages"][0], replies["messages"][0]):
                 assert ("metadata" in found) is expected
+
+
+async def test_a_file_is_shared_asynchronously_and_takes_only_rich_text_kinds_of_blocks(
+    slack: SlackEmulator,
+) -> None:
+    """files.completeUploadExternal returns before the share is in the channel (held here until
+    release_file_shares); files.list shows the file from the start. A markdown block, which
+    chat.postMessage takes, is answered internal_error."""
+    channel = slack.add_channel("c")
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    slack.hold_file_shares = True
+    await client.files_upload_v2(channel=channel, file=png, filename="a.png")
+    assert slack.messages(channel) == []
+    [listed] = (await client.files_list(user=slack.bot_user_id))["files"]
+    assert listed["name"] == "a.png" and listed["channels"] == []
+    assert slack.release_file_shares() == 1
+    [shared] = slack.messages(channel)
+    assert shared["files"][0]["name"] == "a.png"
+    assert (await client.files_list(channel=channel))["files"][0]["channels"] == [channel]
+    markdown = json.dumps([{"type": "markdown", "text": "**hi**"}])
+    with pytest.raises(SlackApiError) as refused:
+        await client.files_upload_v2(channel=channel, file=png, filename="b.png", blocks=markdown)
+    assert refused.value.response["error"] == "internal_error"

@@ -51,6 +51,8 @@ THREAD_PAGES = 10  # 2,000 thread messages at most, read back after a restart
 ACK_WITHIN = 2.0  # seconds; Slack wants the ack within 3
 USER_CACHE_SECONDS = 600.0
 HISTORY_LOOKBACK = 100  # messages searched for a post's nonce after a crash
+UPLOAD_LOOKBACK = 8 * 24 * 3600  # seconds of the bot's files searched for a recap's (weekly) after a crash
+FILE_SHARE_BLOCKS = frozenset({"section", "rich_text", "header", "context", "divider", "image"})
 # Errors that mean the channel is gone for the bot: the subscription pauses with the reason.
 CHANNEL_GONE = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth", "token_revoked",
@@ -309,31 +311,39 @@ class SlackPlatform:
     ) -> None:
         """Upload the picture and share it in the channel with the message as its blocks
         (files_upload_v2: files.getUploadURLExternal, the upload, files.completeUploadExternal).
-        An upload carries no metadata, so a resend first looks for the bot's file of this name in
-        the channel's recent history."""
-        if resend and await self._file_in(channel, picture.filename):
+
+        Slack shares the file asynchronously: completeUploadExternal returns before the message
+        is in the channel, so a crash look-back can miss a share still being processed in the
+        channel's history. The file's name carries the nonce instead, and a resend first looks
+        for a file of that name among the bot's recent files (files.list, scope files:read), where
+        a file is listed from its upload on. completeUploadExternal's `blocks` are "structured
+        rich text blocks" (https://docs.slack.dev/reference/methods/files.completeUploadExternal):
+        any other kind goes in a message after the file."""
+        name = _nonce_name(picture.filename, nonce)
+        if resend and await self._uploaded(name):
             return
         parts = render(message)
+        with_file = [b for b in parts[0].blocks if b["type"] in FILE_SHARE_BLOCKS]
+        after = [b for b in parts[0].blocks if b["type"] not in FILE_SHARE_BLOCKS]
         await self._pace.acquire(channel.channel_id)
         await self._call(
             self.client.files_upload_v2(
                 channel=channel.channel_id,
                 file=picture.data,
-                filename=picture.filename,
+                filename=name,
                 title=message.title or picture.filename,
                 alt_txt=picture.description,
-                blocks=json.dumps(list(parts[0].blocks)),
+                blocks=json.dumps(with_file),
             )
         )
-        for part in parts[1:]:
+        rest = [Rendered(tuple(after), parts[0].text)] if after else []
+        for part in rest + parts[1:]:
             await self._send(channel, part)
 
-    async def _file_in(self, channel: ChannelRef, filename: str) -> bool:
-        return any(
-            item.get("user") == self.bot_user_id
-            and any(f.get("name") == filename for f in item.get("files") or [])
-            for item in await self._recent(channel)
-        )
+    async def _uploaded(self, name: str) -> bool:
+        since = int(time.time()) - UPLOAD_LOOKBACK
+        found = await self._call(self.client.files_list(user=self.bot_user_id, ts_from=str(since), count=200))
+        return any(item.get("name") == name for item in found.get("files") or [])
 
     async def _recent(self, channel: ChannelRef, **options: Any) -> list[dict[str, Any]]:
         """The channel's newest messages (a resend's look-back), paced under the method's tier."""
@@ -577,6 +587,12 @@ class SlackRateLimitWatch(AsyncRetryHandler):
         if response is not None and response.status_code == TOO_MANY_REQUESTS:
             self._on_429()
         return False
+
+
+def _nonce_name(filename: str, nonce: str) -> str:
+    """recap-2026-12-07.png -> recap-2026-12-07-<nonce>.png: this channel's upload, found by name."""
+    stem, dot, ext = filename.rpartition(".")
+    return f"{stem}-{nonce}.{ext}" if dot else f"{filename}-{nonce}"
 
 
 def _metadata(event_type: str, nonce: str, part: int) -> dict[str, Any]:

@@ -33,7 +33,7 @@ LOG_ENV = "PRACTICEBOT_EMULATOR_LOG"
 # and replies carry no message metadata.
 DEFAULT_SCOPES = frozenset({
     "chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write", "files:write",
-    "metadata.message:read",
+    "files:read", "metadata.message:read",
 })  # fmt: skip
 DEFAULT_SUBSCRIPTIONS = frozenset({"message.channels", "message.groups", "app_mention"})
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60  # Slack: five posts within thirty minutes
@@ -118,6 +118,10 @@ class SlackEmulator:
         self.request_url = request_url
         self.max_upload_bytes = max_upload_bytes  # files.getUploadURLExternal's length; Slack: 1 GB
         self.uploads: dict[str, Upload] = {}  # file id -> what was announced and uploaded
+        # Slack shares an upload into the channel asynchronously, after completeUploadExternal
+        # returns; hold_file_shares keeps them pending until release_file_shares()
+        self.hold_file_shares = False
+        self.pending_shares: list[tuple[Channel, Json, list[Upload]]] = []
         self.set_rate_limits(rate_limits or RateLimits())
 
         self.requests: list[Request] = []  # everything received, in order
@@ -759,6 +763,22 @@ class SlackEmulator:
         503, 429 with Retry-After: 1) or {"ok": false, "error": status_or_error} (a str); with
         `after`, only once that many calls have succeeded (the second part of a message: after=1)."""
         self._faults.setdefault(method, deque()).extend([None] * after + [status_or_error] * times)
+
+    def share(self, channel: Channel, message: Json, uploads: list[Upload]) -> None:
+        """A file share's message appears in the channel (files.completeUploadExternal's work)."""
+        for upload in uploads:
+            upload.channels.append(channel.id)
+        self.workspace.add_message(channel, message)
+        self.bot_message_event(channel, self.workspace.message_event(channel, message))
+        self._notify()
+
+    def release_file_shares(self) -> int:
+        """Finish the file shares held by hold_file_shares; how many there were."""
+        pending, self.pending_shares = self.pending_shares, []
+        for channel, message, uploads in pending:
+            message["ts"] = self.workspace.new_ts()  # it appears now
+            self.share(channel, message, uploads)
+        return len(pending)
 
     def archive_channel(self, channel_id: str) -> None:
         self._channel(channel_id).archived = True
