@@ -51,3 +51,34 @@ async def test_a_503_on_the_second_part_then_the_retry_publishes_every_part_once
     assert len(model) == 1 and thread.index(model[0]) > thread.index(answers[-1])
     assert (await bot.store.post(1)).status.value == "revealed"  # type: ignore[union-attr]
     await bot.stop()
+
+
+async def test_a_post_in_parts_resent_after_an_error_sends_only_its_missing_parts(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """The first part in the channel, the rest in its thread: a 503 on the second part, then the
+    resend finds the first by its metadata and sends the second and third, once."""
+    from bot.core.errors import PlatformError
+    from bot.core.messages import Message
+
+    bot = await start_bot()
+    channel = slack.add_channel("practice")
+    body = "\n\n".join(f"paragraph {n} " + "x" * 2900 for n in range(120))  # 120 sections: 3 messages
+    slack.fail_next("chat.postMessage", 503, after=1)
+    try:
+        await bot.platform.post_question(_ref(slack, channel), Message(title="Q", body=body), "n1")
+    except PlatformError:
+        pass
+    else:
+        raise AssertionError("the 503 did not reach the bot")
+    found = await bot.platform.post_question(
+        _ref(slack, channel), Message(title="Q", body=body), "n1", resend=True
+    )
+    [post] = slack.messages(channel)
+    assert found.message_id == post["ts"]
+    thread = slack.replies(channel, post["ts"])
+    assert len(thread) == 3
+    for n in range(120):
+        assert sum(f"paragraph {n} " in shown(m) for m in thread) == 1
+    await bot.stop()
