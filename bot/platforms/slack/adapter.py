@@ -342,7 +342,9 @@ class SlackPlatform:
 
     async def _uploaded(self, name: str) -> bool:
         since = int(time.time()) - UPLOAD_LOOKBACK
-        found = await self._call(self.client.files_list(user=self.bot_user_id, ts_from=str(since), count=200))
+        found = await self._call(
+            self.client.files_list(user=self.bot_user_id, ts_from=str(since), count=1000)
+        )
         return any(item.get("name") == name for item in found.get("files") or [])
 
     async def _recent(self, channel: ChannelRef, **options: Any) -> list[dict[str, Any]]:
