@@ -80,6 +80,10 @@ class SlackEmulator:
     latency           seconds added to every Web API answer
     request_url       deliver envelopes as signed HTTP POSTs to the app instead of Socket Mode
 
+    Attributes tests set: hold_file_shares (Slack shares an upload asynchronously: the share's
+    message waits for release_file_shares()). Test API: shown(message) and pings() (what people
+    see, and who was notified), fail_next(method, fault, after=N).
+
     Close the app's Socket Mode handler before stop(): the SDK reconnects to a closing server.
     """
 
