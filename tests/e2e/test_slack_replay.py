@@ -45,6 +45,8 @@ async def test_a_replayed_or_retried_confirm_starts_one_season(
     assert "Season 2 already started." in shown(again)
     ahead = await command(slack, channel, admin, "/practice new-season confirm 4")
     assert "This is season 2: to start season 3, /practice new-season confirm 3" in shown(ahead)
+    odd = await command(slack, channel, admin, "/practice new-season confirm 99999999999999999999")
+    assert "/practice new-season confirm takes the season number, not '99999999999999999999'" in shown(odd)
     subscription = await bot.store.subscription_for(_ref(slack, channel))
     assert subscription is not None and subscription.season == 2
     await bot.stop()
