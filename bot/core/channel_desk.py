@@ -60,7 +60,7 @@ class ChannelDesk:
             assert command.holidays is not None
             return await self._holidays(caller, subscription, command.holidays)
         if action == "new-season":
-            return await self._new_season(subscription, command.confirm)
+            return await self._new_season(subscription, command.confirm, command.season)
         handlers: dict[str, Callable[[Subscription], Awaitable[Response]]] = {
             "unsubscribe": self._unsubscribe,
             "pause": self._pause,
@@ -253,17 +253,26 @@ class ChannelDesk:
         log.info("holidays %s in %s: %s", args.verb, subscription.channel, said, extra=subscription.log_extra)
         return Response.text(said, private=False)
 
-    async def _new_season(self, subscription: Subscription, confirmed: bool) -> Response:
+    async def _new_season(self, subscription: Subscription, confirmed: bool, season: int | None) -> Response:
+        """`confirm N` names the season it starts, so a repeated or replayed confirm starts nothing."""
         if not confirmed:
             return Response.text(
                 f"This ends season {subscription.season} here and starts season {subscription.season + 1}: "
                 "everyone's current streak, total and freezes and the team streak start from zero. "
                 "Posts, answers and each person's best ever are kept. "
-                "To go ahead: /practice new-season confirm"
+                f"To go ahead: /practice new-season confirm {subscription.season + 1}"
             )
         # under the subscription's lock: a reveal in progress writes its streaks into the season
         # it began in, before the reset, never into the new one
         async with self._service.lock(subscription.id):
+            current = (await self._service.store.season_state(subscription.id)).number
+            if season is not None and season != current + 1:
+                if season <= current:
+                    return Response.text(f"Season {season} already started.")
+                return Response.text(
+                    f"This is season {current}: to start season {current + 1}, "
+                    f"/practice new-season confirm {current + 1}"
+                )
             number = await self._service.store.start_season(subscription.id, self._service.clock.now())
         log.info("season %d started in %s", number, subscription.channel, extra=subscription.log_extra)
         return Response.text(

@@ -6,7 +6,7 @@ argument is refused with a specific message.
 
     /practice subscribe [time] [timezone] [days] [reveal] [levels] [order] [answers]
     /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
-    /practice holidays [add|remove DATES]   /practice new-season [confirm]
+    /practice holidays [add|remove DATES]   /practice new-season [confirm N]
     /practice recap [<day> <HH:MM> | off] | recap-now
     /question [level]
     /streaks [me]
@@ -86,6 +86,7 @@ class Practice:
     action: str  # one of PRACTICE_ACTIONS
     subscribe: SubscribeArgs | None = None
     confirm: bool = False  # forget-me, new-season: the second, confirming call
+    season: int | None = None  # new-season confirm N: the season it starts (a replay is refused)
     holidays: HolidayArgs | None = None
     recap: RecapChange | None = None  # recap: None shows the current setting
 
@@ -185,6 +186,12 @@ def _practice(words: list[str]) -> Practice:
         return Practice(action, recap=RecapChange(parse_recap(words[1:])))
     if action in CONFIRMED_ACTIONS and [w.lower() for w in words[1:]] == ["confirm"]:
         return Practice(action, confirm=True)
+    if action == "new-season" and len(words) == 3 and words[1].lower() == "confirm":
+        if not re.fullmatch(r"[0-9]{1,6}", words[2]):
+            raise CommandError(
+                f"/practice new-season confirm takes the season number, not '{shown(words[2])}'"
+            )
+        return Practice(action, confirm=True, season=int(words[2]))
     if len(words) > 1:
         raise CommandError(f"/practice {action} takes no arguments (got '{shown(words[1])}')")
     return Practice(action)

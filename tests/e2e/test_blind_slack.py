@@ -118,7 +118,7 @@ async def test_two_blind_answers_are_hidden_until_the_reveal_and_survive_a_resta
     [answers] = [m for m in thread if "Everyone's answers" in shown(m)]
     text = shown(answers)
     assert "ana answered:" in text and "bo answered:" in text
-    assert "&lt;!channel&gt;" in text and "<!channel>" not in text  # shown, never a ping
+    assert ANA_TEXT in text and not slack.pings()  # shown as typed, never a ping
     assert "101" in text and "first draft" not in text
     assert thread.index(answers) < next(i for i, m in enumerate(thread) if "Model answer" in shown(m))
     board = await command(slack, channel, cy, "/streaks")
@@ -183,3 +183,28 @@ async def test_an_answer_submitted_after_the_reveal_keeps_the_modal_open_with_th
     assert refused["errors"]["answer"].startswith("Answers closed while you were writing")
     assert await bot.store.blind_answer(1, cy) is None
     assert "cy: a long answer" not in everything_public(slack, channel, post)
+
+
+TYPED = "@here see <https://evil.example|google.com> *now* _or_ ~never~ `x` @channel\n> quote \x000\x00 &amp;"
+
+
+async def test_what_people_type_is_shown_as_typed_and_pings_nobody(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """A blind answer and a display name full of Slack markup: at the reveal both are shown as
+    typed (Slack's own parsing, verbatim or not, modelled by the emulator), no mention, no link
+    labelled google.com, no bold, italic or strike; the streak board the same."""
+    bot = await start_bot()
+    channel, admin, person, post, view = await blind_form_open(slack, "*boss* @everyone")
+    await submit(slack, view, person, TYPED)
+    await command(slack, channel, admin, "/practice reveal-now")
+    [answers] = [m for m in slack.replies(channel, post["ts"]) if "Everyone's answers" in shown(m)]
+    seen = slack.shown(answers)
+    assert "*boss* @everyone answered:" in seen.text
+    assert TYPED.replace("\x00", "") in seen.text.replace("\u00ad", "")
+    assert seen.links == [] and seen.styles == []  # the title is a header: plain text
+    board = await command(slack, channel, admin, "/streaks")
+    assert "*boss* @everyone - current 1" in slack.shown(board).text and slack.shown(board).styles == []
+    assert slack.pings() == []
+    await bot.stop()

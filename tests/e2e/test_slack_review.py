@@ -81,7 +81,7 @@ async def test_bookmark_from_the_daily_post_then_review_grade_remind_and_remove(
     assert action_ids(answer) == [f"pb:grade:{Q1}:{g}" for g in ("again", "hard", "good", "easy")]
     [shown_answer] = [e for e in slack.ephemerals(channel, ana) if action_ids(e) == action_ids(answer)]
     graded = await click(slack, channel, ana, shown_answer["ts"], f"pb:grade:{Q1}:again")
-    assert "Graded again: Beginner question 1? comes back <!date^" in shown(graded)
+    assert "Graded again: Beginner question 1? comes back" in shown(graded) and "<!date^" in str(graded)
     assert "Nothing is due for review" in shown(await command(slack, channel, ana, "/review"))
 
     assert "takes nothing or 'remove <number>'" in shown(

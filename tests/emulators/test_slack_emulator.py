@@ -27,7 +27,7 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.emulators.slack import LOG_ENV, RateLimits, SlackEmulator, signature
+from tests.emulators.slack import DEFAULT_SCOPES, LOG_ENV, RateLimits, SlackEmulator, signature
 
 ACK_TIMEOUT = 1.0  # the emulator's ack deadline here (Slack's is 3 s)
 
@@ -481,3 +481,74 @@ async def test_file_upload_errors_come_back_like_slacks(slack: SlackEmulator) ->
         await client.files_getUploadURLExternal(filename="a.png", length=4)
     assert unscoped.value.response["error"] == "missing_scope"
     assert slack.messages(channel) == []
+
+
+async def test_mrkdwn_is_parsed_for_mentions_and_links_unless_verbatim(slack: SlackEmulator) -> None:
+    """Slack's automatic parsing: a mrkdwn text object without `verbatim` turns a plain @here,
+    @channel, @everyone into a mention and a bare URL into a link; `verbatim` keeps them text;
+    `<!here>` and `<url|label>` are parsed either way; a top-level text only with link_names."""
+    one, two, three, four = (slack.add_channel(name) for name in ("a", "b", "c", "d"))  # a post each
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    words = "@here and @channel see https://example.com <!everyone> <https://evil.example|google.com>"
+
+    def section(verbatim: bool) -> list[dict[str, Any]]:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": words, "verbatim": verbatim}}]
+
+    parsed = await client.chat_postMessage(channel=one, text="x", blocks=section(False))
+    verbatim = await client.chat_postMessage(channel=two, text="x", blocks=section(True))
+    plain = await client.chat_postMessage(channel=three, text="@here *hi*")
+    linked = await client.chat_postMessage(channel=four, text="@here", link_names=True)
+    pings = slack.pings()
+    assert [who for ts, who in pings if ts == parsed["ts"]] == ["here", "channel", "everyone"]
+    assert [who for ts, who in pings if ts == verbatim["ts"]] == ["everyone"]
+    assert [who for ts, who in pings if ts == plain["ts"]] == []
+    assert [who for ts, who in pings if ts == linked["ts"]] == ["here"]
+    [first], [second] = slack.messages(one), slack.messages(two)
+    assert slack.shown(first).links == [("https://example.com", "https://example.com"),
+                                        ("https://evil.example", "google.com")]  # fmt: skip
+    assert slack.shown(second).links == [("https://evil.example", "google.com")]
+    assert slack.shown({"text": "*b* _i_ ~s~ `c` <!date^0^{_}|*>x<!date^0^{_}|*>"}).styles == [
+        ("code", "c"), ("bold", "b"), ("italic", "i"), ("strike", "s")
+    ]  # fmt: skip
+    assert slack.shown({"text": "<!date^0^{_}|*>x<!date^0^{_}|*>"}).text == "*x*"  # a date's fallback: plain
+
+
+async def test_metadata_is_read_back_only_with_metadata_message_read() -> None:
+    """Posting metadata needs chat:write only; reading it back (include_all_metadata) is for an
+    app with metadata.message:read: without it, history and replies carry none."""
+    for scopes, expected in ((DEFAULT_SCOPES, True), (DEFAULT_SCOPES - {"metadata.message:read"}, False)):
+        async with SlackEmulator(scopes=scopes) as slack:
+            channel = slack.add_channel("general")
+            client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+            meta = {"event_type": "practicebot_post", "event_payload": {"nonce": "n"}}
+            posted = await client.chat_postMessage(channel=channel, text="q", metadata=meta)
+            history = await client.conversations_history(channel=channel, include_all_metadata=True)
+            replies = await client.conversations_replies(
+                channel=channel, ts=posted["ts"], include_all_metadata=True
+            )
+            for found in (history["messages"][0], replies["messages"][0]):
+                assert ("metadata" in found) is expected
+
+
+async def test_a_file_is_shared_asynchronously_and_takes_only_rich_text_kinds_of_blocks(
+    slack: SlackEmulator,
+) -> None:
+    """files.completeUploadExternal returns before the share is in the channel (held here until
+    release_file_shares); files.list shows the file from the start. A markdown block, which
+    chat.postMessage takes, is answered internal_error."""
+    channel = slack.add_channel("c")
+    client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+    slack.hold_file_shares = True
+    await client.files_upload_v2(channel=channel, file=png, filename="a.png")
+    assert slack.messages(channel) == []
+    [listed] = (await client.files_list(user=slack.bot_user_id))["files"]
+    assert listed["name"] == "a.png" and listed["channels"] == []
+    assert slack.release_file_shares() == 1
+    [shared] = slack.messages(channel)
+    assert shared["files"][0]["name"] == "a.png"
+    assert (await client.files_list(channel=channel))["files"][0]["channels"] == [channel]
+    markdown = json.dumps([{"type": "markdown", "text": "**hi**"}])
+    with pytest.raises(SlackApiError) as refused:
+        await client.files_upload_v2(channel=channel, file=png, filename="b.png", blocks=markdown)
+    assert refused.value.response["error"] == "internal_error"

@@ -27,6 +27,8 @@ def test_socket_mode_by_default_with_exactly_the_scopes_design_names_and_files_w
         "users:read",
         "im:write",
         "files:write",
+        "files:read",  # files.list: a resent recap finds its picture while Slack still shares it
+        "metadata.message:read",  # reading our metadata back: a resend's look-back
     ]
     assert m["settings"]["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
     assert [c["command"] for c in m["features"]["slash_commands"]] == list(COMMANDS)
@@ -48,7 +50,7 @@ def test_the_adapter_calls_only_methods_the_scopes_allow() -> None:
     """Each Web API method the adapter calls, and the scope Slack requires for it."""
     needs = {"auth_test": None, "chat_postMessage": "chat:write", "chat_update": "chat:write",
              "conversations_history": "channels:history", "conversations_replies": "channels:history",
-             "users_info": "users:read", "conversations_open": "im:write", "files_upload_v2": "files:write",
+             "users_info": "users:read", "conversations_open": "im:write", "files_upload_v2": "files:write", "files_list": "files:read",
              "views_open": None, "chat_postEphemeral": "chat:write"}  # fmt: skip
     source = (ROOT / "bot" / "platforms" / "slack" / "adapter.py").read_text()
     called = set(re.findall(r"self\.client\.(\w+)\(", source))

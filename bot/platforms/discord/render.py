@@ -78,14 +78,14 @@ def render(message: Message) -> list[Rendered]:
     """A message as one or more Discord messages that each fit every limit; the body is split
     between paragraphs and never inside a code block."""
     embeds: list[discord.Embed] = []
-    chunks = split_markdown(text(message.body), DESCRIPTION_MAX) or [""]
+    chunks = _split(text(message.body), DESCRIPTION_MAX) or [""]
     for index, chunk in enumerate(chunks):
         embed = discord.Embed(description=chunk or None, colour=COLOUR)
         if index == 0 and message.title:
             embed.title = _cut(text(message.title), TITLE_MAX)
         embeds.append(embed)
     for field in message.fields:
-        parts = split_markdown(text(field.value), FIELD_VALUE_MAX) or ["-"]
+        parts = _split(text(field.value), FIELD_VALUE_MAX) or ["-"]
         for number, part in enumerate(parts):
             name = field.name if number == 0 else f"{field.name} (continued)"
             target = embeds[-1]
@@ -100,6 +100,18 @@ def render(message: Message) -> list[Rendered]:
     ids = {cid: button.label for button in message.buttons if (cid := custom_id(button.action)) is not None}
     buttons = tuple((label, cid) for cid, label in ids.items())[: BUTTONS_PER_ROW * ROWS_MAX]
     return _pack(embeds, buttons)
+
+
+def _split(markdown: str, limit: int) -> list[str]:
+    """split_markdown, with an escape never cut from the character it escapes: a line longer than
+    a chunk is cut hard, and a cut after a backslash would show it and leave the next chunk's first
+    character live Markdown (a typed `*` that formats)."""
+    chunks = split_markdown(markdown, limit - 1)
+    for i in range(len(chunks) - 1):
+        trailing = len(chunks[i]) - len(chunks[i].rstrip("\\"))
+        if trailing % 2:
+            chunks[i], chunks[i + 1] = chunks[i][:-1], "\\" + chunks[i + 1]
+    return [chunk for chunk in chunks if chunk]
 
 
 def _pack(embeds: list[discord.Embed], buttons: tuple[tuple[str, str], ...]) -> list[Rendered]:

@@ -18,7 +18,8 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -36,6 +37,7 @@ from bot.core.ports import Metrics, NoMetrics
 from bot.core.service import Caller, PracticeService
 from bot.platforms.pacing import KeyedBuckets, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
+from bot.platforms.slack.deliveries import Deliveries, delivery_key
 from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submission
 from bot.platforms.slack.render import Rendered, action_of, plain_text, render
 from bot.platforms.token_state import TokenState
@@ -50,6 +52,8 @@ THREAD_PAGES = 10  # 2,000 thread messages at most, read back after a restart
 ACK_WITHIN = 2.0  # seconds; Slack wants the ack within 3
 USER_CACHE_SECONDS = 600.0
 HISTORY_LOOKBACK = 100  # messages searched for a post's nonce after a crash
+UPLOAD_LOOKBACK = 8 * 24 * 3600  # seconds of the bot's files searched for a recap's (weekly) after a crash
+FILE_SHARE_BLOCKS = frozenset({"section", "rich_text", "header", "context", "divider", "image"})
 # What each Slack error is about (the `error` of an ok:false answer; each method's reference lists
 # its own: https://docs.slack.dev/reference/methods/chat.update, .../chat.postMessage). Any other
 # error is about the one request, given up after a few tries. missing_scope is the app's
@@ -141,6 +145,8 @@ class SlackPlatform:
         self.team_id = ""
         self.bot_user_id = ""
         self.message_events = 0  # message events handled, answers or not
+        self.duplicates = 0  # deliveries seen before: acknowledged, not run again
+        self._deliveries = Deliveries()
         self._register()
 
     # ------------------------------------------------------------ life cycle
@@ -215,14 +221,17 @@ class SlackPlatform:
     async def post_question(
         self, channel: ChannelRef, message: Message, nonce: str, *, resend: bool = False
     ) -> PostedRef:
-        if resend and (found := await self._find_post(channel, nonce)) is not None:
-            return found
+        """The first part in the channel, the others in its thread. Every part carries the nonce
+        and its number as metadata, so a resend finds what went out and sends only what did not."""
         parts = render(message)
-        metadata = {"event_type": METADATA_EVENT, "event_payload": {"nonce": nonce}}
-        first = await self._send(channel, parts[0], metadata=metadata)
-        for part in parts[1:]:
-            await self._send(channel, part, thread_ts=first)
-        return PostedRef(message_id=first, thread_id=first)
+        found = await self._find_post(channel, nonce) if resend else None
+        if found is None:
+            first = await self._send(channel, parts[0], metadata=_metadata(METADATA_EVENT, nonce, 0))
+            found = PostedRef(message_id=first, thread_id=first)
+        if len(parts) > 1:
+            sent = await self._parts_in(channel, found.message_id, METADATA_EVENT, nonce) if resend else set()
+            await self._send_parts(channel, found.message_id, parts, METADATA_EVENT, nonce, sent | {0})
+        return found
 
     async def _find_post(self, channel: ChannelRef, nonce: str) -> PostedRef | None:
         """After a crash between sending and recording: the post carries its nonce as metadata."""
@@ -234,18 +243,38 @@ class SlackPlatform:
     async def reply_in_thread(
         self, channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
     ) -> None:
-        """The first part carries the nonce as metadata; a resend looks for it in the thread."""
-        if resend and nonce:
-            for item in await self._thread(channel, thread_id):
-                if _nonce_of(item, REVEAL_EVENT) == nonce:
-                    return
-        for index, part in enumerate(render(message)):
-            metadata = (
-                {"event_type": REVEAL_EVENT, "event_payload": {"nonce": nonce}}
-                if nonce and not index
-                else None
-            )
-            await self._send(channel, part, thread_ts=thread_id, metadata=metadata)
+        """Each part carries the nonce and its number as metadata; a resend sends, in order, the
+        parts it does not find in the thread (a crash or an error after the first part)."""
+        parts = render(message)
+        if not nonce:
+            for part in parts:
+                await self._send(channel, part, thread_ts=thread_id)
+            return
+        sent = await self._parts_in(channel, thread_id, REVEAL_EVENT, nonce) if resend else set()
+        await self._send_parts(channel, thread_id, parts, REVEAL_EVENT, nonce, sent)
+
+    async def _parts_in(self, channel: ChannelRef, thread_id: str, event_type: str, nonce: str) -> set[int]:
+        """The numbers of the parts with this nonce already in the thread."""
+        return {
+            _part_of(item)
+            for item in await self._thread(channel, thread_id)
+            if _nonce_of(item, event_type) == nonce
+        }
+
+    async def _send_parts(
+        self,
+        channel: ChannelRef,
+        thread_id: str,
+        parts: list[Rendered],
+        event_type: str,
+        nonce: str,
+        sent: set[int],
+    ) -> None:
+        for index, part in enumerate(parts):
+            if index not in sent:
+                await self._send(
+                    channel, part, thread_ts=thread_id, metadata=_metadata(event_type, nonce, index)
+                )
 
     async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
         replies = []
@@ -300,31 +329,41 @@ class SlackPlatform:
     ) -> None:
         """Upload the picture and share it in the channel with the message as its blocks
         (files_upload_v2: files.getUploadURLExternal, the upload, files.completeUploadExternal).
-        An upload carries no metadata, so a resend first looks for the bot's file of this name in
-        the channel's recent history."""
-        if resend and await self._file_in(channel, picture.filename):
+
+        Slack shares the file asynchronously: completeUploadExternal returns before the message
+        is in the channel, so a crash look-back can miss a share still being processed in the
+        channel's history. The file's name carries the nonce instead, and a resend first looks
+        for a file of that name among the bot's recent files (files.list, scope files:read), where
+        a file is listed from its upload on. completeUploadExternal's `blocks` are "structured
+        rich text blocks" (https://docs.slack.dev/reference/methods/files.completeUploadExternal):
+        any other kind goes in a message after the file."""
+        name = _nonce_name(picture.filename, nonce)
+        if resend and await self._uploaded(name):
             return
         parts = render(message)
+        with_file = [b for b in parts[0].blocks if b["type"] in FILE_SHARE_BLOCKS]
+        after = [b for b in parts[0].blocks if b["type"] not in FILE_SHARE_BLOCKS]
         await self._pace.acquire(channel.channel_id)
         await self._call(
             self.client.files_upload_v2(
                 channel=channel.channel_id,
                 file=picture.data,
-                filename=picture.filename,
+                filename=name,
                 title=message.title or picture.filename,
                 alt_txt=picture.description,
-                blocks=json.dumps(list(parts[0].blocks)),
+                blocks=json.dumps(with_file),
             )
         )
-        for part in parts[1:]:
+        rest = [Rendered(tuple(after), parts[0].text)] if after else []
+        for part in rest + parts[1:]:
             await self._send(channel, part)
 
-    async def _file_in(self, channel: ChannelRef, filename: str) -> bool:
-        return any(
-            item.get("user") == self.bot_user_id
-            and any(f.get("name") == filename for f in item.get("files") or [])
-            for item in await self._recent(channel)
+    async def _uploaded(self, name: str) -> bool:
+        since = int(time.time()) - UPLOAD_LOOKBACK
+        found = await self._call(
+            self.client.files_list(user=self.bot_user_id, ts_from=str(since), count=1000)
         )
+        return any(item.get("name") == name for item in found.get("files") or [])
 
     async def _recent(self, channel: ChannelRef, **options: Any) -> list[dict[str, Any]]:
         """The channel's newest messages (a resend's look-back), paced under the method's tier."""
@@ -410,11 +449,24 @@ class SlackPlatform:
     # ------------------------------------------------------------ incoming
 
     def _register(self) -> None:
+        self.app.use(self._once)  # after bolt's own middleware, so only verified requests count
         for name in COMMANDS:
             self.app.command(name)(self._on_command)
         self.app.action(re.compile(r"^pb:"))(self._on_button)
         self.app.view(re.compile(r"^pb:"))(self._on_form)
         self.app.event("message")(self._on_message)
+
+    async def _once(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        """A retried event or a replayed request (deliveries.py) is acknowledged, not run again."""
+        key = delivery_key(req.body, req.headers, req.raw_body)
+        if key is not None and not self._deliveries.first(key):
+            self.duplicates += 1
+            retry = (req.headers.get("x-slack-retry-num") or ["-"])[0]
+            log.info("slack delivery seen before (retry %s): acknowledged, not run again", retry)
+            return BoltResponse(status=200, body="")
+        return await next()
 
     async def _on_command(self, ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any]) -> None:
         service = self._service
@@ -559,6 +611,22 @@ class SlackRateLimitWatch(AsyncRetryHandler):
         if response is not None and response.status_code == TOO_MANY_REQUESTS:
             self._on_429()
         return False
+
+
+def _nonce_name(filename: str, nonce: str) -> str:
+    """recap-2026-12-07.png -> recap-2026-12-07-<nonce>.png: this channel's upload, found by name."""
+    stem, dot, ext = filename.rpartition(".")
+    return f"{stem}-{nonce}.{ext}" if dot else f"{filename}-{nonce}"
+
+
+def _metadata(event_type: str, nonce: str, part: int) -> dict[str, Any]:
+    return {"event_type": event_type, "event_payload": {"nonce": nonce, "part": part}}
+
+
+def _part_of(message: dict[str, Any]) -> int:
+    """A part's number; 0 for a message sent before parts were numbered (only the first had a nonce)."""
+    part = (message.get("metadata") or {}).get("event_payload", {}).get("part", 0)
+    return part if isinstance(part, int) else 0
 
 
 def _nonce_of(message: dict[str, Any], event_type: str) -> str | None:

@@ -9,9 +9,15 @@ from typing import Any
 from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH
 
 # im:write: conversations.open, for the review reminder's direct message; files:write: the weekly
-# recap's picture (files.getUploadURLExternal, files.completeUploadExternal)
+# recap's picture (files.getUploadURLExternal, files.completeUploadExternal); files:read: files.list,
+# where a resent recap finds its picture even while Slack is still sharing it; metadata.message:read:
+# reading our own message metadata back (conversations.history / .replies include_all_metadata),
+# how a resend after a crash finds what already went out. Slack lists the scope for reading
+# metadata (https://api.slack.com/scopes/metadata.message:read, https://api.slack.com/metadata/using)
+# without saying which reads need it, so we ask for it.
 BOT_SCOPES = (
-    "chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write", "files:write"
+    "chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write", "files:write",
+    "files:read", "metadata.message:read",
 )  # fmt: skip
 BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public and private channels
 USAGE = {

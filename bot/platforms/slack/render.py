@@ -1,11 +1,23 @@
-"""Neutral messages -> Slack Block Kit and mrkdwn. Pure: no I/O.
+r"""Neutral messages -> Slack Block Kit and mrkdwn. Pure: no I/O.
 
 Limits (Slack's Block Kit reference): 50 blocks per message, section text 3,000, header text
 150 (plain text), button text 75, action_id 255 (unique in its block), 25 elements per actions
-block. Markdown becomes mrkdwn: **bold** -> *bold*, [text](url) -> <url|text>, lists -> bullets,
-code kept (Slack ignores a fence's language).
-`&`, `<` and `>` are escaped everywhere, so no text can form a link or a `<!channel>` ping;
-people are shown by name, which notifies nobody.
+block. Markdown becomes mrkdwn: **bold** -> *bold*, [text](url) -> <url|text>, <url> -> <url>,
+checkboxes and `* ` bullets -> symbols, code kept (Slack ignores a fence's language).
+
+What a person typed reaches the renderer as Markdown escapes (`plain()`: `\*`, `\<`, ...), and is
+shown exactly as typed, never as markup
+(https://docs.slack.dev/messaging/formatting-message-text, "Escaping text";
+https://docs.slack.dev/reference/block-kit/composition-objects/text-object, `verbatim`):
+- every mrkdwn text object is `verbatim`, so Slack does not turn a plain `@here`, `#channel` or
+  URL into a mention or link; our own links and dates are explicit `<...>` strings, which still work;
+- `&`, `<` and `>` are always escaped, so no text can form a link or a `<!channel>` ping;
+- mrkdwn has no escape for `*`, `_`, `~` and `` ` ``: a typed one is sent as the fallback of a date
+  that cannot be formatted, `<!date^0^{_}|*>`, which Slack shows as plain text, unformatted
+  (the method jsx-slack uses, docs/about-escape-and-exact-mode.md); a typed `>` that starts a
+  line is preceded by an invisible soft hyphen, so it is not a quote.
+Control characters other than tab and newline are dropped. People are shown by name, which
+notifies nobody.
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.messages import Message, split_markdown
+from bot.core.messages import Message
 
 BLOCKS_MAX = 50
 SECTION_MAX = 3000
@@ -25,16 +37,28 @@ ACTION_ID_MAX = 255
 ACTIONS_MAX = 25  # elements of one actions block
 FALLBACK_MAX = 300
 ACTION_PREFIX = "pb:"
+SOFT_HYPHEN = "\u00ad"
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _MOMENT = re.compile(r"<t:(-?\d+):([A-Za-z])>")
 _PERSON = re.compile(r"<u:[^|>]+\|([^>]*)>")
 _ESCAPED = re.compile(r"\\([\\`*_~|>\[\]()#<@!&:])")
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
-_ANGLE_URL = re.compile(r"&lt;(https?://[^\s&]+)&gt;")
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_BULLET = re.compile(r"^(\s*)[-*] (?!\[)", re.M)
-_CHECKBOX = re.compile(r"^(\s*)- \[ \] ", re.M)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# One pass over a line of prose, left to right, so an escaped character is consumed before it can
+# start any markup: a typed `\<https://x|y\>` or `\[a\](https://x)` stays text.
+_TOKEN = re.compile(
+    r"\\(?P<escaped>[\\`*_~|>\[\]()#<@!&:])"
+    r"|<t:(?P<stamp>-?\d+):(?P<style>[A-Za-z])>"
+    r"|<u:[^|>]+\|(?P<name>[^>]*)>"
+    r"|\[(?P<label>(?:\\.|[^\]\\])+)\]\((?P<url>https?://[^)\s]+)\)"
+    r"|<(?P<autolink>https?://[^\s<>|]+)>"
+    r"|(?P<bold>\*\*)"
+    r"|(?P<code>`[^`]+`)"  # inline code: only escaped
+)
+_LIST = re.compile(r"^(\s*)(- \[ \] |\* )")  # our checkboxes and `* ` bullets (a typed `*` is escaped)
+_FORMATTING = frozenset("*_~`")  # the characters mrkdwn formats with
+_ATOM = re.compile(r"<[^<>]*>|&(?:amp|lt|gt);")  # never cut inside one
 
 Block = dict[str, Any]
 
@@ -51,8 +75,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _moment(match: re.Match[str]) -> str:
-    stamp, style = int(match[1]), match[2]
+def _typed(char: str) -> str:
+    """One character a person typed, shown as itself and never as formatting."""
+    return f"<!date^0^{{_}}|{char}>" if char in _FORMATTING else escape(char)
+
+
+def _moment(stamp: int, style: str) -> str:
     fallback = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
     token = "{date_short_pretty} at {time}" if style != "R" else "{ago}"
     return f"<!date^{stamp}^{token}|{fallback}>"
@@ -62,6 +90,7 @@ def mrkdwn(markdown: str) -> str:
     """Markdown as Slack mrkdwn. Code is escaped but otherwise left alone."""
     out: list[str] = []
     in_code = False
+    markdown = _PERSON.sub(lambda m: m[0].replace("\n", " "), _CONTROL.sub("", markdown))  # a name: one line
     for line in markdown.split("\n"):
         if _FENCE.match(line):
             in_code = not in_code
@@ -70,38 +99,52 @@ def mrkdwn(markdown: str) -> str:
         if in_code:
             out.append(escape(line))
             continue
-        out.append(_inline(line))
+        out.append(_line(line))
     return "\n".join(out)
 
 
-def _inline(line: str) -> str:
-    parts = re.split(r"(`[^`]+`)", line)  # inline code spans are only escaped
-    return "".join(escape(part) if index % 2 else _prose(part) for index, part in enumerate(parts))
+def _line(line: str) -> str:
+    start = ""
+    if listed := _LIST.match(line):
+        start, line = listed[1] + ("☐ " if listed[2].startswith("-") else "• "), line[listed.end() :]
+    elif line.lstrip().startswith("\\>"):
+        start = SOFT_HYPHEN  # a typed `>` at the start of a line is not a quote
+    return start + _prose(line)
 
 
 def _prose(text: str) -> str:
-    held: list[str] = []  # finished Slack markup, kept out of the escaping below
+    out: list[str] = []
+    done = 0
+    for token in _TOKEN.finditer(text):
+        out.append(escape(text[done : token.start()]))
+        done = token.end()
+        if token["escaped"] is not None:
+            out.append(_typed(token["escaped"]))
+        elif token["stamp"] is not None:
+            out.append(_moment(int(token["stamp"]), token["style"]))
+        elif token["name"] is not None:
+            out.append(_prose(token["name"]))
+        elif token["url"] is not None:
+            out.append(f"<{token['url']}|{escape(_unescaped(token['label']))}>")
+        elif token["autolink"] is not None:
+            out.append(f"<{token['autolink']}>")
+        elif token["code"] is not None:
+            out.append(escape(token["code"]))
+        else:
+            out.append("*")  # ** -> *
+    out.append(escape(text[done:]))
+    return "".join(out)
 
-    def hold(markup: str) -> str:
-        held.append(markup)
-        return f"\x00{len(held) - 1}\x00"
 
-    text = _MOMENT.sub(lambda m: hold(_moment(m)), text)
-    text = _PERSON.sub(r"\1", text)
-    text = _LINK.sub(lambda m: hold(f"<{m[2]}|{escape(m[1])}>"), text)
-    text = escape(_ESCAPED.sub(r"\1", text))
-    text = _ANGLE_URL.sub(r"<\1>", text)
-    text = _BOLD.sub(r"*\1*", text)
-    text = _CHECKBOX.sub(r"\1☐ ", text)
-    text = _BULLET.sub(r"\1• ", text)
-    return re.sub("\x00(\\d+)\x00", lambda m: held[int(m[1])], text)
+def _unescaped(markdown: str) -> str:
+    return _ESCAPED.sub(r"\1", markdown)
 
 
 def plain_text(markdown: str, limit: int) -> str:
-    """For header blocks and fallbacks: no markup at all."""
-    text = _PERSON.sub(r"\1", _ESCAPED.sub(r"\1", markdown))
+    """For header blocks, buttons and modals (plain_text objects): no markup at all."""
+    text = _PERSON.sub(r"\1", _CONTROL.sub("", markdown))
     text = _MOMENT.sub(lambda m: datetime.fromtimestamp(int(m[1]), UTC).strftime("%Y-%m-%d %H:%M UTC"), text)
-    text = _LINK.sub(r"\1", text).replace("**", "")
+    text = _unescaped(_LINK.sub(r"\1", text.replace("**", "")))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -114,44 +157,61 @@ def action_of(value: str) -> str | None:
     return value[len(ACTION_PREFIX) :] if value.startswith(ACTION_PREFIX) else None
 
 
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+def _text(text: str) -> Block:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def _sections(markdown: str, heading: str = "") -> list[Block]:
-    room = SECTION_MAX - len(heading) - 1
-    chunks = split_markdown(markdown, room) if markdown else []
-    blocks = []
-    for index, chunk in enumerate(chunks):
-        converted = mrkdwn(chunk)
-        prefix = f"{heading}\n" if heading and index == 0 else ""
-        for piece in split_markdown(converted, SECTION_MAX - len(prefix)):  # escaping may lengthen it
-            blocks.append(_section(prefix + piece))
-            prefix = ""
-    return blocks
+    converted = mrkdwn(markdown)
+    if not converted.strip():
+        return []
+    text = f"{heading}\n{converted}" if heading else converted
+    return [{"type": "section", "text": _text(piece)} for piece in split(text, SECTION_MAX) if piece.strip()]
+
+
+def split(text: str, limit: int) -> list[str]:
+    """Converted mrkdwn in pieces of at most `limit` characters: at the last blank line that
+    fits, else the last line break, else between two characters of text (never inside a `<...>`
+    or an entity). A code block cut in two is closed and reopened, so each piece renders alone."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        room = limit - 4  # for the fence that closes a cut code block
+        cut, skip = text.rfind("\n\n", 0, room), 2
+        if cut <= 0:
+            cut, skip = text.rfind("\n", 0, room), 1
+        if cut <= 0:
+            cut, skip = _between_atoms(text, room), 0
+        piece, text = text[:cut], text[cut + skip :]
+        if len(re.findall(r"^```$", piece, re.M)) % 2:
+            piece, text = piece + "\n```", "```\n" + text
+        elif not skip and text.startswith("&gt;"):
+            text = SOFT_HYPHEN + text  # now at the start of a section: not a quote
+        pieces.append(piece)
+    pieces.append(text)
+    return pieces
+
+
+def _between_atoms(text: str, cut: int) -> int:
+    for atom in _ATOM.finditer(text, max(0, cut - SECTION_MAX), cut + SECTION_MAX):
+        if atom.start() < cut < atom.end():
+            return atom.start() or cut
+    return cut
 
 
 def render(message: Message) -> list[Rendered]:
     """A message as Block Kit, split into several Slack messages if it passes 50 blocks."""
     blocks: list[Block] = []
-    if message.title:
-        blocks.append(
-            {"type": "header", "text": {"type": "plain_text", "text": plain_text(message.title, HEADER_MAX)}}
-        )
+    if title := plain_text(message.title, HEADER_MAX).strip():
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
     blocks += _sections(message.body)
     for field in message.fields:
         blocks += _sections(field.value, heading=f"*{escape(field.name)}*")
-    if message.footer:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": mrkdwn(message.footer)[:SECTION_MAX]}],
-            }
-        )
+    if footer := mrkdwn(message.footer).strip():
+        blocks.append({"type": "context", "elements": [_text(split(footer, SECTION_MAX)[0])]})
     buttons = {
         aid: {
             "type": "button",
-            "text": {"type": "plain_text", "text": button.label[:BUTTON_TEXT_MAX]},
+            "text": {"type": "plain_text", "text": plain_text(button.label, BUTTON_TEXT_MAX)},
             "action_id": aid,
             "value": button.action[:2000],
         }
@@ -161,7 +221,8 @@ def render(message: Message) -> list[Rendered]:
     elements = list(buttons.values())
     for start in range(0, len(elements), ACTIONS_MAX):
         blocks.append({"type": "actions", "elements": elements[start : start + ACTIONS_MAX]})
-    fallback = plain_text(message.title or message.body, FALLBACK_MAX) or "practicebot"
+    # the notification text: escaped too (a top-level `text` is parsed for <!here> and links)
+    fallback = escape(plain_text(message.title or message.body, FALLBACK_MAX)) or "practicebot"
     return [
         Rendered(tuple(blocks[i : i + BLOCKS_MAX]), fallback) for i in range(0, len(blocks), BLOCKS_MAX)
     ] or [Rendered((), fallback)]

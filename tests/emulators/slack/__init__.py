@@ -10,7 +10,8 @@ Socket Mode WebSocket on 127.0.0.1. See DESIGN.md section 7.
         envelope = await slack.slash_command(channel, alice, "/practice", "status")
         await envelope.acked(timeout=3)
 
-Modules: workspace (state and payload shapes), validation (Block Kit, metadata, limits),
+Modules: workspace (state and payload shapes), validation (Block Kit, metadata, limits), mrkdwn
+(what a person sees: mentions, links and formatting Slack makes of a text, `verbatim` or not),
 ratelimit (tiers, per-channel posting), web_api (methods), socket_mode (envelopes, acks),
 http_mode (signed requests), emulator (server, dispatch, retries, faults, test API).
 """

@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from .http_mode import SignedResponse, ack_payload, send_signed
+from .mrkdwn import Shown, message_shown, show
 from .ratelimit import RateLimiter, RateLimits
 from .socket_mode import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Delivery, Envelope, SocketModeServer
 from .validation import check_message, response_action_problems
@@ -27,10 +28,13 @@ from .workspace import ApiError, Channel, Json, User, Workspace, is_top_level
 T = TypeVar("T")
 
 LOG_ENV = "PRACTICEBOT_EMULATOR_LOG"
-# The scopes DESIGN.md section 6 asks for. Methods outside them answer missing_scope, as Slack does.
-DEFAULT_SCOPES = frozenset(
-    {"chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write", "files:write"}
-)
+# The emulator's own default install (tests of the bot install the manifest's scopes instead).
+# Methods outside them answer missing_scope, as Slack does; without metadata.message:read, history
+# and replies carry no message metadata.
+DEFAULT_SCOPES = frozenset({
+    "chat:write", "commands", "channels:history", "groups:history", "users:read", "im:write", "files:write",
+    "files:read", "metadata.message:read",
+})  # fmt: skip
 DEFAULT_SUBSCRIPTIONS = frozenset({"message.channels", "message.groups", "app_mention"})
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60  # Slack: five posts within thirty minutes
 
@@ -76,6 +80,10 @@ class SlackEmulator:
     latency           seconds added to every Web API answer
     request_url       deliver envelopes as signed HTTP POSTs to the app instead of Socket Mode
 
+    Attributes tests set: hold_file_shares (Slack shares an upload asynchronously: the share's
+    message waits for release_file_shares()). Test API: shown(message) and pings() (what people
+    see, and who was notified), fail_next(method, fault, after=N).
+
     Close the app's Socket Mode handler before stop(): the SDK reconnects to a closing server.
     """
 
@@ -115,6 +123,10 @@ class SlackEmulator:
         self.request_url = request_url
         self.max_upload_bytes = max_upload_bytes  # files.getUploadURLExternal's length; Slack: 1 GB
         self.uploads: dict[str, Upload] = {}  # file id -> what was announced and uploaded
+        # Slack shares an upload into the channel asynchronously, after completeUploadExternal
+        # returns; hold_file_shares keeps them pending until release_file_shares()
+        self.hold_file_shares = False
+        self.pending_shares: list[tuple[Channel, Json, list[Upload]]] = []
         self.set_rate_limits(rate_limits or RateLimits())
 
         self.requests: list[Request] = []  # everything received, in order
@@ -127,7 +139,7 @@ class SlackEmulator:
             app_id=self.workspace.app_id, on_ack=self._on_ack, on_change=self._notify, record=self._record
         )
         self.port = 0
-        self._faults: dict[str, deque[int | str]] = {}
+        self._faults: dict[str, deque[int | str | None]] = {}
         self._response_urls: dict[str, ResponseUrl] = {}
         self._triggers: dict[str, float] = {}
         self._changed = asyncio.Event()
@@ -298,6 +310,8 @@ class SlackEmulator:
             queue = self._faults.get(key)
             if queue:
                 fault = queue.popleft()
+                if fault is None:  # a call let through before the fault
+                    return
                 if isinstance(fault, str):
                     raise ApiError(fault)
                 if fault == 429:
@@ -751,10 +765,27 @@ class SlackEmulator:
 
     # ------------------------------------------------------------------ test API: faults
 
-    def fail_next(self, method: str, status_or_error: int | str, times: int = 1) -> None:
+    def fail_next(self, method: str, status_or_error: int | str, times: int = 1, *, after: int = 0) -> None:
         """The next `times` calls of `method` ("*" for any) answer HTTP status_or_error (an int: 500,
-        503, 429 with Retry-After: 1) or {"ok": false, "error": status_or_error} (a str)."""
-        self._faults.setdefault(method, deque()).extend([status_or_error] * times)
+        503, 429 with Retry-After: 1) or {"ok": false, "error": status_or_error} (a str); with
+        `after`, only once that many calls have succeeded (the second part of a message: after=1)."""
+        self._faults.setdefault(method, deque()).extend([None] * after + [status_or_error] * times)
+
+    def share(self, channel: Channel, message: Json, uploads: list[Upload]) -> None:
+        """A file share's message appears in the channel (files.completeUploadExternal's work)."""
+        for upload in uploads:
+            upload.channels.append(channel.id)
+        self.workspace.add_message(channel, message)
+        self.bot_message_event(channel, self.workspace.message_event(channel, message))
+        self._notify()
+
+    def release_file_shares(self) -> int:
+        """Finish the file shares held by hold_file_shares; how many there were."""
+        pending, self.pending_shares = self.pending_shares, []
+        for channel, message, uploads in pending:
+            message["ts"] = self.workspace.new_ts()  # it appears now
+            self.share(channel, message, uploads)
+        return len(pending)
 
     def revoke_token(self, error: str = "token_revoked") -> None:
         """The bot token stops working (the app uninstalled, the token rotated or revoked): every
@@ -820,6 +851,22 @@ class SlackEmulator:
 
     def home_views(self) -> dict[str, Json]:
         return copy.deepcopy(self.workspace.home_views)
+
+    def shown(self, message: Json) -> Shown:
+        """What a person reads in a message, with the mentions, links and formatting Slack makes
+        of it (mrkdwn.py): blocks parsed unless `verbatim`, the top-level text as posted."""
+        return message_shown(message)
+
+    def pings(self) -> list[tuple[str, str]]:
+        """(ts, who) for every mention in what the bot posted, its notification text included:
+        "here", "channel", "everyone", a user or group id. Empty when the bot notified nobody."""
+        sent = [m for c in self.workspace.channels.values() for m in c.messages if m.get("bot_id")]
+        sent += self.workspace.ephemerals
+        found = []
+        for m in sent:
+            notification = show(str(m.get("text") or ""), parse=False).mentions if m.get("blocks") else []
+            found += [(str(m.get("ts", "")), who) for who in (*message_shown(m).mentions, *notification)]
+        return found
 
     def calls(self, api_method: str) -> list[Request]:
         return [r for r in self.requests if r.api_method == api_method]

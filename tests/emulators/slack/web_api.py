@@ -10,10 +10,11 @@ import base64
 import copy
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from .mrkdwn import auto_parse
 from .validation import check_blocks, check_message, check_metadata, check_view_model, decode_json_arg, truthy
 from .workspace import ApiError, Channel, Json, is_top_level
 
@@ -42,6 +43,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_COMMENT = 40_000  # initial_comment, like a message's text
+# files.completeUploadExternal's `blocks`: "structured rich text blocks"; a markdown block (which
+# chat.postMessage takes) is answered internal_error (slack-morphism's note, python-slack-sdk#1756)
+FILE_SHARE_BLOCKS = frozenset({"section", "rich_text", "header", "context", "divider", "image"})
 
 
 @dataclass
@@ -54,6 +58,9 @@ class Upload:
     alt_txt: str
     data: bytes | None = None
     completed: bool = False
+    created: int = 0  # when completed (Unix seconds)
+    title: str = ""
+    channels: list[str] = field(default_factory=list)  # where it is shared, once processed
 
 
 class RateLimited(Exception):
@@ -110,6 +117,7 @@ class WebApi:
             "views.update": self.views_update,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
+            "files.list": self.files_list,
         }
 
     async def call(self, method: str, args: Json, token_kind: str | None) -> Json:
@@ -152,6 +160,11 @@ class WebApi:
             raise ApiError("not_in_channel")
         return channel
 
+    def metadata_shown(self, call: Call) -> bool:
+        """include_all_metadata, for an app with metadata.message:read (without it: no metadata,
+        no error, as an app reading metadata without the scope would see nothing to find)."""
+        return truthy(call.args.get("include_all_metadata")) and "metadata.message:read" in self.emu.scopes
+
     def out(self, message: Json, *, metadata: bool) -> Json:
         shown = copy.deepcopy(message)
         if not metadata:
@@ -183,6 +196,8 @@ class WebApi:
         self.need_scope("chat:write")
         channel = self.channel(call, writable=True, member="chat:write.public" not in self.emu.scopes)
         text, blocks = check_message(call.args)
+        if call.args.get("parse") == "full" or truthy(call.args.get("link_names")):
+            text = auto_parse(text)  # Slack: parse defaults to none; link_names links @channel, @here
         metadata = check_metadata(call.args.get("metadata"))
         retry_after = self.emu.limiter.check_channel(channel.id)
         if retry_after is not None:
@@ -280,7 +295,7 @@ class WebApi:
 
         found = [m for m in reversed(channel.messages) if is_top_level(m) and within(Decimal(m["ts"]))]
         page, more = found[:limit], len(found) > limit
-        metadata = truthy(call.args.get("include_all_metadata"))
+        metadata = self.metadata_shown(call)
         return {
             "messages": [self.out(m, metadata=metadata) for m in page],
             "has_more": more,
@@ -299,7 +314,7 @@ class WebApi:
             thread = [m for m in thread if Decimal(m["ts"]) > after]
         limit = self.page_limit(call, 1000, 1000)
         page, more = thread[:limit], len(thread) > limit
-        metadata = truthy(call.args.get("include_all_metadata"))
+        metadata = self.metadata_shown(call)
         return {
             "messages": [self.out(m, metadata=metadata) for m in page],
             "has_more": more,
@@ -458,9 +473,11 @@ class WebApi:
         if len(comment) > MAX_COMMENT:
             raise ApiError("msg_too_long")
         blocks = None if comment else check_blocks(call.args.get("blocks"))
+        if any(b.get("type") not in FILE_SHARE_BLOCKS for b in blocks or []):
+            raise ApiError("internal_error")  # e.g. a markdown block, which chat.postMessage takes
         files = []
         for upload, title in uploads:
-            upload.completed = True
+            upload.completed, upload.created, upload.title = True, int(time.time()), title
             png = upload.data is not None and upload.data.startswith(PNG_SIGNATURE)
             files.append({
                 "id": upload.id, "name": upload.filename, "title": title, "size": len(upload.data or b""),
@@ -481,6 +498,24 @@ class WebApi:
             )
             if thread_ts:
                 message["thread_ts"] = str(thread_ts)
-            self.ws.add_message(channel, message)
-            self.emu.bot_message_event(channel, self.ws.message_event(channel, message))
+            shared = [upload for upload, _ in uploads]
+            if self.emu.hold_file_shares:  # Slack shares asynchronously: the message comes later
+                self.emu.pending_shares.append((channel, message, shared))
+            else:
+                self.emu.share(channel, message, shared)
         return {"files": [{"id": f["id"], "title": f["title"]} for f in files]}
+
+    async def files_list(self, call: Call) -> Json:
+        """The bot's files, newest first; a file still being shared is listed, without channels."""
+        self.need_scope("files:read")
+        user, channel = call.args.get("user"), call.args.get("channel")
+        ts_from = int(float(str(call.args.get("ts_from") or 0)))
+        found = [
+            u for u in reversed(list(self.emu.uploads.values()))
+            if u.completed and u.created >= ts_from and (not user or user == self.ws.bot_user.id)
+            and (not channel or channel in u.channels)
+        ]  # fmt: skip
+        count = max(1, min(int(str(call.args.get("count") or 100)), 1000))
+        shown = [{"id": u.id, "name": u.filename, "title": u.title, "user": self.ws.bot_user.id,
+                  "created": u.created, "channels": list(u.channels)} for u in found[:count]]  # fmt: skip
+        return {"files": shown, "paging": {"count": count, "total": len(found), "page": 1, "pages": 1}}
