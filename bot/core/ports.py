@@ -237,6 +237,11 @@ class Store(Protocol):
         """The newest post still taking answers (status `posted`)."""
         ...
 
+    async def open_questions(self, platform: str) -> set[str]:
+        """The questions of the posts still taking answers in any channel on `platform`: their
+        model answers stay hidden there until the reveal (review and /question keep to it)."""
+        ...
+
     async def posts_with_status(self, *statuses: str) -> list[Post]: ...
 
     async def post_by_thread(self, channel: ChannelRef, thread_id: str) -> Post | None:

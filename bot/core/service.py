@@ -256,7 +256,7 @@ class PracticeService:
                 return await self.channels.handle(caller, command)
             if isinstance(command, AskQuestion):
                 self._cool_down(caller, "question")
-                return self._ask(command.level)
+                return await self._ask(caller, command.level)
             if isinstance(command, ShowStreaks):
                 self._cool_down(caller, "streaks me" if command.me else "streaks")
                 return await self._streaks(caller, me=command.me)
@@ -278,7 +278,7 @@ class PracticeService:
         verb, _, argument = action.partition(":")
         try:
             if verb == "answer":
-                return self._show_answer(argument)
+                return await self._show_answer(caller, argument)
             if verb == selfcheck.VERB:
                 return await self.self_checks.press(caller, argument)
             if verb in REVIEW_VERBS:
@@ -318,10 +318,13 @@ class PracticeService:
         subscription = await self.store.subscription(post.subscription_id) if post else None
         return post if subscription is not None and subscription.channel == channel else None
 
-    def _show_answer(self, question_id: str) -> Response:
+    async def _show_answer(self, caller: Caller, question_id: str) -> Response:
+        """A /question card's answer; refused while that question is open for answers in a
+        channel on the caller's platform (a card dealt before today's post went out)."""
         question = self.bank.get(question_id)
         if question is None:
             raise UserError("That question is no longer in any pack.")
+        await self.review.refuse_if_open(caller.channel.platform, question)
         return Response((say.answer_card(question),))
 
     def _cool_down(self, caller: Caller, what: str) -> None:
@@ -337,10 +340,17 @@ class PracticeService:
             cutoff = now - self.settings.command_cooldown
             self._last_asked = {k: t for k, t in self._last_asked.items() if t > cutoff}
 
-    def _ask(self, level: str | None) -> Response:
+    async def _ask(self, caller: Caller, level: str | None) -> Response:
+        """A random question, never one open for answers in a channel on the caller's platform
+        (its Show answer would give the model answer away before the reveal)."""
         deck = self.bank.deck((level,) if level else LEVELS)
         if not deck:
             raise UserError(f"no {level} questions are loaded")
+        hidden = await self.store.open_questions(caller.channel.platform)
+        deck = tuple(question for question in deck if question.id not in hidden)
+        if not deck:
+            what = f"{level} questions" if level else "questions"
+            raise UserError(f"All the loaded {what} are open for answers now: ask again after the reveal.")
         question = self.rng.choice(deck)
         return Response((say.question_card(question, self._level_size(question)),))
 

@@ -396,6 +396,15 @@ class SqliteStore(SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, 
         )
         return _post(row) if row else None
 
+    async def open_questions(self, platform: str) -> set[str]:
+        """The questions of the posts still taking answers in any channel on `platform`."""
+        rows = await self._all(
+            "SELECT DISTINCT p.question_id FROM posts p JOIN subscriptions s ON s.id = p.subscription_id"
+            " WHERE p.status = 'posted' AND s.platform = ?",
+            (platform,),
+        )
+        return {row[0] for row in rows}
+
     async def posts_with_status(self, *statuses: str) -> list[Post]:
         marks = ", ".join("?" for _ in statuses)
         # SQLite uses the partial index posts_in_flight only for a query that repeats its condition
