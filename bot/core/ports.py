@@ -211,8 +211,10 @@ class Store(Protocol):
         """Record when the reveal began (kept from the first attempt); returns that instant."""
         ...
 
-    async def forget_user(self, platform: str, user_id: str) -> tuple[int, int]:
-        """Delete a person's replies, streak rows and self-checks on one platform: (replies, streak rows)."""
+    async def forget_user(self, platform: str, user_id: str, at: datetime) -> tuple[int, int]:
+        """Delete a person's replies, streak rows, self-checks and blind answers on one platform,
+        for good: what of theirs is dated up to `at` is never stored again (a thread read back
+        later). Returns (replies, streak rows)."""
         ...
 
     async def record_skip(
