@@ -117,6 +117,9 @@ class PracticeService:
         # are read back from the platform before their reveal
         self._watching_since: dict[str, datetime] = {}
         self._read_back: set[int] = set()  # posts whose thread was read back since then
+        # since when this process runs: a day missed after it was missed while running (the host
+        # was suspended, or its clock stepped), not because the bot was down
+        self._running_since: datetime | None = None
         self.background: set[asyncio.Task[object]] = set()
         self._waiting: set[asyncio.Future[None]] = set()
         self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
@@ -134,6 +137,7 @@ class PracticeService:
         """Re-arm every wake-up from the Store and do what is overdue (missed posts now; overdue
         reveals as soon as the timer runs). Replies written while the bot was away are read back
         in the background, and before any reveal of a thread that was open meanwhile."""
+        self._running_since = self.clock.now()
         for name, platform in self.platforms.items():
             self.missed_events(name)
             self._read_back_once_receiving(name, platform)
@@ -456,7 +460,7 @@ class PracticeService:
             newest = index == len(due) - 1
             if newest and now - at <= self.settings.misfire_grace:
                 await self.post_day(subscription, local_date, at, locked=True)
-            elif await self.store.record_skip(subscription.id, local_date, at, "the bot was not running"):
+            elif await self.store.record_skip(subscription.id, local_date, at, self._missed_because(at)):
                 log.warning(
                     "skipped %s for subscription %s: missed by %s",
                     local_date,
@@ -464,6 +468,14 @@ class PracticeService:
                     now - at,
                     extra=subscription.log_extra,
                 )
+
+    def _missed_because(self, at: datetime) -> str:
+        """Why a post due at `at` was missed by more than misfire_grace. The timer re-reads the
+        wall clock every minute, so a process that was running then lost the time to a suspend
+        of the host (or a step of its clock), which the monotonic clock it waits on did not see."""
+        if self._running_since is not None and at >= self._running_since:
+            return "the host was suspended or its clock jumped while the bot ran"
+        return "the bot was not running"
 
     async def arm_next_post(self, subscription: Subscription, now: datetime) -> datetime:
         """Wake at the next occurrence, or sooner to retry a post that could not be sent."""
