@@ -158,7 +158,8 @@ class SqliteStore(SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, 
             await _wal(db)
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA secure_delete = ON")  # forget-me: deleted text is zeroed
+            # forget-me: deleted content is overwritten with zeros (https://sqlite.org/pragma.html#pragma_secure_delete)
+            await db.execute("PRAGMA secure_delete = ON")
             await db.execute("PRAGMA busy_timeout = 5000")
             if migrate_schema:
                 await migrate(db)
@@ -357,8 +358,9 @@ class SqliteStore(SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, 
         return counts
 
     async def checkpoint(self) -> None:
-        """Copy the write-ahead log into the database and truncate it to nothing. A reader in
-        another process can hold it back: then the log empties at the next checkpoint SQLite runs."""
+        """Copy the write-ahead log into the database and truncate it to nothing (TRUNCATE:
+        https://sqlite.org/pragma.html#pragma_wal_checkpoint). A reader in another process can
+        hold it back (the first column answers 1, busy): then the log empties at a later one."""
         row = await self._one("PRAGMA wal_checkpoint(TRUNCATE)")
         if row is not None and row[0]:
             log.warning("the write-ahead log could not be emptied now: another process is reading")
@@ -417,9 +419,9 @@ class SqliteStore(SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, 
 
     async def open_questions(self, platform: str) -> set[str]:
         """The questions of the posts still taking answers in any channel on `platform`."""
-        rows = await self._all(
+        rows = await self._all(  # the in-flight condition word for word: the partial index
             "SELECT DISTINCT p.question_id FROM posts p JOIN subscriptions s ON s.id = p.subscription_id"
-            " WHERE p.status = 'posted' AND s.platform = ?",
+            " WHERE p.status IN ('claimed', 'posted') AND p.status = 'posted' AND s.platform = ?",
             (platform,),
         )
         return {row[0] for row in rows}
