@@ -6,6 +6,13 @@ would cost APScheduler about 2.8 KB each (a Job, its trigger, a signature check 
 with thousands of subscriptions that was most of the bot's memory over discord.py's own, and a
 third of its start-up. Nothing is persisted here: the Store is the truth and the service re-arms
 every wake-up from it at start-up.
+
+The alarm is never more than a minute away. APScheduler 3.11 turns a job's run date into
+`loop.call_later(run_date - now)` (AsyncIOScheduler._start_timer, with the wait worked out in
+BaseScheduler._process_jobs), and the event loop waits on the monotonic clock: a wall-clock step
+forward, or a host suspend (Linux's CLOCK_MONOTONIC stops while suspended), went unnoticed until
+the whole wait had run, hours late. Waking at least every MAX_WAIT and reading the wall clock
+again notices either within a minute.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core.ports import Metrics
+from bot.core.ports import Clock, Metrics
 
 log = logging.getLogger("practicebot.scheduler")
 
@@ -28,6 +35,7 @@ RETRY_FAILED_JOB = timedelta(minutes=1)
 # through the database and on to the platform's pacing, instead of all of them taking turns on
 # every query before the first post goes out; enough to keep a platform's rate limit busy
 JOBS_AT_ONCE = 32
+MAX_WAIT = timedelta(seconds=60)  # the alarm re-reads the wall clock at least this often
 ALARM = "alarm"  # the one APScheduler job
 
 
@@ -39,8 +47,9 @@ class SystemClock:
 class ApsTimer:
     """The Timer port: wake-ups in a heap, an AsyncIOScheduler job as the alarm for the first."""
 
-    def __init__(self, metrics: Metrics | None = None) -> None:
+    def __init__(self, metrics: Metrics | None = None, clock: Clock | None = None) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._clock = clock or SystemClock()
         self._metrics = metrics
         self._on_post: Callback | None = None
         self._on_reveal: Callback | None = None
@@ -77,6 +86,11 @@ class ApsTimer:
         """Pending wake-ups by id (for status output and tests)."""
         return dict(self._due)
 
+    def alarm(self) -> datetime | None:
+        """When APScheduler will next run the alarm (None: nothing is waiting)."""
+        job = self._scheduler.get_job(ALARM)
+        return None if job is None else job.next_run_time
+
     def _arm(self, key: str, at: datetime) -> None:
         self._due[key] = at
         heapq.heappush(self._heap, (at, key))
@@ -87,9 +101,10 @@ class ApsTimer:
             self._set_alarm(at)
 
     def _set_alarm(self, at: datetime) -> None:
+        at = min(at, self._clock.now() + MAX_WAIT)  # early is harmless: ring() sets it again
         self._alarm = at
         self._scheduler.add_job(
-            self._ring,
+            self.ring,
             trigger="date",
             run_date=at,
             id=ALARM,
@@ -98,10 +113,11 @@ class ApsTimer:
             coalesce=True,
         )
 
-    async def _ring(self) -> None:
-        """Start every wake-up that is due, then set the alarm for the next one."""
+    async def ring(self) -> None:
+        """The alarm: start every wake-up that is due by the wall clock, then set the alarm for
+        the next one (or a minute from now, whichever is sooner)."""
         self._alarm = None
-        now = datetime.now(UTC)
+        now = self._clock.now()
         while self._heap and self._heap[0][0] <= now:
             at, key = heapq.heappop(self._heap)
             if self._due.get(key) != at:
@@ -125,7 +141,7 @@ class ApsTimer:
         async with self._slots:
             ok = await _guarded(callback, arg, kind)
         if not ok:
-            self._arm(f"{kind}:{arg}", datetime.now(UTC) + RETRY_FAILED_JOB)
+            self._arm(f"{kind}:{arg}", self._clock.now() + RETRY_FAILED_JOB)
 
 
 async def _guarded(callback: Callback, arg: int, what: str) -> bool:

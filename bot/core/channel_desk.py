@@ -85,8 +85,10 @@ class ChannelDesk:
                 "Nobody else's history changes, and it cannot be undone. "
                 "To go ahead: /practice forget-me confirm"
             )
-        replies, rows = await self._service.store.forget_user(caller.channel.platform, caller.user.id)
         kept = await self._service.store.forget_bookmarks(caller.channel.platform, caller.user.id)
+        replies, rows = await self._service.store.forget_user(  # last: it empties the log
+            caller.channel.platform, caller.user.id, self._service.clock.now()
+        )
         log.info("forgot a person on %s: %d replies, %d streak rows", caller.channel.platform, replies, rows)
         return Response.text(
             f"Done: {say.plural(replies, 'answer')}, {say.plural(rows, 'streak record')} and "

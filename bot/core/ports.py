@@ -212,8 +212,10 @@ class Store(Protocol):
         """Record when the reveal began (kept from the first attempt); returns that instant."""
         ...
 
-    async def forget_user(self, platform: str, user_id: str) -> tuple[int, int]:
-        """Delete a person's replies, streak rows and self-checks on one platform: (replies, streak rows)."""
+    async def forget_user(self, platform: str, user_id: str, at: datetime) -> tuple[int, int]:
+        """Delete a person's replies, streak rows, self-checks and blind answers on one platform,
+        for good: what of theirs is dated up to `at` is never stored again (a thread read back
+        later). Returns (replies, streak rows)."""
         ...
 
     async def record_skip(
@@ -236,6 +238,11 @@ class Store(Protocol):
 
     async def open_post(self, subscription_id: int) -> Post | None:
         """The newest post still taking answers (status `posted`)."""
+        ...
+
+    async def open_questions(self, platform: str) -> set[str]:
+        """The questions of the posts still taking answers in any channel on `platform`: their
+        model answers stay hidden there until the reveal (review and /question keep to it)."""
         ...
 
     async def posts_with_status(self, *statuses: str) -> list[Post]: ...

@@ -3,6 +3,12 @@
 PracticeService hands commands, button presses and its post wake-ups to a ReviewDesk; the desk
 talks to ports only. Everything it answers is private to the caller.
 
+A question still taking answers in a channel on the person's platform (any channel practicebot
+posts in there: the simplest rule that holds whichever channels they are in, DMs included) keeps
+its model answer hidden until its reveal: review does not deal it, and its Show answer refuses.
+Otherwise a bookmark on today's post, then /review, would show the answer before the thread closes
+(and defeat blind answers).
+
 Button actions:
     bookmark:<question id>               keep the question for review
     review:next                          deal the most overdue card
@@ -55,7 +61,9 @@ class ReviewDesk:
         if verb == "review":
             return await self.deal(platform, user_id)
         if verb == "review-answer":
-            return Response((say.review_answer(self._question(argument)),))
+            question = self._question(argument)
+            await self.refuse_if_open(platform, question)
+            return Response((say.review_answer(question),))
         question_id, _, grade_text = argument.rpartition(":")
         grade = parse_grade(grade_text)
         if grade is None or not question_id:
@@ -67,6 +75,11 @@ class ReviewDesk:
         if question is None:
             raise UserError("That question is no longer in any pack.")
         return question
+
+    async def refuse_if_open(self, platform: str, question: Question) -> None:
+        """UserError while `question` takes answers in a channel on `platform`."""
+        if question.id in await self.store.open_questions(platform):
+            raise UserError(still_open(question))
 
     async def bookmark(self, platform: str, user_id: str, question_id: str) -> Response:
         question = self._question(question_id)
@@ -95,7 +108,8 @@ class ReviewDesk:
         return Response.text(f"Removed {title} from your bookmarks, and its review history with it.")
 
     async def deal(self, platform: str, user_id: str) -> Response:
-        """The most overdue card whose question is still loaded, or when the next one is due."""
+        """The most overdue card whose question is still loaded and not open for answers on the
+        platform, or when the next one is due."""
         kept = [b for b in await self.store.bookmarks(platform, user_id) if self.bank.get(b.question_id)]
         if not kept:
             return Response.text("You have no bookmarks to review. Press Bookmark under a question first.")
@@ -104,9 +118,13 @@ class ReviewDesk:
             soonest = next_due(kept)
             assert soonest is not None
             return Response((say.nothing_due(self.bank.get(soonest.question_id), soonest),))
-        question = self._question(waiting[0].question_id)
+        hidden = await self.store.open_questions(platform)
+        ready = [b for b in waiting if b.question_id not in hidden]
+        if not ready:
+            return Response.text(f"Your next card: {still_open(self._question(waiting[0].question_id))}")
+        question = self._question(ready[0].question_id)
         level = level_line(question, self.level_size(question))
-        return Response((say.review_card(question, level, len(waiting)),))
+        return Response((say.review_card(question, level, len(ready)),))
 
     async def grade(self, platform: str, user_id: str, question_id: str, grade: Grade) -> Response:
         question = self._question(question_id)
@@ -199,3 +217,10 @@ class ReviewDesk:
                 "sent %d review reminders", sent, extra={"subscription": subscription.id, "channel": channel}
             )
         return sent
+
+
+def still_open(question: Question) -> str:
+    return (
+        f"{say.title_of(question, question.id)} is open for answers in a channel right now. "
+        "Its model answer comes with the reveal there; /review deals it after that."
+    )

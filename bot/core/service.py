@@ -126,6 +126,9 @@ class PracticeService:
         # threads with a reply that could not be stored (the database could not be written, like a
         # full disk): read back before their reveal, so the reply still counts
         self._unstored: set[tuple[ChannelRef, str]] = set()
+        # since when this process runs: a day missed after it was missed while running (the host
+        # was suspended, or its clock stepped), not because the bot was down
+        self._running_since: datetime | None = None
         self.background: set[asyncio.Task[object]] = set()
         self._waiting: set[asyncio.Future[None]] = set()
         self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
@@ -143,6 +146,7 @@ class PracticeService:
         """Re-arm every wake-up from the Store and do what is overdue (missed posts now; overdue
         reveals as soon as the timer runs). Replies written while the bot was away are read back
         in the background, and before any reveal of a thread that was open meanwhile."""
+        self._running_since = self.clock.now()
         for name, platform in self.platforms.items():
             self.missed_events(name)
             self._read_back_once_receiving(name, platform)
@@ -267,7 +271,7 @@ class PracticeService:
                 return await self.channels.handle(caller, command)
             if isinstance(command, AskQuestion):
                 self._cool_down(caller, "question")
-                return self._ask(command.level)
+                return await self._ask(caller, command.level)
             if isinstance(command, ShowStreaks):
                 self._cool_down(caller, "streaks me" if command.me else "streaks")
                 return await self._streaks(caller, me=command.me)
@@ -289,7 +293,7 @@ class PracticeService:
         verb, _, argument = action.partition(":")
         try:
             if verb == "answer":
-                return self._show_answer(argument)
+                return await self._show_answer(caller, argument)
             if verb == selfcheck.VERB:
                 return await self.self_checks.press(caller, argument)
             if verb in REVIEW_VERBS:
@@ -329,10 +333,13 @@ class PracticeService:
         subscription = await self.store.subscription(post.subscription_id) if post else None
         return post if subscription is not None and subscription.channel == channel else None
 
-    def _show_answer(self, question_id: str) -> Response:
+    async def _show_answer(self, caller: Caller, question_id: str) -> Response:
+        """A /question card's answer; refused while that question is open for answers in a
+        channel on the caller's platform (a card dealt before today's post went out)."""
         question = self.bank.get(question_id)
         if question is None:
             raise UserError("That question is no longer in any pack.")
+        await self.review.refuse_if_open(caller.channel.platform, question)
         return Response((say.answer_card(question),))
 
     def _cool_down(self, caller: Caller, what: str) -> None:
@@ -348,10 +355,17 @@ class PracticeService:
             cutoff = now - self.settings.command_cooldown
             self._last_asked = {k: t for k, t in self._last_asked.items() if t > cutoff}
 
-    def _ask(self, level: str | None) -> Response:
+    async def _ask(self, caller: Caller, level: str | None) -> Response:
+        """A random question, never one open for answers in a channel on the caller's platform
+        (its Show answer would give the model answer away before the reveal)."""
         deck = self.bank.deck((level,) if level else LEVELS)
         if not deck:
             raise UserError(f"no {level} questions are loaded")
+        hidden = await self.store.open_questions(caller.channel.platform)
+        deck = tuple(question for question in deck if question.id not in hidden)
+        if not deck:
+            what = f"{level} questions" if level else "questions"
+            raise UserError(f"All the loaded {what} are open for answers now: ask again after the reveal.")
         question = self.rng.choice(deck)
         return Response((say.question_card(question, self._level_size(question)),))
 
@@ -464,7 +478,7 @@ class PracticeService:
             newest = index == len(due) - 1
             if newest and now - at <= self.settings.misfire_grace:
                 await self.post_day(subscription, local_date, at, locked=True)
-            elif await self.store.record_skip(subscription.id, local_date, at, "the bot was not running"):
+            elif await self.store.record_skip(subscription.id, local_date, at, self._missed_because(at)):
                 log.warning(
                     "skipped %s for subscription %s: missed by %s",
                     local_date,
@@ -472,6 +486,14 @@ class PracticeService:
                     now - at,
                     extra=subscription.log_extra,
                 )
+
+    def _missed_because(self, at: datetime) -> str:
+        """Why a post due at `at` was missed by more than misfire_grace. The timer re-reads the
+        wall clock every minute, so a process that was running then lost the time to a suspend
+        of the host (or a step of its clock), which the monotonic clock it waits on did not see."""
+        if self._running_since is not None and at >= self._running_since:
+            return "the host was suspended or its clock jumped while the bot ran"
+        return "the bot was not running"
 
     async def arm_next_post(self, subscription: Subscription, now: datetime) -> datetime:
         """Wake at the next occurrence, or sooner to retry a post that could not be sent."""

@@ -159,6 +159,8 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
             await _wal(db)
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
+            # forget-me: deleted content is overwritten with zeros (https://sqlite.org/pragma.html#pragma_secure_delete)
+            await db.execute("PRAGMA secure_delete = ON")
             await db.execute("PRAGMA busy_timeout = 5000")
             if migrate_schema:
                 await migrate(db)
@@ -324,9 +326,18 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         post = await self.post(post_id)
         return post.reveal_started_at if post and post.reveal_started_at else at
 
-    async def forget_user(self, platform: str, user_id: str) -> tuple[int, int]:
-        """Delete a person's replies, streak rows and self-checks on one platform: (replies, streak rows)."""
+    async def forget_user(self, platform: str, user_id: str, at: datetime) -> tuple[int, int]:
+        """Delete a person's replies, streak rows, self-checks and blind answers on one platform,
+        and leave a tombstone dated `at`: replies of theirs dated up to then that come back (a
+        thread read back at start-up) are not stored again. Then the write-ahead log is emptied
+        into the database, whose deleted cells are zeroed (secure_delete, set when it is opened):
+        the deleted text is in neither file. Returns (replies, streak rows)."""
         async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO forgotten (platform, user_id, forgotten_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (platform, user_id) DO UPDATE SET forgotten_at = excluded.forgotten_at",
+                (platform, user_id, _ts(at)),
+            )
             replies = await db.execute(
                 "DELETE FROM replies WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
                 " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",
@@ -343,7 +354,17 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
                 " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",
                 (user_id, platform),
             )
-            return replies.rowcount, streaks.rowcount
+            counts = replies.rowcount, streaks.rowcount
+        await self.checkpoint()
+        return counts
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and truncate it to nothing (TRUNCATE:
+        https://sqlite.org/pragma.html#pragma_wal_checkpoint). A reader in another process can
+        hold it back (the first column answers 1, busy): then the log empties at a later one."""
+        row = await self._one("PRAGMA wal_checkpoint(TRUNCATE)")
+        if row is not None and row[0]:
+            log.warning("the write-ahead log could not be emptied now: another process is reading")
 
     async def mark_skipped(self, post_id: int, note: str) -> None:
         async with self._transaction() as db:
@@ -396,6 +417,15 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
             (subscription_id,),
         )
         return _post(row) if row else None
+
+    async def open_questions(self, platform: str) -> set[str]:
+        """The questions of the posts still taking answers in any channel on `platform`."""
+        rows = await self._all(  # the in-flight condition word for word: the partial index
+            "SELECT DISTINCT p.question_id FROM posts p JOIN subscriptions s ON s.id = p.subscription_id"
+            " WHERE p.status IN ('claimed', 'posted') AND p.status = 'posted' AND s.platform = ?",
+            (platform,),
+        )
+        return {row[0] for row in rows}
 
     async def posts_with_status(self, *statuses: str) -> list[Post]:
         marks = ", ".join("?" for _ in statuses)
@@ -477,12 +507,23 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         async with self._write_lock:
             rows = await self._db.execute_fetchall(
                 "SELECT v.column1, p.id, p.subscription_id, p.status = 'posted'"
-                f" FROM (VALUES {', '.join(['(?, ?, ?, ?, ?)'] * len(first))}) v"
+                f" FROM (VALUES {', '.join(['(?, ?, ?, ?, ?, ?, ?)'] * len(first))}) v"
                 " JOIN subscriptions s ON s.platform = v.column2 AND s.workspace_id = v.column3"
                 " AND s.channel_id = v.column4"
                 " JOIN posts p ON p.subscription_id = s.id AND p.thread_id = v.column5"
-                " WHERE p.status IN ('posted', 'revealed')",
-                [x for i in first.values() for x in (i, *replies[i].channel_key, replies[i].thread_id)],
+                " WHERE p.status IN ('posted', 'revealed') AND NOT EXISTS (SELECT 1 FROM forgotten f"
+                " WHERE f.platform = v.column2 AND f.user_id = v.column6 AND f.forgotten_at >= v.column7)",
+                [
+                    x
+                    for i in first.values()
+                    for x in (
+                        i,
+                        *replies[i].channel_key,
+                        replies[i].thread_id,
+                        replies[i].user.id,
+                        _ts(replies[i].at),
+                    )
+                ],
             )
             posts = {row[0]: StoredReply(row[1], row[2], bool(row[3])) for row in rows}
             if not posts:

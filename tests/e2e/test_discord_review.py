@@ -67,6 +67,9 @@ async def test_bookmark_from_the_daily_post_then_review_grade_remind_and_remove(
     bot = await start_bot()
     await bot.service.run_post(1)
     assert len(emulator.direct.received_by(guild.ana)) == 1  # not twice after a restart
+    held = await command(emulator, guild, guild.ana, "review")  # its answer stays hidden while open
+    assert "Your next card: Beginner question 1? is open for answers in a channel right now" in text(held)
+    await practice(emulator, guild, guild.admin, "reveal-now")
 
     card_handle = await emulator.slash_command(guild.id, guild.channel, guild.ana, "review", {})
     card = await seen(card_handle)
@@ -142,6 +145,7 @@ async def test_review_now_in_the_reminder_dm_deals_the_card_privately(
     await bot.service.run_post(1)
     [dm] = emulator.direct.received_by(guild.ana)
     assert buttons(dm) == ["pb:review:next"]
+    await practice(emulator, guild, guild.admin, "reveal-now")  # the card is dealt once revealed
 
     pressed = await emulator.click_dm_button(guild.ana, int(dm["id"]), "pb:review:next")
     assert "member" not in pressed.payload and "guild_id" not in pressed.payload  # as Discord sends it

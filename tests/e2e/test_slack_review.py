@@ -67,6 +67,9 @@ async def test_bookmark_from_the_daily_post_then_review_grade_remind_and_remove(
     bot = await start_bot()
     await bot.service.run_post(1)
     assert len(slack.direct_messages(ana)) == 1  # not twice after a restart
+    held = await command(slack, channel, ana, "/review")  # its answer stays hidden while open
+    assert "Your next card: Beginner question 1? is open for answers in a channel right now" in shown(held)
+    await command(slack, channel, admin, "/practice reveal-now")
 
     [im] = [
         call.body["channel"] for call in slack.calls("chat.postMessage") if call.body["channel"][0] == "D"

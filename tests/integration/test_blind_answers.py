@@ -207,3 +207,47 @@ async def test_forget_me_deletes_a_hidden_answer_before_it_is_published(
     await h.run_until(DAY + timedelta(hours=8))
     [answers, _] = h.platform.of("thread")
     assert "please forget this" not in answers.message.body and "Bo stays" in answers.message.body
+
+
+def on_disk(h: Harness) -> bytes:
+    """The database file and its write-ahead log, byte for byte."""
+    wal = h.db_path.with_name(h.db_path.name + "-wal")
+    return h.db_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+async def test_a_forgotten_person_stays_forgotten_across_a_read_back_and_their_text_is_gone(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """Issue 15.7: the start-up read-back of the open thread brought the reply back (and the reveal
+    a streak row), and the deleted text stayed in the database's write-ahead log."""
+    h = await harness_factory(BEFORE).start()
+    post_id = await blind_day(h)
+    thread = await h.service.open_thread(CHANNEL)
+    assert thread is not None
+    await submit(h, post_id, "first draft: quokka-zebra-7731")
+    await submit(h, post_id, "second draft: narwhal-ibis-4410")  # replaces the first
+    h.clock.advance(timedelta(minutes=5))
+    h.platform.history[thread] = [(ANA, h.clock.now()), (BO, h.clock.now())]  # they wrote there too
+    assert await reply(h, BO)
+    h.clock.advance(timedelta(minutes=5))
+    await say(h, "/practice forget-me confirm", user=ANA)
+    for gone in (b"quokka-zebra-7731", b"narwhal-ibis-4410"):
+        assert gone not in on_disk(h)
+
+    await h.restart(down_for=timedelta(hours=1))  # reads the thread back: Ana's reply is there
+    await h.run_until(DAY + timedelta(hours=8))
+    assert [user for user, _, _ in await h.store.replies(post_id)] == [BO]
+    board = (await say(h, "/streaks", user=CY)).messages[0].body
+    assert "Bo - current 1" in board and "Ana" not in board
+    assert "narwhal" not in everything_shown(h)
+
+    # acting again after forget-me counts as anyone's answer does
+    await h.run_until(DAY + timedelta(days=1))
+    tomorrow = await h.store.open_post(1)
+    assert tomorrow is not None and tomorrow.id != post_id
+    await submit(h, tomorrow.id, "a new answer")
+    await h.restart()
+    await h.run_until(DAY + timedelta(days=1, hours=8))
+    assert "Ana - current 1" in (await say(h, "/streaks", user=CY)).messages[0].body
+    for gone in (b"quokka-zebra-7731", b"narwhal-ibis-4410"):
+        assert gone not in on_disk(h)

@@ -202,3 +202,35 @@ async def test_most_bookmarked_counts_the_channels_people_among_the_given_questi
     assert await h.store.most_bookmarked(1, [Q1, Q2], 5) == [(Q2, 2), (Q1, 1)]
     assert await h.store.most_bookmarked(1, [], 5) == []
     assert await h.store.most_bookmarked(2, [Q3], 5) == []  # no such channel
+
+
+async def test_an_open_question_is_not_dealt_nor_its_answer_shown_until_its_reveal(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """Issue 15.6: Bookmark on the open daily post, then /review, then Show answer gave the model
+    answer away while the thread still took answers (blind mode included)."""
+    h = await harness_factory(MONDAY).start()
+    await run(h, "/practice subscribe 09:00 UTC daily answers=blind")
+    await press(h, f"bookmark:{Q2}")  # an older bookmark, due now
+    await run(h, "/practice post-now")  # today's question: Q1
+    await press(h, f"bookmark:{Q1}")
+    h.clock.advance(timedelta(minutes=1))
+    # from another channel on the same platform too: the question is open somewhere they may be
+    for channel in (CHANNEL, OTHER_CHANNEL):
+        dealt = said(await run(h, "/review", channel=channel))
+        assert "Beginner question 2?" in dealt and "Beginner question 1?" not in dealt
+    hidden = said(await press(h, f"review-answer:{Q1}"))
+    assert "Beginner question 1? is open for answers in a channel right now" in hidden
+    assert "The model answer to beginner question 1." not in hidden
+    assert "The model answer to beginner question 1." not in said(await press(h, f"answer:{Q1}"))
+    await press(h, f"grade:{Q2}:good")
+    alone = said(await run(h, "/review"))
+    assert "Your next card: Beginner question 1? is open for answers" in alone
+    for _ in range(12):  # a random /question never draws it, so its Show answer never shows it
+        h.clock.advance(timedelta(seconds=5))
+        assert "Beginner question 1?" not in said(await run(h, "/question beginner"))
+
+    await run(h, "/practice reveal-now")
+    assert "The model answer to beginner question 1." in said(await press(h, f"review-answer:{Q1}"))
+    assert "The model answer to beginner question 1." in said(await press(h, f"answer:{Q1}"))
+    assert "Beginner question 1?" in said(await run(h, "/review"))

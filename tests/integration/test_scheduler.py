@@ -78,3 +78,46 @@ async def test_a_recap_wake_up_calls_the_recap_callback_beside_a_post_of_the_sam
         assert timer.jobs() == {"post:4": far}
     finally:
         timer.shutdown()
+
+
+class JumpingClock:
+    """The wall clock, which a test can step forward: a host suspend or an NTP step."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+async def test_the_alarm_re_reads_the_wall_clock_every_minute_and_a_jump_fires_what_is_due() -> None:
+    """Issue 15.12: a wake-up hours away was one monotonic wait: a suspend or a wall-clock step
+    went unnoticed until it had run out, and the day was recorded as missed."""
+    fired: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+
+    async def on_post(i: int) -> None:
+        await fired.put(("post", i))
+
+    async def on_reveal(i: int) -> None:
+        await fired.put(("reveal", i))
+
+    clock = JumpingClock()
+    timer = ApsTimer(clock=clock)
+    timer.bind(on_post, on_reveal)
+    timer.start()
+    try:
+        timer.wake_post(1, clock.now() + timedelta(hours=3))
+        timer.wake_reveal(2, clock.now() + timedelta(hours=5))
+        alarm = timer.alarm()
+        assert alarm is not None and alarm - datetime.now(UTC) <= timedelta(seconds=60)
+        await timer.ring()  # the alarm a minute on, nothing due yet: it waits another minute
+        assert fired.empty() and set(timer.jobs()) == {"post:1", "reveal:2"}
+        again = timer.alarm()
+        assert again is not None and again - clock.now() <= timedelta(seconds=60)
+
+        clock.offset = timedelta(hours=4)  # the host slept four hours
+        await timer.ring()  # the next alarm, at most a minute later by the monotonic clock
+        assert await asyncio.wait_for(fired.get(), timeout=10) == ("post", 1)
+        assert set(timer.jobs()) == {"reveal:2"}  # not due yet by the stepped clock either
+    finally:
+        timer.shutdown()

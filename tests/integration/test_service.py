@@ -480,6 +480,25 @@ async def test_forget_me_deletes_only_that_persons_answers_and_streaks(
     assert [u for u, _, _ in await h.store.replies(1)] == [BO]
 
 
+async def test_a_post_missed_while_the_host_slept_says_so_and_not_that_the_bot_was_down(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """Issue 15.12: a running bot whose host was suspended over the post time recorded the day
+    as skipped "because the bot was not running"."""
+    h = await harness_factory(MONDAY_0600).start()
+    await say(h, "/practice subscribe")
+    await h.run_until(datetime(2026, 3, 2, 8, 50, tzinfo=UTC))
+    h.clock.set(datetime(2026, 3, 2, 10, 30, tzinfo=UTC))  # suspended 08:50-10:30, still running
+    await h.run_until(h.clock.now())  # the first wake-up after it: 09:00 is 1.5 h late
+    assert [p.status for p in await _posts(h)] == [PostStatus.SKIPPED]
+    refused = text(await say(h, "/practice post-now"))
+    assert "skipped (the host was suspended or its clock jumped while the bot ran)" in refused
+
+    h.clock.set(datetime(2026, 3, 3, 9, 40, tzinfo=UTC))  # asleep again, woken within the grace
+    await h.run_until(h.clock.now())
+    assert [p.status for p in await _posts(h)] == [PostStatus.SKIPPED, PostStatus.POSTED]  # late
+
+
 async def test_question_and_streaks_have_a_per_person_cooldown(
     harness_factory: Callable[..., Harness],
 ) -> None:

@@ -1,4 +1,5 @@
-"""python -m tests.soak [--subscriptions N] [--kills K] [--seed S]: the long crash soak."""
+"""python -m tests.soak [--subscriptions N] [--kills K] [--seed S] [--platform discord|slack]:
+the long crash soak."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.soak.harness import soak
+from tests.soak.harness import SIDES, soak
 
 
 def main() -> int:
@@ -16,12 +17,13 @@ def main() -> int:
     parser.add_argument("--subscriptions", type=int, default=200)
     parser.add_argument("--kills", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--platform", choices=sorted(SIDES), default="discord")
     parser.add_argument("--keep", type=Path, help="keep the database and run logs in this folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         workdir = args.keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
-        result = asyncio.run(soak(workdir, args.subscriptions, args.kills, args.seed))
+        result = asyncio.run(soak(workdir, args.subscriptions, args.kills, args.seed, args.platform))
     for note in result.notes:
         print(note)
     print(result.summary())

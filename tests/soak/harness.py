@@ -1,5 +1,6 @@
-"""Crash soak: `practicebot run` as a subprocess against the Discord emulator in this process,
-killed with SIGKILL at random points of its fan-out and of its reveals, restarted each time.
+"""Crash soak: `practicebot run` as a subprocess against the Discord or the Slack emulator in
+this process, killed with SIGKILL at random points of its fan-out and of its reveals, restarted
+each time.
 At the end the emulator's record is checked against the promises:
 
 1. every subscribed channel got exactly one question (duplicates 0, missing 0);
@@ -7,7 +8,11 @@ At the end the emulator's record is checked against the promises:
 
 After every kill the database must pass `PRAGMA integrity_check`.
 
-    python -m tests.soak --subscriptions 200 --kills 25 --seed 1
+    python -m tests.soak --subscriptions 200 --kills 25 --seed 1 [--platform slack]
+
+What differs between the platforms is a `Side`: how channels and people are made, what counts as
+the bot's changing requests, where the daily posts, threads and reveals are, and who a reveal
+lists as having answered in time.
 """
 
 from __future__ import annotations
@@ -21,15 +26,17 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.models import ChannelRef
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import clean_env, subscribe_due
 from tests.emulators.discord import DiscordEmulator
+from tests.emulators.slack import SlackEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "soak-token"
+SLACK_BOT, SLACK_APP = "xoxb-soak-token", "xapp-soak-token"
 REPLIERS = 4
 
 
@@ -63,35 +70,216 @@ class Result:
         )
 
 
+class Emulator(Protocol):
+    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> Any: ...  # noqa: ASYNC109
+
+    async def stop(self) -> None: ...
+
+
+class Side(Protocol):
+    """One platform's emulator as the soak drives and reads it. A thread is named by a
+    hashable key; a person by their user id as the platform writes it."""
+
+    emulator: Emulator
+    channels: list[Any]
+    people: list[Any]
+    post_requests: int  # changing requests a daily post takes
+    reveal_requests: int  # and a reveal
+
+    async def prepare(self, subscriptions: int) -> list[ChannelRef]: ...
+
+    def config(self) -> str: ...
+
+    def env(self) -> dict[str, str]: ...
+
+    def work_done(self) -> int: ...
+
+    def daily_posts(self, channel: Any) -> list[dict[str, Any]]: ...
+
+    def threads(self) -> list[Any]: ...
+
+    async def reply(self, thread: Any, person: Any) -> None: ...
+
+    def reveals(self, thread: Any) -> list[dict[str, Any]]: ...
+
+    def answered(self, thread: Any) -> set[Any]:
+        """Who the thread's first reveal lists as having answered in time."""
+        ...
+
+
+class DiscordSide:
+    post_requests = 3  # the message, its thread, the bot joining it
+    reveal_requests = 2  # the reply in the thread, the edit of the post
+
+    def __init__(self) -> None:
+        self.emulator = DiscordEmulator(token=TOKEN)
+        self.channels: list[int] = []
+        self.people: list[int] = []
+
+    async def prepare(self, subscriptions: int) -> list[ChannelRef]:
+        await self.emulator.start()
+        guild = self.emulator.add_guild("soak")
+        self.channels = [self.emulator.add_channel(guild, f"team-{i}") for i in range(subscriptions)]
+        self.people = [self.emulator.add_member(guild, f"person-{i}") for i in range(REPLIERS)]
+        return [ChannelRef("discord", str(guild), str(channel)) for channel in self.channels]
+
+    def config(self) -> str:
+        return f'[discord]\napi_base_url = "{self.emulator.api_url}"\ngateway_url = "{self.emulator.gateway_url}"\n'
+
+    def env(self) -> dict[str, str]:
+        return {"DISCORD_TOKEN": TOKEN}
+
+    def work_done(self) -> int:
+        """Requests that change something on Discord: posts, threads, joins, reveals, edits."""
+        return sum(
+            r.method in ("POST", "PATCH", "PUT") and "/channels/" in r.path for r in self.emulator.requests
+        )
+
+    def daily_posts(self, channel: int) -> list[dict[str, Any]]:
+        bot = str(self.emulator.bot_user_id)
+        return [m for m in self.emulator.messages(channel) if m["author"]["id"] == bot and m["type"] == 0]
+
+    def threads(self) -> list[int]:
+        return [int(t["id"]) for channel in self.channels for t in self.emulator.threads_of(channel)]
+
+    async def reply(self, thread: int, person: int) -> None:
+        await self.emulator.post_message(thread, person, f"an answer from {person}")
+
+    def reveals(self, thread: int) -> list[dict[str, Any]]:
+        bot = str(self.emulator.bot_user_id)
+        return [
+            m
+            for m in self.emulator.messages(thread)
+            if m["author"]["id"] == bot
+            and any((e.get("title") or "").startswith("Model answer") for e in m["embeds"])
+        ]
+
+    def answered(self, thread: int) -> set[int]:
+        return {
+            int(uid)
+            for e in self.reveals(thread)[0]["embeds"]
+            for f in e.get("fields") or []
+            if f["name"] == "Answered in time"
+            for uid in re.findall(r"<@(\d+)>", f["value"])
+        }
+
+
+SLACK_CHANGES = frozenset({"chat.postMessage", "chat.update", "conversations.join"})
+
+
+class SlackSide:
+    """Socket Mode against the Slack emulator, with its rate limits on. A thread is (channel,
+    the daily post's ts); a reveal names people by display name, never by mention."""
+
+    post_requests = 1  # chat.postMessage: the post is its own thread
+    reveal_requests = 2  # chat.postMessage in the thread, chat.update of the post
+
+    def __init__(self) -> None:
+        self.emulator = SlackEmulator(SLACK_BOT, SLACK_APP)
+        # The soak restarts the bot several times a second, and every start connects (Tier 1,
+        # about one a minute) and reads every open thread back (conversations.replies, Tier 3:
+        # 50 a minute). Those limits only make it wait (Retry-After), which no promise checked
+        # here is about: lift them; chat.postMessage's per-channel limit and the others stay.
+        for method in ("apps.connections.open", "conversations.replies", "conversations.history"):
+            self.emulator.limiter.set_per_minute(method, 60_000)
+        self.channels: list[str] = []
+        self.people: list[str] = []
+        self._names: dict[str, str] = {}  # display name -> user id
+
+    async def prepare(self, subscriptions: int) -> list[ChannelRef]:
+        await self.emulator.start()
+        self.channels = [self.emulator.add_channel(f"team-{i}") for i in range(subscriptions)]
+        self.people = [self.emulator.add_user(f"person-{i}") for i in range(REPLIERS)]
+        self._names = {f"person-{i}": person for i, person in enumerate(self.people)}
+        return [ChannelRef("slack", self.emulator.team_id, channel) for channel in self.channels]
+
+    def config(self) -> str:
+        return f'[slack]\napi_base_url = "{self.emulator.api_url}"\n'
+
+    def env(self) -> dict[str, str]:
+        return {"SLACK_BOT_TOKEN": SLACK_BOT, "SLACK_APP_TOKEN": SLACK_APP}
+
+    def work_done(self) -> int:
+        """Web API calls that change something on Slack: posts, thread replies, edits."""
+        return sum(r.api_method in SLACK_CHANGES for r in self.emulator.requests)
+
+    def daily_posts(self, channel: str) -> list[dict[str, Any]]:
+        return [
+            m
+            for m in self.emulator.messages(channel)
+            if (m.get("metadata") or {}).get("event_type") == "practicebot_post"
+        ]
+
+    def threads(self) -> list[tuple[str, str]]:
+        return [(channel, post["ts"]) for channel in self.channels for post in self.daily_posts(channel)]
+
+    async def reply(self, thread: tuple[str, str], person: str) -> None:
+        channel, ts = thread
+        await self.emulator.post_message(channel, person, f"an answer from {person}", thread_ts=ts)
+
+    def _from_bot(self, thread: tuple[str, str]) -> list[dict[str, Any]]:
+        return [m for m in self.emulator.replies(*thread)[1:] if m.get("user") == self.emulator.bot_user_id]
+
+    def reveals(self, thread: tuple[str, str]) -> list[dict[str, Any]]:
+        return [
+            m
+            for m in self._from_bot(thread)
+            if any(
+                b.get("type") == "header" and b["text"]["text"].startswith("Model answer")
+                for b in m.get("blocks") or []
+            )
+        ]
+
+    def answered(self, thread: tuple[str, str]) -> set[str]:
+        """From the reveal's "Answered in time" section (its parts, when it was split)."""
+        texts = [
+            block["text"]["text"]
+            for m in self._from_bot(thread)
+            for block in m.get("blocks") or []
+            if isinstance(block.get("text"), dict)
+        ]
+        names = [
+            name.strip()
+            for text in texts
+            for listed in re.findall(r"\*Answered in time\*\n([^\n]*)", text)
+            for name in listed.split(",")
+        ]
+        return {self._names[name] for name in names if name in self._names}
+
+
+SIDES = {"discord": DiscordSide, "slack": SlackSide}
+
+
 class Soak:
-    def __init__(self, workdir: Path, subscriptions: int, kills: int, seed: int) -> None:
+    def __init__(
+        self, workdir: Path, subscriptions: int, kills: int, seed: int, platform: str = "discord"
+    ) -> None:
         self.workdir = workdir
         self.rng = random.Random(seed)
         self.kills_wanted = kills
         self.result = Result(subscriptions)
         self.db = workdir / "soak.sqlite3"
         self.config = workdir / "practicebot.toml"
-        self.emulator = DiscordEmulator(token=TOKEN)
-        self.channels: list[int] = []
-        self.people: list[int] = []
-        self.replied: dict[int, set[int]] = {}  # thread id -> people who replied in it
+        self.side: Side = SIDES[platform]()
+        self.emulator = self.side.emulator
+        self.replied: dict[Any, set[Any]] = {}  # thread -> people who replied in it
+
+    @property
+    def channels(self) -> list[Any]:
+        return self.side.channels
+
+    def daily_posts(self, channel: Any) -> list[dict[str, Any]]:
+        return self.side.daily_posts(channel)
 
     # ------------------------------------------------------------ set-up
 
     async def prepare(self, subscriptions: int) -> None:
-        await self.emulator.start()
-        self.guild = self.emulator.add_guild("soak")
-        self.channels = [self.emulator.add_channel(self.guild, f"team-{i}") for i in range(subscriptions)]
-        self.people = [self.emulator.add_member(self.guild, f"person-{i}") for i in range(REPLIERS)]
-        self.config.write_text(
-            f'[discord]\napi_base_url = "{self.emulator.api_url}"\ngateway_url = "{self.emulator.gateway_url}"\n'
-        )
+        refs = await self.side.prepare(subscriptions)
+        self.config.write_text(self.side.config())
         # every subscription is due in the same minute: two minutes ago, inside misfire_grace
         store = await SqliteStore.open(self.db)
         try:
-            await subscribe_due(
-                store, [ChannelRef("discord", str(self.guild), str(channel)) for channel in self.channels]
-            )
+            await subscribe_due(store, refs)
         finally:
             await store.close()
 
@@ -99,7 +287,7 @@ class Soak:
 
     async def launch(self) -> asyncio.subprocess.Process:
         env = clean_env()
-        env |= {"DISCORD_TOKEN": TOKEN, "PRACTICEBOT_LOG_LEVEL": "INFO"}
+        env |= self.side.env() | {"PRACTICEBOT_LOG_LEVEL": "INFO"}
         self.result.runs += 1
         log = (self.workdir / f"run-{self.result.runs:03d}.log").open("wb")
         try:
@@ -136,10 +324,7 @@ class Soak:
             self.result.notes.append(f"integrity_check after kill {self.result.kills}: {verdict}")
 
     def work_done(self) -> int:
-        """Requests that change something on Discord: posts, threads, joins, reveals, edits."""
-        return sum(
-            r.method in ("POST", "PATCH", "PUT") and "/channels/" in r.path for r in self.emulator.requests
-        )
+        return self.side.work_done()
 
     async def run_until(
         self, done: Any, seen: Any, kills: int, span: int, *, quiet_replies: bool = False
@@ -184,38 +369,25 @@ class Soak:
 
     # ------------------------------------------------------------ people
 
-    def threads(self) -> list[int]:
-        return [int(t["id"]) for channel in self.channels for t in self.emulator.threads_of(channel)]
+    def threads(self) -> list[Any]:
+        return self.side.threads()
 
     async def reply_somewhere(self) -> None:
         threads = self.threads()
         for thread in self.rng.sample(threads, min(len(threads), 5)):
-            person = self.rng.choice(self.people)
-            await self.emulator.post_message(thread, person, f"an answer from {person}")
+            person = self.rng.choice(self.side.people)
+            await self.side.reply(thread, person)
             self.replied.setdefault(thread, set()).add(person)
 
     # ------------------------------------------------------------ what the emulator saw
 
-    def daily_posts(self, channel: int) -> list[dict[str, Any]]:
-        bot = str(self.emulator.bot_user_id)
-        return [m for m in self.emulator.messages(channel) if m["author"]["id"] == bot and m["type"] == 0]
-
-    def reveals(self, thread: int) -> list[dict[str, Any]]:
-        bot = str(self.emulator.bot_user_id)
-        return [
-            m
-            for m in self.emulator.messages(thread)
-            if m["author"]["id"] == bot
-            and any((e.get("title") or "").startswith("Model answer") for e in m["embeds"])
-        ]
-
     def posted_everywhere(self) -> bool:
         """What the emulator has seen; the database may lag behind it."""
-        return all(self.daily_posts(c) and self.emulator.threads_of(c) for c in self.channels)
+        return all(self.daily_posts(c) for c in self.channels) and len(self.threads()) >= len(self.channels)
 
     def revealed_everywhere(self) -> bool:
         threads = self.threads()
-        return bool(threads) and all(self.reveals(t) for t in threads)
+        return bool(threads) and all(self.side.reveals(t) for t in threads)
 
     async def all_posted(self) -> bool:
         return self.posted_everywhere()
@@ -241,20 +413,13 @@ class Soak:
             r.duplicates += max(0, len(posts) - 1)
             r.missing += not posts
         for thread in self.threads():
-            reveals = self.reveals(thread)
+            reveals = self.side.reveals(thread)
             r.reveals += len(reveals)
             r.duplicate_reveals += max(0, len(reveals) - 1)
             r.missing_reveals += not reveals
             if not reveals:
                 continue
-            answered = reveals[0]["embeds"]
-            listed = {
-                int(uid)
-                for e in answered
-                for f in e.get("fields") or []
-                if f["name"] == "Answered in time"
-                for uid in re.findall(r"<@(\d+)>", f["value"])
-            }
+            listed = self.side.answered(thread)
             people = self.replied.get(thread, set())
             r.replies += len(people)
             lost = people - listed
@@ -263,18 +428,19 @@ class Soak:
                 r.notes.append(f"thread {thread}: {sorted(lost)} replied but are not listed")
 
 
-async def soak(workdir: Path, subscriptions: int = 200, kills: int = 24, seed: int = 1) -> Result:
-    run = Soak(workdir, subscriptions, kills, seed)
+async def soak(
+    workdir: Path, subscriptions: int = 200, kills: int = 24, seed: int = 1, platform: str = "discord"
+) -> Result:
+    run = Soak(workdir, subscriptions, kills, seed, platform)
     await run.prepare(subscriptions)
     try:
         fan_out_kills, reveal_kills = kills // 2, kills - kills // 2
-        # a post is 3 changing requests (message, thread, join), a reveal 2 (reply, edit): kill
-        # points are spread over twice the work per kill, so some runs get far and some do not
-        fan_out_span = 6 * subscriptions // max(1, fan_out_kills)
+        # kill points are spread over twice the work per kill, so some runs get far and some do not
+        fan_out_span = 2 * run.side.post_requests * subscriptions // max(1, fan_out_kills)
         await run.run_until(run.all_posted, run.posted_everywhere, fan_out_kills, fan_out_span)
         await run.reply_somewhere()
         run.overdue_reveals()
-        reveal_span = 4 * subscriptions // max(1, reveal_kills)
+        reveal_span = 2 * run.side.reveal_requests * subscriptions // max(1, reveal_kills)
         await run.run_until(
             run.all_revealed, run.revealed_everywhere, reveal_kills, reveal_span, quiet_replies=True
         )

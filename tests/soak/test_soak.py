@@ -19,3 +19,14 @@ async def test_sigkill_during_fan_out_and_reveals_loses_nothing_and_doubles_noth
     assert result.posts == 20
     assert result.replies > 0
     assert result.ok, "\n".join([result.summary(), *result.notes])
+
+
+async def test_the_same_against_slack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 15: the crash soak on Slack too (Socket Mode, message metadata as the nonce)."""
+    result = await soak(tmp_path, subscriptions=20, kills=6, seed=7, platform="slack")
+    with capsys.disabled():
+        print(f"\nsoak (short, slack): {result.summary()}")
+    assert result.kills == 6
+    assert result.posts == 20
+    assert result.replies > 0
+    assert result.ok, "\n".join([result.summary(), *result.notes])

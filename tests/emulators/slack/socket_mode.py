@@ -230,6 +230,9 @@ class SocketModeServer:
             try:
                 await connection.ws.send_json(delivery.wire())
             except (ConnectionError, RuntimeError):
+                # a socket whose peer died (SIGKILL) still reads as open until its close
+                # handshake times out: never pick it again, or this loop spins without yielding
+                connection.draining = True
                 self._refresh_ready()
                 continue
             delivery.sent_at = time.monotonic()
