@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.errors import UserError, shown
+from bot.core.ids import row_id
 from bot.core.messages import Button, Form, Message, Response, person, plain, question_post
 from bot.core.models import Question, User
 
@@ -64,9 +65,10 @@ def action(post_id: int) -> str:
 
 
 def post_id_of(argument: str) -> int:
-    if not argument.isdigit():
+    post_id = row_id(argument)
+    if post_id is None:
         raise AnswersError("That Answer button is not for a daily post.")
-    return int(argument)
+    return post_id
 
 
 def check_answer(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core import blind
@@ -26,7 +27,7 @@ from bot.core.models import (
     SubscriptionStatus,
 )
 from bot.core.questions import progress
-from bot.core.schedule import format_days, format_relative, format_reveal, local_today, next_occurrence
+from bot.core.schedule import format_days, format_relative, format_reveal, local_today, next_post
 
 if TYPE_CHECKING:
     from bot.core.service import Caller, PracticeService
@@ -116,7 +117,7 @@ class ChannelDesk:
         await self._service.recaps.arm(subscription)
         log.info("subscribed %s: %s", channel, _describe(settings), extra=subscription.log_extra)
         verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
-        _, at = next_occurrence(subscription.settings.schedule, now)  # with its holidays
+        at = await self._next_post(subscription, now)  # with its holidays
         return Response.text(
             f"This channel {verb} a question {_describe(settings)}. "
             f"Next: {say.moment(at)} ({say.moment(at, 'R')}).",
@@ -154,18 +155,23 @@ class ChannelDesk:
         )
         resumed = await self._service.store.subscription(subscription.id)
         assert resumed is not None
-        at = await self._service.arm_next_post(resumed, now)
+        await self._service.arm_next_post(resumed, now)
         await self._service.recaps.arm(resumed)
+        at = await self._next_post(resumed, now)
         return Response.text(
             f"Resumed. Next question {say.moment(at)} ({say.moment(at, 'R')}).", private=False
         )
+
+    async def _next_post(self, subscription: Subscription, now: datetime) -> datetime:
+        last = await self._service.store.last_post(subscription.id)
+        return next_post(subscription.settings.schedule, now, last.local_date if last else None)
 
     async def _status(self, subscription: Subscription) -> Response:
         now = self._service.clock.now()
         settings = subscription.settings
         lines = [f"Schedule: {_describe(settings)}"]
         if subscription.status is SubscriptionStatus.ACTIVE:
-            _, at = next_occurrence(settings.schedule, now)
+            at = await self._next_post(subscription, now)
             lines.append(f"Next question: {say.moment(at)} ({format_relative(at - now)})")
         else:
             reason = f": {subscription.status_reason}" if subscription.status_reason else ""
@@ -246,7 +252,7 @@ class ChannelDesk:
         changed = await self._service.store.subscription(subscription.id)
         assert changed is not None
         if changed.status is SubscriptionStatus.ACTIVE:
-            _, at = next_occurrence(changed.settings.schedule, self._service.clock.now())
+            at = await self._next_post(changed, self._service.clock.now())
             said += f" Next question: {say.moment(at)} ({say.moment(at, 'R')})."
         log.info("holidays %s in %s: %s", args.verb, subscription.channel, said, extra=subscription.log_extra)
         return Response.text(said, private=False)

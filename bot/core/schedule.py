@@ -122,17 +122,30 @@ def format_days(days: frozenset[int]) -> str:
     return ",".join(DAY_NAMES[d] for d in sorted(days))
 
 
+MAX_DURATION = timedelta(days=366)  # no setting needs longer; bigger numbers are typos or attacks
+
+
 def parse_duration(text: str) -> timedelta:
-    """`8h`, `90m`, `1h30m`, `2d` -> a positive duration."""
+    """`8h`, `90m`, `1h30m`, `2d`, `3s` -> a positive duration of at most a year (a bigger number
+    is refused here, before it can overflow a timedelta)."""
     spec = text.strip().lower()
     if spec.startswith("-"):
         raise ScheduleError(f"'{shown(text)}' is negative: a duration must be positive, like 8h or 90m")
     if not spec or _DURATION.sub("", spec).strip():
         raise ScheduleError(f"'{shown(text)}' is not a duration: use minutes, hours or days, like 90m, 8h")
-    total = sum((int(n) * _UNITS[unit] for n, unit in _DURATION.findall(spec)), timedelta())
-    if total <= timedelta(0):
+    parts = _DURATION.findall(spec)
+    limit = int(MAX_DURATION.total_seconds())
+    if any(len(n.lstrip("0")) > len(str(limit)) for n, _ in parts):
+        raise ScheduleError(f"'{shown(text, 40)}' is far too long: a duration is at most {_YEAR}")
+    seconds = sum(int(n) * int(_UNITS[unit].total_seconds()) for n, unit in parts)
+    if seconds > limit:
+        raise ScheduleError(f"'{shown(text, 40)}' is too long: a duration is at most {_YEAR}")
+    if seconds <= 0:
         raise ScheduleError(f"'{shown(text)}' is zero: a duration must be positive, like 8h or 90m")
-    return total
+    return timedelta(seconds=seconds)
+
+
+_YEAR = "366d"
 
 
 def format_duration(delta: timedelta) -> str:
@@ -144,12 +157,24 @@ def format_duration(delta: timedelta) -> str:
     return "".join(parts) or "0s"
 
 
+MAX_REVEAL = timedelta(days=7)
+REVEAL_RULE = (
+    "a reveal is whole minutes, hours or days after the post (like 90m, 8h or 2d, at most 7d) or 'next'"
+)
+
+
 def parse_reveal(text: str) -> Reveal:
-    """`next` (just before the next post) or a duration after posting, at most 7 days."""
+    """`next` (just before the next post) or a delay after posting in whole minutes, at most 7
+    days. The same rule for the command and the config: seconds are refused, not rounded."""
     if text.strip().lower() == "next":
         return Reveal(after=None)
-    after = parse_duration(text)
-    if after > timedelta(days=7):
+    try:
+        after = parse_duration(text)
+    except ScheduleError as exc:
+        raise ScheduleError(f"{exc.message}; {REVEAL_RULE}") from None
+    if after % timedelta(minutes=1):
+        raise ScheduleError(f"reveal '{shown(text)}' is not whole minutes: {REVEAL_RULE}")
+    if after > MAX_REVEAL:
         raise ScheduleError(f"reveal '{shown(text)}' is over 7 days: use a shorter delay or 'next'")
     return Reveal(after=after)
 
@@ -195,6 +220,13 @@ def occurrences(schedule: Schedule, after: datetime) -> Iterator[tuple[date, dat
 def next_occurrence(schedule: Schedule, after: datetime) -> tuple[date, datetime]:
     """The first occurrence after `after`: not on a day off, not on a holiday."""
     return next(occurrences(schedule, after))
+
+
+def next_post(schedule: Schedule, now: datetime, last_posted: date | None) -> datetime:
+    """When the channel's next question really goes out: the first occurrence after `now` on a
+    local date after the newest post's (`last_posted`), since a day posted by hand (post-now)
+    is not posted again at its scheduled time. Status, the CLI list and confirmations use it."""
+    return next(at for day, at in occurrences(schedule, now) if last_posted is None or day > last_posted)
 
 
 def local_today(timezone: str, now: datetime) -> date:

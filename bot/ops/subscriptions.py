@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.messages import plural
 from bot.core.models import LEVELS, Post, Subscription, SubscriptionStatus
 from bot.core.ports import Store
-from bot.core.schedule import format_days, format_relative, format_reveal, next_occurrence
+from bot.core.schedule import format_days, format_relative, format_reveal, next_post
 
 WHERE = {"discord": ("guild", "channel"), "slack": ("team", "channel")}
 
@@ -17,12 +18,16 @@ async def list_subscriptions(store: Store, now: datetime) -> str:
     subscriptions = await store.subscriptions()
     if not subscriptions:
         return "no subscriptions yet: /practice subscribe in a channel starts one"
-    blocks = [describe(s, now, await store.open_post(s.id)) for s in subscriptions]
+    blocks = [
+        describe(s, now, await store.open_post(s.id), await store.last_post(s.id)) for s in subscriptions
+    ]
     active = sum(s.status is SubscriptionStatus.ACTIVE for s in subscriptions)
-    return "\n".join(blocks) + f"\n{len(subscriptions)} subscriptions, {active} active"
+    return "\n".join(blocks) + f"\n{plural(len(subscriptions), 'subscription')}, {active} active"
 
 
-def describe(subscription: Subscription, now: datetime, open_post: Post | None = None) -> str:
+def describe(
+    subscription: Subscription, now: datetime, open_post: Post | None = None, last_post: Post | None = None
+) -> str:
     """Three or four lines: where, status, schedule, next post (or why there is none)."""
     channel = subscription.channel
     workspace, room = WHERE.get(channel.platform, ("workspace", "channel"))
@@ -40,7 +45,7 @@ def describe(subscription: Subscription, now: datetime, open_post: Post | None =
         f"reveal {reveal}, {levels}, {settings.order.value}",
     ]
     if subscription.status is SubscriptionStatus.ACTIVE:
-        _, at = next_occurrence(schedule, now)
+        at = next_post(schedule, now, last_post.local_date if last_post else None)
         local = at.astimezone(ZoneInfo(schedule.timezone))
         lines.append(
             f"  next post: {local:%a %Y-%m-%d %H:%M} {schedule.timezone} = "

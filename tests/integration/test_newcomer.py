@@ -1,0 +1,70 @@
+"""What a newcomer hits in a first week (issue 16): through the real service and a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.core.commands import parse_line
+from bot.core.errors import UserError
+from bot.core.messages import Response
+from bot.core.models import ChannelRef, User
+from bot.core.service import Caller
+from bot.ops.subscriptions import list_subscriptions
+from tests.conftest import CHANNEL, Harness
+
+ANA = User("u-ana", "Ana")
+MONDAY_0600 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+
+
+async def say(h: Harness, line: str, user: User = ANA, channel: ChannelRef = CHANNEL) -> Response:
+    return await h.service.handle(Caller(channel, user, True), parse_line(line))
+
+
+def text(response: Response) -> str:
+    return "\n".join(
+        f"{m.title}\n{m.body}\n" + "\n".join(f.value for f in m.fields) for m in response.messages
+    )
+
+
+async def test_after_post_now_the_next_question_is_the_next_day_everywhere(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600).start()
+    await say(h, "/practice subscribe 09:00 UTC mon-fri")
+    await say(h, "/practice post-now")  # Monday's question, by hand at 06:00
+    tuesday = int(datetime(2026, 3, 3, 9, 0, tzinfo=UTC).timestamp())
+    status = text(await say(h, "/practice status"))
+    assert f"Next question: <t:{tuesday}:F>" in status
+    listed = await list_subscriptions(h.store, h.clock.now())
+    assert "next post: Tue 2026-03-03 09:00 UTC" in listed
+    held = text(await say(h, "/practice holidays add 2026-03-04"))
+    assert f"Next question: <t:{tuesday}:F>" in held
+
+
+async def test_a_reveal_in_seconds_is_refused_and_nothing_changes(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600).start()
+    await say(h, "/practice subscribe 09:00 UTC reveal=8h")
+    for reveal in ("30s", "90s", "1h30s"):
+        try:
+            parse_line(f"/practice subscribe reveal={reveal}")
+        except UserError as exc:
+            assert "not whole minutes" in exc.message and "90m, 8h" in exc.message
+        else:
+            raise AssertionError(f"reveal={reveal} was accepted")
+    assert "reveal after 8h" in text(await say(h, "/practice status"))
+
+
+async def test_forged_button_ids_with_huge_numbers_get_a_clear_answer(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600).start()
+    await say(h, "/practice subscribe answers=blind")
+    await say(h, "/practice post-now")
+    huge = "9" * 25
+    for action in (f"blind:{huge}", f"selfcheck:{huge}:1", f"selfcheck:1:{huge}", "blind:²", f"answer:{huge}",
+                   f"review-answer:{huge}", f"good:{huge}", "bookmark:" + "x" * 5000):  # fmt: skip
+        answer = await h.service.handle_action(Caller(CHANNEL, ANA, False), action)
+        assert answer.messages[0].body, action
