@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from bot.core.blind import AnswersError, parse_answers
-from bot.core.errors import UserError, shown
+from bot.core.errors import NotAllowed, UserError, shown
 from bot.core.holidays import HolidayArgs, HolidayError, holiday_args
 from bot.core.models import LEVELS, Order, Reveal
 from bot.core.recap import RecapTime, parse_recap
@@ -135,13 +135,17 @@ HELP = """\
 /review remind on|off                     a private nudge at this channel's post time when reviews are due"""
 
 
-def parse(name: str, text: str) -> Command:
-    """`parse("practice", "subscribe 09:00 Europe/Berlin")`; the name may carry its slash."""
+def parse(name: str, text: str, *, admin: bool = True) -> Command:
+    """`parse("practice", "subscribe 09:00 Europe/Berlin")`; the name may carry its slash.
+    With `admin=False` an admin command is refused before its arguments are even read, so
+    whatever a non-admin types after it gets the same answer: it is for admins."""
     if len(text) > MAX_INPUT:
         raise CommandError(f"that is {len(text)} characters; commands take at most {MAX_INPUT}")
     words = text.split()
     command = name.strip().lstrip("/").lower()
     if command == "practice":
+        if not admin:
+            refuse_unless_admin(words)
         return _practice(words)
     if command == "question":
         if len(words) > 1:
@@ -160,12 +164,22 @@ def parse(name: str, text: str) -> Command:
     raise CommandError(f"unknown command '/{shown(command)}': try /practice help")
 
 
-def parse_line(line: str) -> Command:
+def parse_line(line: str, *, admin: bool = True) -> Command:
     """A whole typed line: `/practice status`."""
     name, _, rest = line.strip().partition(" ")
     if not name.startswith("/"):
         raise CommandError("commands start with /, like /practice help")
-    return parse(name, rest)
+    return parse(name, rest, admin=admin)
+
+
+def refuse_unless_admin(words: list[str]) -> None:
+    """NotAllowed for `/practice WORDS` that only admins may run (the service checks again)."""
+    action = words[0].lower() if words else ""
+    if action in ADMIN_ACTIONS:
+        raise NotAllowed(f"/practice {action} is for channel admins.")
+    verb = words[1].lower() if len(words) > 1 else ""
+    if action == "holidays" and verb in ("add", "remove"):
+        raise NotAllowed(f"/practice holidays {verb} is for channel admins.")
 
 
 def _practice(words: list[str]) -> Practice:
@@ -253,8 +267,11 @@ def _kind_of(word: str) -> str:
     )
 
 
-def subscribe_args(given: dict[str, str]) -> SubscribeArgs:
-    """Validate raw option values (from words or from Discord's typed options)."""
+def subscribe_args(given: dict[str, str], *, admin: bool = True) -> SubscribeArgs:
+    """Validate raw option values (from words or from Discord's typed options); a non-admin's
+    are not read at all."""
+    if not admin:
+        refuse_unless_admin(["subscribe"])
     unknown = set(given) - set(SUBSCRIBE_KEYS)
     if unknown:
         raise CommandError(f"unknown option '{shown(min(unknown))}': use {', '.join(SUBSCRIBE_KEYS)}")

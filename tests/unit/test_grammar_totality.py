@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from bot.config import ConfigError, load_config
 from bot.core import blind, selfcheck
-from bot.core.commands import CommandError, parse, parse_line, subscribe_args
-from bot.core.errors import UserError
+from bot.core.commands import CommandError, Practice, parse, parse_line, subscribe_args
+from bot.core.errors import NotAllowed, UserError
+from bot.core.holidays import HolidayArgs
 
 NAMES = ("practice", "question", "streaks", "bookmarks", "review", "practise", "x")
 WORDS = st.sampled_from(
@@ -74,3 +75,24 @@ def test_forged_blind_and_self_check_ids_are_refused_clearly(junk: str) -> None:
         except UserError:
             continue
         assert value is not None
+
+
+@pytest.mark.parametrize(
+    ("line", "refusal"),
+    [
+        ("/practice subscribe reveal=99999999999999999999d", "/practice subscribe is for channel admins"),
+        ("/practice subscribe nonsense", "/practice subscribe is for channel admins"),
+        ("/practice recap someday", "/practice recap is for channel admins"),
+        ("/practice holidays add 2026-02-30", "/practice holidays add is for channel admins"),
+    ],
+)
+def test_a_non_admin_is_refused_before_the_arguments_are_read(line: str, refusal: str) -> None:
+    with pytest.raises(NotAllowed, match=refusal):
+        parse_line(line, admin=False)
+    with pytest.raises(NotAllowed, match="subscribe is for channel admins"):
+        subscribe_args({"reveal": "9" * 30 + "d"}, admin=False)
+
+
+def test_a_non_admin_still_reads_what_anyone_may() -> None:
+    assert parse_line("/practice holidays", admin=False) == Practice("holidays", holidays=HolidayArgs("list"))
+    assert parse_line("/practice status", admin=False) == Practice("status")
