@@ -28,15 +28,19 @@ from bot.core.holidays import HolidayArgs, HolidayError, holiday_args
 from bot.core.models import LEVELS, Order, Reveal
 from bot.core.recap import RecapTime, parse_recap
 from bot.core.schedule import (
+    DAY_ALIASES,
     DAY_NAMES,
     ScheduleError,
     parse_days,
     parse_reveal,
     parse_time,
     parse_timezone,
+    zone_for_city,
 )
+from bot.core.typos import closest, did_you_mean
 
 MAX_INPUT = 500
+COMMAND_NAMES = ("practice", "question", "streaks", "bookmarks", "review")
 SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order", "answers")
 _KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
 ADMIN_ACTIONS = frozenset(
@@ -161,7 +165,9 @@ def parse(name: str, text: str, *, admin: bool = True) -> Command:
         return _bookmarks(words)
     if command == "review":
         return _review(words)
-    raise CommandError(f"unknown command '/{shown(command)}': try /practice help")
+    near = closest(command, COMMAND_NAMES)
+    hint = f" - did you mean /{near}?" if near else ": try /practice help"
+    raise CommandError(f"unknown command '/{shown(command)}'{hint}")
 
 
 def parse_line(line: str, *, admin: bool = True) -> Command:
@@ -187,7 +193,9 @@ def _practice(words: list[str]) -> Practice:
         return Practice("help")
     action = words[0].lower()
     if action not in PRACTICE_ACTIONS:
-        raise CommandError(f"unknown /practice action '{shown(words[0])}': use {', '.join(PRACTICE_ACTIONS)}")
+        near = closest(action, PRACTICE_ACTIONS)
+        hint = f" - did you mean /practice {near}?" if near else f": use {', '.join(PRACTICE_ACTIONS)}"
+        raise CommandError(f"unknown /practice action '{shown(words[0])}'{hint}")
     if action == "subscribe":
         return Practice(action, subscribe=_subscribe_words(words[1:]))
     if action == "holidays":
@@ -234,7 +242,10 @@ def _subscribe_words(words: list[str]) -> SubscribeArgs:
             raw_key, _, value = word.partition("=")
             key = _KEY_ALIASES.get(raw_key.lower(), raw_key.lower())
             if key not in SUBSCRIBE_KEYS:
-                raise CommandError(f"unknown option '{shown(raw_key)}': use {', '.join(SUBSCRIBE_KEYS)}")
+                raise CommandError(
+                    f"unknown option '{shown(raw_key)}'{did_you_mean(raw_key, SUBSCRIBE_KEYS)}: "
+                    f"use {', '.join(SUBSCRIBE_KEYS)}"
+                )
         else:
             key, value = _kind_of(word), word
         if key in given:
@@ -263,8 +274,19 @@ def _kind_of(word: str) -> str:
     raise CommandError(
         f"'{shown(word)}' is not a time (09:00), time zone (Europe/Berlin), days (mon-fri), "
         "reveal delay (8h or next), level (beginner,intermediate or all), order "
-        "(progressive or shuffled) or answers (blind or open)"
+        f"(progressive or shuffled) or answers (blind or open){_word_hint(word)}"
     )
+
+
+_WORDS = ("next", "progressive", "shuffled", "blind", "open", "all", *LEVELS, *DAY_ALIASES, *DAY_NAMES)
+
+
+def _word_hint(word: str) -> str:
+    """` - did you mean Europe/Berlin?` for `berlin`, `shuffled` for `shufled`; or nothing."""
+    zone = zone_for_city(word)
+    if zone:
+        return f" - did you mean {zone}?"
+    return did_you_mean(word, _WORDS)
 
 
 def subscribe_args(given: dict[str, str], *, admin: bool = True) -> SubscribeArgs:

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import UserError, shown
 from bot.core.models import Reveal, Schedule
+from bot.core.typos import closest
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_ALIASES = {
+DAY_ALIASES = {
     "daily": frozenset(range(7)),
     "everyday": frozenset(range(7)),
     "weekdays": frozenset(range(5)),
@@ -74,6 +75,14 @@ def suggest_zones(typed: str, limit: int = 25) -> list[str]:
     return (starts + contains)[:limit]
 
 
+def zone_for_city(text: str) -> str | None:
+    """`berlin` -> Europe/Berlin, `new_york` or `new york` -> America/New_York; else None."""
+    city = "/" + "_".join(text.strip().lower().split())
+    if len(city) < 3:
+        return None
+    return next((zone for zone in sorted(_zone_names().values()) if zone.lower().endswith(city)), None)
+
+
 def parse_timezone(text: str) -> str:
     """An IANA zone name, canonical spelling; a near miss gets a suggestion."""
     name = text.strip()
@@ -81,14 +90,8 @@ def parse_timezone(text: str) -> str:
     if canonical is None:
         if name.upper() == "UTC":
             return "UTC"
-        import difflib  # only to suggest a name for a typo: not worth its memory in a running bot
-
-        names = list(_zone_names().values())
-        close = (
-            difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-            or [zone for zone in sorted(names) if zone.lower().endswith("/" + name.lower())][:1]
-        )
-        hint = f" - did you mean {close[0]}?" if close else " - use an IANA name like Europe/Berlin"
+        near = closest(name, _zone_names().values()) or zone_for_city(name)
+        hint = f" - did you mean {near}?" if near else " - use an IANA name like Europe/Berlin"
         raise ScheduleError(f"unknown time zone '{shown(name)}'{hint}")
     try:
         ZoneInfo(canonical)
@@ -100,8 +103,8 @@ def parse_timezone(text: str) -> str:
 def parse_days(text: str) -> frozenset[int]:
     """`mon-fri`, `mon,wed,fri`, `sat-sun`, `daily`, `weekdays`, `weekends` -> weekday numbers."""
     spec = text.strip().lower().replace(" ", "")
-    if spec in _DAY_ALIASES:
-        return _DAY_ALIASES[spec]
+    if spec in DAY_ALIASES:
+        return DAY_ALIASES[spec]
     days: set[int] = set()
     for part in spec.split(","):
         ends = part.split("-")
@@ -117,7 +120,7 @@ def parse_days(text: str) -> frozenset[int]:
 
 def format_days(days: frozenset[int]) -> str:
     for alias in ("daily", "weekdays", "weekends"):
-        if days == _DAY_ALIASES[alias]:
+        if days == DAY_ALIASES[alias]:
             return {"weekdays": "mon-fri", "weekends": "sat-sun"}.get(alias, alias)
     return ",".join(DAY_NAMES[d] for d in sorted(days))
 
