@@ -24,6 +24,7 @@ MAX_ANSWER = 3000  # characters: Slack's plain_text_input takes at most 3,000 (D
 MODES = {"blind": True, "open": False}  # `/practice subscribe answers=blind|open`
 FORM_TITLE_MAX = 45  # Discord's modal title and text-input label
 SAVED = "Your answer is saved; everyone's answers appear together at the reveal."
+REPLACED = "Your new answer replaces your earlier one; everyone's answers appear together at the reveal."
 CLOSED = "Answers to this question are closed: it has been revealed."
 LATE = (
     "Answers closed while you were writing: the question is being revealed, so this was not saved. "

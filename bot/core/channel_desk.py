@@ -27,7 +27,7 @@ from bot.core.models import (
     SubscriptionStatus,
 )
 from bot.core.questions import progress
-from bot.core.schedule import format_days, format_relative, format_reveal, local_today, next_post
+from bot.core.schedule import format_relative, format_reveal, local_today, next_post, on_days
 
 if TYPE_CHECKING:
     from bot.core.service import Caller, PracticeService
@@ -281,6 +281,6 @@ def _describe(settings: SubscriptionSettings) -> str:
     levels = "all levels" if settings.levels == LEVELS else ", ".join(settings.levels)
     reveal = "before the next post" if settings.reveal.is_next else "after " + format_reveal(settings.reveal)
     return (
-        f"at {schedule.at:%H:%M} {schedule.timezone} on {format_days(schedule.days)}, "
+        f"at {schedule.at:%H:%M} {schedule.timezone} {on_days(schedule.days)}, "
         f"reveal {reveal}, {levels}, {settings.order.value}" + (", blind answers" if settings.blind else "")
     )

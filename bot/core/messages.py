@@ -10,6 +10,7 @@ as a mention that notifies nobody.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,7 +109,7 @@ def question_post(
 
 
 def revealed_post(question: Question, level_size: int, answer_count: int) -> Message:
-    people = "1 person" if answer_count == 1 else f"{answer_count} people"
+    people = {0: "Nobody", 1: "1 person"}.get(answer_count, f"{answer_count} people")
     return Message(
         title=question.title,
         body=f"Revealed: the model answer is in the thread. {people} answered in time.",
@@ -218,9 +219,8 @@ def my_streak(result: Board, user: User) -> Message:
     body = _counts(mine, later)
     if mine.accuracy is not None:
         checked = mine.accuracy
-        body += (
-            f" ({checked.covered} of {checked.total} key points over {plural(checked.checks, 'self-check')})"
-        )
+        points, checks = plural(checked.total, "key point"), plural(checked.checks, "self-check")
+        body += f" ({checked.covered} of {points} over {checks})"
     return Message(title="Your streak", body=body, footer=_season(result) if later else "")
 
 
@@ -330,6 +330,11 @@ def _pack_lines(lines: list[str], limit: int) -> list[str]:
 
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def bullets(items: Sequence[str]) -> str:
+    """A field's list: one item reads as itself, several as `- ` lines."""
+    return items[0] if len(items) == 1 else "\n".join(f"- {item}" for item in items)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.core.errors import UserError, shown
-from bot.core.messages import Field, Message, person, plural
+from bot.core.messages import Field, Message, bullets, person, plural
 from bot.core.models import Schedule, TeamStreak, User
 from bot.core.schedule import DAY_NAMES, ScheduleError, next_occurrence, occurrences, parse_time
 from bot.core.streaks import Streak, team_from_history
@@ -257,10 +257,10 @@ def recap_message(
     ]
     if most_bookmarked:
         lines = [
-            f"- {titles.get(question_id, question_id)} ({plural(count, 'bookmark')})"
+            f"{titles.get(question_id, question_id)} ({plural(count, 'bookmark')})"
             for question_id, count in most_bookmarked[:BOOKMARKED_LISTED]
         ]
-        fields.append(Field("Most bookmarked", "\n".join(lines)))
+        fields.append(Field("Most bookmarked", bullets(lines)))
     return Message(
         title=f"Weekly recap: {_day(figures.first)} - {_day(figures.last)}",
         body=body,

@@ -128,6 +128,11 @@ def format_days(days: frozenset[int]) -> str:
 MAX_DURATION = timedelta(days=366)  # no setting needs longer; bigger numbers are typos or attacks
 
 
+def on_days(days: frozenset[int]) -> str:
+    """`every day`, `on mon-fri`, `on mon,wed,fri`: the days in a sentence."""
+    return "every day" if days == DAY_ALIASES["daily"] else f"on {format_days(days)}"
+
+
 def parse_duration(text: str) -> timedelta:
     """`8h`, `90m`, `1h30m`, `2d`, `3s` -> a positive duration of at most a year (a bigger number
     is refused here, before it can overflow a timedelta)."""

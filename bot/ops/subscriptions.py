@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.core.messages import plural
 from bot.core.models import LEVELS, Post, Subscription, SubscriptionStatus
 from bot.core.ports import Store
-from bot.core.schedule import format_days, format_relative, format_reveal, next_post
+from bot.core.schedule import format_relative, format_reveal, next_post, on_days
 
 WHERE = {"discord": ("guild", "channel"), "slack": ("team", "channel")}
 
@@ -41,7 +41,7 @@ def describe(
     lines = [
         f"#{subscription.id} {channel.platform} {workspace} {channel.workspace_id} "
         f"{room} {channel.channel_id} - {status}",
-        f"  {schedule.at:%H:%M} {schedule.timezone} on {format_days(schedule.days)}, "
+        f"  {schedule.at:%H:%M} {schedule.timezone} {on_days(schedule.days)}, "
         f"reveal {reveal}, {levels}, {settings.order.value}",
     ]
     if subscription.status is SubscriptionStatus.ACTIVE:

@@ -65,7 +65,7 @@ def test_a_whole_day_in_the_terminal_channel_then_a_restart(tmp_path: Path, quie
     )
     out = first.stdout
     assert first.returncode == 0, first.stderr
-    assert f"This channel now gets a question at {quiet_hour} UTC on daily" in out
+    assert f"This channel now gets a question at {quiet_hour} UTC every day" in out
     assert out.count("--- new question in #practice ---") == 1
     assert "== What is WebSocket? ==" in out  # progressive: beginner 1 first
     assert "Level: Beginner · 1 of 20" in out

@@ -38,7 +38,7 @@ def test_blind_answers_in_the_terminal_channel_survive_a_restart_and_appear_once
     assert "Type `reply YOUR ANSWER` to answer; it stays hidden until the reveal." in out
     assert out.count(blind.SAVED) == 3
     assert f"answers take at most {blind.MAX_ANSWER}" in out
-    assert "Your answer is replaced." in out
+    assert "Your new answer replaces your earlier one" in out
     assert "hidden" not in out.replace("stays hidden", "").replace("(hidden until", "")  # no text echoed
     assert "[thread]" not in out
 
