@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.models import Board, Question, StreakRow, User
+from bot.core.models import Accuracy, Board, Question, StreakRow, User
 
 LEVEL_NAMES = {"beginner": "Beginner", "intermediate": "Intermediate", "advanced": "Advanced"}
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
@@ -210,18 +210,21 @@ def my_streak(result: Board, user: User) -> Message:
     if mine is None:
         past = result.past_best.get(user.id, 0)
         if later and past:
+            kept = result.accuracy.get(user.id)
+            accuracy = f" Accuracy {kept.percent}%{_checked(kept)}, kept across seasons." if kept else ""
             return Message(
                 title="Your streak",
-                body=f"No answers this season yet; your best ever here is {past}.",
+                body=f"No answers this season yet; your best ever here is {past}.{accuracy}",
                 footer=_season(result),
             )
         return Message(title="Your streak", body="You have not answered a question here yet.")
-    body = _counts(mine, later)
-    if mine.accuracy is not None:
-        checked = mine.accuracy
-        points, checks = plural(checked.total, "key point"), plural(checked.checks, "self-check")
-        body += f" ({checked.covered} of {points} over {checks})"
+    body = _counts(mine, later) + (_checked(mine.accuracy) if mine.accuracy else "")
     return Message(title="Your streak", body=body, footer=_season(result) if later else "")
+
+
+def _checked(accuracy: Accuracy) -> str:
+    points, checks = plural(accuracy.total, "key point"), plural(accuracy.checks, "self-check")
+    return f" ({accuracy.covered} of {points} over {checks})"
 
 
 def _season(result: Board) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.core.commands import parse_line
 from bot.core.errors import UserError
@@ -12,6 +12,7 @@ from bot.core.models import ChannelRef, User
 from bot.core.service import Caller
 from bot.ops.subscriptions import list_subscriptions
 from tests.conftest import CHANNEL, Harness
+from tests.integration.test_self_checks import a_revealed_day, press
 
 ANA = User("u-ana", "Ana")
 MONDAY_0600 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -68,3 +69,17 @@ async def test_forged_button_ids_with_huge_numbers_get_a_clear_answer(
                    f"review-answer:{huge}", f"good:{huge}", "bookmark:" + "x" * 5000):  # fmt: skip
         answer = await h.service.handle_action(Caller(CHANNEL, ANA, False), action)
         assert answer.messages[0].body, action
+
+
+async def test_streaks_me_keeps_accuracy_after_a_new_season(harness_factory: Callable[..., Harness]) -> None:
+    h = await harness_factory(MONDAY_0600, command_cooldown=timedelta(0)).start()
+    await say(h, "/practice subscribe 09:00 UTC mon-fri reveal=8h")
+    first = await a_revealed_day(h, 0, ANA)
+    await press(h, f"covered:{first}:2")
+    await say(h, "/practice new-season")
+    await say(h, "/practice new-season confirm")
+    me = (await say(h, "/streaks me")).messages[0].body
+    assert me == (
+        "No answers this season yet; your best ever here is 1. "
+        "Accuracy 66% (2 of 3 key points over 1 self-check), kept across seasons."
+    )
