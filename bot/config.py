@@ -22,7 +22,14 @@ from bot.core.errors import UserError, shown
 from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
 from bot.core.questions import resolve_pack
 from bot.core.recap import DEFAULT_RECAP, RecapTime, parse_recap_text
-from bot.core.schedule import parse_days, parse_duration, parse_reveal, parse_time, parse_timezone
+from bot.core.schedule import (
+    check_reveal_fits,
+    parse_days,
+    parse_duration,
+    parse_reveal,
+    parse_time,
+    parse_timezone,
+)
 from bot.core.streaks import DEFAULT_FREEZES
 from bot.core.typos import closest
 
@@ -293,6 +300,11 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         order=r.value(d, "defaults", "order", str, parse_order, Order.PROGRESSIVE),
         blind=r.value(d, "defaults", "answers", str, parse_answers, base_defaults.blind),
     )
+
+    try:  # the same rule as /practice subscribe: a delay past the next post would mean `next`
+        check_reveal_fits(defaults.reveal, defaults.schedule.days)
+    except UserError as exc:
+        raise r.fail("defaults", "reveal", exc.message) from None
 
     dc = r.table(top.get("discord", {}), "discord", {"token_env", "api_base_url", "gateway_url", "guild_ids",
                                                      "shard_count", "shard_ids"})  # fmt: skip

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.core import blind
 from bot.core import messages as say
-from bot.core.commands import ADMIN_ACTIONS, HELP, Practice, SubscribeArgs
+from bot.core.commands import ADMIN_ACTIONS, HELP, SUBSCRIBE_KEYS, Practice, SubscribeArgs
 from bot.core.errors import NotAllowed, UserError
 from bot.core.holidays import KEEP_PAST, HolidayArgs, check_adding, format_dates, upcoming
 from bot.core.messages import Message, Response
@@ -27,7 +27,15 @@ from bot.core.models import (
     SubscriptionStatus,
 )
 from bot.core.questions import progress
-from bot.core.schedule import format_relative, format_reveal, local_today, next_post, on_days
+from bot.core.schedule import (
+    check_reveal_fits,
+    format_relative,
+    format_reveal,
+    local_today,
+    next_post,
+    on_days,
+    zone_note,
+)
 
 if TYPE_CHECKING:
     from bot.core.service import Caller, PracticeService
@@ -109,6 +117,7 @@ class ChannelDesk:
             order=args.order or base.order,
             blind=base.blind if args.blind is None else args.blind,
         )
+        check_reveal_fits(settings.reveal, schedule.days)
         if not self._service.bank.deck(settings.levels):
             raise UserError(f"no questions at level {', '.join(settings.levels)} in the loaded packs")
         now = self._service.clock.now()
@@ -118,11 +127,13 @@ class ChannelDesk:
         log.info("subscribed %s: %s", channel, _describe(settings), extra=subscription.log_extra)
         verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
         at = await self._next_post(subscription, now)  # with its holidays
-        return Response.text(
-            f"This channel {verb} a question {_describe(settings)}. "
-            f"Next: {say.moment(at)} ({say.moment(at, 'R')}).",
-            private=False,
-        )
+        said = [f"This channel {verb} a question {_describe(settings)}."]
+        if existing is not None:  # subscribing again changes only what is given
+            given = [key for key in SUBSCRIBE_KEYS if getattr(args, _FIELDS.get(key, key)) is not None]
+            said.append(f"Changed: {', '.join(given)}; the rest as before." if given else "Nothing changed.")
+        said.append(f"Next: {say.moment(at)} ({say.moment(at, 'R')}).")
+        note = zone_note(schedule.timezone)
+        return Response.text(" ".join(said) + (f"\n{note}" if note else ""), private=False)
 
     async def _unsubscribe(self, subscription: Subscription) -> Response:
         now = self._service.clock.now()
@@ -274,6 +285,9 @@ class ChannelDesk:
             f"Season {number} starts now: the board starts from zero. Best ever streaks are kept.",
             private=False,
         )
+
+
+_FIELDS = {"answers": "blind"}  # the SubscribeArgs field of a subscribe option, where the names differ
 
 
 def _describe(settings: SubscriptionSettings) -> str:

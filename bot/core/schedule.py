@@ -128,11 +128,6 @@ def format_days(days: frozenset[int]) -> str:
 MAX_DURATION = timedelta(days=366)  # no setting needs longer; bigger numbers are typos or attacks
 
 
-def on_days(days: frozenset[int]) -> str:
-    """`every day`, `on mon-fri`, `on mon,wed,fri`: the days in a sentence."""
-    return "every day" if days == DAY_ALIASES["daily"] else f"on {format_days(days)}"
-
-
 def parse_duration(text: str) -> timedelta:
     """`8h`, `90m`, `1h30m`, `2d`, `3s` -> a positive duration of at most a year (a bigger number
     is refused here, before it can overflow a timedelta)."""
@@ -154,6 +149,11 @@ def parse_duration(text: str) -> timedelta:
 
 
 _YEAR = "366d"
+
+
+def on_days(days: frozenset[int]) -> str:
+    """`every day`, `on mon-fri`, `on mon,wed,fri`: the days in a sentence."""
+    return "every day" if days == DAY_ALIASES["daily"] else f"on {format_days(days)}"
 
 
 def format_duration(delta: timedelta) -> str:
@@ -185,6 +185,43 @@ def parse_reveal(text: str) -> Reveal:
     if after > MAX_REVEAL:
         raise ScheduleError(f"reveal '{shown(text)}' is over 7 days: use a shorter delay or 'next'")
     return Reveal(after=after)
+
+
+def check_reveal_fits(reveal: Reveal, days: frozenset[int]) -> None:
+    """A delay must end before the next post can come: past it, the next post reveals the open
+    question first, so `reveal=100h` on mon-fri would quietly mean `next`. Refused instead."""
+    if reveal.after is None or not days:
+        return
+    ordered = sorted(days)
+    gap = min((b - a) % 7 or 7 for a, b in zip(ordered, [*ordered[1:], ordered[0]], strict=True))
+    if reveal.after >= timedelta(days=gap):
+        on = on_days(days)
+        apart = "1 day" if gap == 1 else f"{gap} days"
+        raise ScheduleError(
+            f"reveal after {format_duration(reveal.after)} comes after the next post ({on}, posts can be "
+            f"{apart} apart): use less than {gap * 24}h, or 'next' to reveal just before the next post"
+        )
+
+
+_FIXED_ZONES = {"EST": "America/New_York", "MST": "America/Denver", "HST": "Pacific/Honolulu"}
+
+
+def zone_note(timezone: str) -> str:
+    """A word about a zone that keeps one offset all year (`EST`, `Etc/GMT+5`), since people who
+    type EST usually mean New York's clock, which changes in summer. Empty for the others."""
+    zone = ZoneInfo(timezone)
+    offsets = {datetime(2026, month, 1, tzinfo=UTC).astimezone(zone).utcoffset() or timedelta(0)
+               for month in (1, 7)}  # fmt: skip
+    a_place = "/" in timezone and not timezone.startswith("Etc/")
+    if len(offsets) > 1 or a_place or offsets == {timedelta(0)}:
+        return ""
+    [offset] = offsets
+    hours = f"UTC{'+' if offset >= timedelta(0) else '-'}{abs(offset) // timedelta(hours=1):02d}:00"
+    place = _FIXED_ZONES.get(timezone, "America/New_York")
+    return (
+        f"Note: {timezone} is a fixed offset ({hours}) with no daylight saving, so the post time "
+        f"moves by an hour against local clocks in summer. For a place's clock use its zone, like {place}."
+    )
 
 
 def format_reveal(reveal: Reveal) -> str:

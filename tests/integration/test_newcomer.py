@@ -83,3 +83,21 @@ async def test_streaks_me_keeps_accuracy_after_a_new_season(harness_factory: Cal
         "No answers this season yet; your best ever here is 1. "
         "Accuracy 66% (2 of 3 key points over 1 self-check), kept across seasons."
     )
+
+
+async def test_settings_that_would_not_do_what_they_say_are_refused_or_explained(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await harness_factory(MONDAY_0600).start()
+    refused = text(await say(h, "/practice subscribe 09:00 UTC mon-fri reveal=100h"))
+    assert (
+        "reveal after 4d4h comes after the next post (on mon-fri, posts can be 1 day apart): "
+        "use less than 24h, or 'next' to reveal just before the next post"
+    ) in refused
+    assert await h.store.subscription_for(CHANNEL) is None  # nothing was saved
+    first = text(await say(h, "/practice subscribe 09:00 EST mon,wed,fri reveal=30h"))
+    assert "Note: EST is a fixed offset (UTC-05:00) with no daylight saving" in first
+    assert "like America/New_York" in first
+    again = text(await say(h, "/practice subscribe 10:00 America/New_York"))
+    assert "at 10:00 America/New_York on mon,wed,fri, reveal after 1d6h" in again
+    assert "Changed: time, timezone; the rest as before." in again and "Note:" not in again
