@@ -78,7 +78,10 @@ def test_a_whole_day_in_the_terminal_channel_then_a_restart(tmp_path: Path, quie
     )
     assert "1. ana - current 1, best 1, total 1\n2. bo - current 1, best 1, total 1" in out
     assert "Team streak: 1 (best 1)" in out
-    assert "[thread] cy: too late, but kept\n(the answer is already revealed: yours is kept as a late answer)" in out
+    assert (
+        "[thread] cy: too late, but kept\n(the answer is already revealed: yours is kept as a late answer)"
+        in out
+    )
     assert "Traceback" not in first.stderr
 
     second = run_bot(db, [":user ana", "/streaks", "/practice status", "/practice post-now"])

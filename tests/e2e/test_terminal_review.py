@@ -42,7 +42,7 @@ async def test_review_in_the_terminal_channel_then_a_restart(tmp_path: Path) -> 
             "/bookmarks",
             "/review",
             ":press show answer",
-            ":press \"Good\"",
+            ':press "Good"',
             "/bookmarks remove 5",
             "/bookmarks remove two",
             "/review remind maybe",

@@ -170,5 +170,7 @@ def test_log_format_and_monitoring_from_the_file_and_the_environment(tmp_path: P
 def test_a_default_reveal_past_the_next_post_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "F"
     path.write_text('[defaults]\ndays = "daily"\nreveal = "2d"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"F:3: \[defaults\] reveal: reveal after 2d comes after the next post"):
+    with pytest.raises(
+        ConfigError, match=r"F:3: \[defaults\] reveal: reveal after 2d comes after the next post"
+    ):
         load_config(path)
