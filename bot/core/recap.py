@@ -262,14 +262,19 @@ def recap_message(
         ]
         fields.append(Field("Most bookmarked", bullets(lines)))
     return Message(
-        title=f"Weekly recap: {_day(figures.first)} - {_day(figures.last)}",
+        title=f"Weekly recap: {day_label(figures.first)} - {day_label(figures.last)}",
         body=body,
         fields=tuple(fields),
     )
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b}"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_label(day: date) -> str:
+    """`4 Dec`: a date nobody misreads, whichever way round their own dates go (and in English
+    whatever the host's locale, unlike strftime's %b)."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
 
 
 def picture_name(last: date) -> str:

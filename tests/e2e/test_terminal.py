@@ -271,14 +271,14 @@ def test_recap_now_prints_the_recap_and_writes_its_picture_beside_the_database(
     assert "Kept their streak: bo (1), lead (1)" in out
     assert "Team streak: 1 (best 1)" in out
     [path_line] = [line for line in out.splitlines() if line.startswith("(picture, ")]
-    assert path_line.startswith("(picture, 640x240: ")
-    picture = Path(path_line.removeprefix("(picture, 640x240: ").rstrip(")"))
+    assert path_line.startswith("(picture, 1280x480: ")
+    picture = Path(path_line.removeprefix("(picture, 1280x480: ").rstrip(")"))
     assert picture.parent == db.parent.resolve() / "recaps"
     assert picture.name.startswith("recap-") and picture.suffix == ".png"  # recap-<its local date>.png
     assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(picture) as image:
         image.load()
-        assert image.size == (640, 240)
+        assert image.size == (1280, 480)
     assert "Sent a recap of the last seven days" in out
     assert "Traceback" not in result.stderr
 
