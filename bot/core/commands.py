@@ -122,6 +122,8 @@ HELP = """\
     reveal after 8h, all levels, progressive, answers=open. Example:
     /practice subscribe 09:00 Europe/Berlin mon-fri reveal=8h levels=beginner,intermediate
     answers=blind: answers go through a private form and appear together at the reveal
+    reveal: whole minutes, hours or days (90m, 8h, 2d), before the next post; or next
+    Subscribing again changes only what you give; the rest stays as it was.
 /practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
 /practice post-now | reveal-now           post today's question now / reveal the open one (admins)
 /practice status                          schedule, next post, progress through the pack
