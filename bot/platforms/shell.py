@@ -129,11 +129,13 @@ class TerminalChannel:
         """Read lines until `:quit`, end of input or `stop`."""
         self._service = service
         stop = stop or asyncio.Event()
-        lines = _line_reader(self._stdin, lambda: f"{self.user.name}> " if self._edits else None)
+        asked = threading.Event()  # set when the next line is wanted: input() shows its prompt then
+        lines = _line_reader(self._stdin, lambda: f"{self.user.name}> " if self._edits else None, asked)
         self._print(f"practicebot terminal channel #{CHANNEL.channel_id}. You are '{self.user.name}'.")
         self._print("Type :help for commands, :quit to leave.")
         while not stop.is_set():
             self._prompt()
+            asked.set()
             reader = asyncio.ensure_future(lines.get())
             stopper = asyncio.ensure_future(stop.wait())
             done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -383,18 +385,22 @@ def _login_name() -> str:
         return "you"
 
 
-def _line_reader(stream: TextIO, prompt: Callable[[], str | None]) -> asyncio.Queue[str | None]:
+def _line_reader(
+    stream: TextIO, prompt: Callable[[], str | None], asked: threading.Event
+) -> asyncio.Queue[str | None]:
     """Lines from a blocking stream, read by a daemon thread so a stop never waits on it.
     None marks the end of input. When `prompt` gives a prompt, lines come from input() with
     the standard library's readline loaded: arrow keys edit the line, up and down go through
-    this session's history. Otherwise (pipes, the tests) the stream is read line by line."""
+    this session's history; each prompt waits for `asked`, so it comes after the answer to the
+    line before. Otherwise (pipes, the tests) the stream is read line by line."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 
     def typed() -> Iterator[str]:
         with contextlib.suppress(ImportError):  # not on every platform (Windows)
             import readline  # noqa: F401 - loading it gives input() line editing and history
-        while True:
+        while asked.wait():
+            asked.clear()
             try:
                 yield input(prompt() or "")
             except EOFError:
