@@ -260,8 +260,9 @@ class TerminalChannel:
     def _number(self, button: Button) -> int:
         """Buttons are numbered as they are shown, across the session, so a number means one button."""
         self._shown += 1
-        self._buttons[str(self._shown)] = button.action
-        self._buttons[button.label.strip().lower()] = button.action  # the latest with that label
+        label = button.label.strip().lower()
+        self._buttons.pop(label, None)  # the latest button with a label is the one it presses
+        self._buttons[str(self._shown)] = self._buttons[label] = button.action
         while len(self._buttons) > MAX_REMEMBERED:
             del self._buttons[next(iter(self._buttons))]
         return self._shown
