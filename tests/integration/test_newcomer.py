@@ -7,25 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.commands import parse_line
 from bot.core.errors import UserError
-from bot.core.messages import Response
-from bot.core.models import ChannelRef, User
 from bot.core.service import Caller
 from bot.ops.subscriptions import list_subscriptions
 from tests.conftest import CHANNEL, Harness
 from tests.integration.test_self_checks import a_revealed_day, press
-
-ANA = User("u-ana", "Ana")
-MONDAY_0600 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
-
-
-async def say(h: Harness, line: str, user: User = ANA, channel: ChannelRef = CHANNEL) -> Response:
-    return await h.service.handle(Caller(channel, user, True), parse_line(line))
-
-
-def text(response: Response) -> str:
-    return "\n".join(
-        f"{m.title}\n{m.body}\n" + "\n".join(f.value for f in m.fields) for m in response.messages
-    )
+from tests.integration.test_service import ANA, MONDAY_0600, say, text
 
 
 async def test_after_post_now_the_next_question_is_the_next_day_everywhere(
