@@ -78,7 +78,7 @@ def test_subscriptions_list_shows_status_schedule_and_the_next_post_in_its_zone_
     assert local_at == utc_at  # the same instant, shown in both
     assert local_at.minute == 30  # India is UTC+5:30: the local post time, not UTC's
     assert utc.endswith(")") and "(in " in utc
-    assert lines[-1] == "1 subscriptions, 1 active"
+    assert lines[-1] == "1 subscription, 1 active"
 
 
 def test_export_replies_as_csv_with_formulas_defused(history: Path) -> None:
