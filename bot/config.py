@@ -22,8 +22,16 @@ from bot.core.errors import UserError, shown
 from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
 from bot.core.questions import resolve_pack
 from bot.core.recap import DEFAULT_RECAP, RecapTime, parse_recap_text
-from bot.core.schedule import parse_days, parse_duration, parse_reveal, parse_time, parse_timezone
+from bot.core.schedule import (
+    check_reveal_fits,
+    parse_days,
+    parse_duration,
+    parse_reveal,
+    parse_time,
+    parse_timezone,
+)
 from bot.core.streaks import DEFAULT_FREEZES
+from bot.core.typos import closest
 
 DEFAULT_CONFIG_NAME = "practicebot.toml"
 DEFAULT_DATABASE = "practicebot.sqlite3"
@@ -32,6 +40,7 @@ LOG_FORMATS = ("text", "json")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 T = TypeVar("T")
+SECTIONS = ("defaults", "discord", "slack", "server")
 
 
 class ConfigError(UserError):
@@ -124,7 +133,12 @@ class _Reader:
 
     def table(self, data: Mapping[str, Any], section: str, allowed: set[str]) -> Mapping[str, Any]:
         for key in sorted(set(data) - allowed):
-            raise self.fail(section, key, f"unknown option; allowed here: {', '.join(sorted(allowed))}")
+            near = closest(key, allowed)
+            if isinstance(data[key], dict) and not section:  # a [section] of its own
+                hint = f"did you mean [{near}]?" if near else f"use {', '.join(f'[{k}]' for k in SECTIONS)}"
+                raise self.fail(key, None, f"unknown section - {hint}")
+            hint = f" - did you mean {near}?" if near else f"; allowed here: {', '.join(sorted(allowed))}"
+            raise self.fail(section, key, f"unknown option{hint}")
         return data
 
     def value(
@@ -245,7 +259,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     top = r.table(data, "", {"database", "packs", "log_level", "misfire_grace", "team_min_answers",
                              "freeze_every", "freeze_cap", "command_cooldown", "log_format", "defaults",
                              "discord", "slack", "server"})  # fmt: skip
-    for name in ("defaults", "discord", "slack", "server"):
+    for name in SECTIONS:
         if name in top and not isinstance(top[name], dict):
             raise r.fail("", name, "must be a table: write it as a [section]")
     default = Config()
@@ -286,6 +300,11 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         order=r.value(d, "defaults", "order", str, parse_order, Order.PROGRESSIVE),
         blind=r.value(d, "defaults", "answers", str, parse_answers, base_defaults.blind),
     )
+
+    try:  # the same rule as /practice subscribe: a delay past the next post would mean `next`
+        check_reveal_fits(defaults.reveal, defaults.schedule.days)
+    except UserError as exc:
+        raise r.fail("defaults", "reveal", exc.message) from None
 
     dc = r.table(top.get("discord", {}), "discord", {"token_env", "api_base_url", "gateway_url", "guild_ids",
                                                      "shard_count", "shard_ids"})  # fmt: skip

@@ -369,7 +369,9 @@ async def seed_streaks(
     now = datetime.now(UTC)
     start = (now - timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
     hour = (now + timedelta(hours=12)).hour
-    h = Harness(db_path, bank, start, freezes=freezes)
+    # subscribed a minute before the first day: with the post time at 00:00 (a seed run between
+    # 12:00 and 13:00 UTC) the first post would otherwise be due at the very instant of subscribing
+    h = Harness(db_path, bank, start - timedelta(minutes=1), freezes=freezes)
     h.platform = FakePlatform(name=channel.platform)
     await h.start()
     try:

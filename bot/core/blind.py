@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.errors import UserError, shown
+from bot.core.ids import row_id
 from bot.core.messages import Button, Form, Message, Response, person, plain, question_post
 from bot.core.models import Question, User
 
@@ -23,6 +24,7 @@ MAX_ANSWER = 3000  # characters: Slack's plain_text_input takes at most 3,000 (D
 MODES = {"blind": True, "open": False}  # `/practice subscribe answers=blind|open`
 FORM_TITLE_MAX = 45  # Discord's modal title and text-input label
 SAVED = "Your answer is saved; everyone's answers appear together at the reveal."
+REPLACED = "Your new answer replaces your earlier one; everyone's answers appear together at the reveal."
 CLOSED = "Answers to this question are closed: it has been revealed."
 LATE = (
     "Answers closed while you were writing: the question is being revealed, so this was not saved. "
@@ -64,9 +66,10 @@ def action(post_id: int) -> str:
 
 
 def post_id_of(argument: str) -> int:
-    if not argument.isdigit():
+    post_id = row_id(argument)
+    if post_id is None:
         raise AnswersError("That Answer button is not for a daily post.")
-    return int(argument)
+    return post_id
 
 
 def check_answer(text: str) -> str:

@@ -79,7 +79,7 @@ class BlindDesk:
             "first" if saved.first else "replaced",
             extra={"subscription": post.subscription_id, "channel": caller.channel},
         )
-        return Response.text(blind.SAVED if saved.first else "Your answer is replaced. " + blind.SAVED)
+        return Response.text(blind.SAVED if saved.first else blind.REPLACED)
 
     async def publish(
         self, platform: Platform, subscription: Subscription, post: Post, question: Question, *, resend: bool

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core import blind
 from bot.core import messages as say
-from bot.core.commands import ADMIN_ACTIONS, HELP, Practice, SubscribeArgs
+from bot.core.commands import ADMIN_ACTIONS, HELP, SUBSCRIBE_KEYS, Practice, SubscribeArgs
 from bot.core.errors import NotAllowed, UserError
 from bot.core.holidays import KEEP_PAST, HolidayArgs, check_adding, format_dates, upcoming
 from bot.core.messages import Message, Response
@@ -26,7 +27,15 @@ from bot.core.models import (
     SubscriptionStatus,
 )
 from bot.core.questions import progress
-from bot.core.schedule import format_days, format_relative, format_reveal, local_today, next_occurrence
+from bot.core.schedule import (
+    check_reveal_fits,
+    format_relative,
+    format_reveal,
+    local_today,
+    next_post,
+    on_days,
+    zone_note,
+)
 
 if TYPE_CHECKING:
     from bot.core.service import Caller, PracticeService
@@ -110,6 +119,7 @@ class ChannelDesk:
             order=args.order or base.order,
             blind=base.blind if args.blind is None else args.blind,
         )
+        check_reveal_fits(settings.reveal, schedule.days)
         if not self._service.bank.deck(settings.levels):
             raise UserError(f"no questions at level {', '.join(settings.levels)} in the loaded packs")
         now = self._service.clock.now()
@@ -118,12 +128,14 @@ class ChannelDesk:
         await self._service.recaps.arm(subscription)
         log.info("subscribed %s: %s", channel, _describe(settings), extra=subscription.log_extra)
         verb = "now gets" if existing is None or existing.status is not SubscriptionStatus.ACTIVE else "gets"
-        _, at = next_occurrence(subscription.settings.schedule, now)  # with its holidays
-        return Response.text(
-            f"This channel {verb} a question {_describe(settings)}. "
-            f"Next: {say.moment(at)} ({say.moment(at, 'R')}).",
-            private=False,
-        )
+        at = await self._next_post(subscription, now)  # with its holidays
+        said = [f"This channel {verb} a question {_describe(settings)}."]
+        if existing is not None:  # subscribing again changes only what is given
+            given = [key for key in SUBSCRIBE_KEYS if getattr(args, _FIELDS.get(key, key)) is not None]
+            said.append(f"Changed: {', '.join(given)}; the rest as before." if given else "Nothing changed.")
+        said.append(f"Next: {say.moment(at)} ({say.moment(at, 'R')}).")
+        note = zone_note(schedule.timezone)
+        return Response.text(" ".join(said) + (f"\n{note}" if note else ""), private=False)
 
     async def _unsubscribe(self, subscription: Subscription) -> Response:
         now = self._service.clock.now()
@@ -156,18 +168,23 @@ class ChannelDesk:
         )
         resumed = await self._service.store.subscription(subscription.id)
         assert resumed is not None
-        at = await self._service.arm_next_post(resumed, now)
+        await self._service.arm_next_post(resumed, now)
         await self._service.recaps.arm(resumed)
+        at = await self._next_post(resumed, now)
         return Response.text(
             f"Resumed. Next question {say.moment(at)} ({say.moment(at, 'R')}).", private=False
         )
+
+    async def _next_post(self, subscription: Subscription, now: datetime) -> datetime:
+        last = await self._service.store.last_post(subscription.id)
+        return next_post(subscription.settings.schedule, now, last.local_date if last else None)
 
     async def _status(self, subscription: Subscription) -> Response:
         now = self._service.clock.now()
         settings = subscription.settings
         lines = [f"Schedule: {_describe(settings)}"]
         if subscription.status is SubscriptionStatus.ACTIVE:
-            _, at = next_occurrence(settings.schedule, now)
+            at = await self._next_post(subscription, now)
             lines.append(f"Next question: {say.moment(at)} ({format_relative(at - now)})")
         else:
             reason = f": {subscription.status_reason}" if subscription.status_reason else ""
@@ -250,7 +267,7 @@ class ChannelDesk:
         changed = await self._service.store.subscription(subscription.id)
         assert changed is not None
         if changed.status is SubscriptionStatus.ACTIVE:
-            _, at = next_occurrence(changed.settings.schedule, self._service.clock.now())
+            at = await self._next_post(changed, self._service.clock.now())
             said += f" Next question: {say.moment(at)} ({say.moment(at, 'R')})."
         log.info("holidays %s in %s: %s", args.verb, subscription.channel, said, extra=subscription.log_extra)
         return Response.text(said, private=False)
@@ -283,11 +300,14 @@ class ChannelDesk:
         )
 
 
+_FIELDS = {"answers": "blind"}  # the SubscribeArgs field of a subscribe option, where the names differ
+
+
 def _describe(settings: SubscriptionSettings) -> str:
     schedule = settings.schedule
     levels = "all levels" if settings.levels == LEVELS else ", ".join(settings.levels)
     reveal = "before the next post" if settings.reveal.is_next else "after " + format_reveal(settings.reveal)
     return (
-        f"at {schedule.at:%H:%M} {schedule.timezone} on {format_days(schedule.days)}, "
+        f"at {schedule.at:%H:%M} {schedule.timezone} {on_days(schedule.days)}, "
         f"reveal {reveal}, {levels}, {settings.order.value}" + (", blind answers" if settings.blind else "")
     )

@@ -23,20 +23,24 @@ from dataclasses import dataclass
 from datetime import time
 
 from bot.core.blind import AnswersError, parse_answers
-from bot.core.errors import UserError, shown
+from bot.core.errors import NotAllowed, UserError, shown
 from bot.core.holidays import HolidayArgs, HolidayError, holiday_args
 from bot.core.models import LEVELS, Order, Reveal
 from bot.core.recap import RecapTime, parse_recap
 from bot.core.schedule import (
+    DAY_ALIASES,
     DAY_NAMES,
     ScheduleError,
     parse_days,
     parse_reveal,
     parse_time,
     parse_timezone,
+    zone_for_city,
 )
+from bot.core.typos import closest, did_you_mean
 
 MAX_INPUT = 500
+COMMAND_NAMES = ("practice", "question", "streaks", "bookmarks", "review")
 SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order", "answers")
 _KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
 ADMIN_ACTIONS = frozenset(
@@ -119,6 +123,8 @@ HELP = """\
     reveal after 8h, all levels, progressive, answers=open. Example:
     /practice subscribe 09:00 Europe/Berlin mon-fri reveal=8h levels=beginner,intermediate
     answers=blind: answers go through a private form and appear together at the reveal
+    reveal: whole minutes, hours or days (90m, 8h, 2d), before the next post; or next
+    Subscribing again changes only what you give; the rest stays as it was.
 /practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
 /practice post-now | reveal-now           post today's question now / reveal the open one (admins)
 /practice status                          schedule, next post, progress through the pack
@@ -136,13 +142,17 @@ HELP = """\
 /review remind on|off                     a private nudge at this channel's post time when reviews are due"""
 
 
-def parse(name: str, text: str) -> Command:
-    """`parse("practice", "subscribe 09:00 Europe/Berlin")`; the name may carry its slash."""
+def parse(name: str, text: str, *, admin: bool = True) -> Command:
+    """`parse("practice", "subscribe 09:00 Europe/Berlin")`; the name may carry its slash.
+    With `admin=False` an admin command is refused before its arguments are even read, so
+    whatever a non-admin types after it gets the same answer: it is for admins."""
     if len(text) > MAX_INPUT:
         raise CommandError(f"that is {len(text)} characters; commands take at most {MAX_INPUT}")
     words = text.split()
     command = name.strip().lstrip("/").lower()
     if command == "practice":
+        if not admin:
+            refuse_unless_admin(words)
         return _practice(words)
     if command == "question":
         if len(words) > 1:
@@ -158,15 +168,27 @@ def parse(name: str, text: str) -> Command:
         return _bookmarks(words)
     if command == "review":
         return _review(words)
-    raise CommandError(f"unknown command '/{shown(command)}': try /practice help")
+    near = closest(command, COMMAND_NAMES)
+    hint = f" - did you mean /{near}?" if near else ": try /practice help"
+    raise CommandError(f"unknown command '/{shown(command)}'{hint}")
 
 
-def parse_line(line: str) -> Command:
+def parse_line(line: str, *, admin: bool = True) -> Command:
     """A whole typed line: `/practice status`."""
     name, _, rest = line.strip().partition(" ")
     if not name.startswith("/"):
         raise CommandError("commands start with /, like /practice help")
-    return parse(name, rest)
+    return parse(name, rest, admin=admin)
+
+
+def refuse_unless_admin(words: list[str]) -> None:
+    """NotAllowed for `/practice WORDS` that only admins may run (the service checks again)."""
+    action = words[0].lower() if words else ""
+    if action in ADMIN_ACTIONS:
+        raise NotAllowed(f"/practice {action} is for channel admins.")
+    verb = words[1].lower() if len(words) > 1 else ""
+    if action == "holidays" and verb in ("add", "remove"):
+        raise NotAllowed(f"/practice holidays {verb} is for channel admins.")
 
 
 def _practice(words: list[str]) -> Practice:
@@ -174,7 +196,9 @@ def _practice(words: list[str]) -> Practice:
         return Practice("help")
     action = words[0].lower()
     if action not in PRACTICE_ACTIONS:
-        raise CommandError(f"unknown /practice action '{shown(words[0])}': use {', '.join(PRACTICE_ACTIONS)}")
+        near = closest(action, PRACTICE_ACTIONS)
+        hint = f" - did you mean /practice {near}?" if near else f": use {', '.join(PRACTICE_ACTIONS)}"
+        raise CommandError(f"unknown /practice action '{shown(words[0])}'{hint}")
     if action == "subscribe":
         return Practice(action, subscribe=_subscribe_words(words[1:]))
     if action == "holidays":
@@ -227,7 +251,10 @@ def _subscribe_words(words: list[str]) -> SubscribeArgs:
             raw_key, _, value = word.partition("=")
             key = _KEY_ALIASES.get(raw_key.lower(), raw_key.lower())
             if key not in SUBSCRIBE_KEYS:
-                raise CommandError(f"unknown option '{shown(raw_key)}': use {', '.join(SUBSCRIBE_KEYS)}")
+                raise CommandError(
+                    f"unknown option '{shown(raw_key)}'{did_you_mean(raw_key, SUBSCRIBE_KEYS)}: "
+                    f"use {', '.join(SUBSCRIBE_KEYS)}"
+                )
         else:
             key, value = _kind_of(word), word
         if key in given:
@@ -256,12 +283,26 @@ def _kind_of(word: str) -> str:
     raise CommandError(
         f"'{shown(word)}' is not a time (09:00), time zone (Europe/Berlin), days (mon-fri), "
         "reveal delay (8h or next), level (beginner,intermediate or all), order "
-        "(progressive or shuffled) or answers (blind or open)"
+        f"(progressive or shuffled) or answers (blind or open){_word_hint(word)}"
     )
 
 
-def subscribe_args(given: dict[str, str]) -> SubscribeArgs:
-    """Validate raw option values (from words or from Discord's typed options)."""
+_WORDS = ("next", "progressive", "shuffled", "blind", "open", "all", *LEVELS, *DAY_ALIASES, *DAY_NAMES)
+
+
+def _word_hint(word: str) -> str:
+    """` - did you mean Europe/Berlin?` for `berlin`, `shuffled` for `shufled`; or nothing."""
+    zone = zone_for_city(word)
+    if zone:
+        return f" - did you mean {zone}?"
+    return did_you_mean(word, _WORDS)
+
+
+def subscribe_args(given: dict[str, str], *, admin: bool = True) -> SubscribeArgs:
+    """Validate raw option values (from words or from Discord's typed options); a non-admin's
+    are not read at all."""
+    if not admin:
+        refuse_unless_admin(["subscribe"])
     unknown = set(given) - set(SUBSCRIBE_KEYS)
     if unknown:
         raise CommandError(f"unknown option '{shown(min(unknown))}': use {', '.join(SUBSCRIBE_KEYS)}")

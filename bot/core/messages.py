@@ -10,10 +10,11 @@ as a mention that notifies nobody.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.models import Board, Failure, Question, StreakRow, User
+from bot.core.models import Accuracy, Board, Failure, Question, StreakRow, User
 
 LEVEL_NAMES = {"beginner": "Beginner", "intermediate": "Intermediate", "advanced": "Advanced"}
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
@@ -108,7 +109,7 @@ def question_post(
 
 
 def revealed_post(question: Question, level_size: int, answer_count: int) -> Message:
-    people = "1 person" if answer_count == 1 else f"{answer_count} people"
+    people = {0: "Nobody", 1: "1 person"}.get(answer_count, f"{answer_count} people")
     return Message(
         title=question.title,
         body=f"Revealed: the model answer is in the thread. {people} answered in time.",
@@ -217,19 +218,21 @@ def my_streak(result: Board, user: User) -> Message:
     if mine is None:
         past = result.past_best.get(user.id, 0)
         if later and past:
+            kept = result.accuracy.get(user.id)
+            accuracy = f" Accuracy {kept.percent}%{_checked(kept)}, kept across seasons." if kept else ""
             return Message(
                 title="Your streak",
-                body=f"No answers this season yet; your best ever here is {past}.",
+                body=f"No answers this season yet; your best ever here is {past}.{accuracy}",
                 footer=_season(result),
             )
         return Message(title="Your streak", body="You have not answered a question here yet.")
-    body = _counts(mine, later)
-    if mine.accuracy is not None:
-        checked = mine.accuracy
-        body += (
-            f" ({checked.covered} of {checked.total} key points over {plural(checked.checks, 'self-check')})"
-        )
+    body = _counts(mine, later) + (_checked(mine.accuracy) if mine.accuracy else "")
     return Message(title="Your streak", body=body, footer=_season(result) if later else "")
+
+
+def _checked(accuracy: Accuracy) -> str:
+    points, checks = plural(accuracy.total, "key point"), plural(accuracy.checks, "self-check")
+    return f" ({accuracy.covered} of {points} over {checks})"
 
 
 def _season(result: Board) -> str:
@@ -338,6 +341,11 @@ def _pack_lines(lines: list[str], limit: int) -> list[str]:
 
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def bullets(items: Sequence[str]) -> str:
+    """A field's list: one item reads as itself, several as `- ` lines."""
+    return items[0] if len(items) == 1 else "\n".join(f"- {item}" for item in items)
 
 
 @dataclass(frozen=True, slots=True)

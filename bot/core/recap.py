@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.core.errors import UserError, shown
-from bot.core.messages import Field, Message, person, plural
+from bot.core.messages import Field, Message, bullets, person, plural
 from bot.core.models import Schedule, TeamStreak, User
 from bot.core.schedule import DAY_NAMES, ScheduleError, next_occurrence, occurrences, parse_time
 from bot.core.streaks import Streak, team_from_history
@@ -257,19 +257,24 @@ def recap_message(
     ]
     if most_bookmarked:
         lines = [
-            f"- {titles.get(question_id, question_id)} ({plural(count, 'bookmark')})"
+            f"{titles.get(question_id, question_id)} ({plural(count, 'bookmark')})"
             for question_id, count in most_bookmarked[:BOOKMARKED_LISTED]
         ]
-        fields.append(Field("Most bookmarked", "\n".join(lines)))
+        fields.append(Field("Most bookmarked", bullets(lines)))
     return Message(
-        title=f"Weekly recap: {_day(figures.first)} - {_day(figures.last)}",
+        title=f"Weekly recap: {day_label(figures.first)} - {day_label(figures.last)}",
         body=body,
         fields=tuple(fields),
     )
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b}"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_label(day: date) -> str:
+    """`4 Dec`: a date nobody misreads, whichever way round their own dates go (and in English
+    whatever the host's locale, unlike strftime's %b)."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
 
 
 def picture_name(last: date) -> str:

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import UserError, shown
 from bot.core.models import Reveal, Schedule
+from bot.core.typos import closest
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_ALIASES = {
+DAY_ALIASES = {
     "daily": frozenset(range(7)),
     "everyday": frozenset(range(7)),
     "weekdays": frozenset(range(5)),
@@ -74,6 +75,14 @@ def suggest_zones(typed: str, limit: int = 25) -> list[str]:
     return (starts + contains)[:limit]
 
 
+def zone_for_city(text: str) -> str | None:
+    """`berlin` -> Europe/Berlin, `new_york` or `new york` -> America/New_York; else None."""
+    city = "/" + "_".join(text.strip().lower().split())
+    if len(city) < 3:
+        return None
+    return next((zone for zone in sorted(_zone_names().values()) if zone.lower().endswith(city)), None)
+
+
 def parse_timezone(text: str) -> str:
     """An IANA zone name, canonical spelling; a near miss gets a suggestion."""
     name = text.strip()
@@ -81,14 +90,8 @@ def parse_timezone(text: str) -> str:
     if canonical is None:
         if name.upper() == "UTC":
             return "UTC"
-        import difflib  # only to suggest a name for a typo: not worth its memory in a running bot
-
-        names = list(_zone_names().values())
-        close = (
-            difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-            or [zone for zone in sorted(names) if zone.lower().endswith("/" + name.lower())][:1]
-        )
-        hint = f" - did you mean {close[0]}?" if close else " - use an IANA name like Europe/Berlin"
+        near = closest(name, _zone_names().values()) or zone_for_city(name)
+        hint = f" - did you mean {near}?" if near else " - use an IANA name like Europe/Berlin"
         raise ScheduleError(f"unknown time zone '{shown(name)}'{hint}")
     try:
         ZoneInfo(canonical)
@@ -100,8 +103,8 @@ def parse_timezone(text: str) -> str:
 def parse_days(text: str) -> frozenset[int]:
     """`mon-fri`, `mon,wed,fri`, `sat-sun`, `daily`, `weekdays`, `weekends` -> weekday numbers."""
     spec = text.strip().lower().replace(" ", "")
-    if spec in _DAY_ALIASES:
-        return _DAY_ALIASES[spec]
+    if spec in DAY_ALIASES:
+        return DAY_ALIASES[spec]
     days: set[int] = set()
     for part in spec.split(","):
         ends = part.split("-")
@@ -117,22 +120,38 @@ def parse_days(text: str) -> frozenset[int]:
 
 def format_days(days: frozenset[int]) -> str:
     for alias in ("daily", "weekdays", "weekends"):
-        if days == _DAY_ALIASES[alias]:
+        if days == DAY_ALIASES[alias]:
             return {"weekdays": "mon-fri", "weekends": "sat-sun"}.get(alias, alias)
     return ",".join(DAY_NAMES[d] for d in sorted(days))
 
 
+MAX_DURATION = timedelta(days=366)  # no setting needs longer; bigger numbers are typos or attacks
+
+
 def parse_duration(text: str) -> timedelta:
-    """`8h`, `90m`, `1h30m`, `2d` -> a positive duration."""
+    """`8h`, `90m`, `1h30m`, `2d`, `3s` -> a positive duration of at most a year (a bigger number
+    is refused here, before it can overflow a timedelta)."""
     spec = text.strip().lower()
     if spec.startswith("-"):
         raise ScheduleError(f"'{shown(text)}' is negative: a duration must be positive, like 8h or 90m")
     if not spec or _DURATION.sub("", spec).strip():
         raise ScheduleError(f"'{shown(text)}' is not a duration: use minutes, hours or days, like 90m, 8h")
-    total = sum((int(n) * _UNITS[unit] for n, unit in _DURATION.findall(spec)), timedelta())
-    if total <= timedelta(0):
+    parts = _DURATION.findall(spec)
+    limit = int(MAX_DURATION.total_seconds())
+    small = all(len(n.lstrip("0")) <= len(str(limit)) for n, _ in parts)  # int() of a huge one is slow
+    seconds = sum(int(n) * int(_UNITS[unit].total_seconds()) for n, unit in parts) if small else limit + 1
+    if seconds > limit:
+        raise ScheduleError(
+            f"'{shown(text)}' is too long: a duration is at most {format_duration(MAX_DURATION)}"
+        )
+    if seconds <= 0:
         raise ScheduleError(f"'{shown(text)}' is zero: a duration must be positive, like 8h or 90m")
-    return total
+    return timedelta(seconds=seconds)
+
+
+def on_days(days: frozenset[int]) -> str:
+    """`every day`, `on mon-fri`, `on mon,wed,fri`: the days in a sentence."""
+    return "every day" if days == DAY_ALIASES["daily"] else f"on {format_days(days)}"
 
 
 def format_duration(delta: timedelta) -> str:
@@ -144,14 +163,63 @@ def format_duration(delta: timedelta) -> str:
     return "".join(parts) or "0s"
 
 
+MAX_REVEAL = timedelta(days=7)
+REVEAL_RULE = (
+    "a reveal is whole minutes, hours or days after the post (like 90m, 8h or 2d, at most 7d) or 'next'"
+)
+
+
 def parse_reveal(text: str) -> Reveal:
-    """`next` (just before the next post) or a duration after posting, at most 7 days."""
+    """`next` (just before the next post) or a delay after posting in whole minutes, at most 7
+    days. The same rule for the command and the config: seconds are refused, not rounded."""
     if text.strip().lower() == "next":
         return Reveal(after=None)
-    after = parse_duration(text)
-    if after > timedelta(days=7):
+    try:
+        after = parse_duration(text)
+    except ScheduleError as exc:
+        raise ScheduleError(f"{exc.message}; {REVEAL_RULE}") from None
+    if after % timedelta(minutes=1):
+        raise ScheduleError(f"reveal '{shown(text)}' is not whole minutes: {REVEAL_RULE}")
+    if after > MAX_REVEAL:
         raise ScheduleError(f"reveal '{shown(text)}' is over 7 days: use a shorter delay or 'next'")
     return Reveal(after=after)
+
+
+def check_reveal_fits(reveal: Reveal, days: frozenset[int]) -> None:
+    """A delay must end before the next post can come: past it, the next post reveals the open
+    question first, so `reveal=100h` on mon-fri would quietly mean `next`. Refused instead."""
+    if reveal.after is None or not days:
+        return
+    ordered = sorted(days)
+    gap = min((b - a) % 7 or 7 for a, b in zip(ordered, [*ordered[1:], ordered[0]], strict=True))
+    if reveal.after >= timedelta(days=gap):
+        on = on_days(days)
+        apart = "1 day" if gap == 1 else f"{gap} days"
+        raise ScheduleError(
+            f"reveal after {format_duration(reveal.after)} comes after the next post ({on}, posts can be "
+            f"{apart} apart): use less than {gap * 24}h, or 'next' to reveal just before the next post"
+        )
+
+
+_FIXED_ZONES = {"EST": "America/New_York", "MST": "America/Denver", "HST": "Pacific/Honolulu"}
+
+
+def zone_note(timezone: str) -> str:
+    """A word about a zone that keeps one offset all year (`EST`, `Etc/GMT+5`), since people who
+    type EST usually mean New York's clock, which changes in summer. Empty for the others."""
+    zone = ZoneInfo(timezone)
+    offsets = {datetime(2026, month, 1, tzinfo=UTC).astimezone(zone).utcoffset() or timedelta(0)
+               for month in (1, 7)}  # fmt: skip
+    a_place = "/" in timezone and not timezone.startswith("Etc/")
+    if len(offsets) > 1 or a_place or offsets == {timedelta(0)}:
+        return ""
+    [offset] = offsets
+    hours = f"UTC{'+' if offset >= timedelta(0) else '-'}{abs(offset) // timedelta(hours=1):02d}:00"
+    place = _FIXED_ZONES.get(timezone, "America/New_York")
+    return (
+        f"Note: {timezone} is a fixed offset ({hours}) with no daylight saving, so the post time "
+        f"moves by an hour against local clocks in summer. For a place's clock use its zone, like {place}."
+    )
 
 
 def format_reveal(reveal: Reveal) -> str:
@@ -195,6 +263,13 @@ def occurrences(schedule: Schedule, after: datetime) -> Iterator[tuple[date, dat
 def next_occurrence(schedule: Schedule, after: datetime) -> tuple[date, datetime]:
     """The first occurrence after `after`: not on a day off, not on a holiday."""
     return next(occurrences(schedule, after))
+
+
+def next_post(schedule: Schedule, now: datetime, last_posted: date | None) -> datetime:
+    """When the channel's next question really goes out: the first occurrence after `now` on a
+    local date after the newest post's (`last_posted`), since a day posted by hand (post-now)
+    is not posted again at its scheduled time. Status, the CLI list and confirmations use it."""
+    return next(at for day, at in occurrences(schedule, now) if last_posted is None or day > last_posted)
 
 
 def local_today(timezone: str, now: datetime) -> date:

@@ -10,10 +10,12 @@ rounded down, so 100% means every key point of every self-checked answer, never 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.core.errors import UserError, shown
+from bot.core.ids import row_id
 from bot.core.messages import Button
 from bot.core.models import Accuracy, StreakRow
 from bot.core.review import Grade
@@ -41,14 +43,15 @@ def buttons(post_id: int, total: int) -> tuple[Button, ...]:
 def parse(argument: str) -> Mark:
     """`<post id>:<n>` from a button's action; junk gets an answer that says what was wrong."""
     post, sep, count = argument.partition(":")
-    if not sep or not post.isdigit() or not post.isascii():
+    post_id = row_id(post)
+    if not sep or post_id is None:
         raise UserError(f"That self-check button is not one practicebot made ('{shown(argument)}').")
-    if not count.isascii() or not count.lstrip("-").isdigit() or count.count("-") > 1:
+    if not re.fullmatch(r"-?[0-9]{1,18}", count):  # a bigger number is junk, and no SQLite INTEGER
         raise UserError(f"'{shown(count)}' is not a number of key points: use a whole number from 0.")
     covered = int(count)
     if covered < 0:
         raise UserError(f"{covered} key points is negative: a self-check counts from 0.")
-    return Mark(int(post), covered)
+    return Mark(post_id, covered)
 
 
 def grade(covered: int, total: int) -> Grade:

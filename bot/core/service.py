@@ -389,11 +389,10 @@ class PracticeService:
         team, closed = await self.store.team_streak(subscription_id)
         season = await self.store.season_state(subscription_id)
         rows, people = top_rows(state, open_answerers, names, say.BOARD_ROWS, only)
+        accuracy = await self.store.accuracy(subscription_id)  # across seasons: a skill, not a run
         return Board(
-            rows=selfcheck.with_accuracy(
-                with_best_ever(rows, season.best_before),
-                await self.store.accuracy(subscription_id),  # across seasons: a skill, not a run
-            ),
+            rows=selfcheck.with_accuracy(with_best_ever(rows, season.best_before), accuracy),
+            accuracy={only: accuracy[only]} if only in accuracy else {},
             people=people,
             team=team,
             closed_posts=closed,

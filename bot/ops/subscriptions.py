@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.messages import failure_line
+from bot.core.messages import failure_line, plural
 from bot.core.models import LEVELS, Failure, Post, Subscription, SubscriptionStatus
 from bot.core.ports import Store
-from bot.core.schedule import format_days, format_relative, format_reveal, next_occurrence
+from bot.core.schedule import format_relative, format_reveal, next_post, on_days
 
 WHERE = {"discord": ("guild", "channel"), "slack": ("team", "channel")}
 
@@ -20,14 +20,19 @@ async def list_subscriptions(store: Store, now: datetime) -> str:
     if not subscriptions:
         return "no subscriptions yet: /practice subscribe in a channel starts one"
     blocks = [
-        describe(s, now, await store.open_post(s.id), await store.failures(s.id)) for s in subscriptions
+        describe(s, now, await store.open_post(s.id), await store.last_post(s.id), await store.failures(s.id))
+        for s in subscriptions
     ]
     active = sum(s.status is SubscriptionStatus.ACTIVE for s in subscriptions)
-    return "\n".join(blocks) + f"\n{len(subscriptions)} subscriptions, {active} active"
+    return "\n".join(blocks) + f"\n{plural(len(subscriptions), 'subscription')}, {active} active"
 
 
 def describe(
-    subscription: Subscription, now: datetime, open_post: Post | None = None, failures: Sequence[Failure] = ()
+    subscription: Subscription,
+    now: datetime,
+    open_post: Post | None = None,
+    last_post: Post | None = None,
+    failures: Sequence[Failure] = (),
 ) -> str:
     """Three or more lines: where, status, schedule, next post (or why there is none), the open
     question and the items given up."""
@@ -43,11 +48,11 @@ def describe(
     lines = [
         f"#{subscription.id} {channel.platform} {workspace} {channel.workspace_id} "
         f"{room} {channel.channel_id} - {status}",
-        f"  {schedule.at:%H:%M} {schedule.timezone} on {format_days(schedule.days)}, "
+        f"  {schedule.at:%H:%M} {schedule.timezone} {on_days(schedule.days)}, "
         f"reveal {reveal}, {levels}, {settings.order.value}",
     ]
     if subscription.status is SubscriptionStatus.ACTIVE:
-        _, at = next_occurrence(schedule, now)
+        at = next_post(schedule, now, last_post.local_date if last_post else None)
         local = at.astimezone(ZoneInfo(schedule.timezone))
         lines.append(
             f"  next post: {local:%a %Y-%m-%d %H:%M} {schedule.timezone} = "

@@ -12,16 +12,19 @@ import contextlib
 import dataclasses
 import getpass
 import re
+import sys
 import threading
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.core import blind
 from bot.core.commands import HELP, parse_line
-from bot.core.errors import UserError
-from bot.core.messages import Message, Picture, Response
+from bot.core.errors import UserError, shown
+from bot.core.messages import Button, Message, Picture, Response
 from bot.core.models import ChannelRef, PostedRef, User
 from bot.core.schedule import format_relative
 from bot.core.service import Caller, PracticeService
@@ -29,7 +32,6 @@ from bot.core.service import Caller, PracticeService
 CHANNEL = ChannelRef("terminal", "local", "practice")
 _MOMENT = re.compile(r"<t:(-?\d+):([A-Za-z])>")
 _PERSON = re.compile(r"<u:[^|>]+\|([^>]*)>")
-_ESCAPED = re.compile(r"\\([\\`*_~|>\[\]()#<@!&:])")
 SHELL_HELP = """\
 This is a local practice channel. Type:
   /practice subscribe 09:00 Europe/Berlin   subscribe this channel (see /practice help)
@@ -37,13 +39,16 @@ This is a local practice channel. Type:
   reply TEXT                                answer the open question in its thread; with
                                             blind answers (/practice subscribe answers=blind)
                                             it is kept hidden until the reveal (no form here:
-                                            `reply` again replaces it)
+                                            `reply` again replaces it); after the reveal it
+                                            is kept as a late answer
   /practice reveal-now                      show the model answer now
   /practice recap-now                       the weekly recap now (its picture is saved to a file)
   /streaks   /streaks me   /question        the board, your streak, a random question
   /bookmarks   /review   /review remind on    your bookmarks, a review, a daily reminder
-  :user NAME                                become another person (you are '{user}')
-  :press ACTION                             press a button (shown next to it)
+  :user NAME                                become another person (you are '{user}'),
+                                            like :user ana or :user "chen li"
+  :press NUMBER | LABEL                     press a button by the number or label listed
+                                            under its message, like :press 2 or :press Bookmark
   :help  :quit"""
 
 
@@ -66,6 +71,11 @@ class TerminalChannel:
         self._now = now
         self.user = _person(user or _login_name())
         self._service: PracticeService | None = None
+        self._ansi = _isatty(stdout)  # bold and code in colour only for a person's terminal
+        self._edits = _isatty(stdin) and stdin is sys.stdin  # readline: line editing and history
+        self._zone = "UTC"  # the channel's zone once it is subscribed: times are shown in it
+        self._buttons: dict[str, str] = {}  # a number or label shown -> the button's action
+        self._shown = 0
 
     # ------------------------------------------------------------ Platform port
 
@@ -106,8 +116,8 @@ class TerminalChannel:
     async def post_picture(
         self, channel: ChannelRef, message: Message, picture: Picture, nonce: str, *, resend: bool = False
     ) -> None:
-        """Print the message and write the picture to a file beside the database."""
-        path = self._files / picture.filename
+        """Print the message and write the picture into a `recaps/` folder beside the database."""
+        path = self._files / "recaps" / picture.filename
         await asyncio.to_thread(_write, path, picture.data)
         self._print(f"\n--- in #{channel.channel_id} ---")
         self._print(self.render(message))
@@ -119,11 +129,13 @@ class TerminalChannel:
         """Read lines until `:quit`, end of input or `stop`."""
         self._service = service
         stop = stop or asyncio.Event()
-        lines = _line_reader(self._stdin)
+        asked = threading.Event()  # set when the next line is wanted: input() shows its prompt then
+        lines = _line_reader(self._stdin, lambda: f"{self.user.name}> " if self._edits else None, asked)
         self._print(f"practicebot terminal channel #{CHANNEL.channel_id}. You are '{self.user.name}'.")
         self._print("Type :help for commands, :quit to leave.")
         while not stop.is_set():
             self._prompt()
+            asked.set()
             reader = asyncio.ensure_future(lines.get())
             stopper = asyncio.ensure_future(stop.wait())
             done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -144,30 +156,51 @@ class TerminalChannel:
         if line in (":quit", ":q", ":exit"):
             return False
         caller = Caller(CHANNEL, self.user, is_admin=True)
+        await self._follow_zone()
         if line == ":help":
             self._print(SHELL_HELP.format(user=self.user.name) + "\n\n" + HELP)
         elif line.startswith(":user"):
-            name = line[len(":user") :].strip()
+            name = _unquoted(line[len(":user") :].strip())
             if not name:
                 self._print(f"You are '{self.user.name}'. `:user NAME` becomes someone else.")
             else:
                 self.user = _person(name)
                 self._print(f"You are now '{self.user.name}'.")
         elif line.startswith(":press"):
-            action = line[len(":press") :].strip()
-            self._show(await self._service.handle_action(caller, action))
+            await self._press(caller, _unquoted(line[len(":press") :].strip()))
         elif line.startswith("/"):
             try:
                 command = parse_line(line)
             except UserError as exc:
                 self._show(Response.text(exc.message))
             else:
-                self._show(await self._service.handle(caller, command))
+                response = await self._service.handle(caller, command)
+                await self._follow_zone()  # a subscribe may have changed it
+                self._show(response)
         elif line == "reply" or line.startswith("reply "):
             await self._reply(line[len("reply") :].strip())
         else:
             self._print("Type :help for commands, or `reply TEXT` to answer the open question.")
         return True
+
+    async def _press(self, caller: Caller, name: str) -> None:
+        assert self._service is not None
+        if not name:
+            self._print("Press a button by its number or label, like :press 2 or :press Bookmark.")
+            return
+        action = self._action(name)
+        if action is None:
+            self._print(
+                f"There is no button '{shown(name)}' here: press one by the number or label "
+                "listed under a message, like :press 2 or :press Bookmark."
+            )
+            return
+        self._show(await self._service.handle_action(caller, action))
+
+    async def _follow_zone(self) -> None:
+        assert self._service is not None
+        subscription = await self._service.store.subscription_for(CHANNEL)
+        self._zone = subscription.settings.schedule.timezone if subscription else "UTC"
 
     async def _reply(self, text: str) -> None:
         assert self._service is not None
@@ -180,45 +213,81 @@ class TerminalChannel:
             response = await self._service.submit_form(caller, blind.action(blind_post), text)
             self._show(dataclasses.replace(response, form=None))
             return
-        thread = await self._service.open_thread(CHANNEL)
+        thread, late = await self._service.open_thread(CHANNEL), False
+        if thread is None:  # after the reveal a reply still goes in the thread, as a late answer
+            thread, late = await self._revealed_thread(), True
         if thread is None:
-            self._print("There is no open question to answer. /practice post-now posts one.")
+            self._print("There is no question to answer yet. /practice post-now posts one.")
             return
         counted = await self._service.record_reply(CHANNEL, thread, self.user, self._now())
-        self._print(f"[thread] {self.user.name}: {text}")
+        self._print(f"[thread] {self.user.name}: {_visible(text)}")
         if not counted:
             self._print("(you already answered this question; your first answer is the one that counts)")
+        elif late:
+            self._print("(the answer is already revealed: yours is kept as a late answer)")
+
+    async def _revealed_thread(self) -> str | None:
+        """The thread of the channel's newest post, once it is revealed."""
+        assert self._service is not None
+        subscription = await self._service.store.subscription_for(CHANNEL)
+        post = await self._service.store.last_post(subscription.id) if subscription else None
+        return post.thread_id if post is not None and post.revealed_at is not None else None
 
     # ------------------------------------------------------------ rendering
 
     def render(self, message: Message) -> str:
+        """The message as a terminal shows it: Markdown as bold and code (ANSI only on a tty),
+        times in the channel's zone, and each button with a short number to press it by.
+        Nothing a person typed reaches the terminal as a control character."""
         parts: list[str] = []
         if message.title:
             parts.append(f"== {self._text(message.title)} ==")
         if message.body:
             parts.append(self._text(message.body))
         for field in message.fields:
-            value = self._text(field.value)
+            name, value = _visible(field.name), self._text(field.value)
             if "\n" in value:
-                parts.append(f"{field.name}:\n" + "\n".join(f"  {line}" for line in value.splitlines()))
+                parts.append(f"{name}:\n" + "\n".join(f"  {line}" for line in value.splitlines()))
             else:
-                parts.append(f"{field.name}: {value}")
-        for button in message.buttons:
-            parts.append(f"[{button.label}]  type  :press {button.action}")
+                parts.append(f"{name}: {value}")
+        if message.buttons:
+            parts.append("  ".join(f"[{self._number(b)}] {_visible(b.label)}" for b in message.buttons))
+            parts.append("  (:press NUMBER or :press LABEL)")
         if message.footer:
             parts.append(f"({self._text(message.footer)})")
         return "\n".join(parts)
 
+    def _number(self, button: Button) -> int:
+        """Buttons are numbered as they are shown, across the session, so a number means one button."""
+        self._shown += 1
+        label = button.label.strip().lower()
+        self._buttons.pop(label, None)  # the latest button with a label is the one it presses
+        self._buttons[str(self._shown)] = self._buttons[label] = button.action
+        while len(self._buttons) > MAX_REMEMBERED:
+            del self._buttons[next(iter(self._buttons))]
+        return self._shown
+
+    def _action(self, name: str) -> str | None:
+        """What `:press NAME` presses: a number or a label shown, or a button's own action id."""
+        name = name.strip()
+        found = self._buttons.get(name.lower())
+        if found is not None:
+            return found
+        return name if ":" in name else None  # an action id: the service says what it still does
+
     def _text(self, markdown: str) -> str:
         text = _MOMENT.sub(lambda m: self._moment(int(m[1]), m[2]), markdown)
         text = _PERSON.sub(r"\1", text)
-        return _ESCAPED.sub(r"\1", text)
+        return _markdown(text, ansi=self._ansi)
 
     def _moment(self, timestamp: int, style: str) -> str:
-        at = datetime.fromtimestamp(timestamp, UTC)
+        try:
+            at = datetime.fromtimestamp(timestamp, UTC)
+        except (OverflowError, OSError, ValueError):
+            return str(timestamp)
         if style == "R":
             return format_relative(at - self._now())
-        return at.astimezone().strftime("%a %d %b %Y %H:%M %Z")
+        return at.astimezone(ZoneInfo(self._zone)).strftime("%a %d %b %Y %H:%M %Z")
 
     def _show(self, response: Response) -> None:
         for message in response.messages:
@@ -231,9 +300,57 @@ class TerminalChannel:
         self._out.flush()
 
     def _prompt(self) -> None:
-        if self._stdin.isatty():
+        if self._stdin.isatty() and not self._edits:
             self._out.write(f"{self.user.name}> ")
             self._out.flush()
+
+
+MAX_REMEMBERED = 2000  # button names kept for :press
+_SGR = {"bold": ("\x1b[1m", "\x1b[22m"), "code": ("\x1b[36m", "\x1b[39m")}
+# one pass: a backslash escape (people's text, see messages.plain), **bold**, `code`, or a fence line
+_INLINE = re.compile(r"\\([\\`*_~|>\[\]()#<@!&:])|\*\*(.+?)\*\*|`([^`\n]+)`|^[ \t]*(?:```|~~~).*$", re.M)
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def _visible(text: str) -> str:
+    """Text with every control character shown as an escape (`\\x1b`), so nothing typed can move
+    the cursor, colour the terminal or reorder what follows. Newlines and tabs stay."""
+    return "".join(
+        ch
+        if ch in "\n\t" or not (unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI)
+        else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+def _markdown(text: str, *, ansi: bool) -> str:
+    """The Markdown the bot writes, as a terminal shows it: bold and code in ANSI on a tty, plain
+    text otherwise; fences dropped (the code stays on its own lines); escapes undone."""
+
+    def styled(kind: str, inner: str) -> str:
+        shown = _visible(_INLINE.sub(lambda m: m[1] if m[1] is not None else m[0], inner))
+        if not ansi:  # plain text keeps code's backticks (they say "type this"), drops bold's stars
+            return f"`{shown}`" if kind == "code" else shown
+        start, stop = _SGR[kind]
+        return f"{start}{shown}{stop}"
+
+    def one(match: re.Match[str]) -> str:
+        if match[1] is not None:
+            return _visible(match[1])
+        if match[2] is not None:
+            return styled("bold", match[2])
+        if match[3] is not None:
+            return styled("code", match[3])
+        return ""  # a code fence line
+
+    out: list[str] = []
+    last = 0
+    for match in _INLINE.finditer(text):
+        out.append(_visible(text[last : match.start()]))
+        out.append(one(match))
+        last = match.end()
+    out.append(_visible(text[last:]))
+    return "".join(out)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -241,6 +358,20 @@ def _write(path: Path, data: bytes) -> None:
     partial = path.with_suffix(path.suffix + ".partial")
     partial.write_bytes(data)
     partial.replace(path)  # never a half-written picture at the path printed
+
+
+def _unquoted(text: str) -> str:
+    """`"chen li"` or `'chen li'` -> chen li: quotes around the whole are not part of it."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1].strip()
+    return text
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed, or not a real file
+        return False
 
 
 def _person(name: str) -> User:
@@ -255,17 +386,32 @@ def _login_name() -> str:
         return "you"
 
 
-def _line_reader(stream: TextIO) -> asyncio.Queue[str | None]:
+def _line_reader(
+    stream: TextIO, prompt: Callable[[], str | None], asked: threading.Event
+) -> asyncio.Queue[str | None]:
     """Lines from a blocking stream, read by a daemon thread so a stop never waits on it.
-    None marks the end of input."""
+    None marks the end of input. When `prompt` gives a prompt, lines come from input() with
+    the standard library's readline loaded: arrow keys edit the line, up and down go through
+    this session's history; each prompt waits for `asked`, so it comes after the answer to the
+    line before. Otherwise (pipes, the tests) the stream is read line by line."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 
+    def typed() -> Iterator[str]:
+        with contextlib.suppress(ImportError):  # not on every platform (Windows)
+            import readline  # noqa: F401 - loading it gives input() line editing and history
+        while asked.wait():
+            asked.clear()
+            try:
+                yield input(prompt() or "")
+            except EOFError:
+                return
+
     def pump() -> None:
         try:
-            for line in stream:
+            for line in typed() if prompt() is not None else stream:
                 loop.call_soon_threadsafe(queue.put_nowait, line)
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyboardInterrupt):
             pass
         finally:
             with contextlib.suppress(RuntimeError):  # the loop is already closed

@@ -86,7 +86,7 @@ async def test_two_blind_answers_are_hidden_until_the_reveal_and_survive_a_resta
 
     bot = await start_bot()  # nothing lost: the form works by custom id after a restart
     _, told = await answer(emulator, guild, guild.bo, post, BO_TEXT)
-    assert text(told).strip() == "Your answer is replaced. " + blind.SAVED
+    assert text(told).strip() == blind.REPLACED
     public = everything_public(emulator, guild)
     for secret in ("TCP", "upgrade answered", "first draft"):
         assert secret not in public

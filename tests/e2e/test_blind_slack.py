@@ -107,7 +107,7 @@ async def test_two_blind_answers_are_hidden_until_the_reveal_and_survive_a_resta
 
     bot = await start_bot(mode=mode)  # the open modal still submits after a restart
     ack = await submit(slack, view, bo, BO_TEXT)
-    assert "Your answer is replaced." in ack["view"]["blocks"][0]["text"]["text"]
+    assert "Your new answer replaces your earlier one" in ack["view"]["blocks"][0]["text"]["text"]
     public = everything_public(slack, channel, post)
     for secret in ("TCP", "upgrade answered", "first draft", "xxxx"):
         assert secret not in public

@@ -69,7 +69,7 @@ def test_subscriptions_list_shows_status_schedule_and_the_next_post_in_its_zone_
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "#1 terminal workspace local channel practice - active"
-    assert lines[1].endswith(":30 Asia/Kolkata on daily, reveal after 8h, all levels, progressive")
+    assert lines[1].endswith(":30 Asia/Kolkata every day, reveal after 8h, all levels, progressive")
     assert lines[2].startswith("  next post: ")
     local, utc = lines[2].removeprefix("  next post: ").split(" = ")
     wall = "%a %Y-%m-%d %H:%M"
@@ -78,7 +78,7 @@ def test_subscriptions_list_shows_status_schedule_and_the_next_post_in_its_zone_
     assert local_at == utc_at  # the same instant, shown in both
     assert local_at.minute == 30  # India is UTC+5:30: the local post time, not UTC's
     assert utc.endswith(")") and "(in " in utc
-    assert lines[-1] == "1 subscriptions, 1 active"
+    assert lines[-1] == "1 subscription, 1 active"
 
 
 def test_export_replies_as_csv_with_formulas_defused(history: Path) -> None:

@@ -65,7 +65,7 @@ def test_a_whole_day_in_the_terminal_channel_then_a_restart(tmp_path: Path, quie
     )
     out = first.stdout
     assert first.returncode == 0, first.stderr
-    assert f"This channel now gets a question at {quiet_hour} UTC on daily" in out
+    assert f"This channel now gets a question at {quiet_hour} UTC every day" in out
     assert out.count("--- new question in #practice ---") == 1
     assert "== What is WebSocket? ==" in out  # progressive: beginner 1 first
     assert "Level: Beginner · 1 of 20" in out
@@ -78,6 +78,10 @@ def test_a_whole_day_in_the_terminal_channel_then_a_restart(tmp_path: Path, quie
     )
     assert "1. ana - current 1, best 1, total 1\n2. bo - current 1, best 1, total 1" in out
     assert "Team streak: 1 (best 1)" in out
+    assert (
+        "[thread] cy: too late, but kept\n(the answer is already revealed: yours is kept as a late answer)"
+        in out
+    )
     assert "Traceback" not in first.stderr
 
     second = run_bot(db, [":user ana", "/streaks", "/practice status", "/practice post-now"])
@@ -142,7 +146,7 @@ def test_bad_input_in_the_terminal_gets_specific_answers(tmp_path: Path) -> None
     assert "unknown time zone 'Europe/Berln' - did you mean Europe/Berlin?" in out
     assert "'-3h' is negative: a duration must be positive" in out
     assert "unknown level 'expert': choose beginner, intermediate, advanced" in out
-    assert "There is no open question to answer." in out
+    assert "There is no question to answer yet." in out
     assert "This channel is not subscribed, so it has no streaks yet." in out
     assert "Type :help for commands" in out
     assert "This channel is not subscribed. Start with /practice subscribe." in out
@@ -174,8 +178,8 @@ def test_a_self_check_after_the_reveal_shows_as_accuracy_on_the_board(
     assert result.returncode == 0, result.stderr
     reveal = out.split("== Model answer: What is WebSocket? ==")[1]
     assert "Key points:\n  - [ ] Standardized as RFC 6455" in reveal
-    assert "[0 of 5]  type  :press covered:1:0" in reveal
-    assert "[5 of 5]  type  :press covered:1:5" in reveal
+    assert "] 0 of 5  [" in reveal
+    assert "] 5 of 5  [" in reveal
     assert (
         "(only you can see this)\nMarked 3 of 5 key points for What is WebSocket? It is in your /review queue."
         in out
@@ -267,13 +271,40 @@ def test_recap_now_prints_the_recap_and_writes_its_picture_beside_the_database(
     assert "Kept their streak: bo (1), lead (1)" in out
     assert "Team streak: 1 (best 1)" in out
     [path_line] = [line for line in out.splitlines() if line.startswith("(picture, ")]
-    assert path_line.startswith("(picture, 640x240: ")
-    picture = Path(path_line.removeprefix("(picture, 640x240: ").rstrip(")"))
-    assert picture.parent == db.parent.resolve()
+    assert path_line.startswith("(picture, 1280x480: ")
+    picture = Path(path_line.removeprefix("(picture, 1280x480: ").rstrip(")"))
+    assert picture.parent == db.parent.resolve() / "recaps"
     assert picture.name.startswith("recap-") and picture.suffix == ".png"  # recap-<its local date>.png
     assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     with Image.open(picture) as image:
         image.load()
-        assert image.size == (640, 240)
+        assert image.size == (1280, 480)
     assert "Sent a recap of the last seven days" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_the_terminal_prompt_short_buttons_quotes_zone_and_markdown(tmp_path: Path, quiet_hour: str) -> None:
+    result = run_bot(
+        tmp_path / "bot.sqlite3",
+        [
+            ':user "chen li"',
+            f"/practice subscribe {quiet_hour} Asia/Tokyo daily reveal=8h",
+            "/practice post-now",
+            ":press 1",
+            ":press bookmark",
+            ":press 99",
+            ":press Launch",
+            "/practice status",
+            "reply a \x1b[31mred\x1b[0m answer",
+        ],
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "You are now 'chen li'." in out
+    assert "[1] Bookmark\n  (:press NUMBER or :press LABEL)" in out  # listed under the daily post
+    assert out.count("Bookmarked What is WebSocket?") == 1 and "is already bookmarked" in out
+    assert "There is no button '99' here" in out and "There is no button 'Launch' here" in out
+    assert " JST (in " in out  # the status's next question, in the channel's zone
+    assert "**" not in out and "\x1b" not in out  # not a tty: Markdown as plain text, no ANSI
+    assert "[thread] chen li: a \\x1b[31mred\\x1b[0m answer" in out  # typed escapes shown, not run
     assert "Traceback" not in result.stderr

@@ -99,7 +99,7 @@ async def test_a_second_submission_replaces_the_text_and_keeps_the_first_time(
     again = await press(h, post_id)
     assert again.form is not None and again.form.value == "first draft"  # pre-filled
     said = await submit(h, post_id, "final answer")
-    assert said.messages[0].body == "Your answer is replaced. " + blind.SAVED
+    assert said.messages[0].body == blind.REPLACED
     assert await h.store.blind_answers(post_id) == [(ANA, "final answer")]
     [(user, at, on_time)] = await h.store.replies(post_id)
     assert (user, at, on_time) == (ANA, first_at, True)

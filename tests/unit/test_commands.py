@@ -61,6 +61,12 @@ def test_subscribe_takes_key_value_pairs_and_aliases() -> None:
         ("/question beginner advanced", "/question takes at most one level"),
         ("/streaks you", "/streaks takes nothing or 'me'"),
         ("/weather", "unknown command '/weather': try /practice help"),
+        ("/practise status", "unknown command '/practise' - did you mean /practice?"),
+        ("/practice stauts", "unknown /practice action 'stauts' - did you mean /practice status?"),
+        ("/practice subscribe 09:00 berlin", "- did you mean Europe/Berlin?"),
+        ("/practice subscribe new_york", "- did you mean America/New_York?"),
+        ("/practice subscribe shufled", "- did you mean shuffled?"),
+        ("/practice subscribe reveel=8h", "unknown option 'reveel' - did you mean reveal?"),
         ("practice status", "commands start with /"),
     ],
 )

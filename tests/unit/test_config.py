@@ -51,7 +51,16 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
             '[slack]\ntoken = "xoxb-1"\n',
             "F:2: [slack] token: unknown option; allowed here: admins, api_base_url",
         ),
-        ('datbase = "x.db"\n', "F:1: datbase: unknown option; allowed here: command_cooldown, database"),
+        ('datbase = "x.db"\n', "F:1: datbase: unknown option - did you mean database?"),
+        ('colour = "red"\n', "F:1: colour: unknown option; allowed here: command_cooldown, database"),
+        ('misfire_grase = "1h"\n', "F:1: misfire_grase: unknown option - did you mean misfire_grace?"),
+        ('database = "x"\n\n[sevrer]\nport = 3\n', "F:3: [sevrer]: unknown section - did you mean [server]?"),
+        (
+            "[weather]\nsun = 1\n",
+            "F:1: [weather]: unknown section - use [defaults], [discord], [slack], [server]",
+        ),
+        ("[server]\nprot = 3\n", "F:2: [server] prot: unknown option - did you mean port?"),
+        ('[defaults]\nreveal = "30s"\n', "F:2: [defaults] reveal: reveal '30s' is not whole minutes"),
         ("team_min_answers = 0\n", "F:1: team_min_answers: 0 is too small; use 1 or more"),
         ('team_min_answers = "2"\n', "F:1: team_min_answers: must be an integer, not '2'"),
         ("freeze_every = -1\n", "F:1: freeze_every: -1 is negative; use 0 or more"),
@@ -156,3 +165,12 @@ def test_log_format_and_monitoring_from_the_file_and_the_environment(tmp_path: P
         load_config(None, {"PRACTICEBOT_MONITORING": "maybe"})
     with pytest.raises(ConfigError, match="PRACTICEBOT_LOG_FORMAT: 'xml' is not one of text, json"):
         load_config(None, {"PRACTICEBOT_LOG_FORMAT": "xml"})
+
+
+def test_a_default_reveal_past_the_next_post_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "F"
+    path.write_text('[defaults]\ndays = "daily"\nreveal = "2d"\n', encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"F:3: \[defaults\] reveal: reveal after 2d comes after the next post"
+    ):
+        load_config(path)

@@ -643,7 +643,10 @@ class DiscordPlatform:
             }
             options = {key: value for key, value in given.items() if value is not None}
             await self._command(
-                interaction, lambda: grammar.Practice("subscribe", grammar.subscribe_args(options))
+                interaction,
+                lambda: grammar.Practice(
+                    "subscribe", grammar.subscribe_args(options, admin=self._caller(interaction).is_admin)
+                ),
             )
 
         @subscribe.autocomplete("timezone")
@@ -685,7 +688,12 @@ class DiscordPlatform:
             time: app_commands.Range[str, 1, 5] | None = None,
         ) -> None:
             words = [w for w in (day, time) if w is not None]
-            await self._command(interaction, lambda: grammar.parse("practice", " ".join(["recap", *words])))
+            await self._command(
+                interaction,
+                lambda: grammar.parse(
+                    "practice", " ".join(["recap", *words]), admin=self._caller(interaction).is_admin
+                ),
+            )
 
         @practice.command(name="forget-me", description="Delete your answers and streaks (asks to confirm)")
         @app_commands.describe(confirm="Yes, delete them")
@@ -704,7 +712,9 @@ class DiscordPlatform:
             dates: app_commands.Range[str, 1, 400] | None = None,
         ) -> None:
             text = " ".join(["holidays", action, *(dates or "").split()])
-            await self._command(interaction, lambda: grammar.parse("practice", text))
+            await self._command(
+                interaction, lambda: grammar.parse("practice", text, admin=self._caller(interaction).is_admin)
+            )
 
         @practice.command(name="new-season", description="Start the board from zero, best ever kept (admins)")
         @app_commands.describe(confirm="Yes, start a new season now")

@@ -196,6 +196,12 @@ class SlackPlatform:
         """HTTP mode: one route for events, slash commands and interactivity."""
 
         async def handle(request: web.Request) -> web.Response:
+            # slack_sdk's SignatureVerifier does int(timestamp) unguarded: a header that is not
+            # a number raised out of bolt as a 500 to anyone. Slack sends the Unix time in whole
+            # seconds (https://api.slack.com/authentication/verifying-requests-from-slack).
+            stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+            if not (stamp.isascii() and stamp.isdigit()):
+                return web.Response(status=401, text="invalid request")
             return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
 
         return [web.post(EVENT_PATH, handle)]
@@ -476,7 +482,7 @@ class SlackPlatform:
 
         async def work() -> Response:
             caller = await self._caller(command["team_id"], command["channel_id"], command["user_id"])
-            parsed = grammar.parse(command["command"], command.get("text", ""))
+            parsed = grammar.parse(command["command"], command.get("text", ""), admin=caller.is_admin)
             return await service.handle(caller, parsed)
 
         await self._answer(ack, respond, work)
