@@ -3,7 +3,7 @@ what each answer claims and against the hostile clients every real server meets.
 
 from __future__ import annotations
 
-from tests.content.blocks import Node, Raw, SocketIO, block, hostile
+from tests.content.blocks import Node, Raw, SocketIO, block, hostile, wrap_timers
 
 ORIGIN = {"Origin": "https://app.example.com"}
 
@@ -38,3 +38,67 @@ def test_02_room_join_without_an_ack_callback_does_not_kill_the_server(node: Nod
     assert other.recv()[0] == "room:joined"
     assert server.alive()
     assert server.serves("/socket.io/?EIO=4&transport=websocket")
+
+
+RECONNECT_RIG = """
+const { WebSocketServer, WebSocket: NodeWebSocket } = require('ws');
+const { once } = require('node:events');
+const made = []; // ws has the browser's onopen/onmessage/onclose API; keep the sockets the block creates
+globalThis.WebSocket = class extends NodeWebSocket { constructor(...args) { super(...args); made.push(this); } };
+const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
+const wss = new WebSocketServer({ port: 0 });
+const accepted = [];
+wss.on('connection', (ws) => { accepted.push(ws); ws.on('error', () => {}); });
+"""
+
+
+def test_03_close_during_the_backoff_wait_never_reconnects(node: Node) -> None:
+    script = (
+        wrap_timers(block("intermediate-03"), ["createConnection"])
+        + RECONNECT_RIG
+        + """
+(async () => {
+  await once(wss, 'listening');
+  const conn = block.createConnection(`ws://127.0.0.1:${wss.address().port}`, { onMessage() {}, lastSeq: () => 0 });
+  await until(() => accepted.length === 1);
+  accepted[0].terminate();                  // the link drops: the client schedules a retry
+  await until(() => made[0].readyState === NodeWebSocket.CLOSED); // its onclose has run
+  conn.close();                              // the app gives up during the backoff wait
+  await clock.advance(120000);
+  console.log(JSON.stringify({ opened: made.length, pending: clock.pending() }));
+  process.exit(0);
+})();
+"""
+    )
+    assert node.run(script) == {"opened": 1, "pending": 0}
+
+
+def test_03_a_silent_link_is_dropped_after_two_heartbeats_and_replaced(node: Node) -> None:
+    script = (
+        wrap_timers(block("intermediate-03"), ["createConnection"])
+        + RECONNECT_RIG
+        + """
+(async () => {
+  await once(wss, 'listening');
+  const got = [];
+  block.createConnection(`ws://127.0.0.1:${wss.address().port}`, { onMessage: (m) => got.push(m), lastSeq: () => 7 });
+  await until(() => accepted.length === 1);
+  const [resume] = await once(accepted[0], 'message');
+  accepted[0].send(JSON.stringify({ type: 'heartbeat' }));
+  accepted[0].send(JSON.stringify({ type: 'chat', text: 'hi' }));
+  await until(() => got.length === 1);
+  await clock.advance(49000);               // under 2 heartbeats of silence: still the first link
+  const before = accepted.length;
+  await clock.advance(2000);                // past 50 s: given up, retry within the backoff
+  await until(() => accepted.length === 2);
+  console.log(JSON.stringify({ resume: JSON.parse(resume), got, before, after: accepted.length }));
+  process.exit(0);
+})();
+"""
+    )
+    assert node.run(script) == {
+        "resume": {"type": "resume", "after": 7},
+        "got": [{"type": "chat", "text": "hi"}],
+        "before": 1,
+        "after": 2,
+    }
