@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,9 +60,9 @@ def redis_port() -> Iterator[int]:
             ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server"],
             check=True, env=env, timeout=600,
         )  # fmt: skip
-    port = _free_port()
+    port = _free_port()  # bound like Debian's stock redis.conf, so `localhost` reaches it over IPv4 or IPv6
     proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1 -::1"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert proc.stdout
@@ -70,6 +71,7 @@ def redis_port() -> Iterator[int]:
             break
     else:
         pytest.fail("redis-server did not start")
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep its log pipe from filling
     yield port
     proc.kill()
     proc.wait(timeout=TIMEOUT)

@@ -3,6 +3,8 @@ what each answer claims and against the hostile clients every real server meets.
 
 from __future__ import annotations
 
+import json
+
 from tests.content.blocks import Node, Raw, SocketIO, block, hostile, wrap_timers
 
 ORIGIN = {"Origin": "https://app.example.com"}
@@ -102,3 +104,24 @@ def test_03_a_silent_link_is_dropped_after_two_heartbeats_and_replaced(node: Nod
         "before": 1,
         "after": 2,
     }
+
+
+def test_07_two_nodes_relay_through_real_redis_and_survive_every_hostile_client(redis_node: Node) -> None:
+    code = block("intermediate-07")
+    node1, node2 = redis_node.start(code), redis_node.start(code)
+    with Raw(node2.port) as bob, Raw(node1.port) as alice:
+        bob.send(json.dumps({"room": "r", "text": "bob here"}))
+        assert json.loads(bob.recv()[1]) == {
+            "room": "r",
+            "text": "bob here",
+        }  # subscribed once it hears itself
+        alice.send(json.dumps({"room": "r", "text": "hi"}))
+        assert json.loads(bob.recv()[1]) == {"room": "r", "text": "hi"}  # node 1 -> Redis -> node 2
+    answers = hostile(node1.port, max_payload=64 * 1024)
+    assert answers == {
+        "unmasked": 1002,
+        "malformed json": 1007,
+        "short binary": 1007,
+        "over max_payload": 1009,
+    }
+    assert node1.serves() and node2.serves()
