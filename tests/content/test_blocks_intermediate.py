@@ -125,3 +125,44 @@ def test_07_two_nodes_relay_through_real_redis_and_survive_every_hostile_client(
         "over max_payload": 1009,
     }
     assert node1.serves() and node2.serves()
+
+
+def test_08_presence_announces_each_transition_once_and_the_sweeper_settles_a_crashed_node(
+    redis_node: Node,
+) -> None:
+    """Two tabs, a quick reconnect, two tabs closing together, and a node that dies without `close`:
+    the announcements (through real Redis) are exactly one online and one offline per user."""
+    code = wrap_timers(block("intermediate-08"), ["touch", "release", "announce"])
+    script = (
+        code
+        + """
+const Redis = require('ioredis');
+const listener = new Redis();
+const heard = [];
+listener.on('message', (_, m) => heard.push(JSON.parse(m)));
+const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
+const u = (name) => `${name}-${process.pid}`;
+(async () => {
+  await listener.subscribe('presence');
+  await block.touch(u('tabs'), 'a'); await block.touch(u('tabs'), 'b');    // two tabs: one online
+  await block.touch(u('blip'), 'c'); await block.release(u('blip'), 'c');
+  await clock.advance(5000); await block.touch(u('blip'), 'd');             // back within the grace period
+  await block.release(u('tabs'), 'a'); await block.release(u('tabs'), 'b'); // both tabs close together
+  await block.touch(u('crash'), 'e');                                        // its node dies: no release
+  await clock.advance(15000);                                                // grace over: tabs offline
+  await block.touch(u('blip'), 'd');                                         // blip's heartbeat
+  await clock.advance(45000);                                                // crash's lease lapses; sweeper
+  await block.touch(u('blip'), 'd');
+  await block.announce('end', 'end');
+  await until(() => heard.some((m) => m.userId === 'end'));
+  const by = (name) => heard.filter((m) => m.userId === u(name)).map((m) => m.status);
+  console.log(JSON.stringify({ tabs: by('tabs'), blip: by('blip'), crash: by('crash') }));
+  process.exit(0);
+})();
+"""
+    )
+    assert redis_node.run(script) == {
+        "tabs": ["online", "offline"],
+        "blip": ["online"],
+        "crash": ["online", "offline"],
+    }
