@@ -4,6 +4,7 @@ what each answer claims and against the hostile clients every real server meets.
 from __future__ import annotations
 
 import json
+import struct
 
 from tests.content.blocks import Node, Raw, SocketIO, block, hostile, wrap_timers
 
@@ -166,3 +167,36 @@ const u = (name) => `${name}-${process.pid}`;
         "blip": ["online"],
         "crash": ["online", "offline"],
     }
+
+
+BROWSER_STUB = "class WebSocket { constructor(url) { this.url = url; this.sent = []; } send(d) { this.sent.push(d); } }\n"
+
+
+def test_10_the_decoder_wired_as_its_comment_says_survives_short_and_malformed_messages(node: Node) -> None:
+    server = (
+        BROWSER_STUB
+        + block("intermediate-10")
+        + """
+const { WebSocketServer } = require('ws');
+const wss = new WebSocketServer({ port: 8080 });
+wss.on('connection', (ws) => {
+  ws.on('error', console.error);
+  const handle = (m) => ws.send(JSON.stringify(m));
+  ws.on('message', (d, bin) => { const m = decode(d, bin); if (m) handle(m); else ws.close(1007); });
+});
+"""
+    )
+    running = node.start(server)
+    answers = hostile(running.port, max_payload=100 * 1024 * 1024)
+    assert answers == {
+        "unmasked": 1002,
+        "malformed json": 1007,
+        "short binary": 1007,
+        "over max_payload": 1009,
+    }
+    with Raw(running.port) as client:
+        client.send(bytes([1, 2, 0, 0, 0, 7]) + struct.pack(">ff", 1.5, -2.25), 0x2)
+        assert json.loads(client.recv()[1]) == {"version": 1, "type": 2, "seq": 7, "samples": [1.5, -2.25]}
+        client.send(bytes([1, 2, 0, 0, 0, 7, 0]), 0x2)  # a sample cut short
+        assert client.close_code() == 1007
+    assert running.serves()
