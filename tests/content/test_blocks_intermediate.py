@@ -200,3 +200,36 @@ wss.on('connection', (ws) => {
         client.send(bytes([1, 2, 0, 0, 0, 7, 0]), 0x2)  # a sample cut short
         assert client.close_code() == 1007
     assert running.serves()
+
+
+def test_13_one_lost_event_is_asked_for_once_and_a_gap_followed_by_silence_is_repaired(node: Node) -> None:
+    rig = "const applied = []; const replays = [];\nfunction apply(d) { applied.push(d); }\nfunction requestReplay(s) { replays.push(s); }\n"
+    script = (
+        rig
+        + wrap_timers(block("intermediate-13"), ["onEvent"])
+        + """
+(async () => {
+  for (const seq of [3, 1, 2, 3, 5, 4, 5, 1]) block.onEvent({ seq, data: seq }); // reordered, duplicated
+  await clock.advance(10000);
+  const reordered = { applied: [...applied], replays: [...replays] };
+  for (let seq = 7; seq <= 200; seq++) block.onEvent({ seq, data: seq });     // 6 is lost, 194 follow
+  await clock.advance(1000);
+  const oneLoss = [...replays];
+  block.onEvent({ seq: 6, data: 6 });                                          // the replay arrives
+  await clock.advance(60000);
+  const repaired = { last: applied[applied.length - 1], count: applied.length, replays: [...replays] };
+  block.onEvent({ seq: 202, data: 202 });                                      // 201 lost, then silence
+  await clock.advance(1000);
+  const silent = replays.slice(repaired.replays.length);
+  await clock.advance(5000);                                                   // that replay was lost too
+  console.log(JSON.stringify({ reordered, oneLoss, repaired, silent, again: replays.slice(repaired.replays.length) }));
+})();
+"""
+    )
+    assert node.run(script) == {
+        "reordered": {"applied": [1, 2, 3, 4, 5], "replays": []},
+        "oneLoss": [6],
+        "repaired": {"last": 200, "count": 200, "replays": [6]},
+        "silent": [201],
+        "again": [201, 201],
+    }

@@ -335,26 +335,6 @@ console.log(JSON.stringify({{ hex: buf.toString('hex'), back: decode(buf, true),
     assert out["text"] == {"a": 1}
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed on this machine")
-def test_the_ordering_answers_client_applies_in_sequence_drops_duplicates_and_asks_for_a_gap(
-    by_id: dict[str, Question], tmp_path: Path
-) -> None:
-    code = js_block(by_id, "intermediate", 13)
-    stub = "const applied = []; const replays = [];\nfunction apply(d) { applied.push(d); }\nfunction requestReplay(s) { replays.push(s); }\n"
-    probe = """
-for (const seq of [3, 1, 2, 3, 5, 4, 5, 1]) onEvent({ seq, data: seq });
-const first = { applied: [...applied], lastSeq, pending: pending.size, replays: [...replays] };
-for (let seq = 7; seq <= 108; seq++) onEvent({ seq, data: seq }); // 6 never arrives
-console.log(JSON.stringify({ first, lastSeq, replays: [...new Set(replays)] }));
-"""
-    out = run_node(tmp_path, stub + code + probe)
-    assert out == {
-        "first": {"applied": [1, 2, 3, 4, 5], "lastSeq": 5, "pending": 0, "replays": []},
-        "lastSeq": 5,
-        "replays": [6],
-    }
-
-
 def test_the_memory_answers_zlib_figures_follow_from_nodes_formula_at_the_defaults(
     by_id: dict[str, Question], pack: Pack
 ) -> None:
