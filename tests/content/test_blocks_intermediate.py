@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import struct
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 from tests.content.blocks import Node, Raw, SocketIO, block, hostile, wrap_timers
 
@@ -233,3 +237,47 @@ def test_13_one_lost_event_is_asked_for_once_and_a_gap_followed_by_silence_is_re
         "silent": [201],
         "again": [201, 201],
     }
+
+
+def poll(check: Callable[[], object], tries: int = 500) -> object:
+    """What `check` returns once it is truthy: the server's close handling runs after the TCP close."""
+    for _ in range(tries):
+        value = check()
+        if value:
+            return value
+        time.sleep(0.01)
+    return check()
+
+
+def test_19_the_connections_gauge_follows_closes_and_a_bad_frame_is_counted_not_fatal(node: Node) -> None:
+    rig = """
+const http = require('node:http');
+const { WebSocketServer } = require('ws');
+const wss = new WebSocketServer({ port: 8080 });
+const seen = { gauge: {}, counters: {} };
+const metrics = {
+  gauge: (name, value) => { seen.gauge[name] = value; },
+  increment: (name, labels) => { const k = `${name}${JSON.stringify(labels)}`; seen.counters[k] = (seen.counters[k] ?? 0) + 1; },
+};
+const logger = { info() {} };
+http.createServer((req, res) => res.end(JSON.stringify(seen))).listen(9090);
+"""
+    server = node.start(rig + block("intermediate-19"), listeners=2)
+    ws_port, metrics_port = server.ports
+
+    def seen() -> dict[str, Any]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/") as response:
+            return json.loads(response.read())
+
+    gauge = lambda: seen()["gauge"].get("ws_open_connections")  # noqa: E731
+    with Raw(ws_port) as first, Raw(ws_port) as second:
+        assert first.status == second.status == 101
+        assert poll(lambda: gauge() == 2)
+        second.send(b"\x03\xe8", 0x8)  # a clean close, 1000
+        assert second.close_code() == 1000
+        second.sock.close()  # the server's 'close' fires once TCP closes (RFC 6455 7.1.1)
+        assert poll(lambda: gauge() == 1)
+    assert hostile(ws_port)["unmasked"] == 1002
+    assert poll(lambda: seen()["counters"].get('ws_errors_total{"code":"WS_ERR_EXPECTED_MASK"}'))
+    assert poll(lambda: gauge() == 0)
+    assert server.serves()
