@@ -28,7 +28,8 @@ Hostile clients (raw TCP, frames built by hand per RFC 6455 section 5.2)
     hostile(port, path="/", headers=None, max_payload=None) -> dict
                                               every case at once: unmasked frame, malformed JSON, a
                                               3-byte binary message, a message over max_payload; each on
-                                              its own connection, with what the server answered
+                                              its own connection, with what the server answered; `path`
+                                              may be a function giving each connection its own (tickets)
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import re
 import socket
 import struct
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.core.questions import builtin_packs_dir
@@ -263,7 +264,10 @@ class SocketIO:
 
 
 def hostile(
-    port: int, path: str = "/", headers: dict[str, str] | None = None, max_payload: int | None = None
+    port: int,
+    path: str | Callable[[], str] = "/",
+    headers: dict[str, str] | None = None,
+    max_payload: int | None = None,
 ) -> dict[str, object]:
     """Each case a real server meets, on its own connection; the answer is the server's close code
     (None: it dropped the TCP connection without one), or "open" if it simply went on."""
@@ -276,7 +280,7 @@ def hostile(
         cases["over max_payload"] = (b"x" * 16, 0x1, {"length": max_payload + 1})
     out: dict[str, object] = {}
     for name, (payload, opcode, kwargs) in cases.items():
-        with Raw(port, path, headers) as client:
+        with Raw(port, path() if callable(path) else path, headers) as client:
             assert client.status == 101, client.response
             client.send(payload, opcode, **kwargs)  # type: ignore[arg-type]
             client.send(b"", 0x9)  # a ping: a pong back means the server went on

@@ -281,3 +281,38 @@ http.createServer((req, res) => res.end(JSON.stringify(seen))).listen(9090);
     assert poll(lambda: seen()["counters"].get('ws_errors_total{"code":"WS_ERR_EXPECTED_MASK"}'))
     assert poll(lambda: gauge() == 0)
     assert server.serves()
+
+
+def test_05_foreign_origin_is_403_a_bad_or_reused_ticket_401_and_a_ticket_opens_one_socket(
+    node: Node,
+) -> None:
+    mint = """
+let minted = 0;
+require('node:http').createServer((req, res) => {
+  const ticket = `t${++minted}`;
+  tickets.set(ticket, { userId: 'u1', expires: Date.now() + (req.url === '/expired' ? -1 : 30000) });
+  res.end(ticket);
+}).listen(9090);
+"""
+    server = node.start(block("intermediate-05") + mint, listeners=2)
+    port, minter = server.ports
+
+    def ticket(kind: str = "") -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{minter}/{kind}") as response:
+            return f"/ws?ticket={response.read().decode()}"
+
+    fresh = ticket()
+    with Raw(port, fresh, {"Origin": "https://evil.example"}) as foreign:
+        assert foreign.status == 403  # Origin is checked first: the ticket is not spent
+    with Raw(port, fresh, ORIGIN) as first, Raw(port, fresh, ORIGIN) as replayed:
+        assert (first.status, replayed.status) == (101, 401)
+    for path in ("/ws", "/ws?ticket=nope", ticket("expired")):
+        with Raw(port, path, ORIGIN) as client:
+            assert client.status == 401, path
+    assert hostile(port, ticket, ORIGIN, max_payload=100 * 1024 * 1024) == {
+        "unmasked": 1002,
+        "malformed json": "open",
+        "short binary": "open",
+        "over max_payload": 1009,
+    }
+    assert server.serves(ticket(), ORIGIN)
