@@ -4,6 +4,7 @@ what each answer claims and against the hostile clients every real server meets.
 from __future__ import annotations
 
 import json
+import socket
 import struct
 import time
 import urllib.request
@@ -316,3 +317,44 @@ require('node:http').createServer((req, res) => {
         "over max_payload": 1009,
     }
     assert server.serves(ticket(), ORIGIN)
+
+
+def subscribers(port: int, channel: str) -> int:
+    """PUBSUB NUMSUB over RESP by hand: the nodes subscribe at start-up, asynchronously."""
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(f"*3\r\n$6\r\nPUBSUB\r\n$6\r\nNUMSUB\r\n${len(channel)}\r\n{channel}\r\n".encode())
+        return int(conn.recv(4096).split(b"\r\n")[-2].lstrip(b":"))
+
+
+def test_11_a_broadcast_reaches_clients_on_every_node_and_a_bad_client_hurts_no_one(redis_node: Node) -> None:
+    code = block("intermediate-11")
+    node1, node2 = redis_node.start(code), redis_node.start(code)
+    assert poll(lambda: subscribers(int(redis_node.env["REDIS_PORT"]), "chat") == 2)
+    with Raw(node1.port) as alice, Raw(node2.port) as bob:
+        alice.send("hello all")
+        assert bob.recv() == (0x1, b"hello all")
+        assert alice.recv() == (0x1, b"hello all")  # the sender's own node fans out to it too
+    assert hostile(node1.port, max_payload=100 * 1024 * 1024) == {
+        "unmasked": 1002,
+        "malformed json": "open",
+        "short binary": "open",
+        "over max_payload": 1009,
+    }
+    assert node1.serves() and node2.serves()
+
+
+def test_12_foreign_origin_403_no_session_401_and_a_bad_frame_does_not_crash(node: Node) -> None:
+    fixture = "const authenticate = (req) => (req.headers.cookie === 'session=ok' ? { id: 1 } : null);\n"
+    server = node.start(fixture + block("intermediate-12"))
+    session = ORIGIN | {"Cookie": "session=ok"}
+    with Raw(server.port, "/", {"Origin": "https://evil.example", "Cookie": "session=ok"}) as foreign:
+        assert foreign.status == 403
+    with Raw(server.port, "/", ORIGIN) as anonymous:
+        assert anonymous.status == 401
+    assert hostile(server.port, "/", session, max_payload=64 * 1024) == {
+        "unmasked": 1002,
+        "malformed json": "open",
+        "short binary": "open",
+        "over max_payload": 1009,
+    }
+    assert server.serves("/", session)
