@@ -358,3 +358,58 @@ def test_12_foreign_origin_403_no_session_401_and_a_bad_frame_does_not_crash(nod
         "over max_payload": 1009,
     }
     assert server.serves("/", session)
+
+
+def test_17_frames_batched_or_split_across_messages_are_parsed_and_a_silent_broker_is_dropped(
+    node: Node,
+) -> None:
+    """A broker that sends CONNECTED and a MESSAGE in one WebSocket message, then a MESSAGE split in
+    two and a heart-beat EOL, then falls silent: the client gets both frames whole and closes once
+    twice the agreed heart-beat interval passes."""
+    broker = """
+const { WebSocketServer, WebSocket: NodeWebSocket } = require('ws');
+const { once } = require('node:events');
+const wss = new WebSocketServer({ port: 0, handleProtocols: (p) => (p.has('v12.stomp') ? 'v12.stomp' : false) });
+const got = [];
+const frames = [];
+console.log = (frame) => frames.push(frame);
+const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
+const msg = (body) => `MESSAGE\\nsubscription:sub-0\\nmessage-id:${body}\\ndestination:/topic/prices\\n\\n${body}\\0`;
+wss.on('connection', (ws) => {
+  ws.on('message', (data) => {
+    got.push(data.toString());
+    if (data.toString().startsWith('CONNECT')) ws.send('CONNECTED\\nversion:1.2\\nheart-beat:5000,0\\n\\n\\0' + msg('one'));
+    if (data.toString().startsWith('SUBSCRIBE')) { const two = msg('two'); ws.send(two.slice(0, 20)); ws.send(two.slice(20) + '\\n'); }
+  });
+});
+"""
+    script = (
+        broker
+        + """
+let client;
+globalThis.WebSocket = class extends NodeWebSocket {
+  constructor(url, protocols) { super(`ws://127.0.0.1:${wss.address().port}`, protocols); client = this; }
+};
+(async () => {
+  await once(wss, 'listening');
+"""
+        + wrap_timers(block("intermediate-17"), ["ws"]).replace("\n", "\n  ")
+        + """
+  await until(() => frames.length === 2);
+  await clock.advance(19000);                   // under 2 x max(5000, 10000): still open
+  const openBefore = client.readyState === NodeWebSocket.OPEN;
+  await clock.advance(2000);
+  const [code] = await once(client, 'close');
+  const bodies = frames.map((f) => f.split('\\n\\n')[1]);
+  process.stdout.write(JSON.stringify({ protocol: client.protocol, sent: got.map((g) => g.split('\\n')[0]), bodies, openBefore, code }) + '\\n');
+  process.exit(0);
+})();
+"""
+    )
+    assert node.run(script) == {
+        "protocol": "v12.stomp",
+        "sent": ["CONNECT", "SUBSCRIBE"],
+        "bodies": ["one", "two"],
+        "openBefore": True,
+        "code": 4000,
+    }
