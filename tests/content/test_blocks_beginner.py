@@ -70,3 +70,38 @@ def test_10_close_during_the_backoff_wait_never_reconnects(node: Node) -> None:
 def test_15_close_during_the_backoff_wait_never_reconnects(node: Node) -> None:
     out = close_during_backoff(node, "beginner-15", "block.connect(url, () => {})")
     assert out == {"retrying": 1, "opened": 1, "pending": 0}
+
+
+def test_08_long_poll_follows_its_cursor_survives_bad_answers_and_stops_during_backoff(node: Node) -> None:
+    """A server that answers events, then malformed JSON, then 204, then 500: the client keeps its
+    cursor, backs off on errors, and an abort during the backoff wait sends no further request."""
+    script = (
+        wrap_timers(block("beginner-08"), ["longPoll"])
+        + """
+const http = require('node:http');
+const { once } = require('node:events');
+const seen = [];
+const answers = [[200, '{"events":[1],"next":"c1"}'], [200, '{bad'], [204, ''], [500, 'oops']];
+const server = http.createServer((req, res) => {
+  seen.push(new URL(req.url, 'http://x').searchParams.get('after'));
+  const [status, body] = answers[Math.min(seen.length - 1, answers.length - 1)];
+  res.writeHead(status).end(body);
+}).listen(0);
+const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
+(async () => {
+  await once(server, 'listening');
+  const events = [];
+  const stop = new AbortController();
+  const done = block.longPoll(`http://127.0.0.1:${server.address().port}/poll`, (e) => events.push(e), stop.signal);
+  await until(() => seen.length === 2 && clock.pending() === 1); // bad JSON: backing off
+  await clock.advance(1000);
+  await until(() => seen.length === 4 && clock.pending() === 1); // 204 then 500: backing off again
+  stop.abort();
+  await clock.advance(300000);
+  await done;
+  console.log(JSON.stringify({ seen, events, pending: clock.pending() }));
+  process.exit(0);
+})();
+"""
+    )
+    assert node.run(script) == {"seen": ["", "c1", "c1", "c1"], "events": [[1]], "pending": 0}
