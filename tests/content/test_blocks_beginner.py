@@ -3,7 +3,7 @@ answer claims and against the hostile clients every real server meets."""
 
 from __future__ import annotations
 
-from tests.content.blocks import Node, SocketIO, block, wrap_timers
+from tests.content.blocks import Node, Raw, SocketIO, block, hostile, wrap_timers
 
 SOCKET_IO = "/socket.io/?EIO=4&transport=websocket"
 
@@ -105,3 +105,45 @@ const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await n
 """
     )
     assert node.run(script) == {"seen": ["", "c1", "c1", "c1"], "events": [[1]], "pending": 0}
+
+
+def test_13_the_server_sends_text_binary_and_a_broadcast_and_survives_every_hostile_client(
+    node: Node,
+) -> None:
+    server = node.start(block("beginner-13", 1))
+    with Raw(server.port) as client:
+        assert client.recv() == (0x1, b'{"type":"welcome"}')
+        assert client.recv() == (0x2, b"\x01\x02\x03")
+        assert client.recv() == (0x1, b"joined")
+    assert hostile(server.port, max_payload=100 * 1024 * 1024) == {
+        "unmasked": 1002,
+        "malformed json": "open",
+        "short binary": "open",
+        "over max_payload": 1009,
+    }
+    assert server.serves()
+
+
+def test_17_a_message_without_an_ack_or_a_payload_does_not_kill_the_chat_server(node: Node) -> None:
+    fixture = """
+const verifyToken = async (token) => {
+  if (token === 'boom') throw new Error('auth service down');
+  return token === 'alice' || token === 'bob' ? { id: token } : null;
+};
+const roomsOf = async () => ['general'];
+let seq = 0;
+const saveMessage = async (m) => ({ ...m, id: `m${++seq}`, seq });
+"""
+    server = node.start(fixture + block("beginner-17"))
+    stranger = SocketIO(server.port, auth={"token": "mallory"})
+    assert stranger.connect.startswith("44")  # CONNECT_ERROR: the middleware refused it
+    assert SocketIO(server.port, auth={"token": "boom"}).connect.startswith("44")  # its auth service failed
+    alice, bob = SocketIO(server.port, auth={"token": "alice"}), SocketIO(server.port, auth={"token": "bob"})
+    alice.emit("message", {"roomId": "general", "clientId": "c1", "text": "hi"})  # no ack
+    alice.emit("message", ack=1)  # no payload
+    alice.emit("message", {"roomId": "secret", "text": "x"}, ack=2)
+    assert alice.recv() == [{"ok": False, "error": "forbidden"}]
+    alice.emit("message", {"roomId": "general", "clientId": "c2", "text": "hello"}, ack=3)
+    event, msg = bob.recv()
+    assert event == "message" and msg["text"] == "hello" and msg["from"] == "alice"  # type: ignore[index]
+    assert server.alive() and server.serves(SOCKET_IO)
