@@ -147,3 +147,109 @@ const saveMessage = async (m) => ({ ...m, id: `m${++seq}`, seq });
     event, msg = bob.recv()
     assert event == "message" and msg["text"] == "hello" and msg["from"] == "alice"  # type: ignore[index]
     assert server.alive() and server.serves(SOCKET_IO)
+
+
+def test_14_a_peer_that_stops_answering_pings_is_terminated_and_one_that_answers_stays(node: Node) -> None:
+    """The block's 30 s sweep under a hand-moved clock: a client that reads (and so pongs) survives
+    two sweeps; one that never reads is terminated on the second."""
+    script = (
+        wrap_timers(block("beginner-14"), ["wss"])
+        + """
+const { WebSocket } = require('ws');
+const { once } = require('node:events');
+const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
+(async () => {
+  await once(block.wss, 'listening');
+  const url = `ws://127.0.0.1:${block.wss.address().port}`;
+  const live = new WebSocket(url);          // ws answers pings automatically
+  const mute = new WebSocket(url, { autoPong: false });
+  await Promise.all([once(live, 'open'), once(mute, 'open')]);
+  await until(() => block.wss.clients.size === 2);
+  let pongs = 0;
+  for (const ws of block.wss.clients) ws.on('pong', () => pongs++);
+  await clock.advance(30000);               // first sweep: both pinged
+  await until(() => pongs === 1);
+  await clock.advance(30000);               // second sweep: the mute one never answered
+  const [code] = await once(mute, 'close');
+  await until(() => block.wss.clients.size === 1);
+  console.log(JSON.stringify({ mute: code, live: live.readyState, clients: block.wss.clients.size }));
+  process.exit(0);
+})();
+"""
+    )
+    assert node.run(script) == {"mute": 1006, "live": 1, "clients": 1}
+
+
+def test_14_the_ping_server_survives_every_hostile_client(node: Node) -> None:
+    server = node.start(block("beginner-14"))
+    assert hostile(server.port, max_payload=100 * 1024 * 1024) == {
+        "unmasked": 1002,
+        "malformed json": "open",
+        "short binary": "open",
+        "over max_payload": 1009,
+    }
+    assert server.serves()
+
+
+def test_18_shutdown_sends_1001_with_its_reason_and_the_browser_call_is_a_legal_one(node: Node) -> None:
+    """The browser line runs against a stub that applies the WHATWG close() checks; `shutdown` runs
+    against a real ws server and clients."""
+    stub = """
+const calls = [];
+const ws = {
+  close(code, reason = '') { // WHATWG close(): InvalidAccessError / SyntaxError rules
+    if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) throw new Error('InvalidAccessError');
+    if (Buffer.byteLength(reason) > 123) throw new Error('SyntaxError');
+    calls.push([code, reason]);
+  },
+  addEventListener() {},
+};
+"""
+    script = (
+        stub
+        + block("beginner-18")
+        + """
+const { WebSocketServer, WebSocket } = require('ws');
+const { once } = require('node:events');
+(async () => {
+  const wss = new WebSocketServer({ port: 0 });
+  await once(wss, 'listening');
+  const clients = [0, 1].map(() => new WebSocket(`ws://127.0.0.1:${wss.address().port}`));
+  await Promise.all(clients.map((c) => once(c, 'open')));
+  while (wss.clients.size < 2) await new Promise((r) => setImmediate(r));
+  shutdown(wss);
+  const closes = await Promise.all(clients.map((c) => once(c, 'close')));
+  console.log(JSON.stringify({ calls, closes: closes.map(([code, reason]) => [code, reason.toString()]) }));
+  process.exit(0);
+})();
+"""
+    )
+    assert node.run(script) == {
+        "calls": [[4001, "token expired"]],
+        "closes": [[1001, "server restarting"], [1001, "server restarting"]],
+    }
+
+
+def test_16_the_client_starts_on_polling_and_upgrades_to_websocket(node: Node) -> None:
+    """The block's client against a real Socket.IO server; only its URL is pointed at the test server."""
+    script = (
+        """
+const { Server } = require('socket.io');
+const { io: realIo } = require('socket.io-client');
+const server = new Server(0);
+const port = server.httpServer.address().port;
+const logs = [];
+console.log = (...args) => logs.push(args.join(' '));
+const load = (name) => (name === 'socket.io-client' ? { io: (url, opts) => realIo(`http://127.0.0.1:${port}`, opts) } : require(name));
+((require) => {
+"""
+        + block("beginner-16")
+        + """
+  engine.on('upgrade', () => setImmediate(() => {
+    process.stdout.write(JSON.stringify(logs) + '\\n');
+    process.exit(0);
+  }));
+})(load);
+"""
+    )
+    assert node.run(script) == ["transport: polling", "upgraded to websocket"]
