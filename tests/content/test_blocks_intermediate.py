@@ -413,3 +413,21 @@ globalThis.WebSocket = class extends NodeWebSocket {
         "openBefore": True,
         "code": 4000,
     }
+
+
+def test_09_the_server_picks_its_preferred_offered_subprotocol_refuses_none_and_survives(node: Node) -> None:
+    server = node.start(block("intermediate-09", 0))
+    v2 = {"Sec-WebSocket-Protocol": "v1.chat.example.com, v2.chat.example.com"}
+    with Raw(server.port, "/", v2) as client:
+        assert client.status == 101 and "Sec-WebSocket-Protocol: v2.chat.example.com" in client.response
+    for offered in ({}, {"Sec-WebSocket-Protocol": "v9.chat.example.com"}):
+        with Raw(server.port, "/", offered) as client:
+            assert client.status == 101 and "Sec-WebSocket-Protocol" not in client.response
+            assert client.close_code() == 1008
+    assert hostile(server.port, "/", v2, max_payload=100 * 1024 * 1024) == {
+        "unmasked": 1002,
+        "malformed json": "open",
+        "short binary": "open",
+        "over max_payload": 1009,
+    }
+    assert server.serves("/", v2)
