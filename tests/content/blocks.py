@@ -9,6 +9,7 @@ Blocks
                                               the script gets `clock` and `block` = {name: value for exports}
 Node (fixtures `node` -> Node, `redis` -> Redis)
     node.run(script) -> object                run a script to its end; the JSON it prints last
+    node.output(script) -> str                run a script to its end (exit 0); all it printed
     node.start(script, env=None) -> Server    start a block as a server; returns once it listens
     Server.port / .ports                      the free port(s) it got (the block's own 8080/3000 are
                                               remapped by fixtures/preload.js; `new Redis()` reaches `redis`)
@@ -111,12 +112,15 @@ class Node:
     def _env(self, extra: dict[str, str] | None) -> dict[str, str]:
         return os.environ | self.env | {"NODE_PATH": str(self.modules)} | (extra or {})
 
-    def run(self, script: str, env: dict[str, str] | None = None) -> object:
+    def output(self, script: str, env: dict[str, str] | None = None) -> str:
         result = subprocess.run(
             self._cmd(script), capture_output=True, text=True, timeout=30, env=self._env(env), check=False
         )
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout.strip().splitlines()[-1])
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def run(self, script: str, env: dict[str, str] | None = None) -> object:
+        return json.loads(self.output(script, env).strip().splitlines()[-1])
 
     def start(self, script: str, env: dict[str, str] | None = None, listeners: int = 1) -> Server:
         proc = subprocess.Popen(

@@ -431,3 +431,39 @@ def test_09_the_server_picks_its_preferred_offered_subprotocol_refuses_none_and_
         "over max_payload": 1009,
     }
     assert server.serves("/", v2)
+
+
+def test_14_try_send_refuses_once_a_paused_reader_backs_the_buffer_up_and_send_all_rejects_on_close(
+    node: Node,
+) -> None:
+    script = (
+        block("intermediate-14")
+        + """
+const { WebSocketServer, WebSocket } = require('ws');
+const { once } = require('node:events');
+(async () => {
+  const wss = new WebSocketServer({ port: 0 });
+  await once(wss, 'listening');
+  const reader = new WebSocket(`ws://127.0.0.1:${wss.address().port}`);
+  const [[ws]] = await Promise.all([once(wss, 'connection'), once(reader, 'open')]);
+  reader.pause();                                   // a consumer that stops reading
+  const chunk = Buffer.alloc(64 * 1024);
+  let accepted = 0;
+  while (accepted < 2000 && trySend(ws, chunk)) accepted++;
+  const refusedAt = ws.bufferedAmount;
+  reader.resume();
+  await sendAll(ws, [chunk, chunk]);                // resolves once written
+  const failing = sendAll(ws, Array(100).fill(chunk));
+  ws.terminate();
+  const outcome = await failing.then(() => 'resolved', (err) => 'rejected');
+  console.log(JSON.stringify({ stopped: accepted < 2000, over: refusedAt > HIGH_WATER, outcome }));
+  process.exit(0);
+})();
+"""
+    )
+    assert node.run(script) == {"stopped": True, "over": True, "outcome": "rejected"}
+
+
+def test_15_the_node_test_example_passes_as_written(node: Node) -> None:
+    out = node.output(block("intermediate-15"))
+    assert "# pass 1" in out and "# fail 0" in out, out
