@@ -16,6 +16,8 @@ Node (fixtures `node` -> Node, `redis` -> Redis)
     Server.alive() -> bool                    the process still runs
     Server.serves(path, headers) -> bool      alive and a new client completes the handshake (101)
     Server.stop() -> str                      end it; what it wrote to stderr
+Python (fixture `python` -> Python): the same start/run/output for Python blocks, with the pins of
+    requirements-blocks.txt on the path (fixtures/preload.py remaps ports the same way)
 Hostile clients (raw TCP, frames built by hand per RFC 6455 section 5.2)
     Raw(port, path="/", headers=None)         a client after its handshake; .status is the HTTP status
     Raw.send(payload, opcode=1, mask=True, fin=True, length=None)
@@ -41,6 +43,7 @@ import re
 import socket
 import struct
 import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -101,8 +104,10 @@ class Node:
         self.modules, self.tmp, self.env = modules, tmp, env
         self.servers: list[Server] = []
 
+    suffix = ".js"
+
     def _file(self, script: str) -> Path:
-        path = self.tmp / f"block{len(list(self.tmp.glob('block*.js')))}.js"
+        path = self.tmp / f"block{len(list(self.tmp.glob('block*')))}{self.suffix}"
         path.write_text(script, encoding="utf-8")
         return path
 
@@ -140,6 +145,16 @@ class Node:
     def stop_all(self) -> None:
         for server in self.servers:
             server.stop()
+
+
+class Python(Node):
+    suffix = ".py"
+
+    def _cmd(self, script: str) -> list[str]:
+        return [sys.executable, str(FIXTURES / "preload.py"), str(self._file(script))]
+
+    def _env(self, extra: dict[str, str] | None) -> dict[str, str]:
+        return os.environ | self.env | {"PYTHONPATH": str(self.modules)} | (extra or {})
 
 
 def encode(

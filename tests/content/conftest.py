@@ -2,7 +2,9 @@
 
 npm packages: package.json + package-lock.json here pin what the blocks run against; they are
 installed with `npm ci` once per lock file into .work/node-<hash>/ (git-ignored), so a fresh clone
-(CI runs the README's test command and nothing else) installs them on its first content run.
+(CI runs the README's test command and nothing else) installs them on its first content run. The
+Python blocks' packages (requirements-blocks.txt) go the same way into .work/py-<hash>/, outside the
+project's venv.
 redis-server: the blocks that claim Redis behaviour run against a real one, started per module on a
 free port; on a machine without it, it is installed from Debian's packages (`apt-get install
 redis-server`, as root, which CI is) before the first such test.
@@ -15,13 +17,14 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.content.blocks import TIMEOUT, Node
+from tests.content.blocks import TIMEOUT, Node, Python
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE.parents[1] / ".work"
@@ -41,6 +44,20 @@ def node_modules() -> Path:
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target, check=True, timeout=300
         )
     return target / "node_modules"
+
+
+@pytest.fixture(scope="session")
+def python_packages() -> Path:
+    """The pins in requirements-blocks.txt, installed once per file into .work/py-<hash>/."""
+    pins = (HERE / "requirements-blocks.txt").read_bytes()
+    target = CACHE / f"py-{hashlib.sha256(pins).hexdigest()[:16]}"
+    if not (target / ".installed").exists():
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--target", str(target), "-r", str(HERE / "requirements-blocks.txt")],
+            check=True, timeout=300,
+        )  # fmt: skip
+        (target / ".installed").touch()
+    return target
 
 
 def _free_port() -> int:
@@ -88,3 +105,10 @@ def node(node_modules: Path, tmp_path: Path) -> Iterator[Node]:
 def redis_node(node: Node, redis_port: int) -> Node:
     node.env["REDIS_PORT"] = str(redis_port)
     return node
+
+
+@pytest.fixture
+def python(python_packages: Path, tmp_path: Path) -> Iterator[Python]:
+    runner = Python(python_packages, tmp_path, {})
+    yield runner
+    runner.stop_all()

@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from tests.content.blocks import Node, Raw, SocketIO, block, hostile, wrap_timers
+from tests.content.blocks import Node, Python, Raw, SocketIO, block, hostile, wrap_timers
 
 ORIGIN = {"Origin": "https://app.example.com"}
 
@@ -467,3 +467,21 @@ const { once } = require('node:events');
 def test_15_the_node_test_example_passes_as_written(node: Node) -> None:
     out = node.output(block("intermediate-15"))
     assert "# pass 1" in out and "# fail 0" in out, out
+
+
+def test_18_the_python_server_counts_bytes_not_characters_and_closes_1009_over_max_size(
+    python: Python,
+) -> None:
+    server = python.start(block("intermediate-18", 0, ("python",)))
+    with Raw(server.port) as client:
+        client.send("é" * 100)  # 100 characters, 200 bytes of UTF-8
+        assert client.recv() == (0x1, b"received 200 bytes")
+        client.send(b"\x00" * 10, 0x2)
+        assert client.recv() == (0x1, b"received 10 bytes")
+    assert hostile(server.port, max_payload=64 * 1024) == {
+        "unmasked": 1002,
+        "malformed json": "open",
+        "short binary": "open",
+        "over max_payload": 1009,
+    }
+    assert server.serves()
