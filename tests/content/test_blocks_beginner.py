@@ -253,3 +253,28 @@ const load = (name) => (name === 'socket.io-client' ? { io: (url, opts) => realI
 """
     )
     assert node.run(script) == ["transport: polling", "upgraded to websocket"]
+
+
+def test_11_the_event_handlers_see_text_binary_and_an_abnormal_close_as_described(node: Node) -> None:
+    script = (
+        """
+const { WebSocketServer, WebSocket: NodeWebSocket } = require('ws');
+const wss = new WebSocketServer({ port: 0 });
+wss.on('connection', (ws) => {
+  ws.on('message', () => { ws.send('hi'); ws.send(Buffer.from([1, 2, 3]), () => ws.terminate()); }); // no Close frame
+});
+const logs = [];
+console.log = (...args) => logs.push(args);
+console.warn = (...args) => logs.push(args);
+globalThis.WebSocket = class extends NodeWebSocket {
+  constructor() { super(`ws://127.0.0.1:${wss.address().port}`); } // the block's URL, served here
+};
+wss.on('listening', () => {
+"""
+        + block("beginner-11")
+        + """
+  ws.addEventListener('close', () => { process.stdout.write(JSON.stringify(logs) + '\\n'); process.exit(0); });
+});
+"""
+    )
+    assert node.run(script) == [["text", "hi"], ["binary bytes", 3], [1006, "", False]]
