@@ -34,3 +34,26 @@ def test_01_two_nodes_fan_out_through_redis_and_survive_every_hostile_client(red
         "over max_payload": 1009,
     }
     assert node1.serves("/?room=r") and node2.serves("/?room=r")
+
+
+def test_07_bytes_and_messages_are_charged_handshake_rate_is_limited_and_bad_frames_do_not_crash(
+    node: Node,
+) -> None:
+    server = node.start(block("advanced-07"))
+    with Raw(server.port) as flood:  # a burst of small messages: 40 pass, 50 strikes, then closed
+        for _ in range(100):  # 40 + 51 closes it; the slack covers a slow machine
+            flood.send("x")
+        assert flood.close_code() == 1008
+    with Raw(server.port) as heavy:  # few messages but large ones: bytes are charged too
+        for _ in range(4 + 51 + 5):
+            heavy.send(b"x" * 60 * 1024, 0x2)
+        assert heavy.close_code() == 1008
+    answers = hostile(server.port, max_payload=64 * 1024)
+    assert answers == {"unmasked": 1002, "malformed json": "open", "short binary": "open", "over max_payload": 1009}
+    assert server.serves()
+    statuses = []
+    for _ in range(30):  # each closed at once: never 20 open, so a 429 here is the handshake *rate*
+        with Raw(server.port) as client:
+            statuses.append(client.status)
+    assert 429 in statuses and statuses[0] == 101
+    assert server.alive()
