@@ -57,3 +57,18 @@ def test_07_bytes_and_messages_are_charged_handshake_rate_is_limited_and_bad_fra
             statuses.append(client.status)
     assert 429 in statuses and statuses[0] == 101
     assert server.alive()
+
+
+BROADCAST_ON_MESSAGE = """
+wss.on('connection', (ws) => ws.on('message', (m) => broadcast(wss.clients, { m: String(m) })));
+"""
+
+
+def test_08_broadcast_serializes_once_for_everyone_and_bad_frames_do_not_crash(node: Node) -> None:
+    server = node.start(block("advanced-08") + BROADCAST_ON_MESSAGE)
+    with Raw(server.port) as alice, Raw(server.port) as bob:
+        alice.send("hi")
+        assert json.loads(bob.recv()[1]) == {"m": "hi"} == json.loads(alice.recv()[1])
+    answers = hostile(server.port, max_payload=64 * 1024)
+    assert answers == {"unmasked": 1002, "malformed json": "open", "short binary": "open", "over max_payload": 1009}
+    assert server.serves()
