@@ -3,6 +3,8 @@ answer claims and against the hostile clients every real server meets."""
 
 from __future__ import annotations
 
+import json
+
 from tests.content.blocks import Node, Raw, block, hostile
 
 
