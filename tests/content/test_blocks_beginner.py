@@ -278,3 +278,31 @@ wss.on('listening', () => {
 """
     )
     assert node.run(script) == [["text", "hi"], ["binary bytes", 3], [1006, "", False]]
+
+
+def test_13_the_browser_sender_queues_until_open_in_order_and_refuses_once_closed(node: Node) -> None:
+    script = (
+        block("beginner-13", 0)
+        + """
+const { WebSocketServer, WebSocket: NodeWebSocket } = require('ws');
+const { once } = require('node:events');
+const made = []; // ws has the browser's readyState constants and addEventListener
+globalThis.WebSocket = class extends NodeWebSocket { constructor(...args) { super(...args); made.push(this); } };
+(async () => {
+  const wss = new WebSocketServer({ port: 0 });
+  await once(wss, 'listening');
+  const got = [];
+  wss.on('connection', (ws) => ws.on('message', (m) => got.push(JSON.parse(m))));
+  const send = createSender(`ws://127.0.0.1:${wss.address().port}`);
+  send('a', 1); send('b', 2);                        // still CONNECTING: queued
+  while (got.length < 2) await new Promise((r) => setTimeout(r, 2));
+  for (const ws of wss.clients) ws.close(1000);
+  await once(made[0], 'close');
+  let closed;
+  try { send('c', 3); } catch (err) { closed = err.message; }
+  console.log(JSON.stringify({ order: got.map((m) => [m.type, m.payload]), ids: new Set(got.map((m) => m.id)).size, closed }));
+  process.exit(0);
+})();
+"""
+    )
+    assert node.run(script) == {"order": [["a", 1], ["b", 2]], "ids": 2, "closed": "socket closed"}
