@@ -4,6 +4,7 @@ answer claims and against the hostile clients every real server meets."""
 from __future__ import annotations
 
 import json
+import signal
 
 from tests.content.blocks import Node, Raw, block, hostile
 
@@ -51,7 +52,12 @@ def test_07_bytes_and_messages_are_charged_handshake_rate_is_limited_and_bad_fra
             heavy.send(b"x" * 60 * 1024, 0x2)
         assert heavy.close_code() == 1008
     answers = hostile(server.port, max_payload=64 * 1024)
-    assert answers == {"unmasked": 1002, "malformed json": "open", "short binary": "open", "over max_payload": 1009}
+    assert answers == {
+        "unmasked": 1002,
+        "malformed json": "open",
+        "short binary": "open",
+        "over max_payload": 1009,
+    }
     assert server.serves()
     statuses = []
     for _ in range(30):  # each closed at once: never 20 open, so a 429 here is the handshake *rate*
@@ -72,5 +78,21 @@ def test_08_broadcast_serializes_once_for_everyone_and_bad_frames_do_not_crash(n
         alice.send("hi")
         assert json.loads(bob.recv()[1]) == {"m": "hi"} == json.loads(alice.recv()[1])
     answers = hostile(server.port, max_payload=64 * 1024)
-    assert answers == {"unmasked": 1002, "malformed json": "open", "short binary": "open", "over max_payload": 1009}
+    assert answers == {
+        "unmasked": 1002,
+        "malformed json": "open",
+        "short binary": "open",
+        "over max_payload": 1009,
+    }
     assert server.serves()
+
+
+def test_05_survives_bad_frames_then_drains_with_1012_on_sigterm_and_exits(node: Node) -> None:
+    server = node.start(block("advanced-05"))
+    answers = hostile(server.port)
+    assert answers == {"unmasked": 1002, "malformed json": "open", "short binary": "open"}
+    with Raw(server.port) as client:
+        assert client.status == 101
+        server.proc.send_signal(signal.SIGTERM)
+        assert client.close_code() == 1012  # "restarting": the client reconnects elsewhere
+    assert server.proc.wait(timeout=10) == 0  # exits by itself, inside the grace period
