@@ -20,6 +20,8 @@ Python (fixture `python` -> Python): the same start/run/output for Python blocks
     requirements-blocks.txt on the path (fixtures/preload.py remaps ports the same way)
 Hostile clients (raw TCP, frames built by hand per RFC 6455 section 5.2)
     Raw(port, path="/", headers=None)         a client after its handshake; .status is the HTTP status
+    encode(payload, opcode=1, mask=True, fin=True, length=None) -> bytes
+                                              one frame; mask is a 4-byte key or True for a fixed one
     Raw.send(payload, opcode=1, mask=True, fin=True, length=None)
                                               one frame; mask=False is the unmasked client frame a server
                                               must fail (5.1); length= claims a length the payload lacks
@@ -28,7 +30,7 @@ Hostile clients (raw TCP, frames built by hand per RFC 6455 section 5.2)
     SocketIO(port, namespace="/", auth=None)  an Engine.IO v4 / Socket.IO v5 client over Raw;
     SocketIO.emit(event, *args, ack=None)     an EVENT packet, with an ack id only when `ack` is given
     SocketIO.recv() -> list                   the next EVENT/ACK packet's JSON (Engine.IO pings answered)
-    hostile(port, path="/", headers=None, max_payload=None) -> dict
+    hostile(port, path="/", headers=None, max_payload=None) -> dict   (compare with SURVIVES)
                                               every case at once: unmasked frame, malformed JSON, a
                                               3-byte binary message, a message over max_payload; each on
                                               its own connection, with what the server answered; `path`
@@ -158,9 +160,9 @@ class Python(Node):
 
 
 def encode(
-    payload: bytes, opcode: int = 0x1, mask: bool = True, fin: bool = True, length: int | None = None
+    payload: bytes, opcode: int = 0x1, mask: bool | bytes = True, fin: bool = True, length: int | None = None
 ) -> bytes:
-    """RFC 6455 section 5.2; the masking key is fixed, which the RFC allows a test to choose."""
+    """RFC 6455 section 5.2; `mask` is a 4-byte key, or True for a fixed one (a test may choose it)."""
     n = len(payload) if length is None else length
     head = bytes([(0x80 if fin else 0) | opcode])
     bit = 0x80 if mask else 0
@@ -171,7 +173,7 @@ def encode(
     else:
         head += bytes([bit | 127]) + struct.pack("!Q", n)
     if mask:
-        key = b"\x37\xfa\x21\x3d"
+        key = mask if isinstance(mask, bytes) else b"\x37\xfa\x21\x3d"
         head += key
         payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
     return head + payload
@@ -280,6 +282,16 @@ class SocketIO:
 
     def close(self) -> None:
         self.raw.sock.close()
+
+
+# What `hostile` gets from a server that survives: it fails the unmasked frame (RFC 6455 5.1: 1002) and
+# the oversized message (1009), and goes on after the malformed and short ones (or closes them with 1007).
+SURVIVES: dict[str, object] = {
+    "unmasked": 1002,
+    "malformed json": "open",
+    "short binary": "open",
+    "over max_payload": 1009,
+}
 
 
 def hostile(

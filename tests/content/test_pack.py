@@ -18,6 +18,7 @@ import pytest
 
 from bot.core.models import LEVELS, Question
 from bot.core.questions import Pack, builtin_packs_dir, load_pack
+from tests.content.blocks import encode
 
 HERE = Path(__file__).resolve().parent
 SEED = HERE / "seed.txt"  # a copy of shared/seeds/000_9e4ba15be62f458e.txt, the pack's source
@@ -147,20 +148,8 @@ def accept_key(key: str) -> str:
 
 
 def frame(payload: bytes, opcode: int = 0x1, mask: bytes | None = None) -> bytes:
-    """One final frame, encoded as RFC 6455 section 5.2 lays it out."""
-    head = bytes([0x80 | opcode])
-    bit = 0x80 if mask else 0
-    n = len(payload)
-    if n <= 125:
-        head += bytes([bit | n])
-    elif n <= 0xFFFF:
-        head += bytes([bit | 126]) + struct.pack("!H", n)
-    else:
-        head += bytes([bit | 127]) + struct.pack("!Q", n)
-    if mask:
-        head += mask
-        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return head + payload
+    """One final frame, encoded as RFC 6455 section 5.2 lays it out (unmasked unless a key is given)."""
+    return encode(payload, opcode, mask=mask or False)
 
 
 def test_the_handshake_answer_shows_the_rfc_sample_and_it_computes(by_id: dict[str, Question]) -> None:
