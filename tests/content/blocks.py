@@ -4,6 +4,8 @@ clients. The interface (content tests import it; conftest.py provides the fixtur
 Blocks
     block(qid, index=0, langs=JS) -> str      the index-th code block of that language in a question,
                                               qid like "intermediate-07"
+    RIG, RECONNECT_RIG                        fixtures/rig.js for node scripts (until, browserSockets,
+                                              acceptingServer) and the start of a reconnect test
     wrap_timers(code, exports) -> str         the block inside a function whose setTimeout/setInterval/
                                               clearTimeout/clearInterval/Date are `clock`'s (fixtures/clock.js);
                                               the script gets `clock` and `block` = {name: value for exports}
@@ -56,6 +58,15 @@ FIXTURES = HERE / "fixtures"
 PACK = builtin_packs_dir() / "websockets-realtime"
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.S | re.M)
 JS = ("js", "javascript")
+RIG = json.dumps(str(FIXTURES / "rig.js"))  # require(RIG): until, browserSockets, acceptingServer
+# A script's start for a reconnecting client block: `made` (its sockets), `wss` and `accepted`, `until`.
+RECONNECT_RIG = f"""
+const {{ until, browserSockets, acceptingServer, NodeWebSocket }} = require({RIG});
+const {{ once }} = require('node:events');
+const made = browserSockets();
+const {{ wss, accepted }} = acceptingServer();
+"""
+UNTIL = f"const {{ until }} = require({RIG});\n"
 TIMEOUT = 10.0  # seconds any one socket read or process start may take before the test fails
 
 

@@ -3,7 +3,17 @@ answer claims and against the hostile clients every real server meets."""
 
 from __future__ import annotations
 
-from tests.content.blocks import SURVIVES, Node, Raw, SocketIO, block, hostile, wrap_timers
+from tests.content.blocks import (
+    RECONNECT_RIG,
+    SURVIVES,
+    UNTIL,
+    Node,
+    Raw,
+    SocketIO,
+    block,
+    hostile,
+    wrap_timers,
+)
 
 SOCKET_IO = "/socket.io/?EIO=4&transport=websocket"
 
@@ -23,18 +33,6 @@ def test_06_join_without_an_ack_and_chat_without_a_payload_do_not_kill_the_serve
     assert event == "chat" and payload["text"] == "hi"  # type: ignore[index]
     assert server.alive()
     assert server.serves(SOCKET_IO)
-
-
-RECONNECT_RIG = """
-const { WebSocketServer, WebSocket: NodeWebSocket } = require('ws');
-const { once } = require('node:events');
-const made = []; // ws has the browser's onopen/onmessage/onclose API; keep the sockets the block creates
-globalThis.WebSocket = class extends NodeWebSocket { constructor(...args) { super(...args); made.push(this); } };
-const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
-const wss = new WebSocketServer({ port: 0, handleProtocols: (p) => [...p][0] ?? false });
-const accepted = [];
-wss.on('connection', (ws) => { accepted.push(ws); ws.on('error', () => {}); });
-"""
 
 
 def close_during_backoff(node: Node, qid: str, start: str) -> object:
@@ -87,8 +85,9 @@ const server = http.createServer((req, res) => {
   const [status, body] = answers[Math.min(seen.length - 1, answers.length - 1)];
   res.writeHead(status).end(body);
 }).listen(0);
-const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
-(async () => {
+"""
+        + UNTIL
+        + """(async () => {
   await once(server, 'listening');
   const events = [];
   const stop = new AbortController();
@@ -152,8 +151,9 @@ def test_14_a_peer_that_stops_answering_pings_is_terminated_and_one_that_answers
         + """
 const { WebSocket } = require('ws');
 const { once } = require('node:events');
-const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
-(async () => {
+"""
+        + UNTIL
+        + """(async () => {
   await once(block.wss, 'listening');
   const url = `ws://127.0.0.1:${block.wss.address().port}`;
   const live = new WebSocket(url);          // ws answers pings automatically

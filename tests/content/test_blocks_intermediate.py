@@ -11,7 +11,18 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from tests.content.blocks import SURVIVES, Node, Python, Raw, SocketIO, block, hostile, wrap_timers
+from tests.content.blocks import (
+    RECONNECT_RIG,
+    SURVIVES,
+    UNTIL,
+    Node,
+    Python,
+    Raw,
+    SocketIO,
+    block,
+    hostile,
+    wrap_timers,
+)
 
 ORIGIN = {"Origin": "https://app.example.com"}
 
@@ -41,18 +52,6 @@ def test_02_room_join_without_an_ack_callback_does_not_kill_the_server(node: Nod
     assert other.recv()[0] == "room:joined"
     assert server.alive()
     assert server.serves("/socket.io/?EIO=4&transport=websocket")
-
-
-RECONNECT_RIG = """
-const { WebSocketServer, WebSocket: NodeWebSocket } = require('ws');
-const { once } = require('node:events');
-const made = []; // ws has the browser's onopen/onmessage/onclose API; keep the sockets the block creates
-globalThis.WebSocket = class extends NodeWebSocket { constructor(...args) { super(...args); made.push(this); } };
-const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
-const wss = new WebSocketServer({ port: 0 });
-const accepted = [];
-wss.on('connection', (ws) => { accepted.push(ws); ws.on('error', () => {}); });
-"""
 
 
 def test_03_close_during_the_backoff_wait_never_reconnects(node: Node) -> None:
@@ -136,8 +135,9 @@ const Redis = require('ioredis');
 const listener = new Redis();
 const heard = [];
 listener.on('message', (_, m) => heard.push(JSON.parse(m)));
-const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
-const u = (name) => `${name}-${process.pid}`;
+"""
+        + UNTIL
+        + """const u = (name) => `${name}-${process.pid}`;
 (async () => {
   await listener.subscribe('presence');
   await block.touch(u('tabs'), 'a'); await block.touch(u('tabs'), 'b');    // two tabs: one online
@@ -336,15 +336,17 @@ def test_17_frames_batched_or_split_across_messages_are_parsed_and_a_silent_brok
     """A broker that sends CONNECTED and a MESSAGE in one WebSocket message, then a MESSAGE split in
     two and a heart-beat EOL, then falls silent: the client gets both frames whole and closes once
     twice the agreed heart-beat interval passes."""
-    broker = """
+    broker = (
+        """
 const { WebSocketServer, WebSocket: NodeWebSocket } = require('ws');
 const { once } = require('node:events');
 const wss = new WebSocketServer({ port: 0, handleProtocols: (p) => (p.has('v12.stomp') ? 'v12.stomp' : false) });
 const got = [];
 const frames = [];
 console.log = (frame) => frames.push(frame);
-const until = async (cond) => { for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2)); };
-const msg = (body) => `MESSAGE\\nsubscription:sub-0\\nmessage-id:${body}\\ndestination:/topic/prices\\n\\n${body}\\0`;
+"""
+        + UNTIL
+        + """const msg = (body) => `MESSAGE\\nsubscription:sub-0\\nmessage-id:${body}\\ndestination:/topic/prices\\n\\n${body}\\0`;
 wss.on('connection', (ws) => {
   ws.on('message', (data) => {
     got.push(data.toString());
@@ -353,6 +355,7 @@ wss.on('connection', (ws) => {
   });
 });
 """
+    )
     script = (
         broker
         + """
