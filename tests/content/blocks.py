@@ -4,6 +4,8 @@ clients. The interface (content tests import it; conftest.py provides the fixtur
 Blocks
     block(qid, index=0, langs=JS) -> str      the index-th code block of that language in a question,
                                               qid like "intermediate-07"
+    close_during_backoff(node, qid, export, start) -> dict
+                                              the "closed by the app during its backoff wait" case
     RIG, RECONNECT_RIG                        fixtures/rig.js for node scripts (until, browserSockets,
                                               acceptingServer) and the start of a reconnect test
     wrap_timers(code, exports) -> str         the block inside a function whose setTimeout/setInterval/
@@ -85,6 +87,33 @@ def wrap_timers(code: str, exports: Iterable[str]) -> str:
         f"{code}\nreturn {{ {names} }};\n"
         "})(clock.setTimeout, clock.clearTimeout, clock.setInterval, clock.clearInterval, { now: clock.now });\n"
     )
+
+
+def close_during_backoff(node: Node, qid: str, export: str, start: str) -> object:
+    """A reconnecting client block: drop its link, let it schedule the retry, close it from the app
+    (`start` is the JS that returns the block's handle, with `url` and `block.<export>` in scope), then
+    run the clock for five minutes. A stoppable client gives {"retrying": 1, "opened": 1, "pending": 0}."""
+    script = (
+        wrap_timers(block(qid), [export])
+        + RECONNECT_RIG
+        + f"""
+(async () => {{
+  await once(wss, 'listening');
+  const url = `ws://127.0.0.1:${{wss.address().port}}`;
+  const conn = {start};
+  await until(() => accepted.length === 1);
+  await until(() => made[0].readyState === NodeWebSocket.OPEN);
+  accepted[0].terminate();
+  await until(() => made[0].readyState === NodeWebSocket.CLOSED); // its onclose has run
+  const retrying = clock.pending();
+  conn.close();
+  await clock.advance(300000);
+  console.log(JSON.stringify({{ retrying, opened: made.length, pending: clock.pending() }}));
+  process.exit(0);
+}})();
+"""
+    )
+    return node.run(script)
 
 
 class Server:

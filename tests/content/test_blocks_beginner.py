@@ -4,13 +4,13 @@ answer claims and against the hostile clients every real server meets."""
 from __future__ import annotations
 
 from tests.content.blocks import (
-    RECONNECT_RIG,
     SURVIVES,
     UNTIL,
     Node,
     Raw,
     SocketIO,
     block,
+    close_during_backoff,
     hostile,
     wrap_timers,
 )
@@ -35,38 +35,13 @@ def test_06_join_without_an_ack_and_chat_without_a_payload_do_not_kill_the_serve
     assert server.serves(SOCKET_IO)
 
 
-def close_during_backoff(node: Node, qid: str, start: str) -> object:
-    """Drop the link, let the block schedule its retry, close from the app, run the clock for minutes."""
-    script = (
-        wrap_timers(block(qid), ["connect"])
-        + RECONNECT_RIG
-        + f"""
-(async () => {{
-  await once(wss, 'listening');
-  const url = `ws://127.0.0.1:${{wss.address().port}}`;
-  const conn = {start};
-  await until(() => accepted.length === 1);
-  await until(() => made[0].readyState === NodeWebSocket.OPEN);
-  accepted[0].terminate();
-  await until(() => made[0].readyState === NodeWebSocket.CLOSED); // its onclose has run
-  const retrying = clock.pending();
-  conn.close();
-  await clock.advance(300000);
-  console.log(JSON.stringify({{ retrying, opened: made.length, pending: clock.pending() }}));
-  process.exit(0);
-}})();
-"""
-    )
-    return node.run(script)
-
-
 def test_10_close_during_the_backoff_wait_never_reconnects(node: Node) -> None:
-    out = close_during_backoff(node, "beginner-10", "block.connect(url, () => {})")
+    out = close_during_backoff(node, "beginner-10", "connect", "block.connect(url, () => {})")
     assert out == {"retrying": 1, "opened": 1, "pending": 0}
 
 
 def test_15_close_during_the_backoff_wait_never_reconnects(node: Node) -> None:
-    out = close_during_backoff(node, "beginner-15", "block.connect(url, () => {})")
+    out = close_during_backoff(node, "beginner-15", "connect", "block.connect(url, () => {})")
     assert out == {"retrying": 1, "opened": 1, "pending": 0}
 
 

@@ -20,6 +20,7 @@ from tests.content.blocks import (
     Raw,
     SocketIO,
     block,
+    close_during_backoff,
     hostile,
     wrap_timers,
 )
@@ -55,24 +56,12 @@ def test_02_room_join_without_an_ack_callback_does_not_kill_the_server(node: Nod
 
 
 def test_03_close_during_the_backoff_wait_never_reconnects(node: Node) -> None:
-    script = (
-        wrap_timers(block("intermediate-03"), ["createConnection"])
-        + RECONNECT_RIG
-        + """
-(async () => {
-  await once(wss, 'listening');
-  const conn = block.createConnection(`ws://127.0.0.1:${wss.address().port}`, { onMessage() {}, lastSeq: () => 0 });
-  await until(() => accepted.length === 1);
-  accepted[0].terminate();                  // the link drops: the client schedules a retry
-  await until(() => made[0].readyState === NodeWebSocket.CLOSED); // its onclose has run
-  conn.close();                              // the app gives up during the backoff wait
-  await clock.advance(120000);
-  console.log(JSON.stringify({ opened: made.length, pending: clock.pending() }));
-  process.exit(0);
-})();
-"""
-    )
-    assert node.run(script) == {"opened": 1, "pending": 0}
+    start = "block.createConnection(url, { onMessage() {}, lastSeq: () => 0 })"
+    assert close_during_backoff(node, "intermediate-03", "createConnection", start) == {
+        "retrying": 1,
+        "opened": 1,
+        "pending": 0,
+    }
 
 
 def test_03_a_silent_link_is_dropped_after_two_heartbeats_and_replaced(node: Node) -> None:
