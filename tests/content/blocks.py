@@ -11,12 +11,12 @@ Blocks
     wrap_timers(code, exports) -> str         the block inside a function whose setTimeout/setInterval/
                                               clearTimeout/clearInterval/Date are `clock`'s (fixtures/clock.js);
                                               the script gets `clock` and `block` = {name: value for exports}
-Node (fixtures `node` -> Node, `redis` -> Redis)
+Node (fixtures `node`, and `redis_node`: a Node whose blocks reach a real redis-server, `redis_port`)
     node.run(script) -> object                run a script to its end; the JSON it prints last
     node.output(script) -> str                run a script to its end (exit 0); all it printed
     node.start(script, env=None) -> Server    start a block as a server; returns once it listens
     Server.port / .ports                      the free port(s) it got (the block's own 8080/3000 are
-                                              remapped by fixtures/preload.js; `new Redis()` reaches `redis`)
+                                              remapped by fixtures/preload.js; `new Redis()` reaches redis_port)
     Server.alive() -> bool                    the process still runs
     Server.serves(path, headers) -> bool      alive and a new client completes the handshake (101)
     Server.stop() -> str                      end it; what it wrote to stderr
