@@ -96,3 +96,30 @@ def test_05_survives_bad_frames_then_drains_with_1012_on_sigterm_and_exits(node:
         server.proc.send_signal(signal.SIGTERM)
         assert client.close_code() == 1012  # "restarting": the client reconnects elsewhere
     assert server.proc.wait(timeout=10) == 0  # exits by itself, inside the grace period
+
+
+ORDERING_RIG = """
+(async () => {
+  const ids = [];
+  for (let i = 0; i < 2500; i++) ids.push(await append('r', { n: i })); // two full pages and a half
+  const streams = new Map(), live = new Map();
+  tail(streams, live);
+  const got = [];
+  let done;
+  const all = new Promise((r) => { done = r; });
+  const ws = { send: (text) => { got.push(JSON.parse(text)); if (got.length === 2490 + 50) done(); } };
+  const joining = join(ws, 'r', ids[9], streams, live); // last seen: the 10th entry
+  for (let i = 2500; i < 2550; i++) ids.push(await append('r', { n: i })); // written during the replay
+  await joining;
+  await all;
+  const order = got.every((m, i) => i === 0 || newer(m.id, got[i - 1].id));
+  console.log(JSON.stringify({ n: got.map((m) => m.n), order }));
+  process.exit(0);
+})();
+"""
+
+
+def test_09_replay_pages_to_the_end_and_hands_over_to_live_with_no_gap_or_duplicate(redis_node: Node) -> None:
+    node = _redis_url(redis_node)
+    result = node.run(block("advanced-09") + ORDERING_RIG)
+    assert result == {"n": list(range(10, 2550)), "order": True}
