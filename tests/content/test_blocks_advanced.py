@@ -123,3 +123,32 @@ def test_09_replay_pages_to_the_end_and_hands_over_to_live_with_no_gap_or_duplic
     node = _redis_url(redis_node)
     result = node.run(block("advanced-09") + ORDERING_RIG)
     assert result == {"n": list(range(10, 2550)), "order": True}
+
+
+E2EE_RIG = """
+(async () => {
+  const gen = () => subtle.generateKey({ name: 'X25519' }, false, ['deriveBits']);
+  const [a, b] = [await gen(), await gen()];
+  const raw = (k) => subtle.exportKey('raw', k.publicKey);
+  const alice = await sessionKeys('alice', 'bob', a.privateKey, await raw(b), 'room:1');
+  const bob = await sessionKeys('bob', 'alice', b.privateKey, await raw(a), 'room:1');
+  const wire = [];
+  await sendEncrypted({ send: (s) => wire.push(JSON.parse(s)) }, alice.send, { from: 'alice', seq: 1 }, 'hello');
+  const outcome = (p) => p.then((text) => text, (err) => `rejected: ${err.name}`);
+  console.log(JSON.stringify({
+    bob: await outcome(openEncrypted(bob.recv, 'alice', wire[0])),
+    reflected: await outcome(openEncrypted(alice.recv, 'bob', { ...wire[0], header: { ...wire[0].header, from: 'bob' } })),
+    relabelled: await outcome(openEncrypted(alice.recv, 'bob', wire[0])),
+  }));
+})();
+"""
+
+
+def test_03_the_relay_cannot_reflect_alices_ciphertext_back_to_her(node: Node) -> None:
+    """The relay echoes Alice's message to Alice, once as it is and once relabelled as Bob's."""
+    result = node.run(block("advanced-03") + E2EE_RIG)
+    assert result == {
+        "bob": "hello",
+        "reflected": "rejected: OperationError",  # her receive key is the bob->alice one
+        "relabelled": "rejected: Error",
+    }
