@@ -3,8 +3,10 @@ answer claims and against the hostile clients every real server meets."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
+from typing import Any
 
 from tests.content.blocks import Node, Raw, block, hostile
 
@@ -152,3 +154,40 @@ def test_03_the_relay_cannot_reflect_alices_ciphertext_back_to_her(node: Node) -
         "reflected": "rejected: OperationError",  # her receive key is the bob->alice one
         "relabelled": "rejected: Error",
     }
+
+
+def test_04_a_room_restarted_by_its_supervisor_resumes_its_sequence_from_the_log() -> None:
+    """A crash mid-room, a restart from the initial state: clients dedupe by seq, so seq must not go back."""
+    scope: dict[str, Any] = {}
+    exec(compile(block("advanced-04", langs=("python",)), "advanced-04", "exec"), scope)  # noqa: S102
+
+    class Log:
+        def __init__(self) -> None:
+            self.entries: list[tuple[int, object]] = []
+
+        def last_seq(self) -> int:
+            return self.entries[-1][0] if self.entries else 0
+
+        def append(self, seq: int, msg: object) -> None:
+            self.entries.append((seq, msg))
+
+    class Conn:
+        def __init__(self) -> None:
+            self.got: list[tuple[int, object]] = []
+
+        def offer(self, item: tuple[int, object]) -> None:
+            self.got.append(item)
+
+    async def scenario() -> list[int]:
+        log, alice = Log(), Conn()
+        for life in range(2):  # the supervisor: a fresh Room each time
+            room = scope["Room"](log)
+            task = asyncio.create_task(room.run())
+            for msg in (("join", alice), ("say", f"hello {life}"), ("say", f"again {life}")):
+                await room.mailbox.put(msg)
+            while not room.mailbox.empty() or len(alice.got) < 2 * (life + 1):
+                await asyncio.sleep(0)  # let the actor drain its mailbox (no wall clock)
+            task.cancel()  # the crash
+        return [seq for seq, _ in alice.got]
+
+    assert asyncio.run(scenario()) == [1, 2, 3, 4]
