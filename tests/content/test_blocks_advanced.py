@@ -8,7 +8,7 @@ import json
 import signal
 from typing import Any
 
-from tests.content.blocks import Node, Raw, block, hostile
+from tests.content.blocks import Node, Raw, block, hostile, wrap_timers
 
 
 def _redis_url(node: Node) -> Node:
@@ -194,3 +194,33 @@ def test_04_a_room_restarted_by_its_supervisor_resumes_its_sequence_from_the_log
         return [seq for seq, _ in alice.got]
 
     assert asyncio.run(scenario()) == [1, 2, 3, 4]
+
+
+SLOW_AND_DEAD_RIG = """
+const { WebSocket } = require('ws');
+const peer = (name, extra) => ({ name, readyState: WebSocket.OPEN, bufferedAmount: 0, isAlive: true, got: [],
+  send(data) { this.got.push(data); }, terminate() { this.terminated = true; }, ping() { this.pinged = (this.pinged ?? 0) + 1; },
+  ...extra });
+const healthy = peer('healthy'), slow = peer('slow', { bufferedAmount: 2 << 20 });
+block.broadcast([healthy, slow], { n: 1 });
+const answering = peer('answering'), silent = peer('silent'); // half-open: never pongs
+block.wss.clients.add(answering); block.wss.clients.add(silent);
+(async () => {
+  await clock.advance(30000); answering.isAlive = true; // its pong arrives, the silent one's never does
+  await clock.advance(30000);
+  console.log(JSON.stringify({ healthy: healthy.got, slowGot: slow.got.length, slowTerminated: !!slow.terminated,
+    answering: !!answering.terminated, silent: !!silent.terminated }));
+  process.exit(0);
+})();
+"""
+
+
+def test_08_a_slow_consumer_is_cut_and_a_half_open_peer_is_reaped_after_one_missed_pong(node: Node) -> None:
+    result = node.run(wrap_timers(block("advanced-08"), ["wss", "broadcast"]) + SLOW_AND_DEAD_RIG)
+    assert result == {
+        "healthy": ['{"n":1}'],
+        "slowGot": 0,
+        "slowTerminated": True,  # over 1 MiB queued: terminated, not fed more
+        "answering": False,
+        "silent": True,  # pinged at 30 s, no pong by 60 s: terminated
+    }
