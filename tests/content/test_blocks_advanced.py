@@ -224,3 +224,46 @@ def test_08_a_slow_consumer_is_cut_and_a_half_open_peer_is_reaped_after_one_miss
         "answering": False,
         "silent": True,  # pinged at 30 s, no pong by 60 s: terminated
     }
+
+
+STRIKES_RIG = """
+const { WebSocket } = require('ws');
+const { once } = require('node:events');
+(async () => {
+  await once(block.server, 'listening');
+  const ws = new WebSocket(`ws://127.0.0.1:${block.server.address().port}`);
+  let code = null;
+  ws.on('close', (c) => { code = c; });
+  await once(ws, 'open');
+  const burst = async (n) => { // frames are handled in order, so the pong means all n were judged
+    for (let i = 0; i < n; i++) ws.send('x');
+    ws.ping();
+    await Promise.race([once(ws, 'pong'), once(ws, 'close')]);
+  };
+  await burst(40 + 50);            // the burst passes, then 50 strikes: still open
+  await clock.advance(60000);      // a minute of good behaviour
+  await burst(40 + 50);            // forgiven: the same again is still fine
+  const forgiven = code === null && ws.readyState === WebSocket.OPEN;
+  if (forgiven) { ws.send('x'); await once(ws, 'close'); } // the 51st strike without a pause
+  console.log(JSON.stringify({ forgiven, code }));
+  process.exit(0);
+})();
+"""
+
+
+def _with_unref(wrapped: str) -> str:
+    """fixtures/clock.js timers are plain ids; a block that calls .unref() on one (as Node's allow) gets an
+    id that has it. Inserted after wrap_timers' first line (the clock), before the block is called."""
+    first, rest = wrapped.split("\n", 1)
+    patch = (
+        "for (const name of ['setTimeout', 'setInterval']) { const make = clock[name];"
+        " clock[name] = (...args) => Object.assign(Number(make(...args)), { unref() { return this; } }); }"
+        " for (const name of ['clearTimeout', 'clearInterval']) { const clear = clock[name];"
+        " clock[name] = (id) => clear(Number(id)); }"
+    )
+    return f"{first}\n{patch}\n{rest}"
+
+
+def test_07_strikes_decay_so_an_honest_burst_a_minute_later_is_not_closed(node: Node) -> None:
+    result = node.run(_with_unref(wrap_timers(block("advanced-07"), ["server"])) + STRIKES_RIG)
+    assert result == {"forgiven": True, "code": 1008}
