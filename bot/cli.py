@@ -202,14 +202,16 @@ def _questions(args: argparse.Namespace, bank: QuestionBank) -> int:
 def _discord_invite(args: argparse.Namespace, config: Config) -> int:
     from bot.platforms.discord.adapter import application_id_from_token, invite_url
 
-    application_id = args.application_id or application_id_from_token(
-        os.environ.get(config.discord.token_env, "")
-    )
+    token = os.environ.get(config.discord.token_env, "")
+    application_id = args.application_id or application_id_from_token(token)
     if application_id is None:
-        raise UserError(
-            f"no application id: pass --application-id (Developer Portal > General Information) "
-            f"or set ${config.discord.token_env}"
-        )
+        where = "pass --application-id (Developer Portal > General Information)"
+        if token:  # never shown: a wrong token is still a secret
+            raise UserError(
+                f"${config.discord.token_env} does not look like a bot token (Developer Portal > Bot > "
+                f"Reset Token gives one); or {where}"
+            )
+        raise UserError(f"no application id: {where} or set ${config.discord.token_env}")
     print(invite_url(application_id))
     return 0
 

@@ -175,3 +175,24 @@ def test_troubleshooting_no_token_no_terminal_and_an_unwritable_database() -> No
     unwritable = sqlite3.OperationalError("unable to open database file")
     who = "practicebot (uid 10001)"  # the image's user
     _documented(f"practicebot: {cannot_write(Path('/data/practicebot.sqlite3'), unwritable, who)}\n")
+
+
+def test_secrets_files_are_never_committed_or_copied_into_an_image() -> None:
+    for ignore in (".gitignore", ".dockerignore"):
+        assert ".env" in (ROOT / ignore).read_text(encoding="utf-8").split(), ignore
+
+
+def test_the_systemd_unit_runs_the_bot_with_tokens_from_an_environment_file_only() -> None:
+    unit = (ROOT / "practicebot.service").read_text(encoding="utf-8")
+    settings = [line.split("=", 1) for line in unit.splitlines() if "=" in line and not line.startswith("#")]
+    keys = {key: value for key, value in settings}
+    assert keys["ExecStart"].split()[0].endswith("/practicebot")
+    assert keys["ExecStart"].split()[1] == "run"
+    assert keys["EnvironmentFile"].startswith("/")
+    assert keys["User"] != "root"
+    # no token or secret inline: only names that the config reads from the environment file
+    assert not any(name in unit.split("#")[0] for name in ("TOKEN=", "SECRET="))
+    for line in unit.splitlines():
+        if line.startswith("Environment="):
+            assert "TOKEN" not in line and "SECRET" not in line, line
+    assert "practicebot.service" in (ROOT / "README.md").read_text(encoding="utf-8")

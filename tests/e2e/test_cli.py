@@ -115,6 +115,11 @@ def test_discord_invite_url_asks_for_exactly_the_permissions_the_bot_needs() -> 
     missing = cli("discord", "invite-url")
     assert missing.returncode == 1
     assert "pass --application-id" in missing.stderr
+    malformed = cli("discord", "invite-url", env={"DISCORD_TOKEN": "abc"})
+    assert malformed.returncode == 1
+    assert "$DISCORD_TOKEN does not look like a bot token" in malformed.stderr
+    assert "or set $DISCORD_TOKEN" not in malformed.stderr
+    assert "abc" not in malformed.stderr.replace("$DISCORD_TOKEN", "")
 
 
 def test_slack_manifest_prints_yaml_and_refuses_a_plain_http_url() -> None:

@@ -47,7 +47,7 @@ async def test_a_deleted_question_with_replies_is_revealed_in_its_thread(
 
     reveal = slack.replies(channel, ts)[-1]
     assert "The model answer to beginner question 1." in shown(reveal)
-    assert "*Answered in time*\nana" in shown(reveal)
+    assert "Answered in time\nana" in shown(reveal)
     assert [c.error for c in slack.calls("chat.update")] == ["message_not_found"]
     await _still_counts(slack, bot, channel)
     board = await command(slack, channel, ana, "/streaks")
