@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import sys
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Config, find_config, load_config
@@ -227,19 +229,22 @@ def _slack_manifest(args: argparse.Namespace) -> int:
 
 
 async def _db(args: argparse.Namespace, config: Config) -> int:
-    if args.db_command == "backup" and not config.database.is_file():
-        raise UserError(f"there is no database at {config.database} to back up")
-    from bot.ops.database import open_database
+    from bot.ops.database import backup_target, open_database, open_to_read
 
+    if args.db_command == "backup":  # read-only: the copy before an upgrade is of the old schema
+        target = backup_target(config.database, args.path, datetime.now(UTC).astimezone())
+        store = await open_to_read(config.database, schema=False)
+        try:
+            await store.backup(target)
+        except (sqlite3.Error, OSError) as exc:
+            raise UserError(f"cannot write the backup {target}: {exc}") from None
+        finally:
+            await store.close()
+        print(f"backed up {config.database} to {target}")
+        return 0
     store = await open_database(config.database)
     try:
-        if args.db_command == "backup":
-            await store.backup(args.path)
-            print(f"backed up {config.database} to {args.path}")
-        else:
-            print(
-                f"{config.database}: schema version {await store.schema_version()} (latest {LATEST_VERSION})"
-            )
+        print(f"{config.database}: schema version {await store.schema_version()} (latest {LATEST_VERSION})")
     finally:
         await store.close()
     return 0
@@ -252,11 +257,9 @@ def _health(config: Config) -> int:
 
 
 async def _open_existing(config: Config) -> SqliteStore:
-    if not config.database.is_file():
-        raise UserError(f"there is no database at {config.database} (set --database or PRACTICEBOT_DATABASE)")
-    from bot.ops.database import open_database
+    from bot.ops.database import open_to_read
 
-    return await open_database(config.database)
+    return await open_to_read(config.database)
 
 
 async def _subscriptions(config: Config) -> int:

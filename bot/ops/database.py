@@ -9,11 +9,12 @@ import asyncio
 import getpass
 import os
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from bot.core.errors import UserError
 from bot.ops.health import WRITE_TIMEOUT, write_probe
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite import LATEST_VERSION, SqliteStore
 
 
 async def open_database(path: Path) -> SqliteStore:
@@ -50,3 +51,44 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "?"
+
+
+async def open_to_read(path: Path, *, schema: bool = True) -> SqliteStore:
+    """An existing database opened read-only, never migrated. With `schema`, its schema must be
+    the one this practicebot reads (export and subscriptions list query its tables)."""
+    if not await asyncio.to_thread(path.is_file):
+        raise UserError(f"there is no database at {path} (set --database or PRACTICEBOT_DATABASE)")
+    try:
+        store = await SqliteStore.open_read_only(await asyncio.to_thread(path.resolve))
+        version = await store.schema_version()
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot read the database {path}: {exc}") from None
+    if schema and version != LATEST_VERSION:
+        await store.close()
+        raise UserError(
+            f"{path} is at schema version {version} and this practicebot reads version {LATEST_VERSION}: "
+            + (
+                "upgrade practicebot"
+                if version > LATEST_VERSION
+                else "take a backup (practicebot db backup), then `practicebot db migrate` upgrades it"
+            )
+        )
+    return store
+
+
+def backup_target(database: Path, target: Path, now: datetime) -> Path:
+    """Where `db backup` writes: a folder means a dated file in it. Refused: the database itself
+    (or its WAL files), a file that exists already, a folder that cannot be written."""
+    if target.is_dir():
+        target = target / f"{database.stem}-{now:%Y-%m-%d-%H%M%S}.sqlite3"
+    live = {database.resolve(), *(database.resolve().with_name(database.name + s) for s in ("-wal", "-shm"))}
+    if target.resolve() in live:
+        raise UserError(f"{target} is the live database itself: back it up to another file or folder")
+    if target.exists():
+        raise UserError(f"{target} exists already: give a new file name, or a folder for a dated file")
+    folder = target.parent
+    if not folder.is_dir():
+        raise UserError(f"the folder {folder} does not exist: create it first, or choose another")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write into {folder} as user {_user()}: choose a folder you can write")
+    return target

@@ -169,6 +169,20 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
             raise
         return cls(db, path)
 
+    @classmethod
+    async def open_read_only(cls, path: Path) -> SqliteStore:
+        """The file as it is, for the commands that only read it (backup, export, subscriptions
+        list): never created, never switched to WAL, never migrated, so the backup taken before
+        an upgrade can be taken with the new version installed (https://sqlite.org/uri.html#urimode).
+        `path` is absolute."""
+        db = await aiosqlite.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+        try:
+            await db.execute("PRAGMA busy_timeout = 5000")
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path)
+
     async def close(self) -> None:
         if self._storing is not None:
             await asyncio.gather(self._storing, return_exceptions=True)

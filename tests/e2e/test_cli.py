@@ -89,6 +89,43 @@ def test_db_backup_and_migrate(tmp_path: Path) -> None:
     assert nothing.returncode == 1 and "there is no database at" in nothing.stderr
 
 
+def test_db_backup_refuses_what_would_fail_or_lose_the_copy(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    assert cli("db", "migrate", "--database", str(db)).returncode == 0
+    itself = cli("db", "backup", str(db), "--database", str(db))
+    assert itself.returncode == 1 and "is the live database itself" in itself.stderr
+    assert "Traceback" not in itself.stderr
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    dated = cli("db", "backup", str(folder), "--database", str(db))
+    assert dated.returncode == 0, dated.stderr
+    [copy] = folder.iterdir()
+    assert copy.name.startswith("bot-") and copy.suffix == ".sqlite3"
+    assert str(copy) in dated.stdout
+    again = cli("db", "backup", str(copy), "--database", str(db))
+    assert again.returncode == 1 and "exists already" in again.stderr
+    nowhere = cli("db", "backup", str(tmp_path / "no" / "such" / "x.sqlite3"), "--database", str(db))
+    assert nowhere.returncode == 1 and "does not exist" in nowhere.stderr
+    assert "Traceback" not in nowhere.stderr
+
+
+def test_backup_export_and_list_read_an_old_database_without_migrating_it(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(db) as old:  # the database as an older practicebot left it
+        old.execute("CREATE TABLE t (x)")
+        old.execute(f"PRAGMA user_version = {LATEST_VERSION - 1}")
+    backup = cli("db", "backup", str(tmp_path / "before-upgrade.sqlite3"), "--database", str(db))
+    assert backup.returncode == 0, backup.stderr
+    for command in (("subscriptions", "list"), ("export", "streaks")):
+        refused = cli(*command, "--database", str(db))
+        assert refused.returncode == 1, command
+        assert f"schema version {LATEST_VERSION - 1}" in refused.stderr and "db migrate" in refused.stderr
+    with sqlite3.connect(db) as after, sqlite3.connect(tmp_path / "before-upgrade.sqlite3") as copy:
+        assert after.execute("PRAGMA user_version").fetchone() == (LATEST_VERSION - 1,)  # not migrated
+        assert copy.execute("PRAGMA user_version").fetchone() == (LATEST_VERSION - 1,)
+        assert after.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # not even switched to WAL
+
+
 def test_the_console_script_is_the_same_program() -> None:
     script = shutil.which("practicebot", path=str(Path(sys.executable).parent))
     assert script is not None, "pip install -e . should have installed the practicebot script"
