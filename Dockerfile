@@ -24,7 +24,9 @@ RUN groupadd --system --gid 10001 practicebot \
     && mkdir -p /data /config \
     && chown practicebot:practicebot /data
 COPY --from=build /dist/ /tmp/dist/
-RUN pip install --no-cache-dir /tmp/dist/practicebot-*.whl && rm -rf /tmp/dist
+# the dependencies at the versions CI tested (constraints.txt), not whatever is newest today
+COPY constraints.txt /tmp/dist/
+RUN pip install --no-cache-dir -c /tmp/dist/constraints.txt /tmp/dist/practicebot-*.whl && rm -rf /tmp/dist
 # a config file mounted as /config/practicebot.toml is found without flags; without one the
 # built-in defaults apply and everything else comes from the environment
 WORKDIR /config

@@ -76,10 +76,10 @@ def normalised(config: Config) -> Config:
 def test_the_two_commands_stay_at_the_top() -> None:
     blocks = re.findall(r"```sh\n(.*?)```", README, flags=re.S)
     assert blocks[0].strip() == (
-        "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/practicebot run"
+        "python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt -e . && .venv/bin/practicebot run"
     )
     assert blocks[1].strip() == (
-        "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest -q"
+        "python3 -m venv .venv && .venv/bin/pip install -q -c constraints.txt -e '.[dev]' && .venv/bin/python -m pytest -q"
     )
     assert blocks[1].strip() in (ROOT / ".ci" / "run").read_text()
     assert README.index(blocks[1]) < README.index("## What it is")
@@ -196,3 +196,22 @@ def test_the_systemd_unit_runs_the_bot_with_tokens_from_an_environment_file_only
         if line.startswith("Environment="):
             assert "TOKEN" not in line and "SECRET" not in line, line
     assert "practicebot.service" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_constraints_pin_every_dependency_within_its_range() -> None:
+    """constraints.txt (what the README's commands, CI and the Dockerfile install through) pins
+    each of pyproject's requirements, runtime and dev, to a version its range admits."""
+    from packaging.requirements import Requirement
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[name.lower().replace("_", "-").replace(".", "-")] = version
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for spec in [*project["dependencies"], *project["optional-dependencies"]["dev"]]:
+        requirement = Requirement(spec)
+        name = requirement.name.lower().replace("_", "-").replace(".", "-")
+        assert name in pins, f"{requirement.name} is not pinned in constraints.txt"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {spec}"
+    assert "COPY constraints.txt" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
