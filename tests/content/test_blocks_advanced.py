@@ -94,13 +94,17 @@ ORDERING_RIG = """
   const got = [];
   let done;
   const all = new Promise((r) => { done = r; });
-  const ws = { send: (text) => { got.push(JSON.parse(text)); if (got.length === 2490 + 50) done(); } };
+  const ws = new (require('events').EventEmitter)();
+  ws.send = (text) => { got.push(JSON.parse(text)); if (got.length === 2490 + 50) done(); };
   const joining = join(ws, 'r', ids[9], streams, live); // last seen: the 10th entry
   for (let i = 2500; i < 2550; i++) ids.push(await append('r', { n: i })); // written during the replay
   await joining;
   await all;
   const order = got.every((m, i) => i === 0 || newer(m.id, got[i - 1].id));
-  console.log(JSON.stringify({ n: got.map((m) => m.n), order }));
+  const listening = live.get(key('r')).size;
+  ws.emit('close');
+  const after = live.get(key('r')).size;
+  console.log(JSON.stringify({ n: got.map((m) => m.n), order, listeners: [listening, after] }));
   process.exit(0);
 })();
 """
@@ -109,7 +113,7 @@ ORDERING_RIG = """
 def test_09_replay_pages_to_the_end_and_hands_over_to_live_with_no_gap_or_duplicate(redis_node: Node) -> None:
     node = _redis_url(redis_node)
     result = node.run(block("advanced-09") + ORDERING_RIG)
-    assert result == {"n": list(range(10, 2550)), "order": True}
+    assert result == {"n": list(range(10, 2550)), "order": True, "listeners": [1, 0]}  # none left after close
 
 
 E2EE_RIG = """
