@@ -10,6 +10,8 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY questions ./questions
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
+# the dependencies at the versions CI tested, not whatever is newest on the day of the build
+COPY constraints.txt /dist/
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -24,8 +26,6 @@ RUN groupadd --system --gid 10001 practicebot \
     && mkdir -p /data /config \
     && chown practicebot:practicebot /data
 COPY --from=build /dist/ /tmp/dist/
-# the dependencies at the versions CI tested (constraints.txt), not whatever is newest today
-COPY constraints.txt /tmp/dist/
 RUN pip install --no-cache-dir -c /tmp/dist/constraints.txt /tmp/dist/practicebot-*.whl && rm -rf /tmp/dist
 # a config file mounted as /config/practicebot.toml is found without flags; without one the
 # built-in defaults apply and everything else comes from the environment

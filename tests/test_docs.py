@@ -214,4 +214,3 @@ def test_the_constraints_pin_every_dependency_within_its_range() -> None:
         name = requirement.name.lower().replace("_", "-").replace(".", "-")
         assert name in pins, f"{requirement.name} is not pinned in constraints.txt"
         assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {spec}"
-    assert "COPY constraints.txt" in (ROOT / "Dockerfile").read_text(encoding="utf-8")

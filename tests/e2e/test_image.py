@@ -73,7 +73,10 @@ def test_the_dockerfile_builds_the_wheel_then_installs_only_that_wheel() -> None
     assert wheel.startswith("pip wheel ") and "--no-deps" in wheel and wheel.endswith(" .")
     assert all(args.startswith("--from=build ") for args in of(final, "COPY")), "the source tree stays out"
     installs = [args for args in of(final, "RUN") if "pip install" in args]
-    assert installs == ["pip install --no-cache-dir /tmp/dist/practicebot-*.whl && rm -rf /tmp/dist"]
+    assert installs == [  # with the dependencies at the versions CI tested
+        "pip install --no-cache-dir -c /tmp/dist/constraints.txt /tmp/dist/practicebot-*.whl && rm -rf /tmp/dist"
+    ]
+    assert "constraints.txt /dist/" in of(build, "COPY")
 
 
 def test_the_image_runs_as_a_non_root_user_with_data_on_a_volume() -> None:
@@ -116,7 +119,7 @@ def test_the_build_context_holds_everything_the_first_stage_copies() -> None:
         p.strip() for p in (ROOT / ".dockerignore").read_text().splitlines() if p.strip() and p[0] != "#"
     ]
     sources = copied_sources()
-    assert sources == ["pyproject.toml", "README.md", "bot", "questions"]
+    assert sources == ["pyproject.toml", "README.md", "bot", "questions", "constraints.txt"]
     for source in sources:
         assert (ROOT / source).exists()
         assert not any(fnmatch.fnmatch(source, pattern) for pattern in ignored), f"{source} is ignored"
