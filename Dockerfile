@@ -18,7 +18,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PRACTICEBOT_DATABASE=/data/practicebot.sqlite3 \
-    PRACTICEBOT_MONITORING=1
+    PRACTICEBOT_MONITORING=1 \
+    PRACTICEBOT_HOST=0.0.0.0
 # a fixed uid, so a host folder mounted at /data can be given to it: chown 10001 ./data
 RUN groupadd --system --gid 10001 practicebot \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

@@ -72,7 +72,7 @@ class SlackConfig:
 class ServerConfig:
     """The HTTP server: Slack's HTTP mode, and /healthz and /metrics when `monitoring` is on."""
 
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"  # this host only; PRACTICEBOT_HOST=0.0.0.0 in a container or behind a proxy
     port: int = 3000
     monitoring: bool = False
 
@@ -252,6 +252,12 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         if switch not in _TRUE + _FALSE:
             raise ConfigError(f"PRACTICEBOT_MONITORING: '{switch}' is not one of {', '.join(_TRUE + _FALSE)}")
         overrides["server"] = replace(config.server, monitoring=switch in _TRUE)
+    if env.get("PRACTICEBOT_HOST"):
+        try:
+            host = _host(env["PRACTICEBOT_HOST"])
+        except ValueError as exc:
+            raise ConfigError(f"PRACTICEBOT_HOST: {exc}") from None
+        overrides["server"] = replace(overrides.get("server", config.server), host=host)
     return replace(config, **overrides)
 
 

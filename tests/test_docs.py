@@ -114,6 +114,7 @@ def test_every_documented_variable_overrides_and_every_override_is_documented() 
         "PRACTICEBOT_LOG_LEVEL": "DEBUG",
         "PRACTICEBOT_LOG_FORMAT": "json",
         "PRACTICEBOT_MONITORING": "1",
+        "PRACTICEBOT_HOST": "0.0.0.0",
     }
     built_in = load_config(None, {})
     for variable in documented:

@@ -91,6 +91,7 @@ def test_the_image_runs_as_a_non_root_user_with_data_on_a_volume() -> None:
     assert json.loads(volume) == ["/data"]
     env = dict(re.findall(r"(\w+)=(\S+)", " ".join(of(final, "ENV"))))
     assert env["PRACTICEBOT_DATABASE"] == "/data/practicebot.sqlite3"
+    assert env["PRACTICEBOT_HOST"] == "0.0.0.0"  # inside the container; compose publishes on loopback
     assert env["PRACTICEBOT_MONITORING"] == "1"
     config = load_config(None, env)  # the image's environment, read as the bot reads it
     assert str(config.database).startswith("/data/") and config.server.monitoring

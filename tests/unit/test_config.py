@@ -174,3 +174,12 @@ def test_a_default_reveal_past_the_next_post_is_refused(tmp_path: Path) -> None:
         ConfigError, match=r"F:3: \[defaults\] reveal: reveal after 2d comes after the next post"
     ):
         load_config(path)
+
+
+def test_the_http_server_listens_on_this_host_only_unless_told() -> None:
+    assert load_config(None, {}).server.host == "127.0.0.1"  # /metrics and /healthz are not public
+    assert load_config(None, {"PRACTICEBOT_HOST": "0.0.0.0"}).server.host == "0.0.0.0"
+    both = load_config(None, {"PRACTICEBOT_HOST": "::", "PRACTICEBOT_MONITORING": "1"}).server
+    assert (both.host, both.monitoring) == ("::", True)
+    with pytest.raises(ConfigError, match="PRACTICEBOT_HOST: 'not a host!' is not a host name or address"):
+        load_config(None, {"PRACTICEBOT_HOST": "not a host!"})
