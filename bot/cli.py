@@ -142,6 +142,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"practicebot: {exc.message}", file=sys.stderr)
         return 1
+    except sqlite3.DatabaseError as exc:  # a damaged page met after the database opened
+        from bot.ops.database import damaged
+
+        advice = damaged(config.database, exc)
+        if advice is None:
+            raise
+        print(f"practicebot: {advice}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     raise AssertionError(args.command)

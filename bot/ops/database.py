@@ -28,10 +28,29 @@ async def open_database(path: Path) -> SqliteStore:
         return await SqliteStore.open(path)
     except RuntimeError as exc:  # the migrations' own refusals, such as a database newer than this code
         raise UserError(f"{path}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise UserError(damaged(path, exc) or f"cannot open the database {path}: {exc}") from None
+
+
+def damaged(path: Path, exc: BaseException) -> str | None:
+    """What to do about a file SQLite says is not a database or is malformed (a damaged page),
+    or None for any other error."""
+    reason = str(exc)
+    if not isinstance(exc, sqlite3.DatabaseError) or not any(
+        word in reason for word in ("not a database", "malformed", "corrupt")
+    ):
+        return None
+    return (
+        f"the database {path} is damaged ({reason}). Stop practicebot, move the file aside (keep it), "
+        f"and restore the last backup in its place (a copy made by `practicebot db backup`); "
+        f"`sqlite3 {path} .recover` may save what the damaged file still holds."
+    )
 
 
 def cannot_write(path: Path, exc: BaseException, who: str | None = None) -> str:
     reason = str(exc) or type(exc).__name__
+    if (advice := damaged(path, exc)) is not None:
+        return advice
     who = who or f"{_user()} (uid {os.getuid()})"
     if "locked" in reason:
         return (
@@ -60,9 +79,13 @@ async def open_to_read(path: Path, *, schema: bool = True) -> SqliteStore:
         raise UserError(f"there is no database at {path} (set --database or PRACTICEBOT_DATABASE)")
     try:
         store = await SqliteStore.open_read_only(await asyncio.to_thread(path.resolve))
+    except sqlite3.Error as exc:
+        raise UserError(damaged(path, exc) or f"cannot read the database {path}: {exc}") from None
+    try:
         version = await store.schema_version()
     except sqlite3.Error as exc:
-        raise UserError(f"cannot read the database {path}: {exc}") from None
+        await store.close()  # its thread would keep the process alive
+        raise UserError(damaged(path, exc) or f"cannot read the database {path}: {exc}") from None
     if schema and version != LATEST_VERSION:
         await store.close()
         raise UserError(

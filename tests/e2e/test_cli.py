@@ -126,6 +126,29 @@ def test_backup_export_and_list_read_an_old_database_without_migrating_it(tmp_pa
         assert after.execute("PRAGMA journal_mode").fetchone() == ("delete",)  # not even switched to WAL
 
 
+def test_a_damaged_database_says_so_and_what_to_do(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"not sqlite at all " * 512)
+    for command in (("db", "migrate"), ("subscriptions", "list"), ("db", "backup", str(tmp_path / "b"))):
+        result = cli(*command, "--database", str(garbage))
+        assert result.returncode == 1, command
+        assert "is damaged (file is not a database)" in result.stderr, command
+        assert "restore the last backup" in result.stderr and "writable" not in result.stderr
+        assert "Traceback" not in result.stderr
+    db = tmp_path / "bot.sqlite3"
+    assert cli("db", "migrate", "--database", str(db)).returncode == 0
+    with sqlite3.connect(db) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        [root] = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'subscriptions'").fetchone()
+    with db.open("r+b") as raw:  # one damaged page: the subscriptions table's
+        raw.seek((root - 1) * page_size)
+        raw.write(b"\xff" * page_size)
+    listed = cli("subscriptions", "list", "--database", str(db))
+    assert listed.returncode == 1
+    assert "is damaged (database disk image is malformed)" in listed.stderr, listed.stderr
+    assert "Traceback" not in listed.stderr
+
+
 def test_the_console_script_is_the_same_program() -> None:
     script = shutil.which("practicebot", path=str(Path(sys.executable).parent))
     assert script is not None, "pip install -e . should have installed the practicebot script"
