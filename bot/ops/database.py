@@ -77,14 +77,13 @@ async def open_to_read(path: Path, *, schema: bool = True) -> SqliteStore:
     the one this practicebot reads (export and subscriptions list query its tables)."""
     if not await asyncio.to_thread(path.is_file):
         raise UserError(f"there is no database at {path} (set --database or PRACTICEBOT_DATABASE)")
+    store: SqliteStore | None = None
     try:
         store = await SqliteStore.open_read_only(await asyncio.to_thread(path.resolve))
-    except sqlite3.Error as exc:
-        raise UserError(damaged(path, exc) or f"cannot read the database {path}: {exc}") from None
-    try:
         version = await store.schema_version()
     except sqlite3.Error as exc:
-        await store.close()  # its thread would keep the process alive
+        if store is not None:
+            await store.close()  # its thread would keep the process alive
         raise UserError(damaged(path, exc) or f"cannot read the database {path}: {exc}") from None
     if schema and version != LATEST_VERSION:
         await store.close()

@@ -19,12 +19,12 @@ class FailureTable(Connection):
         async with self._transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO failures (subscription_id, item, tries, reason, failed_at, given_up)"
-                " VALUES (?, ?, 1, ?, ?, ? >= ?)"
+                " VALUES (?, ?, 1, ?, ?, ?)"
                 " ON CONFLICT (subscription_id, item) DO UPDATE SET tries = failures.tries + 1,"
                 " reason = excluded.reason, failed_at = excluded.failed_at,"
                 " given_up = failures.tries + 1 >= ?"
                 " RETURNING given_up",
-                (subscription_id, item, reason, _ts(at), 1, max_tries, max_tries),
+                (subscription_id, item, reason, _ts(at), max_tries <= 1, max_tries),
             )
             row = await cursor.fetchone()
         assert row is not None
