@@ -3,13 +3,17 @@
 Each line carries the subscription, channel and platform where they are known: from the
 `extra` the service passes (`subscription`, `channel`), from a ChannelRef among the message's
 arguments, or from the logger's name (`practicebot.discord...`). Token values are replaced by
-`[redacted]` in everything written, exception text included.
+`[redacted]` in everything written, exception text included, and so is anything shaped like a
+short-lived secret (an interaction token in a URL, a payload's verification token, a Socket Mode
+ticket, a Slack response URL). The libraries that log whole payloads at DEBUG never write their
+DEBUG: it carries those secrets, the text of blind answers and every SQL parameter.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -23,6 +27,19 @@ REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 6  # shorter values would redact ordinary words
 PLATFORM_LOGGERS = {"practicebot.discord": "discord", "discord": "discord", "practicebot.slack": "slack",
                     "slack_bolt": "slack", "slack_sdk": "slack"}  # fmt: skip
+# At DEBUG these log every gateway event, request and response body (discord.py, slack-sdk, the
+# Socket Mode client bolt runs under our logger) and every SQL statement with its parameters
+# (aiosqlite): their INFO and above are still written, their DEBUG never.
+PAYLOAD_LOGGERS = ("discord", "slack_sdk", "slack_bolt", "practicebot.slack.bolt", "aiosqlite", "aiohttp")
+# Secrets with a shape, wherever they turn up (a URL in a library's warning, an exception's text):
+# the part before the secret is kept, so the line still says what was called.
+SHAPED_SECRETS = (
+    re.compile(r"(/(?:interactions|webhooks)/\d+/)[\w.-]+"),  # Discord: posts as the bot for 15 min
+    re.compile(r"""(['"](?:token|response_url)['"]\s*:\s*['"])[^'"]+"""),  # a payload's token or URL
+    re.compile(r"([?&]ticket=)[^&\s'\"]+"),  # Socket Mode: the URL that opens a connection
+    re.compile(r"(hooks\.slack\.com/(?:actions|commands|services)/)[^\s'\"]+"),  # a response URL
+    re.compile(r"(xox[a-z]-|xapp-)[\w-]+"),  # any Slack token, named in the config or not
+)
 
 
 def secret_values(config: Config, environ: Mapping[str, str]) -> list[str]:
@@ -73,6 +90,8 @@ class _Redacting(logging.Formatter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+        for shape in SHAPED_SECRETS:
+            text = shape.sub(r"\1" + REDACTED, text)
         return text
 
 
@@ -121,5 +140,7 @@ def configure_logging(
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(secrets) if log_format == "json" else TextFormatter(secrets))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
     # APScheduler logs every job it adds at INFO: the service logs what matters
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))

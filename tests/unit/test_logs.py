@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import string
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from bot.config import load_config
 from bot.core.models import ChannelRef
@@ -100,3 +103,51 @@ def test_the_secrets_are_the_values_of_the_variables_the_config_names() -> None:
         "HOME": "/root",  # not a secret
     }
     assert secret_values(config, environ) == [TOKEN, "xoxb-1-2-3", "xapp-1-2"]
+
+
+URL_SAFE = st.text(alphabet=string.ascii_letters + string.digits + "_-.", min_size=20, max_size=90)
+
+
+@pytest.mark.usefixtures("restore_logging")
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.text(max_size=80),
+    secret=URL_SAFE,
+    after=st.text(max_size=80),
+    log_format=st.sampled_from(["text", "json"]),
+)
+def test_a_secret_with_a_known_shape_is_redacted_wherever_it_turns_up(
+    before: str, secret: str, after: str, log_format: str
+) -> None:
+    """An interaction token in a 429 warning's URL, a payload's verification token in an error, a
+    Socket Mode ticket in a failed connect: none reaches the log, whatever text surrounds it."""
+    assume(secret not in before + after)
+    stream = capture(log_format)
+    log = logging.getLogger("discord.http")
+    shapes = (
+        f"POST /api/v10/interactions/1234/{secret}/callback responded with 429",
+        f"PATCH https://discord.com/api/v10/webhooks/99/{secret}/messages/@original",
+        f"payload {{'type': 'block_actions', 'token': '{secret}'}}",
+        f'{{"response_url": "https://hooks.slack.com/actions/T1/2/{secret}"}}',
+        f"cannot connect to wss://wss-primary.slack.com/link/?ticket={secret}&app_id=A1",
+        f"xoxb-{secret}",
+    )
+    for shape in shapes:
+        log.warning("%s%s%s", before, shape, after)
+    written = stream.getvalue()
+    assert secret not in written
+    assert written.count("[redacted]") >= len(shapes)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_libraries_that_dump_payloads_write_no_debug_but_still_their_warnings() -> None:
+    stream = io.StringIO()
+    configure_logging("DEBUG", "text", [], stream=stream)
+    logging.getLogger("practicebot.service").debug("the bot's own debug line")
+    for name in ("discord.gateway", "slack_sdk.web", "practicebot.slack.bolt", "aiosqlite"):
+        logging.getLogger(name).debug("%s dumps a payload", name)
+        logging.getLogger(name).warning("%s warns", name)
+    written = stream.getvalue()
+    assert "the bot's own debug line" in written
+    assert "dumps a payload" not in written
+    assert written.count(" warns") == 4

@@ -142,6 +142,7 @@ class SocketModeServer:
         self._on_change = on_change
         self._record = record
         self._tickets: set[str] = set()
+        self.issued: list[str] = []  # every ticket handed out, for tests that check none leaks
         self._pending: dict[str, Delivery] = {}
         self.connections: list[SocketConnection] = []
         self.connects = 0  # hellos sent: one per successful (re)connection
@@ -155,6 +156,7 @@ class SocketModeServer:
     def issue_ticket(self) -> str:
         ticket = uuid.uuid4().hex
         self._tickets.add(ticket)
+        self.issued.append(ticket)
         return ticket
 
     @property
