@@ -19,7 +19,9 @@ from pathlib import Path
 
 from bench.common import ROOT, fmt, machine
 
-BENCHMARKS = ("fanout_discord", "fanout_slack", "intake", "latency", "memory", "startup", "board")
+BENCHMARKS = (
+    "fanout_discord", "fanout_slack", "intake", "latency", "memory", "startup", "board", "sql_layers",
+)  # fmt: skip
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"
 README = ROOT / "README.md"
