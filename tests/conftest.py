@@ -7,6 +7,7 @@ import asyncio
 import os
 import random
 import threading
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from bot.core.recap import RecapTime
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.storage.sqlite import SqliteStore
+from tests.pg_server import Server, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +44,27 @@ def clean_env(**extra: str) -> dict[str, str]:
     what a subprocess under test starts from."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "SLACK", "PRACTICEBOT"))}
     return env | extra
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Server]:
+    """One real PostgreSQL server for the whole run (started on first use, about 2 s)."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def postgres_url(postgres_server: Server) -> str:
+    """A fresh, empty database on that server, for one test."""
+    import asyncpg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(postgres_server.url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')  # a name made here, not a value: no parameter
+    finally:
+        await admin.close()
+    return postgres_server.url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture

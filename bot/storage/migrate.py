@@ -29,7 +29,7 @@ def migrations() -> list[tuple[int, str, str]]:
 LATEST_VERSION = len(migrations())
 
 
-def _statements(script: str) -> list[str]:
+def statements(script: str) -> list[str]:
     """Split a migration into statements without `executescript`, which would commit."""
     statements, buffer = [], ""
     for line in script.splitlines(keepends=True):
@@ -86,7 +86,7 @@ async def migrate(db: aiosqlite.Connection, target: int | None = None) -> tuple[
             await db.rollback()
             return before, before
         for _version, name, sql in pending:
-            for statement in _statements(sql):
+            for statement in statements(sql):
                 await db.execute(statement)
             log.info("applied migration %s", name)
         # PRAGMA takes no parameters; the value is an int from our own file names
