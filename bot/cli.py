@@ -25,6 +25,7 @@ from bot.ops import export
 from bot.ops.probe import probe
 from bot.ops.stdin import has_input, nothing_to_serve
 from bot.ops.subscriptions import list_subscriptions
+from bot.storage.postgres_connect import PASSWORD_ENV
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore
 
 
@@ -59,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("path", type=Path)
     db_commands.add_parser("migrate", parents=[common], help="bring the database schema up to date")
+    copy = db_commands.add_parser(
+        "copy", parents=[common], help="copy a SQLite database into an empty PostgreSQL one (docs/scaling.md)"
+    )
+    copy.add_argument("source", type=Path, help="the SQLite file, at this practicebot's schema")
+    copy.add_argument("target", help="postgresql://user@host:port/database (the password: --password-env)")
+    copy.add_argument(
+        "--password-env",
+        default=PASSWORD_ENV,
+        metavar="NAME",
+        help=f"the environment variable holding the database password (default: {PASSWORD_ENV})",
+    )
 
     discord = commands.add_parser("discord", help="Discord setup helpers")
     discord_commands = discord.add_subparsers(dest="discord_command", required=True, metavar="ACTION")
@@ -239,6 +251,15 @@ def _slack_manifest(args: argparse.Namespace) -> int:
 async def _db(args: argparse.Namespace, config: Config) -> int:
     from bot.ops.database import backup_target, open_database, open_to_read
 
+    if args.db_command == "copy":
+        from bot.ops.copy import copy_database, summary
+        from bot.storage.postgres_connect import is_postgres_url
+
+        if not is_postgres_url(args.target):
+            raise UserError(f"the target must be a postgresql:// URL, not '{args.target}'")
+        copied = await copy_database(args.source, args.target, os.environ, args.password_env)
+        print(summary(args.source, args.target, copied))
+        return 0
     if args.db_command == "backup":  # read-only: the copy before an upgrade is of the old schema
         target = backup_target(config.database, args.path, datetime.now(UTC).astimezone())
         store = await open_to_read(config.database, schema=False)

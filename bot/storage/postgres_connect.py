@@ -1,0 +1,50 @@
+"""Connecting to PostgreSQL from a `postgresql://user@host:port/db` URL. The password comes from an
+environment variable, like the tokens, never from the URL (which is in config files, shell history
+and process lists); TLS and other options pass through the URL (`?sslmode=verify-full`, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from bot.core.errors import UserError
+
+if TYPE_CHECKING:
+    import asyncpg
+
+PASSWORD_ENV = "PRACTICEBOT_DATABASE_PASSWORD"
+CONNECT_TIMEOUT = 10.0  # seconds
+
+
+def is_postgres_url(database: str) -> bool:
+    return database.startswith(("postgresql://", "postgres://"))
+
+
+def shown(url: str) -> str:
+    """The URL as it may be printed: any password in it replaced."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":[redacted]@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+async def connect(
+    url: str, environ: Mapping[str, str], password_env: str = PASSWORD_ENV
+) -> asyncpg.Connection:
+    if urlsplit(url).password is not None:
+        raise UserError(
+            f"the database URL {shown(url)} holds a password: remove it and set ${password_env} instead "
+            "(a URL ends up in config files, shell history and process lists)"
+        )
+    try:
+        import asyncpg
+    except ImportError:
+        raise UserError(
+            "a postgresql:// database needs the PostgreSQL driver: pip install 'practicebot[postgresql]'"
+        ) from None
+    try:
+        return await asyncpg.connect(url, password=environ.get(password_env) or None, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise UserError(f"cannot connect to the database {shown(url)}: {exc}") from None
