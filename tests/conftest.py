@@ -33,7 +33,8 @@ from bot.core.questions import QuestionBank, load_bank
 from bot.core.recap import RecapTime
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite import SqliteStore, SqlStore
+from tests.backends import new_database, open_store
 from tests.pg_server import Server, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,15 +57,7 @@ def postgres_server() -> Iterator[Server]:
 @pytest.fixture
 async def postgres_url(postgres_server: Server) -> str:
     """A fresh, empty database on that server, for one test."""
-    import asyncpg
-
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(postgres_server.url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')  # a name made here, not a value: no parameter
-    finally:
-        await admin.close()
-    return postgres_server.url.rsplit("/", 1)[0] + "/" + name
+    return await new_database(postgres_server, f"test_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture
@@ -302,12 +295,12 @@ class Harness:
         self.clock = FakeClock(now)
         self.platform = FakePlatform()
         self.settings = ServiceSettings(defaults=DEFAULTS, **settings)  # type: ignore[arg-type]
-        self.store: SqliteStore
+        self.store: SqlStore
         self.timer: FakeTimer
         self.service: PracticeService
 
     async def start(self) -> Harness:
-        self.store = await SqliteStore.open(self.db_path)
+        self.store = await open_store(self.db_path)
         self.timer = FakeTimer()
         self.service = PracticeService(
             self.store,
@@ -419,7 +412,7 @@ async def recap_due_a_minute_ago(db_path: Path, subscription_id: int = 1) -> dat
     seed's zone), so start-up arms it at once. Returns when it was due."""
     now = datetime.now(UTC)
     due = (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
-    store = await SqliteStore.open(db_path)
+    store = await open_store(db_path)
     try:
         await store.set_recap_time(subscription_id, RecapTime(due.weekday(), due.time()))
         await store.set_status(subscription_id, SubscriptionStatus.ACTIVE, "", now)

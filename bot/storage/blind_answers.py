@@ -17,23 +17,23 @@ class BlindAnswerTable(Connection):
         time) and count it as their reply, in one transaction. None: the post is not taking
         answers (not posted, or its reveal has begun)."""
         async with self._transaction() as db:
-            open_ = await db.execute_fetchall(
+            open_ = await db.all(
                 "SELECT 1 FROM posts WHERE id = ? AND status = 'posted' AND reveal_started_at IS NULL",
                 (post_id,),
             )
             if not open_:
                 return None
-            before = await db.execute_fetchall(
+            before = await db.all(
                 "SELECT 1 FROM blind_answers WHERE post_id = ? AND user_id = ?", (post_id, user.id)
             )
-            await db.execute(
+            await db.run(
                 "INSERT INTO blind_answers (post_id, user_id, user_name, body, answered_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO UPDATE SET"
                 " user_name = excluded.user_name, body = excluded.body, updated_at = excluded.updated_at",
                 (post_id, user.id, user.name, body, _ts(at), _ts(at)),
             )
-            reply = await db.execute(INSERT_REPLY, (post_id, user.id, user.name, _ts(at), 1))  # on time
-            return Saved(first=not before, counted=reply.rowcount == 1)
+            counted = await db.run(INSERT_REPLY, (post_id, user.id, user.name, _ts(at), 1))  # on time
+            return Saved(first=not before, counted=counted == 1)
 
     async def blind_answer(self, post_id: int, user_id: str) -> str | None:
         row = await self._one(

@@ -19,8 +19,9 @@ class BookmarkTable(Connection):
     ) -> Added:
         """Bookmark a question for a person, unless they have it already or hold `limit`."""
         async with self._transaction() as db:
-            rows = await db.execute_fetchall(
-                "SELECT COUNT(*), SUM(question_id = ?) FROM bookmarks WHERE platform = ? AND user_id = ?",
+            rows = await db.all(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE question_id = ?) FROM bookmarks"
+                " WHERE platform = ? AND user_id = ?",
                 (question_id, platform, user_id),
             )
             count, already = next(iter(rows))
@@ -28,7 +29,7 @@ class BookmarkTable(Connection):
                 return Added.ALREADY
             if count >= limit:
                 return Added.FULL
-            await db.execute(
+            await db.run(
                 "INSERT INTO bookmarks (platform, user_id, question_id, created_at) VALUES (?, ?, ?, ?)",
                 (platform, user_id, question_id, _ts(at)),
             )
@@ -47,15 +48,15 @@ class BookmarkTable(Connection):
         ]
 
     async def remove_bookmark(self, platform: str, user_id: str, question_id: str) -> bool:
-        cursor = await self._write(
+        changed = await self._write(
             "DELETE FROM bookmarks WHERE platform = ? AND user_id = ? AND question_id = ?",
             (platform, user_id, question_id),
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     async def save_card(self, platform: str, user_id: str, question_id: str, card: Card) -> bool:
         """Store a bookmark's card after a review; False if it is no longer bookmarked."""
-        cursor = await self._write(
+        changed = await self._write(
             "UPDATE bookmarks SET repetitions = ?, ease = ?, interval_seconds = ?, due_at = ?"
             " WHERE platform = ? AND user_id = ? AND question_id = ?",
             (
@@ -68,7 +69,7 @@ class BookmarkTable(Connection):
                 question_id,
             ),
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     async def most_bookmarked(
         self, subscription_id: int, question_ids: Sequence[str], limit: int
@@ -92,15 +93,13 @@ class BookmarkTable(Connection):
         """Turn a person's review reminder on at `channel`'s post time, or off (None). Returns
         whether it was on before."""
         async with self._transaction() as db:
-            deleted = await db.execute(
+            before = await db.all(
                 "DELETE FROM review_reminders WHERE platform = ? AND user_id = ? RETURNING last_reminded",
                 (platform, user_id),
             )
-            before = list(await deleted.fetchall())
-            await deleted.close()
             if channel is not None:
                 last = before[0][0] if before else None  # moving it keeps today's "already reminded"
-                await db.execute(
+                await db.run(
                     "INSERT INTO review_reminders (platform, user_id, workspace_id, channel_id,"
                     " last_reminded) VALUES (?, ?, ?, ?, ?)",
                     (platform, user_id, channel.workspace_id, channel.channel_id, last),
@@ -119,20 +118,20 @@ class BookmarkTable(Connection):
     async def claim_reminder(self, platform: str, user_id: str, today: date) -> bool:
         """Record that the person is reminded on `today`; False if they already were (or turned
         it off meanwhile). Written before sending: a restart never reminds twice."""
-        cursor = await self._write(
+        changed = await self._write(
             "UPDATE review_reminders SET last_reminded = ? WHERE platform = ? AND user_id = ?"
             " AND (last_reminded IS NULL OR last_reminded <> ?)",
             (today.isoformat(), platform, user_id, today.isoformat()),
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     async def forget_bookmarks(self, platform: str, user_id: str) -> int:
         """Delete a person's bookmarks, cards and reminder on one platform; how many bookmarks."""
         async with self._transaction() as db:
-            cursor = await db.execute(
+            deleted = await db.run(
                 "DELETE FROM bookmarks WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
-            await db.execute(
+            await db.run(
                 "DELETE FROM review_reminders WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
-            return cursor.rowcount
+            return deleted

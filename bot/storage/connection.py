@@ -1,16 +1,14 @@
-"""What every part of the SQLite Store shares: the connection, one write transaction at a
-time, and how instants are written."""
+"""What every part of the Store shares: a database (SQLite or PostgreSQL) behind one small
+interface, the statements written once with `?` placeholders (dialect.py puts them in
+PostgreSQL's words), and how instants are written."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, Protocol
 
 # one person's answer to a post, counted once: (post_id, user_id, user_name, replied_at, on_time)
 INSERT_REPLY = (
@@ -19,39 +17,65 @@ INSERT_REPLY = (
 )
 
 
+class Session(Protocol):
+    """Statements on one connection: inside a transaction, or each committed on its own."""
+
+    async def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Execute one statement; how many rows it inserted, changed or deleted."""
+        ...
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        """Execute one statement; every row it returned."""
+        ...
+
+    async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Execute one statement for each set of parameters; the rows changed in all."""
+        ...
+
+
+class Database(Session, Protocol):
+    """A database the Store's tables talk to: statements outside a transaction each commit on
+    their own; `transaction()` groups some atomically; `serial()` runs a few in a row that no
+    other writer of this process interleaves (without a transaction's round trips). The rest is
+    what the two databases do differently (schema version, integrity, backup, reclaiming space)."""
+
+    where: str  # a file path or a URL without its password, for messages
+
+    def transaction(self) -> AbstractAsyncContextManager[Session]: ...
+
+    def serial(self) -> AbstractAsyncContextManager[Session]: ...
+
+    async def close(self) -> None: ...
+
+    async def schema_version(self) -> int: ...
+
+    async def integrity_check(self) -> str: ...
+
+    async def backup(self, target: Path) -> None: ...
+
+    async def checkpoint(self) -> None:
+        """Make deleted text unrecoverable from the database's own files (forget-me)."""
+        ...
+
+
 class Connection:
-    """The aiosqlite connection and the helpers each statement goes through."""
+    """The database and the helpers each statement goes through."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self.path = path
-        self._write_lock = asyncio.Lock()
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction at a time: handlers run concurrently on one connection, and
-        SQLite has no nested transactions."""
-        async with self._write_lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                await self._db.rollback()
-                raise
-            await self._db.commit()
+    def _transaction(self) -> AbstractAsyncContextManager[Session]:
+        return self._db.transaction()
 
-    async def _write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
-        """One statement on its own: SQLite commits it atomically by itself, in one trip to the
-        database thread instead of three (BEGIN, the statement, COMMIT)."""
-        async with self._write_lock:
-            return await self._db.execute(sql, params)
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement on its own, committed by itself; the rows it changed."""
+        return await self._db.run(sql, params)
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return next(iter(await self._all(sql, params)), None)
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        # one trip to the database thread (execute, fetch, close there), not three
-        return list(await self._db.execute_fetchall(sql, params))
+        return await self._db.all(sql, params)
 
 
 def _ts(moment: datetime) -> str:

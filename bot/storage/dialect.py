@@ -14,6 +14,8 @@ _ROWID_KEY = re.compile(r"\bINTEGER PRIMARY KEY\b(?!\s+REFERENCES)", re.IGNORECA
 _INTEGER = re.compile(r"\bINTEGER\b", re.IGNORECASE)  # SQLite's are 64-bit: so are PostgreSQL's BIGINT
 _REAL = re.compile(r"\bREAL\b", re.IGNORECASE)  # SQLite's are 8 bytes, PostgreSQL's REAL is 4
 _WITHOUT_ROWID = re.compile(r"\)\s*WITHOUT ROWID\b", re.IGNORECASE)
+_GROUP_CONCAT = re.compile(r"\bgroup_concat\(([^(),]*)\)", re.IGNORECASE)  # SQLite's joins with ","
+_SCALAR_MAX = re.compile(r"\bMAX\(([^(),]+),([^(),]+)\)", re.IGNORECASE)  # max(x, y): the larger of two
 _SPECIAL = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?", re.DOTALL)
 
 
@@ -32,6 +34,15 @@ def numbered(statement: str) -> str:
         return f"${count}"
 
     return _SPECIAL.sub(number, statement)
+
+
+@lru_cache(maxsize=1024)
+def postgres_statement(statement: str) -> str:
+    """A statement of the store in PostgreSQL's words: numbered placeholders, and the two
+    functions the databases name differently: SQLite's `group_concat(x)` is `string_agg(x, ',')`,
+    its two-argument `max(x, y)` is `GREATEST(x, y)`."""
+    statement = _GROUP_CONCAT.sub(r"string_agg(\1, ',')", statement)
+    return numbered(_SCALAR_MAX.sub(r"GREATEST(\1,\2)", statement))
 
 
 def postgres_ddl(statement: str) -> str:

@@ -17,17 +17,15 @@ class FailureTable(Connection):
         self, subscription_id: int, item: str, reason: str, at: datetime, max_tries: int
     ) -> bool:
         async with self._transaction() as db:
-            cursor = await db.execute(
+            [row] = await db.all(
                 "INSERT INTO failures (subscription_id, item, tries, reason, failed_at, given_up)"
                 " VALUES (?, ?, 1, ?, ?, ?)"
                 " ON CONFLICT (subscription_id, item) DO UPDATE SET tries = failures.tries + 1,"
                 " reason = excluded.reason, failed_at = excluded.failed_at,"
-                " given_up = failures.tries + 1 >= ?"
+                " given_up = CASE WHEN failures.tries + 1 >= ? THEN 1 ELSE 0 END"
                 " RETURNING given_up",
-                (subscription_id, item, reason, _ts(at), max_tries <= 1, max_tries),
+                (subscription_id, item, reason, _ts(at), int(max_tries <= 1), max_tries),
             )
-            row = await cursor.fetchone()
-        assert row is not None
         return bool(row[0])
 
     async def failures(self, subscription_id: int) -> list[Failure]:

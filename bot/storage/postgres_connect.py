@@ -30,21 +30,38 @@ def shown(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-async def connect(
-    url: str, environ: Mapping[str, str], password_env: str = PASSWORD_ENV
-) -> asyncpg.Connection:
+def password(url: str, environ: Mapping[str, str], password_env: str = PASSWORD_ENV) -> str | None:
+    """The password for `url`, from the environment; refuses a URL that holds one."""
     if urlsplit(url).password is not None:
         raise UserError(
             f"the database URL {shown(url)} holds a password: remove it and set ${password_env} instead "
             "(a URL ends up in config files, shell history and process lists)"
         )
+    return environ.get(password_env) or None
+
+
+def driver() -> None:
+    """Refuse, saying what to install, when the PostgreSQL driver is missing."""
     try:
-        import asyncpg
+        import asyncpg  # noqa: F401
     except ImportError:
         raise UserError(
             "a postgresql:// database needs the PostgreSQL driver: pip install 'practicebot[postgresql]'"
         ) from None
+
+
+def cannot_connect(url: str, exc: BaseException) -> UserError:
+    return UserError(f"cannot connect to the database {shown(url)}: {exc}")
+
+
+async def connect(
+    url: str, environ: Mapping[str, str], password_env: str = PASSWORD_ENV
+) -> asyncpg.Connection:
+    secret = password(url, environ, password_env)
+    driver()
+    import asyncpg
+
     try:
-        return await asyncpg.connect(url, password=environ.get(password_env) or None, timeout=CONNECT_TIMEOUT)
+        return await asyncpg.connect(url, password=secret, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise UserError(f"cannot connect to the database {shown(url)}: {exc}") from None
+        raise cannot_connect(url, exc) from None

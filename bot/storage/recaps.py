@@ -36,13 +36,12 @@ class RecapTable(Connection):
         self, subscription_id: int, week: date, local_date: date, scheduled_at: datetime, nonce: str
     ) -> RecapRow | None:
         async with self._transaction() as db:
-            cursor = await db.execute(
+            inserted = await db.run(
                 "INSERT INTO recaps (subscription_id, week, local_date, status, nonce, scheduled_at)"
                 " VALUES (?, ?, ?, 'claimed', ?, ?) ON CONFLICT (subscription_id, week) DO NOTHING",
                 (subscription_id, week.isoformat(), local_date.isoformat(), nonce, _ts(scheduled_at)),
             )
-            inserted = cursor.rowcount == 1
-        return await self.recap_of_week(subscription_id, week) if inserted else None
+        return await self.recap_of_week(subscription_id, week) if inserted == 1 else None
 
     async def recap_of_week(self, subscription_id: int, week: date) -> RecapRow | None:
         row = await self._one(

@@ -16,47 +16,45 @@ class SeasonTable(Connection):
     async def add_holidays(self, subscription_id: int, dates: Iterable[date], forget_before: date) -> int:
         """Hold these holidays (and drop those before `forget_before`); returns how many are new."""
         async with self._transaction() as db:
-            await db.execute(
+            await db.run(
                 "DELETE FROM holidays WHERE subscription_id = ? AND local_date < ?",
                 (subscription_id, forget_before.isoformat()),
             )
-            cursor = await db.executemany(
+            changed = await db.many(
                 "INSERT INTO holidays (subscription_id, local_date) VALUES (?, ?)"
                 " ON CONFLICT (subscription_id, local_date) DO NOTHING",
                 [(subscription_id, day.isoformat()) for day in sorted(dates)],
             )
-            return max(cursor.rowcount, 0)
+            return changed
 
     async def remove_holidays(self, subscription_id: int, dates: Iterable[date]) -> int:
         """Drop these holidays; returns how many were held."""
         async with self._transaction() as db:
-            cursor = await db.executemany(
+            changed = await db.many(
                 "DELETE FROM holidays WHERE subscription_id = ? AND local_date = ?",
                 [(subscription_id, day.isoformat()) for day in sorted(dates)],
             )
-            return max(cursor.rowcount, 0)
+            return changed
 
     async def start_season(self, subscription_id: int, now: datetime) -> int:
         """Start the next season: streaks and the team streak from zero, the best runs kept in
         the *_best_before columns; the open post counts in the new season. Returns its number."""
         async with self._transaction() as db:
-            cursor = await db.execute(
+            started = await db.all(
                 "UPDATE subscriptions SET season = season + 1, season_started_at = ?, updated_at = ?,"
                 " team_best_before = MAX(team_best_before, team_best), team_current = 0, team_best = 0"
                 " WHERE id = ? RETURNING season",
                 (_ts(now), _ts(now), subscription_id),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
-            if row is None:
+            if not started:
                 raise LookupError(f"no subscription {subscription_id}")
-            season = int(row[0])
-            await db.execute(
+            season = int(started[0][0])
+            await db.run(
                 "UPDATE streaks SET best_before = MAX(best_before, best), current = 0, best = 0,"
                 " total = 0, freezes = 0 WHERE subscription_id = ?",
                 (subscription_id,),
             )
-            await db.execute(
+            await db.run(
                 "UPDATE posts SET season = ? WHERE subscription_id = ? AND status IN ('claimed', 'posted')",
                 (season, subscription_id),
             )

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.models import Accuracy
-from bot.storage.connection import Connection, _ts
+from bot.storage.connection import Connection, Session, _ts
 
 
 class SelfCheckTable(Connection):
@@ -23,18 +21,18 @@ class SelfCheckTable(Connection):
         """Store a person's self-check of a post, replacing theirs, and the channel's totals in
         the same transaction. Returns the count of key points it replaced, None for a first mark."""
         async with self._transaction() as db:
-            old = next(iter(await db.execute_fetchall(
+            old = next(iter(await db.all(
                 "SELECT covered, total FROM self_checks WHERE post_id = ? AND user_id = ?",
                 (post_id, user_id),
             )), None)  # fmt: skip
-            await db.execute(
+            await db.run(
                 "INSERT INTO self_checks (post_id, user_id, covered, total, marked_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO UPDATE SET"
                 " covered = excluded.covered, total = excluded.total, marked_at = excluded.marked_at",
                 (post_id, user_id, covered, total, _ts(at)),
             )
             old_covered, old_total = (old[0], old[1]) if old else (0, 0)
-            await db.execute(
+            await db.run(
                 "INSERT INTO self_check_totals (subscription_id, user_id, covered, total, checks)"
                 " SELECT subscription_id, ?, ?, ?, ? FROM posts WHERE id = ?"
                 " ON CONFLICT (subscription_id, user_id) DO UPDATE SET"
@@ -53,13 +51,13 @@ class SelfCheckTable(Connection):
         return {r[0]: Accuracy(r[1], r[2], r[3]) for r in rows}
 
     @staticmethod
-    async def _forget_self_checks(db: aiosqlite.Connection, platform: str, user_id: str) -> None:
-        await db.execute(
+    async def _forget_self_checks(db: Session, platform: str, user_id: str) -> None:
+        await db.run(
             "DELETE FROM self_checks WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
             " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",
             (user_id, platform),
         )
-        await db.execute(
+        await db.run(
             "DELETE FROM self_check_totals WHERE user_id = ? AND subscription_id IN"
             " (SELECT id FROM subscriptions WHERE platform = ?)",
             (user_id, platform),

@@ -1,7 +1,8 @@
-"""The Store on SQLite through aiosqlite: subscriptions, posts, replies and streaks here, each
-feature's tables in a module of its own beside it (self_checks, blind_answers, bookmarks,
-seasons, recaps), all on one connection (connection.py). All SQL of the project lives in
-bot/storage and its migrations; every statement takes its values as parameters."""
+"""The Store's tables: subscriptions, posts, replies and streaks here, each feature's tables in a
+module of its own beside it (self_checks, blind_answers, bookmarks, seasons, recaps), all on one
+Database (connection.py): SQLite (sqlite_db.py) or PostgreSQL (postgres_db.py). All SQL of the
+project lives in bot/storage and its migrations, written once for both; every statement takes
+its values as parameters."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-
-import aiosqlite
 
 from bot.core.models import (
     ChannelRef,
@@ -33,12 +32,13 @@ from bot.core.models import (
 from bot.core.streaks import Streak
 from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
-from bot.storage.connection import INSERT_REPLY, _dt, _dt_required, _ts
+from bot.storage.connection import INSERT_REPLY, Database, _dt, _dt_required, _ts
 from bot.storage.failures import FailureTable
-from bot.storage.migrate import LATEST_VERSION, _wal, migrate, migrations
+from bot.storage.migrate import LATEST_VERSION, migrate, migrations
 from bot.storage.recaps import RecapTable
 from bot.storage.seasons import SeasonTable
 from bot.storage.self_checks import SelfCheckTable
+from bot.storage.sqlite_db import SqliteDatabase
 
 __all__ = ["LATEST_VERSION", "SqliteStore", "migrate", "migrations"]
 
@@ -141,47 +141,14 @@ _IN_FLIGHT = frozenset({"claimed", "posted"})  # the statuses of the partial ind
 # ---------------------------------------------------------------- the store
 
 
-class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, RecapTable):
-    """aiosqlite Store: WAL, synchronous=NORMAL, foreign keys, a busy timeout."""
+class SqlStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, RecapTable):
+    """The Store's tables on a Database: one SQLite file (SqliteStore), or PostgreSQL
+    (bot/storage/postgres.py). The statements are the same for both."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
-        super().__init__(db, path)
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
         self._replies: list[tuple[_Reply, asyncio.Future[StoredReply | None]]] = []  # to store
         self._storing: asyncio.Task[None] | None = None
-
-    @classmethod
-    async def open(cls, path: Path | str, *, migrate_schema: bool = True) -> SqliteStore:
-        path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        try:
-            await _wal(db)
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            # forget-me: deleted content is overwritten with zeros (https://sqlite.org/pragma.html#pragma_secure_delete)
-            await db.execute("PRAGMA secure_delete = ON")
-            await db.execute("PRAGMA busy_timeout = 5000")
-            if migrate_schema:
-                await migrate(db)
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db, path)
-
-    @classmethod
-    async def open_read_only(cls, path: Path) -> SqliteStore:
-        """The file as it is, for the commands that only read it (backup, export, subscriptions
-        list): never created, never switched to WAL, never migrated, so the backup taken before
-        an upgrade can be taken with the new version installed (https://sqlite.org/uri.html#urimode).
-        `path` is absolute."""
-        db = await aiosqlite.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
-        try:
-            await db.execute("PRAGMA busy_timeout = 5000")
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db, path)
 
     async def close(self) -> None:
         if self._storing is not None:
@@ -189,21 +156,16 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         await self._db.close()
 
     async def schema_version(self) -> int:
-        row = await self._one("PRAGMA user_version")
-        return int(row[0])
+        return await self._db.schema_version()
 
     async def integrity_check(self) -> str:
-        row = await self._one("PRAGMA integrity_check")
-        return str(row[0])
+        return await self._db.integrity_check()
 
     async def backup(self, target: Path) -> None:
-        """SQLite's online backup: a consistent copy while the bot keeps running."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        destination = await aiosqlite.connect(target)
-        try:
-            await self._db.backup(destination)
-        finally:
-            await destination.close()
+        await self._db.backup(target)
+
+    async def checkpoint(self) -> None:
+        await self._db.checkpoint()
 
     # ------------------------------------------------------------ subscriptions
 
@@ -252,7 +214,7 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
             _ts(now),
         )
         async with self._transaction() as db:
-            await db.execute(
+            await db.run(
                 "INSERT INTO subscriptions (platform, workspace_id, channel_id, post_time, timezone,"
                 " days, reveal_minutes, levels, question_order, blind, status, status_reason,"
                 " schedule_from, created_at, updated_at)"
@@ -278,7 +240,7 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         schedule_from: datetime | None = None,
     ) -> None:
         async with self._transaction() as db:
-            await db.execute(
+            await db.run(
                 "UPDATE subscriptions SET status = ?, status_reason = ?, updated_at = ?,"
                 " schedule_from = COALESCE(?, schedule_from) WHERE id = ?",
                 (
@@ -301,11 +263,11 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         nonce: str,
     ) -> Post | None:
         async with self._transaction() as db:
-            cursor = await db.execute(
+            claimed = await db.all(
                 "INSERT INTO posts (subscription_id, local_date, question_id, status, nonce,"
                 " scheduled_at, season) VALUES (?, ?, ?, 'claimed', ?, ?,"
                 " (SELECT season FROM subscriptions WHERE id = ?))"
-                " ON CONFLICT (subscription_id, local_date) DO NOTHING",
+                " ON CONFLICT (subscription_id, local_date) DO NOTHING RETURNING id",
                 (
                     subscription_id,
                     local_date.isoformat(),
@@ -315,15 +277,13 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
                     subscription_id,
                 ),
             )
-            inserted = cursor.rowcount == 1
-            post_id = cursor.lastrowid
-        return await self.post(post_id) if inserted and post_id is not None else None
+        return await self.post(claimed[0][0]) if claimed else None
 
     async def mark_posted(
         self, post_id: int, ref: PostedRef, posted_at: datetime, reveal_at: datetime
     ) -> None:
         async with self._transaction() as db:
-            await db.execute(
+            await db.run(
                 "UPDATE posts SET status = 'posted', message_id = ?, thread_id = ?,"
                 " posted_at = ?, reveal_at = ? WHERE id = ? AND status = 'claimed'",
                 (ref.message_id, ref.thread_id, _ts(posted_at), _ts(reveal_at), post_id),
@@ -332,7 +292,7 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
     async def mark_revealing(self, post_id: int, at: datetime) -> datetime:
         """Record when the reveal began (once); returns that instant."""
         async with self._transaction() as db:
-            await db.execute(
+            await db.run(
                 "UPDATE posts SET reveal_started_at = COALESCE(reveal_started_at, ?)"
                 " WHERE id = ? AND status = 'posted'",
                 (_ts(at), post_id),
@@ -347,42 +307,33 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         into the database, whose deleted cells are zeroed (secure_delete, set when it is opened):
         the deleted text is in neither file. Returns (replies, streak rows)."""
         async with self._transaction() as db:
-            await db.execute(
+            await db.run(
                 "INSERT INTO forgotten (platform, user_id, forgotten_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (platform, user_id) DO UPDATE SET forgotten_at = excluded.forgotten_at",
                 (platform, user_id, _ts(at)),
             )
-            replies = await db.execute(
+            replies = await db.run(
                 "DELETE FROM replies WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
                 " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",
                 (user_id, platform),
             )
-            streaks = await db.execute(
+            streaks = await db.run(
                 "DELETE FROM streaks WHERE user_id = ? AND subscription_id IN"
                 " (SELECT id FROM subscriptions WHERE platform = ?)",
                 (user_id, platform),
             )
             await self._forget_self_checks(db, platform, user_id)
-            await db.execute(
+            await db.run(
                 "DELETE FROM blind_answers WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
                 " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",
                 (user_id, platform),
             )
-            counts = replies.rowcount, streaks.rowcount
         await self.checkpoint()
-        return counts
-
-    async def checkpoint(self) -> None:
-        """Copy the write-ahead log into the database and truncate it to nothing (TRUNCATE:
-        https://sqlite.org/pragma.html#pragma_wal_checkpoint). A reader in another process can
-        hold it back (the first column answers 1, busy): then the log empties at a later one."""
-        row = await self._one("PRAGMA wal_checkpoint(TRUNCATE)")
-        if row is not None and row[0]:
-            log.warning("the write-ahead log could not be emptied now: another process is reading")
+        return replies, streaks
 
     async def mark_skipped(self, post_id: int, note: str) -> None:
         async with self._transaction() as db:
-            await db.execute(
+            await db.run(
                 "UPDATE posts SET status = 'skipped', note = ? WHERE id = ? AND status = 'claimed'",
                 (note, post_id),
             )
@@ -391,13 +342,13 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         self, subscription_id: int, local_date: date, scheduled_at: datetime, note: str
     ) -> bool:
         async with self._transaction() as db:
-            cursor = await db.execute(
+            skipped = await db.run(
                 "INSERT INTO posts (subscription_id, local_date, question_id, status, nonce,"
                 " scheduled_at, note) VALUES (?, ?, '', 'skipped', '', ?, ?)"
                 " ON CONFLICT (subscription_id, local_date) DO NOTHING",
                 (subscription_id, local_date.isoformat(), _ts(scheduled_at), note),
             )
-            return cursor.rowcount == 1
+            return skipped == 1
 
     async def post(self, post_id: int) -> Post | None:
         row = await self._one(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,))
@@ -476,8 +427,7 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
     # ------------------------------------------------------------ replies and streaks
 
     async def add_reply(self, post_id: int, user: User, at: datetime, on_time: bool) -> bool:
-        cursor = await self._write(INSERT_REPLY, (post_id, user.id, user.name, _ts(at), int(on_time)))
-        return cursor.rowcount == 1
+        return await self._write(INSERT_REPLY, (post_id, user.id, user.name, _ts(at), int(on_time))) == 1
 
     async def add_thread_reply(
         self, channel: ChannelRef, thread_id: str, user: User, at: datetime
@@ -518,10 +468,11 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         first: dict[tuple[str, str, str, str, str], int] = {}
         for index, reply in enumerate(replies):
             first.setdefault((*reply.channel_key, reply.thread_id, reply.user.id), index)
-        async with self._write_lock:
-            rows = await self._db.execute_fetchall(
+        # the row's index is cast: PostgreSQL takes an untyped parameter in VALUES for text
+        async with self._db.serial() as db:
+            rows = await db.all(
                 "SELECT v.column1, p.id, p.subscription_id, p.status = 'posted'"
-                f" FROM (VALUES {', '.join(['(?, ?, ?, ?, ?, ?, ?)'] * len(first))}) v"
+                f" FROM (VALUES {', '.join(['(CAST(? AS INTEGER), ?, ?, ?, ?, ?, ?)'] * len(first))}) v"
                 " JOIN subscriptions s ON s.platform = v.column2 AND s.workspace_id = v.column3"
                 " AND s.channel_id = v.column4"
                 " JOIN posts p ON p.subscription_id = s.id AND p.thread_id = v.column5"
@@ -542,7 +493,7 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
             posts = {row[0]: StoredReply(row[1], row[2], bool(row[3])) for row in rows}
             if not posts:
                 return [None] * len(replies)
-            inserted = await self._db.execute_fetchall(
+            inserted = await db.all(
                 "INSERT INTO replies (post_id, user_id, user_name, replied_at, on_time)"
                 f" VALUES {', '.join(['(?, ?, ?, ?, ?)'] * len(posts))}"
                 " ON CONFLICT (post_id, user_id) DO NOTHING RETURNING post_id, user_id",
@@ -601,22 +552,20 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         team: TeamStreak,
     ) -> None:
         async with self._transaction() as db:
-            cursor = await db.execute(  # it counts in the season in effect now
+            closed = await db.all(  # it counts in the season in effect now
                 "UPDATE posts SET status = 'revealed', revealed_at = ?,"
                 " season = (SELECT season FROM subscriptions WHERE id = posts.subscription_id)"
                 " WHERE id = ? AND status = 'posted' RETURNING subscription_id",
                 (_ts(revealed_at), post_id),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
-            if row is None:
+            if not closed:
                 return  # already closed: the streaks were counted then
-            subscription_id = row[0]
-            await db.execute(
+            subscription_id = closed[0][0]
+            await db.run(
                 "UPDATE replies SET on_time = 0 WHERE post_id = ? AND replied_at >= ?",
                 (post_id, _ts(revealed_at)),
             )
-            await db.executemany(
+            await db.many(
                 "INSERT INTO streaks (subscription_id, user_id, user_name, current, best, total, freezes)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subscription_id, user_id) DO UPDATE SET"
                 " user_name = excluded.user_name, current = excluded.current,"
@@ -626,7 +575,7 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
                     for user, s in streaks.items()
                 ],
             )
-            await db.execute(
+            await db.run(
                 "UPDATE subscriptions SET team_current = ?, team_best = ? WHERE id = ?",
                 (team.current, team.best, subscription_id),
             )
@@ -649,3 +598,22 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
         for post_id, user_id in rows:
             answered[post_id].add(user_id)
         return [frozenset(answered[post_id]) for (post_id,) in posts]
+
+
+class SqliteStore(SqlStore):
+    """The Store on one SQLite file (sqlite_db.py)."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        super().__init__(db)
+        self.path = db.path
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate_schema: bool = True) -> SqliteStore:
+        return cls(await SqliteDatabase.open(Path(path), migrate_schema=migrate_schema))
+
+    @classmethod
+    async def open_read_only(cls, path: Path) -> SqliteStore:
+        """The file as it is, for the commands that only read it (backup, export, subscriptions
+        list): never created, never switched to WAL, never migrated, so the backup taken before
+        an upgrade can be taken with the new version installed. `path` is absolute."""
+        return cls(await SqliteDatabase.open_read_only(path))

@@ -24,7 +24,7 @@ from bot.platforms.discord import render as discord_render
 from bot.platforms.shell import TerminalChannel
 from bot.platforms.slack import render as slack_render
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import DEFAULTS, FakeClock, FakeTimer, question_file, write_pack
+from tests.conftest import DEFAULTS, FakeClock, FakeTimer, open_store, question_file, write_pack
 
 NASTY = st.sampled_from(
     [
@@ -40,7 +40,7 @@ JUNK = st.one_of(st.text(max_size=200), NASTY, st.lists(NASTY, max_size=5).map("
 async def terminal(tmp_path: Path) -> AsyncIterator[tuple[TerminalChannel, io.StringIO, SqliteStore]]:
     out = io.StringIO()
     shell = TerminalChannel(io.StringIO(), out, user="ana")
-    store = await SqliteStore.open(tmp_path / "bot.sqlite3")
+    store = await open_store(tmp_path / "bot.sqlite3")
     bank_dir = write_pack(tmp_path / "packs")
     from bot.core.questions import load_bank
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
 from bot.core.commands import parse_line
 from bot.core.messages import Message, Response
@@ -283,6 +284,7 @@ async def test_a_reveal_running_while_a_season_starts_writes_into_the_old_season
     assert (await h.store.post(post_id)).season == 1  # type: ignore[union-attr]
 
 
+@pytest.mark.sqlite_only  # an old SQLite file upgraded
 async def test_version_3_upgrades_to_season_1_without_holidays(tmp_path: Path, bank: QuestionBank) -> None:
     path = tmp_path / "v3.sqlite3"
     created = "2026-01-05T10:00:00.000000+00:00"

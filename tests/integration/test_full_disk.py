@@ -20,7 +20,7 @@ FULL = "database or disk is full"
 async def fill_the_disk(h: Harness, table: str = "replies") -> None:
     """No page left: the file may not grow, and the last page of `table` (replies or
     blind_answers) is packed with rows smaller than a real one (`free_the_disk` removes them)."""
-    db = h.store._db
+    db = h.store._db.connection  # type: ignore[attr-defined]
     (pages,) = await (await db.execute("PRAGMA page_count")).fetchone()  # type: ignore[misc]
     await db.execute(f"PRAGMA max_page_count = {int(pages)}")
     at = "'2026-03-02T09:00:00.000000+00:00'"
@@ -41,7 +41,7 @@ async def fill_the_disk(h: Harness, table: str = "replies") -> None:
 
 
 async def free_the_disk(h: Harness) -> None:
-    db = h.store._db
+    db = h.store._db.connection  # type: ignore[attr-defined]
     await db.execute("DELETE FROM replies WHERE user_id LIKE 'f%'")
     await db.execute("DELETE FROM blind_answers WHERE user_id LIKE 'f%'")
     await db.commit()

@@ -28,7 +28,7 @@ from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.scheduler import ApsTimer, SystemClock
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import CHANNEL, DEFAULTS, FakeClock, FakePlatform, FakeTimer
+from tests.conftest import CHANNEL, DEFAULTS, FakeClock, FakePlatform, FakeTimer, open_store
 from tests.emulators.discord import DiscordEmulator
 from tests.emulators.slack import SlackEmulator
 
@@ -43,7 +43,7 @@ def value(metrics: PrometheusMetrics, name: str, **labels: str) -> float:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await SqliteStore.open(tmp_path / "bot.sqlite3")
+    opened = await open_store(tmp_path / "bot.sqlite3")
     yield opened
     await opened.close()
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,7 @@ from bot.core.messages import Response
 from bot.core.models import Accuracy, ChannelRef, PostedRef, TeamStreak, User
 from bot.core.service import Caller
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore, migrate
-from tests.conftest import CHANNEL, DEFAULTS, OTHER_CHANNEL, Harness
+from tests.conftest import CHANNEL, DEFAULTS, OTHER_CHANNEL, Harness, open_store
 from tests.integration.test_service import ANA, BO, CY, MONDAY_0600, reply, say
 
 DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -169,7 +170,7 @@ def test_running_totals_equal_the_sum_of_everyones_last_marks(marks: list[tuple[
     equal a from-scratch tally of each person's last mark per post."""
 
     async def check(path: Path) -> None:
-        store = await SqliteStore.open(path)
+        store = await open_store(path)
         try:
             posts = []
             for index, channel in enumerate([CHANNEL, CHANNEL, OTHER_CHANNEL, CHANNEL]):
@@ -202,6 +203,7 @@ def test_running_totals_equal_the_sum_of_everyones_last_marks(marks: list[tuple[
         asyncio.run(check(Path(folder) / "marks.sqlite3"))
 
 
+@pytest.mark.sqlite_only  # an old SQLite file upgraded
 async def test_version_3_upgrades_to_self_checks(tmp_path: Path) -> None:
     path = tmp_path / "v3.sqlite3"
     async with aiosqlite.connect(path, isolation_level=None) as db:

@@ -17,8 +17,8 @@ from bot.core.models import User
 from bot.core.recap import RecapStatus, week_of
 from bot.core.service import Caller
 from bot.render.recap_image import HEIGHT, WIDTH
-from bot.storage.sqlite import LATEST_VERSION, SqliteStore
-from tests.conftest import CHANNEL, Harness, Sent
+from bot.storage.sqlite import LATEST_VERSION
+from tests.conftest import CHANNEL, Harness, Sent, open_store
 from tests.integration.test_service import ANA, BO, CY, reply, say, text
 
 MONDAY = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -257,7 +257,7 @@ async def test_recap_now_sends_one_that_does_not_count_as_the_weeks(
 
 
 async def test_the_schema_has_the_recap_tables(tmp_path: Path) -> None:
-    store = await SqliteStore.open(tmp_path / "bot.sqlite3")
+    store = await open_store(tmp_path / "bot.sqlite3")
     try:
         assert await store.schema_version() == LATEST_VERSION
         assert await store.recap_times() == {}

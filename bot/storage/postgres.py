@@ -1,0 +1,46 @@
+"""The Store on PostgreSQL: the same tables and statements as on SQLite (sqlite.py), on an asyncpg
+pool (postgres_db.py). Imported only for a `postgresql://` database: a run on SQLite never loads
+the driver."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.storage.postgres_connect import (
+    CONNECT_TIMEOUT,
+    PASSWORD_ENV,
+    cannot_connect,
+    driver,
+    password,
+    shown,
+)
+from bot.storage.sqlite import SqlStore
+
+DEFAULT_POOL_SIZE = 10
+
+
+class PostgresStore(SqlStore):
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        environ: Mapping[str, str],
+        password_env: str = PASSWORD_ENV,
+        *,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        migrate_schema: bool = True,
+    ) -> PostgresStore:
+        secret = password(url, environ, password_env)
+        driver()
+        import asyncpg
+
+        from bot.storage.postgres_db import PostgresDatabase
+
+        try:
+            db = await PostgresDatabase.open(
+                url, secret, where=shown(url), pool_size=pool_size, migrate_schema=migrate_schema,
+                connect_within=CONNECT_TIMEOUT,
+            )  # fmt: skip
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise cannot_connect(url, exc) from None
+        return cls(db)

@@ -1,0 +1,110 @@
+"""The Database on PostgreSQL through an asyncpg pool. The statements are the SQLite store's, put
+in PostgreSQL's words by dialect.py; several processes on several hosts share the database, and
+the guarantees rest on its constraints and transactions, as on SQLite (a post claimed once per
+subscription and local date by a unique key, replies once by their primary key)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from bot.core.errors import UserError
+from bot.storage.dialect import postgres_statement
+from bot.storage.postgres_schema import migrate, schema_version
+
+
+class PostgresDatabase:
+    def __init__(self, pool: asyncpg.Pool, where: str) -> None:
+        self.pool = pool
+        self.where = where
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        password: str | None,
+        *,
+        where: str,
+        pool_size: int,
+        connect_within: float,
+        migrate_schema: bool = True,
+    ) -> PostgresDatabase:
+        pool = await asyncpg.create_pool(
+            url, password=password, min_size=1, max_size=pool_size, timeout=connect_within
+        )
+        try:
+            if migrate_schema:
+                async with pool.acquire() as connection:
+                    await migrate(connection)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, where)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return _changed(await self.pool.execute(postgres_statement(sql), *params))
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        return list(await self.pool.fetch(postgres_statement(sql), *params))
+
+    async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        async with self.transaction() as session:
+            return await session.many(sql, rows)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_Session]:
+        async with self.pool.acquire() as connection, connection.transaction():
+            yield _Session(connection)
+
+    @asynccontextmanager
+    async def serial(self) -> AsyncIterator[_Session]:
+        async with self.pool.acquire() as connection:
+            yield _Session(connection)
+
+    async def schema_version(self) -> int:
+        async with self.pool.acquire() as connection:
+            return await schema_version(connection)
+
+    async def integrity_check(self) -> str:
+        """PostgreSQL checks its pages as it reads them (and with data checksums, when initdb
+        turned them on); there is no whole-database check to run from here."""
+        await self.pool.fetchval("SELECT 1")
+        return "ok"
+
+    async def backup(self, target: Path) -> None:
+        raise UserError(
+            f"a PostgreSQL database is backed up with PostgreSQL's own tools: pg_dump --format=custom "
+            f"--file {target} '{self.where}' (restore with pg_restore)"
+        )
+
+    async def checkpoint(self) -> None:
+        """Deleted rows stay in their pages until VACUUM reuses them; autovacuum does that soon
+        after, which is as far as a forget-me can push PostgreSQL from a client."""
+
+
+class _Session:
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+
+    async def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return _changed(await self._connection.execute(postgres_statement(sql), *params))
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        return list(await self._connection.fetch(postgres_statement(sql), *params))
+
+    async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        statement = postgres_statement(sql)
+        return sum([_changed(await self._connection.execute(statement, *row)) for row in rows])
+
+
+def _changed(status: str) -> int:
+    """Rows a statement changed, from its command tag: "INSERT 0 1", "UPDATE 3", "DELETE 0"."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
