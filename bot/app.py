@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.config import Config, ServerConfig
-from bot.core.ports import Platform
-from bot.core.questions import load_bank
-from bot.core.service import PracticeService, ServiceSettings
-from bot.core.streaks import Freezes
+from bot.core.daily.questions import load_bank
+from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.core.daily.streaks import Freezes
+from bot.core.shared.ports import Platform
 from bot.ops.database import open_database
 from bot.scheduler import ApsTimer, SystemClock
 

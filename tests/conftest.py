@@ -14,10 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.commands import parse_line
-from bot.core.errors import PlatformError
-from bot.core.messages import Message, Picture
-from bot.core.models import (
+from bot.core.commands.grammar import parse_line
+from bot.core.daily.questions import QuestionBank, load_bank
+from bot.core.daily.service import Caller, PracticeService, ServiceSettings
+from bot.core.daily.streaks import Freezes
+from bot.core.recap.rules import RecapTime
+from bot.core.shared.errors import PlatformError
+from bot.core.shared.messages import Message, Picture
+from bot.core.shared.models import (
     LEVELS,
     ChannelRef,
     Order,
@@ -28,10 +32,6 @@ from bot.core.models import (
     SubscriptionStatus,
     User,
 )
-from bot.core.questions import QuestionBank, load_bank
-from bot.core.recap import RecapTime
-from bot.core.service import Caller, PracticeService, ServiceSettings
-from bot.core.streaks import Freezes
 from bot.storage.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.core.messages import Picture
-from bot.core.recap import HEAT_WEEKS, WeekFigures, day_label, heat_level, picture_name
+from bot.core.recap.rules import HEAT_WEEKS, WeekFigures, day_label, heat_level, picture_name
+from bot.core.shared.messages import Picture
 
 if TYPE_CHECKING:
     from PIL import ImageDraw, ImageFont

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.blind import Saved
-from bot.core.models import User
+from bot.core.blind.rules import Saved
+from bot.core.shared.models import User
 from bot.storage.connection import INSERT_REPLY, Connection, _ts
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from bot.core.bookmarks import Added, Bookmark, Reminder
-from bot.core.models import ChannelRef
-from bot.core.review import Card
+from bot.core.review.bookmarks import Added, Bookmark, Reminder
+from bot.core.review.cards import Card
+from bot.core.shared.models import ChannelRef
 from bot.storage.connection import Connection, _dt, _dt_required, _ts
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from bot.core.recap import PostCount, RecapRow, RecapStatus, RecapTime
+from bot.core.recap.rules import PostCount, RecapRow, RecapStatus, RecapTime
 from bot.storage.connection import Connection, _dt_required, _ts
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from bot.core.schedule import local_today
-from bot.core.seasons import SeasonState
+from bot.core.calendar.seasons import SeasonState
+from bot.core.daily.schedule import local_today
 from bot.storage.connection import Connection, _dt_required, _ts
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.core.models import Accuracy
+from bot.core.shared.models import Accuracy
 from bot.storage.connection import Connection, _ts
 
 

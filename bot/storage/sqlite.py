@@ -15,7 +15,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.models import (
+from bot.core.daily.streaks import Streak
+from bot.core.shared.models import (
     ChannelRef,
     Order,
     Post,
@@ -30,7 +31,6 @@ from bot.core.models import (
     TeamStreak,
     User,
 )
-from bot.core.streaks import Streak
 from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
 from bot.storage.connection import INSERT_REPLY, _dt, _dt_required, _ts

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from bot.config import DiscordConfig
-from bot.core.models import (
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.core.shared.models import (
     ChannelRef,
     PostStatus,
     SubscriptionStatus,
 )
-from bot.core.questions import QuestionBank
-from bot.core.service import PracticeService, ServiceSettings
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore

@@ -18,8 +18,8 @@ from aiohttp import web
 
 from bot.app import serve
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
-from bot.core.questions import QuestionBank
-from bot.core.service import PracticeService, ServiceSettings
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import PracticeService, ServiceSettings
 from bot.ops.health import Health, health_routes
 from bot.ops.metrics import PrometheusMetrics, metrics_routes
 from bot.platforms.discord.adapter import DiscordPlatform

@@ -17,12 +17,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import serve
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
-from bot.core.commands import AskQuestion, Practice, SubscribeArgs
-from bot.core.errors import About, PlatformError
-from bot.core.messages import Message
-from bot.core.models import ChannelRef, User
-from bot.core.questions import QuestionBank
-from bot.core.service import Caller, PracticeService, ServiceSettings
+from bot.core.commands.grammar import AskQuestion, Practice, SubscribeArgs
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import Caller, PracticeService, ServiceSettings
+from bot.core.shared.errors import About, PlatformError
+from bot.core.shared.messages import Message
+from bot.core.shared.models import ChannelRef, User
 from bot.ops.metrics import CONTENT_TYPE, PrometheusMetrics, metrics_routes
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.slack.adapter import SlackPlatform

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.config import load_config
-from bot.core.models import ChannelRef
+from bot.core.shared.models import ChannelRef
 from bot.logs import configure_logging, secret_values
 
 TOKEN = "MTIzNDU2Nzg5.discord-secret.token"

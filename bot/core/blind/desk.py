@@ -1,6 +1,6 @@
 """Blind answers, the use cases: open the form, take a submission, publish at the reveal.
 
-The rules and wording are in bot/core/blind.py; this is the thin async part over the Store.
+The rules and wording are in bot/core/blind/rules.py; this is the thin async part over the Store.
 """
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.core import blind
-from bot.core.errors import UserError
-from bot.core.messages import Response
-from bot.core.models import ChannelRef, Post, PostStatus, Question, Subscription, User
+from bot.core.blind import rules as blind
+from bot.core.shared.errors import UserError
+from bot.core.shared.messages import Response
+from bot.core.shared.models import ChannelRef, Post, PostStatus, Question, Subscription, User
 
 if TYPE_CHECKING:
-    from bot.core.ports import Platform
-    from bot.core.service import Caller, PracticeService
+    from bot.core.daily.service import Caller, PracticeService
+    from bot.core.shared.ports import Platform
 
 log = logging.getLogger("practicebot.blind")
 

@@ -1,6 +1,6 @@
 """The weekly recap's use cases: arm it, send it once a week, set it, send one now.
 
-Ordering rules, as for the daily post (bot/core/service.py):
+Ordering rules, as for the daily post (bot/core/daily/service.py):
 - a week's recap is claimed in the Store (unique per subscription and ISO week) before it is sent;
 - a claimed recap found later (a crash, a platform error) is resent with its nonce, so the
   platform recognises it, and only within the grace; past it, it is recorded as skipped;
@@ -17,11 +17,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.core import messages as say
-from bot.core.errors import PlatformError, UserError, as_platform_error
-from bot.core.messages import Message, Picture, Response
-from bot.core.models import Subscription, SubscriptionStatus
-from bot.core.recap import (
+from bot.core.daily.schedule import local_today
+from bot.core.recap.rules import (
     BOOKMARKED_LISTED,
     RecapRow,
     RecapStatus,
@@ -34,11 +31,14 @@ from bot.core.recap import (
     week_figures,
     week_of,
 )
-from bot.core.schedule import local_today
+from bot.core.shared import messages as say
+from bot.core.shared.errors import PlatformError, UserError, as_platform_error
+from bot.core.shared.messages import Message, Picture, Response
+from bot.core.shared.models import Subscription, SubscriptionStatus
 from bot.render.recap_image import recap_picture
 
 if TYPE_CHECKING:
-    from bot.core.service import PracticeService
+    from bot.core.daily.service import PracticeService
 
 log = logging.getLogger("practicebot.recap")
 

@@ -6,10 +6,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.core.blind import Saved
-from bot.core.bookmarks import Added, Bookmark, Reminder
-from bot.core.messages import Message, Picture
-from bot.core.models import (
+from bot.core.blind.rules import Saved
+from bot.core.calendar.seasons import SeasonState
+from bot.core.daily.streaks import Streak
+from bot.core.recap.rules import PostCount, RecapRow, RecapStatus, RecapTime
+from bot.core.review.bookmarks import Added, Bookmark, Reminder
+from bot.core.review.cards import Card
+from bot.core.shared.messages import Message, Picture
+from bot.core.shared.models import (
     Accuracy,
     ChannelRef,
     Failure,
@@ -22,10 +26,6 @@ from bot.core.models import (
     TeamStreak,
     User,
 )
-from bot.core.recap import PostCount, RecapRow, RecapStatus, RecapTime
-from bot.core.review import Card
-from bot.core.seasons import SeasonState
-from bot.core.streaks import Streak
 
 
 class Clock(Protocol):

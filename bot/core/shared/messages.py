@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.models import Accuracy, Board, Failure, Question, StreakRow, User
+from bot.core.shared.models import Accuracy, Board, Failure, Question, StreakRow, User
 
 LEVEL_NAMES = {"beginner": "Beginner", "intermediate": "Intermediate", "advanced": "Advanced"}
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")

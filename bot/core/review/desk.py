@@ -21,15 +21,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
-from bot.core import review_messages as say
-from bot.core.bookmarks import BOOKMARK_LIMIT, Added, due, next_due, parse_grade, pick, should_remind
-from bot.core.errors import PlatformError, UserError
-from bot.core.messages import Response, level_line, moment
-from bot.core.models import ChannelRef, Question, Subscription, SubscriptionStatus
-from bot.core.ports import Clock, Platform, Store
-from bot.core.questions import QuestionBank
-from bot.core.review import Grade, review
-from bot.core.schedule import local_today
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.schedule import local_today
+from bot.core.review import messages as say
+from bot.core.review.bookmarks import BOOKMARK_LIMIT, Added, due, next_due, parse_grade, pick, should_remind
+from bot.core.review.cards import Grade, review
+from bot.core.shared.errors import PlatformError, UserError
+from bot.core.shared.messages import Response, level_line, moment
+from bot.core.shared.models import ChannelRef, Question, Subscription, SubscriptionStatus
+from bot.core.shared.ports import Clock, Platform, Store
 
 log = logging.getLogger("practicebot.review")
 

@@ -1,21 +1,21 @@
 """Self-check at reveal, the use case: a person who answered marks how many key points they
 covered; the mark feeds their accuracy on the board and their review queue.
 
-The rules (buttons, parsing, grade, accuracy) are in bot/core/selfcheck.py."""
+The rules (buttons, parsing, grade, accuracy) are in bot/core/selfcheck/rules.py."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.core import selfcheck
-from bot.core.errors import UserError
-from bot.core.messages import Response
-from bot.core.models import PostStatus
-from bot.core.review import Grade
-from bot.core.review_messages import ended
+from bot.core.review.cards import Grade
+from bot.core.review.messages import ended
+from bot.core.selfcheck import rules as selfcheck
+from bot.core.shared.errors import UserError
+from bot.core.shared.messages import Response
+from bot.core.shared.models import PostStatus
 
 if TYPE_CHECKING:
-    from bot.core.service import Caller, PracticeService
+    from bot.core.daily.service import Caller, PracticeService
 
 
 class SelfCheckDesk:

@@ -11,23 +11,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.core import blind
-from bot.core import messages as say
-from bot.core.commands import ADMIN_ACTIONS, HELP, SUBSCRIBE_KEYS, Practice, SubscribeArgs
-from bot.core.errors import NotAllowed, UserError
-from bot.core.holidays import KEEP_PAST, HolidayArgs, check_adding, format_dates, upcoming
-from bot.core.messages import Message, Response
-from bot.core.models import (
-    LEVELS,
-    ChannelRef,
-    PostStatus,
-    Schedule,
-    Subscription,
-    SubscriptionSettings,
-    SubscriptionStatus,
-)
-from bot.core.questions import progress
-from bot.core.schedule import (
+from bot.core.blind import rules as blind
+from bot.core.calendar.holidays import KEEP_PAST, HolidayArgs, check_adding, format_dates, upcoming
+from bot.core.commands.grammar import ADMIN_ACTIONS, HELP, SUBSCRIBE_KEYS, Practice, SubscribeArgs
+from bot.core.daily.questions import progress
+from bot.core.daily.schedule import (
     check_reveal_fits,
     format_relative,
     format_reveal,
@@ -36,9 +24,21 @@ from bot.core.schedule import (
     on_days,
     zone_note,
 )
+from bot.core.shared import messages as say
+from bot.core.shared.errors import NotAllowed, UserError
+from bot.core.shared.messages import Message, Response
+from bot.core.shared.models import (
+    LEVELS,
+    ChannelRef,
+    PostStatus,
+    Schedule,
+    Subscription,
+    SubscriptionSettings,
+    SubscriptionStatus,
+)
 
 if TYPE_CHECKING:
-    from bot.core.service import Caller, PracticeService
+    from bot.core.daily.service import Caller, PracticeService
 
 log = logging.getLogger("practicebot.channel")
 

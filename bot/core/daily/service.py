@@ -23,11 +23,10 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.core import blind, selfcheck
-from bot.core import messages as say
-from bot.core.blind_desk import BlindDesk
-from bot.core.channel_desk import ChannelDesk
-from bot.core.commands import (
+from bot.core.blind import rules as blind
+from bot.core.blind.desk import BlindDesk
+from bot.core.calendar.seasons import with_best_ever
+from bot.core.commands.grammar import (
     AskQuestion,
     Command,
     Practice,
@@ -35,9 +34,23 @@ from bot.core.commands import (
     ShowBookmarks,
     ShowStreaks,
 )
-from bot.core.errors import About, PlatformError, UserError, as_platform_error
-from bot.core.messages import Response
-from bot.core.models import (
+from bot.core.daily.channel_desk import ChannelDesk
+from bot.core.daily.questions import QuestionBank, choose_next
+from bot.core.daily.schedule import (
+    next_occurrence,
+    occurrences,
+)
+from bot.core.daily.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, top_rows
+from bot.core.recap.desk import RecapDesk
+from bot.core.recap.rules import DEFAULT_RECAP, RECAP_GRACE, RecapTime
+from bot.core.review.desk import VERBS as REVIEW_VERBS
+from bot.core.review.desk import ReviewDesk
+from bot.core.selfcheck import rules as selfcheck
+from bot.core.selfcheck.desk import SelfCheckDesk
+from bot.core.shared import messages as say
+from bot.core.shared.errors import About, PlatformError, UserError, as_platform_error
+from bot.core.shared.messages import Response
+from bot.core.shared.models import (
     LEVELS,
     Board,
     ChannelRef,
@@ -50,19 +63,7 @@ from bot.core.models import (
     SubscriptionStatus,
     User,
 )
-from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
-from bot.core.questions import QuestionBank, choose_next
-from bot.core.recap import DEFAULT_RECAP, RECAP_GRACE, RecapTime
-from bot.core.recap_desk import RecapDesk
-from bot.core.review_desk import VERBS as REVIEW_VERBS
-from bot.core.review_desk import ReviewDesk
-from bot.core.schedule import (
-    next_occurrence,
-    occurrences,
-)
-from bot.core.seasons import with_best_ever
-from bot.core.self_check_desk import SelfCheckDesk
-from bot.core.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, top_rows
+from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
 
 log = logging.getLogger("practicebot.service")
 

@@ -180,7 +180,7 @@ class StreakRow:
     best: int
     total: int
     freezes: int = 0  # held, ready to save the streak from a miss
-    accuracy: Accuracy | None = None  # None until they mark a self-check (bot/core/selfcheck.py)
+    accuracy: Accuracy | None = None  # None until they mark a self-check (bot/core/selfcheck/rules.py)
     best_ever: int = 0  # the longest run in any season of this channel; below `best` (0): `best`
 
 
