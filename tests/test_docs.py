@@ -18,9 +18,8 @@ import pytest
 from bot.config import Config, ConfigError, SlackConfig, load_config
 from bot.core.commands.grammar import Practice, SubscribeArgs
 from bot.core.daily.questions import QuestionBank
-from bot.core.daily.service import Caller
 from bot.core.shared.errors import UserError
-from bot.core.shared.models import User
+from bot.core.shared.models import Caller, User
 from bot.ops.database import cannot_write, open_database
 from bot.ops.stdin import nothing_to_serve
 from bot.platforms.discord.adapter import _translate

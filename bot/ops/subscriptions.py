@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.core.daily.schedule import format_relative, format_reveal, next_post, on_days
 from bot.core.shared.messages import failure_line, plural
 from bot.core.shared.models import LEVELS, Failure, Post, Subscription, SubscriptionStatus
-from bot.core.shared.ports import Store
+from bot.core.store import Store
 
 WHERE = {"discord": ("guild", "channel"), "slack": ("team", "channel")}
 

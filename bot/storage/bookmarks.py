@@ -7,11 +7,12 @@ from datetime import date, datetime, timedelta
 
 from bot.core.review.bookmarks import Added, Bookmark, Reminder
 from bot.core.review.cards import Card
+from bot.core.review.ports import ReviewStore
 from bot.core.shared.models import ChannelRef
 from bot.storage.connection import Connection, _dt, _dt_required, _ts
 
 
-class BookmarkTable(Connection):
+class BookmarkTable(Connection, ReviewStore):
     """Bookmarks with their SM-2 cards, and review reminders (tables bookmarks, review_reminders)."""
 
     async def add_bookmark(

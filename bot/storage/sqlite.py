@@ -15,6 +15,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.core.daily.ports import PostStore, ReplyStore, SubscriptionStore
 from bot.core.daily.streaks import Streak
 from bot.core.shared.models import (
     ChannelRef,
@@ -141,7 +142,17 @@ _IN_FLIGHT = frozenset({"claimed", "posted"})  # the statuses of the partial ind
 # ---------------------------------------------------------------- the store
 
 
-class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, RecapTable):
+class SqliteStore(
+    FailureTable,
+    SelfCheckTable,
+    BlindAnswerTable,
+    BookmarkTable,
+    SeasonTable,
+    RecapTable,
+    SubscriptionStore,
+    PostStore,
+    ReplyStore,
+):
     """aiosqlite Store: WAL, synchronous=NORMAL, foreign keys, a busy timeout."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:

@@ -8,8 +8,16 @@ from pathlib import Path
 
 from bot.core.commands.grammar import parse_line
 from bot.core.daily.questions import QuestionBank
-from bot.core.daily.service import Caller
-from bot.core.shared.models import LEVELS, ChannelRef, Order, Reveal, Schedule, SubscriptionSettings, User
+from bot.core.shared.models import (
+    LEVELS,
+    Caller,
+    ChannelRef,
+    Order,
+    Reveal,
+    Schedule,
+    SubscriptionSettings,
+    User,
+)
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import FakePlatform, Harness
 

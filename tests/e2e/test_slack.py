@@ -19,7 +19,7 @@ from aiohttp import web
 from PIL import Image
 from slack_sdk.models.blocks import Block
 
-from bot.app import serve
+from bot.app import build_service, serve
 from bot.config import ServerConfig, SlackConfig
 from bot.core.daily.questions import QuestionBank
 from bot.core.daily.service import PracticeService, ServiceSettings
@@ -90,7 +90,7 @@ async def start_bot(
             ack_within=ack_within,
         )
         store = await SqliteStore.open(tmp_path / "bot.sqlite3")
-        service = PracticeService(
+        service = build_service(
             store,
             {"slack": platform},
             SystemClock(),

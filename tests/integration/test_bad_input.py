@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.app import build_service
 from bot.config import ConfigError, load_config
 from bot.core.commands.grammar import SUBSCRIBE_KEYS, CommandError, subscribe_args
 from bot.core.daily.questions import PackError, load_pack
-from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.core.daily.service import ServiceSettings
 from bot.core.shared.errors import UserError
 from bot.platforms.discord import render as discord_render
 from bot.platforms.shell import TerminalChannel
@@ -44,7 +45,7 @@ async def terminal(tmp_path: Path) -> AsyncIterator[tuple[TerminalChannel, io.St
     bank_dir = write_pack(tmp_path / "packs")
     from bot.core.daily.questions import load_bank
 
-    service = PracticeService(
+    service = build_service(
         store,
         {"terminal": shell},
         FakeClock(datetime(2026, 3, 2, 8, tzinfo=UTC)),

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.core.commands.grammar import parse_line
-from bot.core.daily.service import Caller
 from bot.core.review.bookmarks import BOOKMARK_LIMIT
 from bot.core.review.cards import Grade
 from bot.core.shared.messages import Response
-from bot.core.shared.models import User
+from bot.core.shared.models import Caller, User
 from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
 
 ANA = User("U-ana", "ana")

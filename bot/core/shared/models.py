@@ -203,3 +203,12 @@ class Board:
     people: int | None = None  # on the whole board; None: `rows` are all of them
     # self-checks across seasons, by user id: /streaks me for someone with no row this season
     accuracy: Mapping[str, Accuracy] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who typed a command, where, and whether the platform says they may administer it."""
+
+    channel: ChannelRef
+    user: User
+    is_admin: bool
