@@ -5,7 +5,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.shared.messages import board, my_streak, plain, split_markdown
+from bot.core.daily.messages import board, my_streak
+from bot.core.shared.messages import plain, split_markdown
 from bot.core.shared.models import Board, StreakRow, TeamStreak, User
 
 FENCE = re.compile(r"^```", re.M)

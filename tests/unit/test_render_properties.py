@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.blind import rules as blind
-from bot.core.shared.messages import _MARKDOWN_SPECIAL, Message, board
+from bot.core.daily.messages import board
+from bot.core.shared.messages import _MARKDOWN_SPECIAL, Message
 from bot.core.shared.models import Board, StreakRow, TeamStreak, User
 from bot.platforms.discord import render as discord_render
 from bot.platforms.slack import render as slack_render

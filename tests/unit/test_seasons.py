@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.calendar.seasons import best_ever_of, new_season, with_best_ever
+from bot.core.daily.messages import board, my_streak
 from bot.core.daily.streaks import (
     NO_STREAK,
     NO_TEAM,
@@ -20,7 +21,6 @@ from bot.core.daily.streaks import (
     team_from_history,
     top_rows,
 )
-from bot.core.shared.messages import board, my_streak
 from bot.core.shared.models import Board, StreakRow, TeamStreak, User
 
 USERS = st.sampled_from(["ana", "bo", "cy", "dee"])

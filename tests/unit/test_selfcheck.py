@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.core.daily.messages import board, my_streak, reveal
 from bot.core.review.cards import Grade
 from bot.core.selfcheck import rules as selfcheck
 from bot.core.shared.errors import UserError
-from bot.core.shared.messages import board, my_streak, reveal
 from bot.core.shared.models import Accuracy, Board, Question, StreakRow, TeamStreak, User
 
 ORDER = [Grade.AGAIN, Grade.HARD, Grade.GOOD, Grade.EASY]

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot.core.blind import rules as blind
+from bot.core.daily.messages import board, my_streak, revealed_post
 from bot.core.daily.schedule import on_days
 from bot.core.recap.rules import WeekFigures, recap_message
 from bot.core.review.messages import reminder
-from bot.core.shared.messages import Message, board, bullets, my_streak, plural, revealed_post
+from bot.core.shared.messages import Message, bullets, plural
 from bot.core.shared.models import Accuracy, Board, Question, StreakRow, TeamStreak, User
 
 COUNTS = (0, 1, 2, 7, 1000)

@@ -14,9 +14,10 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.daily.messages import question_post
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.ids import row_id
-from bot.core.shared.messages import Button, Form, Message, Response, person, plain, question_post
+from bot.core.shared.messages import Button, Form, Message, Response, person, plain
 from bot.core.shared.models import Question, User
 
 VERB = "blind"  # the Answer button's action: "blind:<post id>"; its form's submission too

@@ -16,6 +16,7 @@ from bot.core.calendar.holidays import KEEP_PAST, HolidayArgs, check_adding, for
 from bot.core.calendar.ports import CalendarStore
 from bot.core.commands.grammar import ADMIN_ACTIONS, HELP, SUBSCRIBE_KEYS, Practice, SubscribeArgs
 from bot.core.daily.cycle import DailyCycle
+from bot.core.daily.messages import failure_line
 from bot.core.daily.ports import FailureStore, PostStore, ReplyStore, SubscriptionStore
 from bot.core.daily.questions import QuestionBank, progress
 from bot.core.daily.schedule import (
@@ -211,7 +212,7 @@ class ChannelDesk:
             reason = f": {subscription.status_reason}" if subscription.status_reason else ""
             lines.append(f"Status: {subscription.status.value}{reason}")
         for failure in await self._store.failures(subscription.id):
-            lines.append(f"Given up: {say.failure_line(failure)}")
+            lines.append(f"Given up: {failure_line(failure)}")
         open_post = await self._store.open_post(subscription.id)
         if open_post is not None and open_post.reveal_at is not None:
             question = self._bank.get(open_post.question_id)

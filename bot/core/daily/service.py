@@ -37,6 +37,7 @@ from bot.core.commands.grammar import (
     ShowBookmarks,
     ShowStreaks,
 )
+from bot.core.daily import messages as say
 from bot.core.daily.channel_desk import ChannelDesk
 from bot.core.daily.ports import FailureStore, PostStore, ReplyStore, SubscriptionStore
 from bot.core.daily.questions import QuestionBank, choose_next
@@ -52,7 +53,6 @@ from bot.core.review.desk import ReviewDesk
 from bot.core.selfcheck import rules as selfcheck
 from bot.core.selfcheck.desk import SelfCheckDesk
 from bot.core.selfcheck.ports import SelfCheckStore
-from bot.core.shared import messages as say
 from bot.core.shared.errors import About, PlatformError, UserError, as_platform_error
 from bot.core.shared.messages import Response
 from bot.core.shared.models import (

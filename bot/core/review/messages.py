@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from bot.core.daily.messages import answer_card
 from bot.core.review.bookmarks import Bookmark
 from bot.core.review.cards import Card, Grade
-from bot.core.shared.messages import Button, Field, Message, answer_card, moment, plain, plural
+from bot.core.shared.messages import Button, Field, Message, moment, plain, plural
 from bot.core.shared.models import Question
 
 GRADE_LABELS = {Grade.AGAIN: "Again", Grade.HARD: "Hard", Grade.GOOD: "Good", Grade.EASY: "Easy"}
