@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Config, find_config, load_config
-from bot.core.errors import UserError
-from bot.core.models import LEVELS
-from bot.core.questions import QuestionBank, load_bank
-from bot.core.schedule import format_days, format_duration, format_reveal
+from bot.core.daily.questions import QuestionBank, load_bank
+from bot.core.daily.schedule import format_days, format_duration, format_reveal
+from bot.core.shared.errors import UserError
+from bot.core.shared.models import LEVELS
 from bot.logs import configure_logging, secret_values
 from bot.ops import export
 from bot.ops.probe import probe

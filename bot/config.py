@@ -16,13 +16,10 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.core.blind import parse_answers
-from bot.core.commands import parse_levels, parse_order
-from bot.core.errors import UserError, shown
-from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
-from bot.core.questions import resolve_pack
-from bot.core.recap import DEFAULT_RECAP, RecapTime, parse_recap_text
-from bot.core.schedule import (
+from bot.core.blind.rules import parse_answers
+from bot.core.commands.grammar import parse_levels, parse_order
+from bot.core.daily.questions import resolve_pack
+from bot.core.daily.schedule import (
     check_reveal_fits,
     parse_days,
     parse_duration,
@@ -30,8 +27,11 @@ from bot.core.schedule import (
     parse_time,
     parse_timezone,
 )
-from bot.core.streaks import DEFAULT_FREEZES
-from bot.core.typos import closest
+from bot.core.daily.streaks import DEFAULT_FREEZES
+from bot.core.recap.rules import DEFAULT_RECAP, RecapTime, parse_recap_text
+from bot.core.shared.errors import UserError, shown
+from bot.core.shared.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
+from bot.core.shared.typos import closest
 
 DEFAULT_CONFIG_NAME = "practicebot.toml"
 DEFAULT_DATABASE = "practicebot.sqlite3"

@@ -16,11 +16,10 @@ import discord
 import pytest
 
 from bot.config import Config, ConfigError, SlackConfig, load_config
-from bot.core.commands import Practice, SubscribeArgs
-from bot.core.errors import UserError
-from bot.core.models import User
-from bot.core.questions import QuestionBank
-from bot.core.service import Caller
+from bot.core.commands.grammar import Practice, SubscribeArgs
+from bot.core.daily.questions import QuestionBank
+from bot.core.shared.errors import UserError
+from bot.core.shared.models import Caller, User
 from bot.ops.database import cannot_write, open_database
 from bot.ops.stdin import nothing_to_serve
 from bot.platforms.discord.adapter import _translate
@@ -215,3 +214,32 @@ def test_the_constraints_pin_every_dependency_within_its_range() -> None:
         name = requirement.name.lower().replace("_", "-").replace(".", "-")
         assert name in pins, f"{requirement.name} is not pinned in constraints.txt"
         assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {spec}"
+
+
+def layout_of_core() -> dict[str, str]:
+    """README's layout map of bot/core: each `  folder/` entry (or `  file.py`) and its text."""
+    block = README.split("## Layout", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    core = block.split("bot/core/", 1)[1].split("\nbot/", 1)[0]
+    entries: dict[str, str] = {}
+    current = ""
+    for line in core.splitlines():
+        if re.match(r"^  \S", line):
+            current, _, text = line.strip().partition(" ")
+            entries[current] = text
+        elif current:
+            entries[current] += " " + line.strip()
+    return entries
+
+
+def test_the_layout_map_names_every_core_folder_and_module() -> None:
+    """A newcomer finds a feature by the map: every folder and module of bot/core is on it, and
+    every module it names exists."""
+    entries = layout_of_core()
+    core = ROOT / "bot" / "core"
+    folders = {f"{d.name}/" for d in core.iterdir() if d.is_dir() and (d / "__init__.py").exists()}
+    top = {f.name for f in core.glob("*.py") if f.name != "__init__.py"}
+    assert set(entries) == folders | top
+    for folder in folders:
+        on_disk = {f.name for f in (core / folder).glob("*.py") if f.name != "__init__.py"}
+        named = set(re.findall(r"\b(\w+\.py)\b", entries[folder]))
+        assert named == on_disk, folder

@@ -11,7 +11,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from bot.core.models import Subscription, SubscriptionStatus
+from bot.core.shared.models import Subscription, SubscriptionStatus
 
 log = logging.getLogger("practicebot.metrics")
 

@@ -6,11 +6,12 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.core.models import Accuracy
+from bot.core.selfcheck.ports import SelfCheckStore
+from bot.core.shared.models import Accuracy
 from bot.storage.connection import Connection, _ts
 
 
-class SelfCheckTable(Connection):
+class SelfCheckTable(Connection, SelfCheckStore):
     """Self-checks (tables self_checks, self_check_totals)."""
 
     async def has_answered(self, post_id: int, user_id: str) -> bool:

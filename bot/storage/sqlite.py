@@ -15,7 +15,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.models import (
+from bot.core.daily.ports import PostStore, ReplyStore, SubscriptionStore
+from bot.core.daily.streaks import Streak
+from bot.core.shared.models import (
     ChannelRef,
     Order,
     Post,
@@ -30,7 +32,6 @@ from bot.core.models import (
     TeamStreak,
     User,
 )
-from bot.core.streaks import Streak
 from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
 from bot.storage.connection import INSERT_REPLY, _dt, _dt_required, _ts
@@ -141,7 +142,17 @@ _IN_FLIGHT = frozenset({"claimed", "posted"})  # the statuses of the partial ind
 # ---------------------------------------------------------------- the store
 
 
-class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, RecapTable):
+class SqliteStore(
+    FailureTable,
+    SelfCheckTable,
+    BlindAnswerTable,
+    BookmarkTable,
+    SeasonTable,
+    RecapTable,
+    SubscriptionStore,
+    PostStore,
+    ReplyStore,
+):
     """aiosqlite Store: WAL, synchronous=NORMAL, foreign keys, a busy timeout."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:

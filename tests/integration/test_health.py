@@ -16,10 +16,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import serve
+from bot.app import build_service, serve
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
-from bot.core.questions import QuestionBank
-from bot.core.service import PracticeService, ServiceSettings
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import PracticeService, ServiceSettings
 from bot.ops.health import Health, health_routes
 from bot.ops.metrics import PrometheusMetrics, metrics_routes
 from bot.platforms.discord.adapter import DiscordPlatform
@@ -89,7 +89,7 @@ async def terminal(store: SqliteStore) -> AsyncIterator[Monitored]:
 
 
 def service_for(store: SqliteStore, platforms: dict[str, Any], bank: QuestionBank) -> PracticeService:
-    return PracticeService(
+    return build_service(
         store, platforms, SystemClock(), FakeTimer(), bank, ServiceSettings(DEFAULTS), random.Random(1)
     )
 

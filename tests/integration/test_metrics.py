@@ -15,14 +15,15 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import serve
+from bot.app import build_service, serve
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
-from bot.core.commands import AskQuestion, Practice, SubscribeArgs
-from bot.core.errors import About, PlatformError
-from bot.core.messages import Message
-from bot.core.models import ChannelRef, User
-from bot.core.questions import QuestionBank
-from bot.core.service import Caller, PracticeService, ServiceSettings
+from bot.core.commands.grammar import AskQuestion, Practice, SubscribeArgs
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.core.shared.errors import About, PlatformError
+from bot.core.shared.messages import Message
+from bot.core.shared.models import Caller, ChannelRef, User
+from bot.core.shared.ports import Clock
 from bot.ops.metrics import CONTENT_TYPE, PrometheusMetrics, metrics_routes
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.slack.adapter import SlackPlatform
@@ -49,12 +50,16 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 def make_service(
-    store: SqliteStore, platforms: dict[str, object], bank: QuestionBank, metrics: PrometheusMetrics
+    store: SqliteStore,
+    platforms: dict[str, object],
+    bank: QuestionBank,
+    metrics: PrometheusMetrics,
+    clock: Clock | None = None,
 ) -> PracticeService:
-    return PracticeService(
+    return build_service(
         store,
         platforms,  # type: ignore[arg-type]
-        FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)),
+        clock or FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)),
         FakeTimer(),
         bank,
         ServiceSettings(DEFAULTS),
@@ -151,8 +156,7 @@ async def test_discord_429s_are_counted_even_when_discord_py_retries_them(
     metrics = PrometheusMetrics(["discord"])
     config = DiscordConfig(api_base_url=discord_emulator.api_url, gateway_url=discord_emulator.gateway_url)
     platform = DiscordPlatform(config, discord_emulator.token, guild_ready_timeout=0.05, metrics=metrics)
-    service = make_service(store, {"discord": platform}, bank, metrics)
-    service.clock = SystemClock()
+    service = make_service(store, {"discord": platform}, bank, metrics, SystemClock())
     await platform.start(service)
     await platform.connected(within=10)
     try:

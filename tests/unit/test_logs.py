@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.config import load_config
-from bot.core.models import ChannelRef
+from bot.core.shared.models import ChannelRef
 from bot.logs import configure_logging, secret_values
 
 TOKEN = "MTIzNDU2Nzg5.discord-secret.token"

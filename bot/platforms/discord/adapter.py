@@ -24,14 +24,14 @@ import yarl
 from discord import app_commands
 
 from bot.config import DiscordConfig
-from bot.core import commands as grammar
-from bot.core.errors import About, PlatformError, UserError
-from bot.core.holidays import VERBS as HOLIDAY_VERBS
-from bot.core.messages import Message, Picture, Response
-from bot.core.models import LEVELS, ChannelRef, PostedRef, User
-from bot.core.ports import Metrics, NoMetrics
-from bot.core.schedule import DAY_NAMES, suggest_zones
-from bot.core.service import Caller, PracticeService
+from bot.core.calendar.holidays import VERBS as HOLIDAY_VERBS
+from bot.core.commands import grammar
+from bot.core.daily.schedule import DAY_NAMES, suggest_zones
+from bot.core.daily.service import PracticeService
+from bot.core.shared.errors import About, PlatformError, UserError
+from bot.core.shared.messages import Message, Picture, Response
+from bot.core.shared.models import LEVELS, Caller, ChannelRef, PostedRef, User
+from bot.core.shared.ports import Metrics, NoMetrics
 from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, modal, render, submitted_text
 from bot.platforms.discord.shards import guild_id_of, serves
 from bot.platforms.pacing import Paced, SlidingWindow, TokenBucket

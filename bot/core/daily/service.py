@@ -1,5 +1,6 @@
-"""The use cases: post, reply, reveal, ask, board; it composes the desks that hold the rest
-(/practice in channel_desk.py, review, self-check, blind answers, recaps). Talks to ports only.
+"""The daily cycle's use cases: post, reply, reveal, ask, board; and the front door that hands
+the rest to the desks bot/app.py attaches (/practice in channel_desk.py, review, self-check,
+blind answers, recaps). Talks to ports only.
 
 Ordering rules that keep "nothing lost, nothing twice":
 - a post is claimed in the Store (unique per subscription and local date) before it is sent;
@@ -22,12 +23,13 @@ import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
-from bot.core import blind, selfcheck
-from bot.core import messages as say
-from bot.core.blind_desk import BlindDesk
-from bot.core.channel_desk import ChannelDesk
-from bot.core.commands import (
+from bot.core.blind import rules as blind
+from bot.core.blind.desk import BlindDesk
+from bot.core.calendar.ports import CalendarStore
+from bot.core.calendar.seasons import with_best_ever
+from bot.core.commands.grammar import (
     AskQuestion,
     Command,
     Practice,
@@ -35,11 +37,28 @@ from bot.core.commands import (
     ShowBookmarks,
     ShowStreaks,
 )
-from bot.core.errors import About, PlatformError, UserError, as_platform_error
-from bot.core.messages import Response
-from bot.core.models import (
+from bot.core.daily import messages as say
+from bot.core.daily.channel_desk import ChannelDesk
+from bot.core.daily.ports import FailureStore, PostStore, ReplyStore, SubscriptionStore
+from bot.core.daily.questions import QuestionBank, choose_next
+from bot.core.daily.schedule import (
+    next_occurrence,
+    occurrences,
+)
+from bot.core.daily.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, top_rows
+from bot.core.recap.desk import RecapDesk
+from bot.core.recap.rules import DEFAULT_RECAP, RECAP_GRACE, RecapTime
+from bot.core.review.desk import VERBS as REVIEW_VERBS
+from bot.core.review.desk import ReviewDesk
+from bot.core.selfcheck import rules as selfcheck
+from bot.core.selfcheck.desk import SelfCheckDesk
+from bot.core.selfcheck.ports import SelfCheckStore
+from bot.core.shared.errors import About, PlatformError, UserError, as_platform_error
+from bot.core.shared.messages import Response
+from bot.core.shared.models import (
     LEVELS,
     Board,
+    Caller,
     ChannelRef,
     Post,
     PostStatus,
@@ -50,19 +69,7 @@ from bot.core.models import (
     SubscriptionStatus,
     User,
 )
-from bot.core.ports import Clock, Metrics, NoMetrics, Platform, Store, Timer
-from bot.core.questions import QuestionBank, choose_next
-from bot.core.recap import DEFAULT_RECAP, RECAP_GRACE, RecapTime
-from bot.core.recap_desk import RecapDesk
-from bot.core.review_desk import VERBS as REVIEW_VERBS
-from bot.core.review_desk import ReviewDesk
-from bot.core.schedule import (
-    next_occurrence,
-    occurrences,
-)
-from bot.core.seasons import with_best_ever
-from bot.core.self_check_desk import SelfCheckDesk
-from bot.core.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, top_rows
+from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
 
 log = logging.getLogger("practicebot.service")
 
@@ -88,19 +95,30 @@ class ServiceSettings:
     recap_grace: timedelta = RECAP_GRACE
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who typed a command, where, and whether the platform says they may administer it."""
+class DailyStore(
+    SubscriptionStore, PostStore, ReplyStore, FailureStore, CalendarStore, SelfCheckStore, Protocol
+):
+    """Subscriptions, posts, replies and streaks, failures; the board's season and accuracy."""
 
-    channel: ChannelRef
-    user: User
-    is_admin: bool
+
+@dataclass(frozen=True, slots=True)
+class Desks:
+    """The features beside the daily cycle, each built with what it needs by bot/app.py."""
+
+    channels: ChannelDesk
+    review: ReviewDesk
+    self_checks: SelfCheckDesk
+    blind: BlindDesk
+    recaps: RecapDesk
 
 
 class PracticeService:
+    """The daily cycle (the `DailyCycle` port the desks use) and the front door: it routes
+    commands, button presses and forms to the desks attached to it."""
+
     def __init__(
         self,
-        store: Store,
+        store: DailyStore,
         platforms: Mapping[str, Platform],
         clock: Clock,
         timer: Timer,
@@ -131,11 +149,38 @@ class PracticeService:
         self._running_since: datetime | None = None
         self.background: set[asyncio.Task[object]] = set()
         self._waiting: set[asyncio.Future[None]] = set()
-        self.review = ReviewDesk(store, platforms, clock, bank, self._level_size)
-        self.recaps = RecapDesk(self)
-        self.blind = BlindDesk(self)
-        self.self_checks = SelfCheckDesk(self)
-        self.channels = ChannelDesk(self)
+        self._desks: Desks | None = None
+
+    def attach(self, desks: Desks) -> None:
+        """Plug in the feature desks (the composition root builds them, with this service as
+        their DailyCycle): commands, presses and forms go to them, and the cycle's own moments
+        (start-up, a post wake-up, a reveal) call the recap, review and blind-answer desks."""
+        self._desks = desks
+
+    @property
+    def desks(self) -> Desks:
+        assert self._desks is not None, "PracticeService.attach(desks) first (bot/app.py wires them)"
+        return self._desks
+
+    @property
+    def channels(self) -> ChannelDesk:
+        return self.desks.channels
+
+    @property
+    def review(self) -> ReviewDesk:
+        return self.desks.review
+
+    @property
+    def self_checks(self) -> SelfCheckDesk:
+        return self.desks.self_checks
+
+    @property
+    def blind(self) -> BlindDesk:
+        return self.desks.blind
+
+    @property
+    def recaps(self) -> RecapDesk:
+        return self.desks.recaps
 
     def lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -367,7 +412,7 @@ class PracticeService:
             what = f"{level} questions" if level else "questions"
             raise UserError(f"All the loaded {what} are open for answers now: ask again after the reveal.")
         question = self.rng.choice(deck)
-        return Response((say.question_card(question, self._level_size(question)),))
+        return Response((say.question_card(question, self.level_size(question)),))
 
     async def _streaks(self, caller: Caller, *, me: bool) -> Response:
         subscription = await self.store.subscription_for(caller.channel)
@@ -545,7 +590,7 @@ class PracticeService:
             await self.store.mark_skipped(post.id, f"question {post.question_id} is no longer loaded")
             return None
         reveal_at = self._reveal_time(subscription, now)
-        size = self._level_size(question)
+        size = self.level_size(question)
         try:
             message = (
                 blind.blind_post(question, size, reveal_at, post.id)
@@ -669,7 +714,7 @@ class PracticeService:
             await platform.edit_post(
                 subscription.channel,
                 post.message_id,
-                say.revealed_post(question, self._level_size(question), len(answered)),
+                say.revealed_post(question, self.level_size(question), len(answered)),
             )
             return
         except PlatformError as exc:
@@ -723,7 +768,8 @@ class PracticeService:
             raise PlatformError(f"{subscription.channel.platform} is not connected")
         return platform
 
-    def _level_size(self, question: Question) -> int:
+    def level_size(self, question: Question) -> int:
+        """How many questions share this one's pack and level (a post says "3 of 40")."""
         return sum(1 for q in self.bank.questions if q.pack == question.pack and q.level == question.level)
 
 

@@ -22,12 +22,9 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-from bot.core.blind import AnswersError, parse_answers
-from bot.core.errors import NotAllowed, UserError, shown
-from bot.core.holidays import HolidayArgs, HolidayError, holiday_args
-from bot.core.models import LEVELS, Order, Reveal
-from bot.core.recap import RecapTime, parse_recap
-from bot.core.schedule import (
+from bot.core.blind.rules import AnswersError, parse_answers
+from bot.core.calendar.holidays import HolidayArgs, HolidayError, holiday_args
+from bot.core.daily.schedule import (
     DAY_ALIASES,
     DAY_NAMES,
     ScheduleError,
@@ -37,7 +34,10 @@ from bot.core.schedule import (
     parse_timezone,
     zone_for_city,
 )
-from bot.core.typos import closest, did_you_mean
+from bot.core.recap.rules import RecapTime, parse_recap
+from bot.core.shared.errors import NotAllowed, UserError, shown
+from bot.core.shared.models import LEVELS, Order, Reveal
+from bot.core.shared.typos import closest, did_you_mean
 
 MAX_INPUT = 500
 COMMAND_NAMES = ("practice", "question", "streaks", "bookmarks", "review")

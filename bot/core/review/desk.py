@@ -20,26 +20,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
-from bot.core import review_messages as say
-from bot.core.bookmarks import BOOKMARK_LIMIT, Added, due, next_due, parse_grade, pick, should_remind
-from bot.core.errors import PlatformError, UserError
-from bot.core.messages import Response, level_line, moment
-from bot.core.models import ChannelRef, Question, Subscription, SubscriptionStatus
-from bot.core.ports import Clock, Platform, Store
-from bot.core.questions import QuestionBank
-from bot.core.review import Grade, review
-from bot.core.schedule import local_today
+from bot.core.daily.ports import PostStore, SubscriptionStore
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.schedule import local_today
+from bot.core.review import messages as say
+from bot.core.review.bookmarks import BOOKMARK_LIMIT, Added, due, next_due, parse_grade, pick, should_remind
+from bot.core.review.cards import Grade, review
+from bot.core.review.ports import ReviewStore
+from bot.core.shared.errors import PlatformError, UserError
+from bot.core.shared.messages import Response, level_line, moment
+from bot.core.shared.models import ChannelRef, Question, Subscription, SubscriptionStatus
+from bot.core.shared.ports import Clock, Platform
 
 log = logging.getLogger("practicebot.review")
 
 VERBS = frozenset({"bookmark", "review", "review-answer", "grade"})
 
 
+class ReviewDeskStore(ReviewStore, SubscriptionStore, PostStore, Protocol):
+    """The bookmarks, the reminder's channel, and which questions are still open for answers."""
+
+
 class ReviewDesk:
     def __init__(
         self,
-        store: Store,
+        store: ReviewDeskStore,
         platforms: Mapping[str, Platform],
         clock: Clock,
         bank: QuestionBank,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core.bookmarks import Bookmark
-from bot.core.messages import Button, Field, Message, answer_card, moment, plain, plural
-from bot.core.models import Question
-from bot.core.review import Card, Grade
+from bot.core.daily.messages import answer_card
+from bot.core.review.bookmarks import Bookmark
+from bot.core.review.cards import Card, Grade
+from bot.core.shared.messages import Button, Field, Message, moment, plain, plural
+from bot.core.shared.models import Question
 
 GRADE_LABELS = {Grade.AGAIN: "Again", Grade.HARD: "Hard", Grade.GOOD: "Good", Grade.EASY: "Easy"}
 NEXT_REVIEW = Button("Next review", "review:next")

@@ -16,7 +16,7 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.core.models import StreakRow, TeamStreak, User
+from bot.core.shared.models import StreakRow, TeamStreak, User
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.core.errors import UserError
-from bot.core.models import LEVELS, Order, Question
+from bot.core.shared.errors import UserError
+from bot.core.shared.models import LEVELS, Order, Question
 
 SUMMARY_MAX = 280
 BODY_MAX = 2500
@@ -61,7 +61,7 @@ class Pack:
 
 def builtin_packs_dir() -> Path:
     """Packs ship inside the wheel as `bot/questions`; a source checkout has them at the top."""
-    package = Path(__file__).resolve().parent.parent
+    package = Path(__file__).resolve().parents[2]  # bot/core/daily/questions.py -> bot
     for candidate in (package / "questions", package.parent / "questions"):
         if candidate.is_dir():
             return candidate

@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.core.errors import UserError, shown
-from bot.core.messages import Field, Message, bullets, person, plural
-from bot.core.models import Schedule, TeamStreak, User
-from bot.core.schedule import DAY_NAMES, ScheduleError, next_occurrence, occurrences, parse_time
-from bot.core.streaks import Streak, team_from_history
+from bot.core.daily.schedule import DAY_NAMES, ScheduleError, next_occurrence, occurrences, parse_time
+from bot.core.daily.streaks import Streak, team_from_history
+from bot.core.shared.errors import UserError, shown
+from bot.core.shared.messages import Field, Message, bullets, person, plural
+from bot.core.shared.models import Schedule, TeamStreak, User
 
 RECAP_GRACE = timedelta(hours=12)  # a recap missed while the bot was down is sent this late at most
 HEAT_WEEKS = 12  # columns of the picture's heat map, and bars of its streak chart
@@ -127,7 +127,7 @@ def recap_schedule(setting: RecapTime, timezone: str) -> Schedule:
 
 def next_recap(setting: RecapTime, timezone: str, after: datetime) -> tuple[date, datetime]:
     """The first recap strictly after `after`: (its local date, its UTC instant). Daylight-saving
-    changes follow the daily post's rules (bot/core/schedule.py)."""
+    changes follow the daily post's rules (bot/core/daily/schedule.py)."""
     return next_occurrence(recap_schedule(setting, timezone), after)
 
 

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.core.errors import UserError, shown
-from bot.core.models import Reveal, Schedule
-from bot.core.typos import closest
+from bot.core.shared.errors import UserError, shown
+from bot.core.shared.models import Reveal, Schedule
+from bot.core.shared.typos import closest
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_ALIASES = {

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.core.errors import UserError, shown
+from bot.core.shared.errors import UserError, shown
 
 MAX_HELD = 366  # coming holidays held per subscription
 MAX_RANGE = 92  # days in one range

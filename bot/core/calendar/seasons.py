@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from bot.core.models import StreakRow, TeamStreak
-from bot.core.streaks import NO_STREAK, NO_TEAM, Streak
+from bot.core.daily.streaks import NO_STREAK, NO_TEAM, Streak
+from bot.core.shared.models import StreakRow, TeamStreak
 
 
 @dataclass(frozen=True, slots=True)

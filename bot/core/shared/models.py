@@ -180,7 +180,7 @@ class StreakRow:
     best: int
     total: int
     freezes: int = 0  # held, ready to save the streak from a miss
-    accuracy: Accuracy | None = None  # None until they mark a self-check (bot/core/selfcheck.py)
+    accuracy: Accuracy | None = None  # None until they mark a self-check (bot/core/selfcheck/rules.py)
     best_ever: int = 0  # the longest run in any season of this channel; below `best` (0): `best`
 
 
@@ -203,3 +203,12 @@ class Board:
     people: int | None = None  # on the whole board; None: `rows` are all of them
     # self-checks across seasons, by user id: /streaks me for someone with no row this season
     accuracy: Mapping[str, Accuracy] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who typed a command, where, and whether the platform says they may administer it."""
+
+    channel: ChannelRef
+    user: User
+    is_admin: bool

@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.core.errors import UserError, shown
-from bot.core.ids import row_id
-from bot.core.messages import Button
-from bot.core.models import Accuracy, StreakRow
-from bot.core.review import Grade
+from bot.core.review.cards import Grade
+from bot.core.shared.errors import UserError, shown
+from bot.core.shared.ids import row_id
+from bot.core.shared.messages import Button
+from bot.core.shared.models import Accuracy, StreakRow
 
 VERB = "covered"  # the action "covered:<post id>:<n>"
 BUTTONS_MAX = 25  # Discord: 5 rows of 5; Slack: 25 elements in one actions block
@@ -55,7 +55,7 @@ def parse(argument: str) -> Mark:
 
 
 def grade(covered: int, total: int) -> Grade:
-    """The review grade a self-check earns (SM-2 quality, see bot/core/review.py).
+    """The review grade a self-check earns (SM-2 quality, see bot/core/review/cards.py).
 
     Under half the key points: AGAIN, the answer missed the core and the card starts over.
     Half or more, under three quarters: HARD, a pass that was shaky. Three quarters or more but

@@ -1,7 +1,7 @@
 """Bookmarks and their review queue: pure rules, no I/O.
 
 A bookmark belongs to one person on one platform (not to a channel): what they keep follows them
-from channel to channel. Each bookmark carries its SM-2 card (bot/core/review.py). The queue
+from channel to channel. Each bookmark carries its SM-2 card (bot/core/review/cards.py). The queue
 deals the most overdue card first: a never-reviewed card is due since it was bookmarked.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.core.errors import UserError, shown
-from bot.core.review import Card, Grade, is_due
+from bot.core.review.cards import Card, Grade, is_due
+from bot.core.shared.errors import UserError, shown
 
 BOOKMARK_LIMIT = 200  # per person and platform: enough to prepare for any interview, bounded storage
 

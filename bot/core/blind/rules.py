@@ -14,10 +14,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.errors import UserError, shown
-from bot.core.ids import row_id
-from bot.core.messages import Button, Form, Message, Response, person, plain, question_post
-from bot.core.models import Question, User
+from bot.core.daily.messages import question_post
+from bot.core.shared.errors import UserError, shown
+from bot.core.shared.ids import row_id
+from bot.core.shared.messages import Button, Form, Message, Response, person, plain
+from bot.core.shared.models import Question, User
 
 VERB = "blind"  # the Answer button's action: "blind:<post id>"; its form's submission too
 MAX_ANSWER = 3000  # characters: Slack's plain_text_input takes at most 3,000 (Discord's 4,000)
