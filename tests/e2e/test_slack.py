@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from PIL import Image
 from slack_sdk.models.blocks import Block
 
-from bot.app import serve
 from bot.config import ServerConfig, SlackConfig
 from bot.core.messages import Message, Picture
 from bot.core.models import ChannelRef, SubscriptionStatus, User
@@ -27,6 +25,7 @@ from bot.core.questions import QuestionBank
 from bot.core.recap import RecapStatus, picture_name, week_of
 from bot.core.service import PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
+from bot.ops.server import Server, serve
 from bot.platforms.slack.adapter import ACK_WITHIN, SlackPlatform
 from bot.platforms.slack.manifest import BOT_SCOPES
 from bot.render.recap_image import HEIGHT, WIDTH
@@ -45,7 +44,7 @@ class Running:
     platform: SlackPlatform
     service: PracticeService
     store: SqliteStore
-    server: web.AppRunner | None = None
+    server: Server | None = None
 
     async def stop(self) -> None:
         await self.platform.close()

@@ -16,12 +16,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import serve
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
 from bot.core.questions import QuestionBank
 from bot.core.service import PracticeService, ServiceSettings
 from bot.ops.health import Health, health_routes
 from bot.ops.metrics import PrometheusMetrics, metrics_routes
+from bot.ops.server import Server, serve
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.shell import TerminalChannel
 from bot.platforms.slack.adapter import SlackPlatform
@@ -45,7 +45,7 @@ class Monitored:
         self.store = store
         self.platforms = platforms
         self.port = free_port()
-        self.runner: web.AppRunner | None = None
+        self.runner: Server | None = None
 
     async def start(self, extra: list[web.RouteDef] | None = None) -> Monitored:
         routes = [*(extra or []), *health_routes(Health(self.store, self.platforms))]

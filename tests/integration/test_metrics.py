@@ -15,7 +15,6 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import serve
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
 from bot.core.commands import AskQuestion, Practice, SubscribeArgs
 from bot.core.errors import About, PlatformError
@@ -24,6 +23,7 @@ from bot.core.models import ChannelRef, User
 from bot.core.questions import QuestionBank
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.ops.metrics import CONTENT_TYPE, PrometheusMetrics, metrics_routes
+from bot.ops.server import serve
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.scheduler import ApsTimer, SystemClock
