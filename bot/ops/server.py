@@ -27,6 +27,7 @@ log = logging.getLogger("practicebot.server")
 
 HEADER_TIMEOUT = 10.0  # seconds; also how long a kept-alive connection may sit idle
 BODY_TIMEOUT = 10.0  # seconds; a Slack payload is a few kilobytes
+LINGER = 1.0  # seconds to read and drop the rest of a body answered early (aiohttp's default: 10)
 RESERVED_FDS = 256  # for the bot's own sockets, the database files, and asyncio accepting a backlog
 MAX_CONNECTIONS = 4096  # when the descriptor limit is unlimited or very high
 BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -93,6 +94,8 @@ class _Admission:
                 )
                 response.force_close()
                 return response
+            except ConnectionError:  # it hung up, or was evicted, mid-body: nobody to answer or log
+                return web.Response(status=400)
         protocol = request.protocol
         self.busy.add(protocol)
         try:
@@ -151,7 +154,12 @@ async def serve(
     admission = _Admission(cap, body_timeout)
     application = web.Application(middlewares=[admission.deadlines])
     application.add_routes(routes)
-    runner = web.AppRunner(application, access_log=None, keepalive_timeout=header_timeout)
+    runner = web.AppRunner(
+        application,
+        access_log=None,
+        keepalive_timeout=header_timeout,
+        lingering_time=min(LINGER, body_timeout),
+    )
     await runner.setup()
     admission.server = runner.server
     await _Site(runner, config.host, config.port, admission).start()
