@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -21,6 +22,10 @@ from bot.core.models import ChannelRef
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 6  # shorter values would redact ordinary words
+# Libraries that can log the same error once per connection (aiohttp's "Error handling request",
+# asyncio's "socket.accept() out of system resource"): under a flood, one line per THROTTLE_EVERY
+NOISY_LOGGERS = ("asyncio", "aiohttp")
+THROTTLE_EVERY = 10.0  # seconds
 PLATFORM_LOGGERS = {"practicebot.discord": "discord", "discord": "discord", "practicebot.slack": "slack",
                     "slack_bolt": "slack", "slack_sdk": "slack"}  # fmt: skip
 
@@ -62,6 +67,41 @@ def _platform_of(logger: str) -> str | None:
         if logger == prefix or logger.startswith(prefix + "."):
             return platform
     return None
+
+
+class Throttle(logging.Filter):
+    """Lets through, from the noisy loggers, the first of each kind of line (logger, level and
+    message template) per `every` seconds; the next one let through says how many were dropped."""
+
+    def __init__(
+        self,
+        every: float = THROTTLE_EVERY,
+        loggers: Iterable[str] = NOISY_LOGGERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.every = every
+        self.loggers = tuple(loggers)
+        self.clock = clock
+        self._seen: dict[
+            tuple[str, int, str], tuple[float, int]
+        ] = {}  # kind -> (let through at, dropped since)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not any(record.name == name or record.name.startswith(name + ".") for name in self.loggers):
+            return True
+        kind = (record.name, record.levelno, str(record.msg))
+        now = self.clock()
+        last = self._seen.get(kind)
+        if last is not None and now - last[0] < self.every:
+            self._seen[kind] = (last[0], last[1] + 1)
+            return False
+        if last is not None and last[1]:
+            record.msg = f"{record.msg} (and {last[1]} more like it in the last {now - last[0]:.0f} s)"
+        if len(self._seen) > 1000:  # bounded: kinds are templates, but a library may format its own
+            self._seen.clear()
+        self._seen[kind] = (now, 0)
+        return True
 
 
 class _Redacting(logging.Formatter):
@@ -120,6 +160,7 @@ def configure_logging(
     """Everything to standard error (a container's log), one handler on the root logger."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(secrets) if log_format == "json" else TextFormatter(secrets))
+    handler.addFilter(Throttle())
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # APScheduler logs every job it adds at INFO: the service logs what matters
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -170,6 +170,43 @@ async def test_monitoring_json_logs_and_a_stop_within_docker_grace_period(
     assert "nothing answers at http://127.0.0.1:" in refused.stderr
 
 
+async def test_hundreds_of_half_open_connections_under_a_low_descriptor_limit_leave_healthz_answering(
+    discord: DiscordEmulator, tmp_path: Path
+) -> None:
+    """Slowloris against `practicebot run` under `ulimit -n 256`: more half-sent requests than
+    the bot has descriptors. Each new connection past the cap closes the oldest stalled one, so
+    the bot never runs out, /healthz answers, and the log does not fill with accept errors."""
+    wrap = ["sh", "-c", 'ulimit -n 256 && exec "$@"', "sh"]
+    async with running_bot(discord, tmp_path, tmp_path / "practicebot.sqlite3", wrap) as bot:
+        written_before = sum(map(len, bot.lines))
+        port = int(bot.base.rsplit(":", 1)[1])
+
+        async def stall() -> asyncio.StreamWriter | None:
+            try:
+                async with asyncio.timeout(5):  # a connection the bot never accepts waits in its backlog
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(b"GET /healthz HTTP/1.1\r\nHost: bot\r\nUser-Agent: slo")
+                    await writer.drain()
+                    return writer
+            except (TimeoutError, OSError):
+                return None
+
+        stalled = await asyncio.gather(*(stall() for _ in range(400)))
+        try:
+            async with asyncio.timeout(5):
+                status, body = await bot.health()
+            assert status == 200, body
+            open_fds = len(list(Path(f"/proc/{bot.process.pid}/fd").iterdir()))
+            assert open_fds < 256
+        finally:
+            for writer in stalled:
+                if writer is not None:
+                    writer.close()
+        await bot.stop()
+    assert bot.process.returncode == 0
+    assert sum(map(len, bot.lines)) - written_before < 20_000, "".join(bot.lines[-20:])
+
+
 def _can_mount() -> bool:
     if shutil.which("unshare") is None or shutil.which("nsenter") is None:
         return False
