@@ -145,7 +145,8 @@ async def run(
             from bot.ops.metrics import metrics_routes
 
             routes.extend(health_routes(Health(store, platforms)))
-            routes.extend(metrics_routes(metrics, store))
+            token = environ.get(config.server.metrics_token_env) or None  # unset or empty: open
+            routes.extend(metrics_routes(metrics, store, token=token))
         if routes:
             from bot.ops.server import serve
 

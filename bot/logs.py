@@ -37,6 +37,7 @@ def secret_values(config: Config, environ: Mapping[str, str]) -> list[str]:
         config.slack.bot_token_env,
         config.slack.app_token_env,
         config.slack.signing_secret_env,
+        config.server.metrics_token_env,
     )
     return [environ[name] for name in names if len(environ.get(name, "")) >= MIN_SECRET_LENGTH]
 

@@ -231,6 +231,10 @@ class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable,
             )
         return _subscriptions(rows)
 
+    async def subscription_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT status, COUNT(*) FROM subscriptions GROUP BY status")
+        return {status: count for status, count in rows}
+
     async def save_subscription(
         self,
         channel: ChannelRef,

@@ -97,9 +97,10 @@ def test_the_secrets_are_the_values_of_the_variables_the_config_names() -> None:
         "SLACK_BOT_TOKEN": "xoxb-1-2-3",
         "SLACK_APP_TOKEN": "xapp-1-2",
         "SLACK_SIGNING_SECRET": "",  # set but empty: nothing to hide
+        "PRACTICEBOT_METRICS_TOKEN": "metrics-token-1",
         "HOME": "/root",  # not a secret
     }
-    assert secret_values(config, environ) == [TOKEN, "xoxb-1-2-3", "xapp-1-2"]
+    assert secret_values(config, environ) == [TOKEN, "xoxb-1-2-3", "xapp-1-2", "metrics-token-1"]
 
 
 @pytest.mark.usefixtures("restore_logging")
