@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.common import ROOT, fmt, machine
 
-BENCHMARKS = ("fanout_discord", "fanout_slack", "intake", "latency", "memory", "startup", "board")
+BENCHMARKS = ("fanout_discord", "fanout_slack", "intake", "latency", "memory", "startup", "board", "scrape")
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"
 README = ROOT / "README.md"

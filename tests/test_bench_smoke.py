@@ -26,6 +26,7 @@ TINY = {
     "memory": ["--guilds", "20", "--rounds", "1"],
     "startup": ["--subscriptions", "40", "--posts", "400", "--rounds", "1"],
     "board": ["--people", "30", "--days", "20", "--asks", "5"],
+    "scrape": ["--subscriptions", "50", "--rounds", "1"],
 }
 
 
