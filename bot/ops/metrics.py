@@ -122,6 +122,11 @@ class Subscriptions(Protocol):
         ...
 
 
+def authorized(header: str, token: str) -> bool:
+    """`Authorization: Bearer <token>`, exactly; compared in constant time."""
+    return hmac.compare_digest(header.encode(errors="surrogateescape"), f"Bearer {token}".encode())
+
+
 def metrics_routes(
     metrics: PrometheusMetrics,
     store: Subscriptions,
@@ -139,11 +144,9 @@ def metrics_routes(
         return metrics.exposition()
 
     scrape_once = Shared(exposition, fresh_for)  # concurrent scrapes share one; a burst costs one
-    expected = None if token is None else f"Bearer {token}".encode()
 
     async def scrape(request: web.Request) -> web.Response:
-        given = request.headers.get("Authorization", "").encode()
-        if expected is not None and not hmac.compare_digest(given, expected):
+        if token is not None and not authorized(request.headers.get("Authorization", ""), token):
             return web.Response(
                 status=401,
                 text="/metrics needs Authorization: Bearer and the token in the bot's metrics_token_env\n",

@@ -28,6 +28,7 @@ from tests.emulators.discord import DiscordEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "discord-secret-token-5b8e"
+METRICS_TOKEN = "metrics-secret-token-77d1"
 STOP_BUDGET = 10.0  # docker stop's default grace period
 
 
@@ -65,8 +66,8 @@ class Bot:
                     raise AssertionError("the bot ended early:\n" + "".join(self.lines[-30:]))
                 await self._changed.wait()
 
-    async def get(self, path: str) -> tuple[int, str]:
-        async with aiohttp.ClientSession() as http, http.get(self.base + path) as response:
+    async def get(self, path: str, **headers: str) -> tuple[int, str]:
+        async with aiohttp.ClientSession() as http, http.get(self.base + path, headers=headers) as response:
             return response.status, await response.text()
 
     async def health(self) -> tuple[int, dict[str, Any]]:
@@ -95,7 +96,11 @@ class Bot:
 
 @asynccontextmanager
 async def running_bot(
-    discord: DiscordEmulator, tmp_path: Path, database: Path, wrap: list[str] | None = None
+    discord: DiscordEmulator,
+    tmp_path: Path,
+    database: Path,
+    wrap: list[str] | None = None,
+    **environ: str,
 ) -> AsyncIterator[Bot]:
     port = free_port()
     config = tmp_path / "practicebot.toml"
@@ -108,6 +113,7 @@ async def running_bot(
         PRACTICEBOT_MONITORING="1",
         PRACTICEBOT_LOG_FORMAT="json",
         PRACTICEBOT_DATABASE=str(database),
+        **environ,
     )
     command = [sys.executable, "-m", "bot", "run", "--config", str(config)]
     process = await asyncio.create_subprocess_exec(
@@ -151,7 +157,8 @@ async def test_monitoring_json_logs_and_a_stop_within_docker_grace_period(
     guild = discord.add_guild("prep")
     channel = discord.add_channel(guild, "practice")
     member = discord.add_member(guild, "ana")
-    async with running_bot(discord, tmp_path, tmp_path / "data" / "practicebot.sqlite3") as bot:
+    database = tmp_path / "data" / "practicebot.sqlite3"
+    async with running_bot(discord, tmp_path, database, PRACTICEBOT_METRICS_TOKEN=METRICS_TOKEN) as bot:
         status, body = await bot.health()
         assert status == 200, body
         assert body["checks"]["discord"] == {"ok": True, "detail": "connected"}
@@ -160,6 +167,8 @@ async def test_monitoring_json_logs_and_a_stop_within_docker_grace_period(
         handle = await discord.slash_command(guild, channel, member, "question", {"level": "beginner"})
         await handle.response(timeout=5)
         status, text = await bot.get("/metrics")
+        assert status == 401  # the token is set: /metrics asks for it
+        status, text = await bot.get("/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
         assert status == 200
         assert 'practicebot_command_duration_seconds_count{command="question",platform="discord"} 1.0' in text
         assert 'practicebot_posts_total{platform="discord"} 0.0' in text
@@ -171,7 +180,7 @@ async def test_monitoring_json_logs_and_a_stop_within_docker_grace_period(
     assert bot.process.returncode == 0
     assert took < STOP_BUDGET, f"took {took:.1f} s to stop"
     written = "".join(bot.lines)
-    assert TOKEN not in written, "a token reached the logs"
+    assert TOKEN not in written and METRICS_TOKEN not in written, "a token reached the logs"
     records = [json.loads(line) for line in bot.lines]  # every line is one JSON object
     assert {"time", "level", "logger", "message"} <= set(records[0])
     assert any(r["logger"] == "practicebot.discord" and r.get("platform") == "discord" for r in records)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
@@ -25,7 +27,7 @@ from bot.core.models import ChannelRef, User
 from bot.core.questions import QuestionBank
 from bot.core.service import Caller, PracticeService, ServiceSettings
 from bot.ops.health import Health, health_routes
-from bot.ops.metrics import CONTENT_TYPE, PrometheusMetrics, metrics_routes
+from bot.ops.metrics import CONTENT_TYPE, PrometheusMetrics, authorized, metrics_routes
 from bot.ops.server import serve
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.slack.adapter import SlackPlatform
@@ -304,3 +306,9 @@ async def test_twenty_scrapes_at_once_over_10000_subscriptions_leave_healthz_qui
         assert status == 200
         assert 'practicebot_subscriptions{status="active"} 9000.0' in text
         assert 'practicebot_subscriptions{status="paused"} 1000.0' in text
+
+
+@given(header=st.text(), token=st.text(min_size=1))
+def test_only_the_exact_bearer_header_is_authorized(header: str, token: str) -> None:
+    assert authorized(header, token) == (header == f"Bearer {token}")
+    assert authorized(f"Bearer {token}", token)
