@@ -91,7 +91,8 @@ class Throttle(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not any(record.name == name or record.name.startswith(name + ".") for name in self.loggers):
             return True
-        kind = (record.name, record.levelno, str(record.msg))
+        # the first line: asyncio puts each connection's details on the lines after it
+        kind = (record.name, record.levelno, str(record.msg).partition("\n")[0])
         now = self.clock()
         last = self._seen.get(kind)
         if last is not None and now - last[0] < self.every:

@@ -6,9 +6,10 @@ connect and never finish (slowloris).
   at the connection and fires only while no request has been read whole.
 - A request's body must arrive within `body_timeout` once its head is in: 408, connection closed.
 - At most `max_connections` at once, from the file-descriptor limit less a margin for the bot's
-  own sockets and database files. At the cap a new connection evicts the oldest one that is not
-  inside a handler (idle, still sending its head or body, or not reading its answer), so a probe
-  always gets in; when every one is inside a handler, the new one gets a 503 and is closed.
+  own sockets and database files and for asyncio's accepting (see `capacity`). At the cap a new
+  connection evicts the oldest one that is not inside a handler (idle, still sending its head or
+  body, or not reading its answer), so a probe always gets in; when every one is inside a
+  handler, the new one gets a 503 and is closed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import logging
 import resource
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
@@ -28,21 +30,32 @@ log = logging.getLogger("practicebot.server")
 HEADER_TIMEOUT = 10.0  # seconds; also how long a kept-alive connection may sit idle
 BODY_TIMEOUT = 10.0  # seconds; a Slack payload is a few kilobytes
 LINGER = 1.0  # seconds to read and drop the rest of a body answered early (aiohttp's default: 10)
-RESERVED_FDS = 256  # for the bot's own sockets, the database files, and asyncio accepting a backlog
+RESERVED_FDS = 64  # at least, for the bot's own sockets (platforms, HTTP clients), database files, pipes
 MAX_CONNECTIONS = 4096  # when the descriptor limit is unlimited or very high
+MAX_BACKLOG = 128  # aiohttp's default
 BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def connection_cap(soft_limit: int | None = None) -> int:
-    """How many connections to hold at once under a descriptor limit (RLIMIT_NOFILE's soft one
-    by default): below it by RESERVED_FDS, or half of it when that is more."""
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    connections: int  # held at once
+    backlog: int  # waiting in the kernel to be accepted; asyncio also accepts up to this many in one go
+
+
+def capacity(soft_limit: int | None = None) -> Capacity:
+    """What fits under a descriptor limit (RLIMIT_NOFILE's soft one by default). asyncio accepts
+    up to `backlog` connections in one go before any is handed over (so before one can make room),
+    and the bot needs its own: both are kept back, the bot an eighth of the limit (at least
+    RESERVED_FDS). Under 1024: 768 connections; under 256: 160."""
     if soft_limit is None:
         soft_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if soft_limit == resource.RLIM_INFINITY or soft_limit <= 0:
-        return MAX_CONNECTIONS
-    return max(1, min(MAX_CONNECTIONS, max(soft_limit // 2, soft_limit - RESERVED_FDS)))
+        return Capacity(MAX_CONNECTIONS, MAX_BACKLOG)
+    backlog = min(MAX_BACKLOG, max(16, soft_limit // 8))
+    kept = backlog + max(RESERVED_FDS, soft_limit // 8)
+    return Capacity(max(8, min(MAX_CONNECTIONS, soft_limit - kept)), backlog)
 
 
 class _Refuse(asyncio.Protocol):
@@ -109,8 +122,10 @@ class _Site(web.BaseSite):
 
     __slots__ = ("_admission", "_host", "_port")
 
-    def __init__(self, runner: web.AppRunner, host: str, port: int, admission: _Admission) -> None:
-        super().__init__(runner)
+    def __init__(
+        self, runner: web.AppRunner, host: str, port: int, admission: _Admission, backlog: int
+    ) -> None:
+        super().__init__(runner, backlog=backlog)
         self._host, self._port, self._admission = host, port, admission
 
     @property
@@ -150,7 +165,8 @@ async def serve(
     max_connections: int | None = None,
 ) -> Server:
     """Start the server on config.host:port with these routes."""
-    cap = connection_cap() if max_connections is None else max_connections
+    fits = capacity()
+    cap = fits.connections if max_connections is None else max_connections
     admission = _Admission(cap, body_timeout)
     application = web.Application(middlewares=[admission.deadlines])
     application.add_routes(routes)
@@ -162,6 +178,6 @@ async def serve(
     )
     await runner.setup()
     admission.server = runner.server
-    await _Site(runner, config.host, config.port, admission).start()
+    await _Site(runner, config.host, config.port, admission, fits.backlog).start()
     log.info("listening on http://%s:%d (at most %d connections)", config.host, config.port, cap)
     return Server(runner, admission)

@@ -15,7 +15,7 @@ import pytest
 
 from bot.config import ServerConfig
 from bot.ops.health import Health, health_routes
-from bot.ops.server import Server, connection_cap, serve
+from bot.ops.server import Capacity, Server, capacity, serve
 from bot.platforms.shell import TerminalChannel
 from bot.storage.sqlite import SqliteStore
 from tests.integration.test_health import free_port
@@ -97,8 +97,8 @@ async def test_hundreds_of_stalled_clients_at_the_cap_leave_healthz_answering(
     assert len(caplog.records) < 10, [r.getMessage() for r in caplog.records][:10]
 
 
-def test_the_cap_leaves_descriptors_for_the_bot_itself() -> None:
-    assert connection_cap(1024) == 768  # 256 kept back
-    assert connection_cap(256) == 128  # half, on a tight limit
-    assert connection_cap(1_048_576) == 4096
-    assert connection_cap(-1) == 4096  # RLIM_INFINITY
+def test_the_cap_leaves_descriptors_for_the_bot_and_for_accepting() -> None:
+    assert capacity(1024) == Capacity(connections=768, backlog=128)  # 128 for the bot, 128 accepting
+    assert capacity(256) == Capacity(connections=160, backlog=32)  # 64 for the bot
+    assert capacity(1_048_576).connections == 4096
+    assert capacity(-1) == Capacity(4096, 128)  # RLIM_INFINITY
