@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -95,6 +96,30 @@ async def test_hundreds_of_stalled_clients_at_the_cap_leave_healthz_answering(
             writer.close()
         await server.cleanup()
     assert len(caplog.records) < 10, [r.getMessage() for r in caplog.records][:10]
+
+
+async def test_at_the_cap_with_every_connection_being_answered_a_new_one_gets_503(store: SqliteStore) -> None:
+    """Nothing to evict: the two connections are inside /healthz, waiting on a database another
+    process holds locked. The third is told so at once instead of waiting unseen."""
+    health = Health(store, {}, write_timeout=30, fresh_for=0)
+    port = free_port()
+    server = await serve(health_routes(health), ServerConfig("127.0.0.1", port), max_connections=2)
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        waiting = [asyncio.ensure_future(healthz(port)) for _ in range(2)]
+        async with asyncio.timeout(5):  # both requests inside the handler: the loop's turns, no clock
+            while len(server.admission.busy) < 2:  # noqa: ASYNC110 (the server's own count, no event)
+                await asyncio.sleep(0)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        async with asyncio.timeout(5):
+            assert (await reader.read()).startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+        writer.close()
+        holder.execute("ROLLBACK")
+        assert await asyncio.gather(*waiting) == [200, 200]  # the two being answered were left alone
+    finally:
+        holder.close()
+        await server.cleanup()
 
 
 def test_the_cap_leaves_descriptors_for_the_bot_and_for_accepting() -> None:
