@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from bot.config import Config, ServerConfig
+from bot.config import Config
 from bot.core.blind.desk import BlindDesk
 from bot.core.daily.channel_desk import ChannelDesk
 from bot.core.daily.questions import QuestionBank, load_bank
@@ -36,6 +36,8 @@ from bot.scheduler import ApsTimer, SystemClock
 # slack-sdk 5, aiohttp.web 2).
 if TYPE_CHECKING:
     from aiohttp import web
+
+    from bot.ops.server import Server
 
 log = logging.getLogger("practicebot")
 STOP_WITHIN = 8.0  # seconds for in-flight work on SIGTERM; with the closing steps, under 10
@@ -135,7 +137,7 @@ async def run(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     connected: list[Connector] = []
-    server: web.AppRunner | None = None
+    server: Server | None = None
     in_flight: set[asyncio.Task[object]] = set()
     service: PracticeService | None = None
     store = await open_database(config.database)  # the last step before `try`, which closes it
@@ -195,8 +197,11 @@ async def run(
             from bot.ops.metrics import metrics_routes
 
             routes.extend(health_routes(Health(store, platforms)))
-            routes.extend(metrics_routes(metrics, store))
+            token = environ.get(config.server.metrics_token_env) or None  # unset or empty: open
+            routes.extend(metrics_routes(metrics, store, token=token))
         if routes:
+            from bot.ops.server import serve
+
             server = await serve(routes, config.server)
         # read back replies first; overdue reveals run once the timer starts
         starting = asyncio.create_task(service.start(), name="start-up")
@@ -271,16 +276,3 @@ async def _wind_down(tasks: set[asyncio.Task[object]], within: float) -> None:
             "stopped %d job(s) still running after %.0f s; they resume at the next start", len(late), within
         )
         await asyncio.gather(*late, return_exceptions=True)
-
-
-async def serve(routes: list[web.RouteDef], config: ServerConfig) -> web.AppRunner:
-    """The one HTTP server: Slack's HTTP mode, /healthz and /metrics."""
-    from aiohttp import web
-
-    application = web.Application()
-    application.add_routes(routes)
-    runner = web.AppRunner(application, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, config.host, config.port).start()
-    log.info("listening on http://%s:%d", config.host, config.port)
-    return runner

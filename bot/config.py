@@ -75,6 +75,7 @@ class ServerConfig:
     host: str = "127.0.0.1"  # this host only; PRACTICEBOT_HOST=0.0.0.0 in a container or behind a proxy
     port: int = 3000
     monitoring: bool = False
+    metrics_token_env: str = "PRACTICEBOT_METRICS_TOKEN"  # when that variable is set, /metrics asks for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,12 +340,15 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         api_base_url=r.value(sc, "slack", "api_base_url", str, _url, slack_default.api_base_url),
         admins=r.value(sc, "slack", "admins", list, lambda items: tuple(_string_item(i) for i in items), ()),
     )
-    sv = r.table(top.get("server", {}), "server", {"host", "port", "monitoring"})
+    sv = r.table(top.get("server", {}), "server", {"host", "port", "monitoring", "metrics_token_env"})
     server_default = ServerConfig()
     server = ServerConfig(
         host=r.value(sv, "server", "host", str, _host, server_default.host),
         port=r.value(sv, "server", "port", int, _port, server_default.port),
         monitoring=r.value(sv, "server", "monitoring", bool, bool, server_default.monitoring),
+        metrics_token_env=r.value(
+            sv, "server", "metrics_token_env", str, _env_name, server_default.metrics_token_env
+        ),
     )
     return Config(
         server=server,

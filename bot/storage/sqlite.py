@@ -242,6 +242,10 @@ class SqliteStore(
             )
         return _subscriptions(rows)
 
+    async def subscription_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT status, COUNT(*) FROM subscriptions GROUP BY status")
+        return {status: count for status, count in rows}
+
     async def save_subscription(
         self,
         channel: ChannelRef,

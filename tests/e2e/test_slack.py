@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from PIL import Image
 from slack_sdk.models.blocks import Block
 
-from bot.app import build_service, serve
+from bot.app import build_service
 from bot.config import ServerConfig, SlackConfig
 from bot.core.daily.questions import QuestionBank
 from bot.core.daily.service import PracticeService, ServiceSettings
@@ -27,6 +26,7 @@ from bot.core.daily.streaks import Freezes
 from bot.core.recap.rules import RecapStatus, picture_name, week_of
 from bot.core.shared.messages import Message, Picture
 from bot.core.shared.models import ChannelRef, SubscriptionStatus, User
+from bot.ops.server import Server, serve
 from bot.platforms.slack.adapter import ACK_WITHIN, SlackPlatform
 from bot.platforms.slack.manifest import BOT_SCOPES
 from bot.render.recap_image import HEIGHT, WIDTH
@@ -45,7 +45,7 @@ class Running:
     platform: SlackPlatform
     service: PracticeService
     store: SqliteStore
-    server: web.AppRunner | None = None
+    server: Server | None = None
 
     async def stop(self) -> None:
         await self.platform.close()
