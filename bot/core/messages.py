@@ -40,6 +40,7 @@ class Message:
     fields: tuple[Field, ...] = ()
     buttons: tuple[Button, ...] = ()
     footer: str = ""
+    tags: tuple[str, ...] = ()  # labels a platform may file the message under (a Discord forum's tags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,7 @@ def question_post(
         fields=(Field("Level", level_line(question, level_size)), Field("Pack", question.pack)),
         buttons=(bookmark_button(question),),
         footer=question.id,
+        tags=(LEVEL_NAMES[question.level],),
     )
 
 
