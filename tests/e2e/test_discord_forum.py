@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.core import blind
 from bot.core.errors import About, PlatformError
 from bot.core.messages import Message
 from bot.core.models import ChannelRef, SubscriptionStatus
@@ -48,9 +49,15 @@ class Forum:
         return ChannelRef("discord", str(self.id), str(self.channel))
 
 
-async def a_forum(emulator: DiscordEmulator, *, require_tag: bool = False, can_tag: bool = True) -> Forum:
+async def a_forum(
+    emulator: DiscordEmulator,
+    *,
+    require_tag: bool = False,
+    can_tag: bool = True,
+    tags: tuple[str, ...] = ("Help",),
+) -> Forum:
     gid = emulator.add_guild("interview prep")
-    forum = emulator.add_forum(gid, "practice", tags=("Help",), require_tag=require_tag)
+    forum = emulator.add_forum(gid, "practice", tags=tags, require_tag=require_tag)
     admin = emulator.add_member(gid, "lead", manage_channels=True)
     if can_tag:
         await emulator.allow_bot(forum, MANAGE_CHANNELS)
@@ -114,16 +121,26 @@ async def test_a_day_in_a_forum_channel(
     assert "1. Ana - current 1, best 1, total 1\n2. Bo - current 1, best 1, total 1" in text(board)
 
 
-async def test_without_manage_channels_the_question_is_posted_without_its_tag(
-    emulator: DiscordEmulator, start_bot: Callable[[], Awaitable[Running]]
+FULL = tuple(f"Topic {n}" for n in range(20))  # Discord's most tags in one forum
+
+
+@pytest.mark.parametrize(
+    ("can_tag", "tags"), [(False, ("Help",)), (True, FULL)], ids=["no-permission", "20-tags"]
+)
+async def test_when_the_tag_cannot_be_made_the_question_is_posted_without_it(
+    emulator: DiscordEmulator,
+    start_bot: Callable[[], Awaitable[Running]],
+    can_tag: bool,
+    tags: tuple[str, ...],
 ) -> None:
-    forum = await a_forum(emulator, can_tag=False)
+    forum = await a_forum(emulator, can_tag=can_tag, tags=tags)
     await start_bot()
     await run(emulator, forum, forum.admin, "subscribe")
     await run(emulator, forum, forum.admin, "post-now")
     [post] = bot_posts(emulator, forum.channel)
+    assert post["name"] == "Beginner question 1?"
     assert emulator.applied_tags(int(post["id"])) == []
-    assert emulator.forum_tags(forum.channel) == ["Help"]
+    assert emulator.forum_tags(forum.channel) == list(tags)
     assert not [r for r in emulator.requests if r.method == "PATCH" and r.api_path.count("/") == 2]
 
 
@@ -180,3 +197,60 @@ async def test_a_forum_post_whose_answer_was_lost_is_found_and_completed_not_pos
     assert descriptions(emulator, int(post["id"])) == descriptions_of(message)
     active = [r for r in emulator.requests if r.api_path.endswith("/threads/active")]
     assert len(active) == (1 if gateway == "held" else 0)
+
+
+def button(message: dict[str, Any], label: str) -> str:
+    [custom_id] = [
+        b["custom_id"] for row in message["components"] for b in row["components"] if b["label"] == label
+    ]
+    return str(custom_id)
+
+
+async def test_blind_answers_bookmarks_a_deleted_starter_self_checks_and_the_recap_in_a_forum(
+    emulator: DiscordEmulator, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    forum = await a_forum(emulator)
+    bot = await start_bot()
+    await run(emulator, forum, forum.admin, "subscribe", answers="blind")
+    await run(emulator, forum, forum.admin, "post-now")
+    [post] = bot_posts(emulator, forum.channel)
+    where = int(post["id"])
+    [starter] = emulator.messages(where)
+
+    pressed = await emulator.click_button(forum.id, where, forum.ana, where, button(starter, "Answer"))
+    assert (await pressed.response(timeout=5))["type"] == 9  # the private form opens
+    told = await seen(await emulator.submit_modal(pressed, {"answer": "one TCP connection, upgraded"}))
+    assert told["ephemeral"] and text(told).strip() == blind.SAVED
+    marked = await seen(
+        await emulator.click_button(forum.id, where, forum.bo, where, button(starter, "Bookmark"))
+    )
+    assert marked["ephemeral"]
+    assert [b.question_id for b in await bot.store.bookmarks("discord", str(forum.bo))] == [
+        starter_id(starter)
+    ]
+
+    await emulator.delete_message(where, where)  # a moderator deletes the starter; the post stays
+    await run(emulator, forum, forum.admin, "reveal-now")
+    in_post = emulator.messages(where)
+    assert any("Everyone's answers" in text(m) and "one TCP connection" in text(m) for m in in_post)
+    reveal = in_post[-1]
+    assert "Model answer" in text(reveal)
+    subscription = await bot.store.subscription_for(forum.ref)
+    assert subscription is not None and subscription.status is SubscriptionStatus.ACTIVE
+    checked = await seen(
+        await emulator.click_button(forum.id, where, forum.ana, int(reveal["id"]), "pb:covered:1:3")
+    )
+    assert "Marked 3 of 3 key points" in text(checked)
+
+    sent = await run(emulator, forum, forum.admin, "recap-now")
+    assert "Sent a recap of the last seven days" in sent
+    [recap] = [p for p in bot_posts(emulator, forum.channel) if p["id"] != post["id"]]
+    assert recap["name"].startswith("Weekly recap")
+    [picture] = emulator.messages(int(recap["id"]))
+    assert picture["attachments"] and picture["embeds"][0]["image"]["url"].startswith("attachment://")
+    assert emulator.applied_tags(int(recap["id"])) == []  # a recap has no level
+    assert emulator.messages(forum.channel) == []
+
+
+def starter_id(starter: dict[str, Any]) -> str:
+    return str(starter["embeds"][0]["footer"]["text"])  # the question id, shown in the footer
