@@ -144,6 +144,20 @@ async def test_when_the_tag_cannot_be_made_the_question_is_posted_without_it(
     assert not [r for r in emulator.requests if r.method == "PATCH" and r.api_path.count("/") == 2]
 
 
+async def test_a_refused_tag_edit_still_posts_the_question_without_its_tag(
+    emulator: DiscordEmulator, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    """The bot's cache says it may Manage Channels, but the permission went meanwhile: 403 50013."""
+    forum = await a_forum(emulator)
+    await start_bot()
+    await run(emulator, forum, forum.admin, "subscribe")
+    emulator.world.channels[forum.channel].overwrites.clear()  # no CHANNEL_UPDATE: the cache is stale
+    await run(emulator, forum, forum.admin, "post-now")
+    [post] = bot_posts(emulator, forum.channel)
+    assert emulator.applied_tags(int(post["id"])) == []
+    assert [r.status for r in emulator.requests if r.method == "PATCH"] == [403]
+
+
 async def test_a_forum_that_requires_tags_pauses_with_what_to_do_when_the_tag_cannot_be_made(
     emulator: DiscordEmulator, start_bot: Callable[[], Awaitable[Running]]
 ) -> None:

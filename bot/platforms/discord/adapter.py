@@ -406,7 +406,9 @@ class DiscordPlatform:
         have = known(forum.available_tags)
         missing = [name for name in dict.fromkeys(names) if name.casefold() not in have]
         room = len(forum.available_tags) + len(missing) <= FORUM_TAGS_MAX
-        if missing and room and forum.permissions_for(forum.guild.me).manage_channels:
+        me = forum.guild.me  # the bot's own member is cached from GUILD_CREATE; unknown, try anyway
+        allowed = me is None or forum.permissions_for(me).manage_channels
+        if missing and room and allowed:
             wanted = [*forum.available_tags, *(discord.ForumTag(name=name) for name in missing)]
             try:
                 edited = await self._call(forum.edit(available_tags=wanted))
@@ -415,7 +417,8 @@ class DiscordPlatform:
                     raise
                 log.warning("cannot create the forum tags %s in %s: %s", missing, forum.id, exc.reason)
             else:
-                have = known(edited.available_tags if isinstance(edited, discord.ForumChannel) else [])
+                if isinstance(edited, discord.ForumChannel):  # None only for a positional edit
+                    have = known(edited.available_tags)
         applied = [have[name.casefold()] for name in names if name.casefold() in have][:APPLIED_TAGS_MAX]
         if not applied and forum.flags.require_tag:
             raise PlatformError(NEEDS_A_TAG, about=About.CHANNEL)
