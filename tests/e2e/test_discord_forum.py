@@ -87,7 +87,7 @@ async def test_a_day_in_a_forum_channel(
     forum = await a_forum(emulator, require_tag=True)
     bot = await start_bot()
     subscribed = await run(emulator, forum, forum.admin, "subscribe")
-    assert "Subscribed" in subscribed or "mon-fri" in subscribed
+    assert "at 09:00 UTC on mon-fri" in subscribed
     subscription = await bot.store.subscription_for(forum.ref)
     assert subscription is not None, "a command in a post subscribes the forum, not the post"
 

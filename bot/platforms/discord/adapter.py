@@ -2,9 +2,9 @@
 
 Intents `guilds` and `guild_messages` only: replies are counted by who wrote in which thread,
 never by what they wrote, so no privileged intent is needed. No member chunking and no message
-cache. Everything the bot sends carries `allowed_mentions` none. With `[discord] shard_count` set
-the process connects as its `shard_ids` only and owns the channels of their guilds
-(docs/scaling.md).
+cache. Everything the bot sends carries `allowed_mentions` none. A subscribed forum channel gets
+each question as a post of its own, tagged with its level. With `[discord] shard_count` set the
+process connects as its `shard_ids` only and owns the channels of their guilds (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -559,23 +559,18 @@ class DiscordPlatform:
             filename=picture.filename,
             description=picture.description[:1024] or None,
         )
+
+        def carries_it(sent: discord.Message) -> bool:
+            return any(a.filename == picture.filename for a in sent.attachments)
+
         if isinstance(target, discord.ForumChannel):
             starter = Rendered(tuple(embeds), first.buttons)
             await self._forum_post(
-                target,
-                message,
-                {"file": attachment},
-                lambda m: any(a.filename == picture.filename for a in m.attachments),
-                [starter, *parts[1:]],
-                nonce,
-                resend=resend,
+                target, message, {"file": attachment}, carries_it, [starter, *parts[1:]], nonce, resend=resend
             )
             return
         if resend and await self._sent_by_me(
-            self._partial(channel, channel.channel_id),
-            lambda m: any(a.filename == picture.filename for a in m.attachments),
-            PICTURE_LOOKBACK,
-            oldest_first=False,
+            self._partial(channel, channel.channel_id), carries_it, PICTURE_LOOKBACK, oldest_first=False
         ):
             return
         await self._call(
@@ -931,7 +926,8 @@ def _translate(exc: Exception) -> PlatformError:
     """Discord's failures in the core's terms (what each is about decides what the core does):
     401 is the token (nothing pauses); 404 10008 Unknown Message a message a moderator deleted;
     another 404 (10003 Unknown Channel) or 403 the channel, which pauses; another 4xx that one
-    request; 429, 5xx and network trouble are retried."""
+    request; 429, 5xx and network trouble are retried. A forum's 40067 (it requires a tag) is
+    about the channel too: an admin has to act."""
     if isinstance(exc, discord.NotFound):
         about = About.GONE if exc.code == UNKNOWN_MESSAGE else About.CHANNEL
         return PlatformError(f"not found on Discord ({exc.code}: {exc.text})", about=about)
