@@ -1,5 +1,6 @@
 """REST routes a bot built on discord.py and app_commands uses: who am I, where is the gateway,
-command sync, channels, messages (with `enforce_nonce`), threads and thread membership.
+command sync, channels, messages (with `enforce_nonce`), threads and thread membership, forum
+posts and a forum's tags.
 Routes are named with the OpenAPI description's path templates, so each request finds its schema."""
 
 from __future__ import annotations
@@ -348,7 +349,9 @@ class RestRoutes:
     async def list_messages(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         if channel.type == GUILD_FORUM:
-            raise r.wrong_channel_type()  # a forum has posts (threads), no messages of its own
+            # a forum has posts (threads), no messages of its own; the code is the generic one for
+            # the wrong channel type (Discord's docs name none for this, and the bot never asks)
+            raise r.wrong_channel_type()
         if not self.world.permissions(channel, self.world.bot.id) & READ_MESSAGE_HISTORY:
             return json_response([])  # Discord answers with no messages rather than an error
         query = request.query
