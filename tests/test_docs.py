@@ -18,7 +18,7 @@ import pytest
 from bot.config import Config, ConfigError, ServerConfig, SlackConfig, load_config
 from bot.core.commands.grammar import Practice, SubscribeArgs
 from bot.core.daily.questions import QuestionBank
-from bot.core.shared.errors import UserError
+from bot.core.shared.errors import About, UserError
 from bot.core.shared.models import Caller, User
 from bot.ops.database import cannot_write, open_database
 from bot.ops.stdin import nothing_to_serve
@@ -159,6 +159,14 @@ async def test_troubleshooting_lost_discord_access(tmp_path: Path, bank: Questio
     _documented(line)
     gone = _translate(discord.NotFound(answer, {"code": 10003, "message": "Unknown Channel"}))
     _documented(f"`{gone.reason}`")
+
+
+def test_troubleshooting_a_discord_forum_that_requires_tags() -> None:
+    answer = SimpleNamespace(status=400, reason="Bad Request")
+    body = {"code": 40067, "message": "A tag is required to create a forum post in this channel"}
+    refused = _translate(discord.HTTPException(answer, body))
+    assert refused.about is About.CHANNEL  # the subscription pauses, with this as its reason
+    _documented(f"Status: paused: {refused.reason}")
 
 
 async def test_upgrading_shows_the_message_for_a_database_newer_than_the_code(tmp_path: Path) -> None:

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.shared.messages import Button, Field, Message, level_line, moment, person, plain, plural
+from bot.core.shared.messages import (
+    LEVEL_NAMES,
+    Button,
+    Field,
+    Message,
+    level_line,
+    moment,
+    person,
+    plain,
+    plural,
+)
 from bot.core.shared.models import Accuracy, Board, Failure, Question, StreakRow, User
 
 ANSWER_IN_THREAD = "Answer in the thread under this message."
@@ -23,6 +33,7 @@ def question_post(
         fields=(Field("Level", level_line(question, level_size)), Field("Pack", question.pack)),
         buttons=(bookmark_button(question),),
         footer=question.id,
+        tags=(LEVEL_NAMES[question.level],),
     )
 
 

@@ -41,6 +41,7 @@ class Message:
     fields: tuple[Field, ...] = ()
     buttons: tuple[Button, ...] = ()
     footer: str = ""
+    tags: tuple[str, ...] = ()  # labels a platform may file the message under (a Discord forum's tags)
 
 
 @dataclass(frozen=True, slots=True)
