@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.core import blind
+from bot.core.blind import rules as blind
 from bot.core.shared.errors import About, PlatformError
 from bot.core.shared.messages import Message
 from bot.core.shared.models import ChannelRef, SubscriptionStatus
