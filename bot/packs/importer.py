@@ -93,10 +93,11 @@ def import_rows(found: Rows, path: Path, into: Path | None) -> Report:
     plan.writes["pack.toml"] = _pack_toml(folder, existing, meta, pack_id, questions, old)
     refusals += _validate(folder if existing else None, plan, str(path), pack_level=not refusals)
     if refusals:
-        refused = len({r.where for r in refusals if r.where in {row.where for row in found.rows}})
-        changed = [q for q, _ in questions if old.get(q.id) != q]
-        added = sum(1 for q in changed if q.id not in old)
-        raise ImportRefused(refusals, f"{added} to add, {len(changed) - added} to update, {refused} refused")
+        where_refused = {r.where for r in refusals}
+        kept = [q for q, row in questions if row.where not in where_refused and old.get(q.id) != q]
+        added = sum(1 for q in kept if q.id not in old)
+        refused = sum(1 for row in found.rows if row.where in where_refused)
+        raise ImportRefused(refusals, f"{added} to add, {len(kept) - added} to update, {refused} refused")
     _apply(folder, plan)
     return Report(
         pack_id,
@@ -318,17 +319,18 @@ def _validate(folder: Path | None, plan: _Plan, name: str, pack_level: bool) -> 
         try:
             load_pack(candidate)
         except PackError as exc:
-            problems = []
+            rows, whole = [], []
             for problem in exc.problems:
                 rel = (
                     str(problem.path.relative_to(candidate)) if problem.path.is_relative_to(candidate) else ""
                 )
                 fld = _LOADER_FIELD.get(problem.field or "", problem.field)
                 if rel in plan.rows:
-                    problems.append(Refusal(plan.rows[rel].where, fld, problem.message))
-                elif pack_level:  # the pack as a whole: numbering across levels, duplicate ids
-                    problems.append(Refusal(f"{name} (the pack as imported)", fld, problem.message))
-            return problems
+                    rows.append(Refusal(plan.rows[rel].where, fld, problem.message))
+                else:  # the pack as a whole: numbering across levels, duplicate ids
+                    whole.append(Refusal(f"{name} (the pack as imported)", fld, problem.message))
+            # with rows refused, the numbering of what is left says nothing useful
+            return rows or (whole if pack_level else [])
     return []
 
 

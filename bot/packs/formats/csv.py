@@ -5,6 +5,11 @@ The header (README "Question packs" documents it, and docs/pack-template.csv sho
 A list is spread over numbered columns so that any text, newlines and commas included, fits in
 its cell; `tags` are separated by spaces (a tag has none). Empty cells are nothing; columns may
 come in any order and may be left out.
+
+A cell that starts like a spreadsheet formula (= + - @, as bot/ops/export.py defuses them) is
+written with a leading apostrophe, and that apostrophe is taken off again on import; text that
+already starts with apostrophes before such a character gets one more, so every text comes back
+exactly.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from bot.core.questions import Pack
 from bot.packs.formats.text import decoded
 from bot.packs.records import ImportRefused, Refusal, Row, Rows, to_record
 
+_DEFUSED = re.compile(r"'*[=+\-@\t\r]")  # would run as a formula, or is one defused already
 _LISTS = {"key_points": ("key_point", 6), "follow_ups": ("follow_up", 3), "references": ("reference", 8)}
 HEADER = (
     "id", "level", "number", "title", "summary", "answer",
@@ -37,7 +43,7 @@ def write(pack: Pack) -> bytes:
             for n, item in enumerate(items, start=1):
                 cells[f"{stem}_{n}"] = item
         cells["tags"] = " ".join(question.tags)
-        writer.writerow([cells.get(key, "") for key in HEADER])
+        writer.writerow([_defused(cells.get(key, "")) for key in HEADER])
     return out.getvalue().encode("utf-8")
 
 
@@ -82,7 +88,15 @@ def _check_header(header: list[str], name: str) -> None:
         raise ImportRefused(problems)
 
 
-def _fields(cells: dict[str, str]) -> dict[str, object]:
+def _defused(cell: object) -> object:
+    return f"'{cell}" if isinstance(cell, str) and _DEFUSED.match(cell) else cell
+
+
+def _fields(raw: dict[str, str]) -> dict[str, object]:
+    cells = {
+        key: cell[1:] if cell.startswith("'") and _DEFUSED.match(cell[1:]) else cell
+        for key, cell in raw.items()
+    }
     fields: dict[str, object] = {}
     for key in ("id", "level", "title", "summary", "answer"):
         if cells.get(key, "") != "":

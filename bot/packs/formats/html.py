@@ -87,7 +87,7 @@ class _Text(HTMLParser):
             self._out.append("**")
         elif tag in ("i", "em"):
             self._out.append("*")
-        elif tag in _BLOCKS:
+        elif tag in _BLOCKS and tag != "li":  # the next item starts its own line
             self._out.append("\n")
 
     def handle_data(self, data: str) -> None:
