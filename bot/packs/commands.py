@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         pack = load_pack(resolve_pack(args.path, Path.cwd()))  # PackError lists every problem
         counts = Counter(q.level for q in pack.questions)
         by_level = ", ".join(f"{counts[level]} {level}" for level in LEVELS if counts[level])
-        print(f"pack {pack.id}: {len(pack.questions)} questions ({by_level}) from {pack.path}: ok")
+        print(f"pack {pack.id}: {_count(len(pack.questions))} ({by_level}) from {pack.path}: ok")
         return 0
     if args.pack_command == "import":
         print(import_file(args.file, args.into, args.format))
@@ -86,7 +86,7 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     partial = args.output.with_name(args.output.name + ".partial")
     partial.write_bytes(data)
     os.replace(partial, args.output)
-    print(f"wrote {count} questions to {args.output} ({fmt})")
+    print(f"wrote {_count(count)} to {args.output} ({fmt})")
     return 0
 
 
@@ -105,3 +105,7 @@ async def _bookmarked(config: Config, platform: str, user_id: str) -> list[Quest
     if not questions:
         raise UserError(f"{platform}:{user_id} has no bookmarks of questions in the configured packs")
     return questions
+
+
+def _count(n: int) -> str:
+    return f"{n} question" if n == 1 else f"{n} questions"

@@ -91,7 +91,11 @@ def import_rows(found: Rows, path: Path, into: Path | None) -> Report:
     plan = _plan(folder, questions, old)
     meta = found.meta or PackMeta(pack_id, pack_id, "")
     plan.writes["pack.toml"] = _pack_toml(folder, existing, meta, pack_id, questions, old)
-    refusals += _validate(folder if existing else None, plan, str(path), pack_level=not refusals)
+    named = {(r.where, r.field) for r in refusals}  # what the row checks said already
+    checked = _validate(folder if existing else None, plan, str(path), pack_level=not refusals)
+    refusals += [r for r in checked if (r.where, r.field) not in named]
+    order = {row.where: index for index, row in enumerate(found.rows)}
+    refusals.sort(key=lambda r: order.get(r.where, len(order)))  # row by row, the pack's own last
     if refusals:
         where_refused = {r.where for r in refusals}
         kept = [q for q, row in questions if row.where not in where_refused and old.get(q.id) != q]
@@ -144,26 +148,26 @@ def _questions(
     taken: dict[str, str] = {}  # id -> where it came from in this file
     numbers = {level: {q.number for q in old.values() if q.level == level} for level in LEVELS}
     wanted = []
-    for row in rows:
+    for index, row in enumerate(rows, start=1):
         problems = _shape(row)
         qid = _id_of(row, pack_id, set(old) | set(taken), problems)
         if qid in taken:
             problems.append(Refusal(row.where, "id", f"'{qid}' is also given at {taken[qid]}"))
+            qid = ""
         elif qid:
             taken[qid] = row.where
-        if problems:
-            refusals += problems
-            continue
-        wanted.append((row, qid))
+        # a refused row is still shown to the loader (under a stand-in id where its own is
+        # unusable), so that one run names every problem it has, not only the first kind
+        refusals += problems
+        wanted.append((row, qid or f"{pack_id}/refused-row-{index}", _level(row)))
     # numbers given first, so that a row without one takes the next number really free
-    for row, _ in wanted:
-        if isinstance(row.data.get("number"), int):
-            numbers[str(row.data["level"])].add(int(str(row.data["number"])))
+    for row, _, level in wanted:
+        if _number(row) is not None:
+            numbers[level].add(int(str(row.data["number"])))
     questions = []
-    for row, qid in wanted:
-        level = str(row.data["level"])
-        number = row.data.get("number")
-        if not isinstance(number, int):
+    for row, qid, level in wanted:
+        number = _number(row)
+        if number is None:
             before = old.get(qid)
             if before is not None and before.level == level:
                 number = before.number
@@ -172,6 +176,16 @@ def _questions(
                 numbers[level].add(number)
         questions.append((_question(row.data, qid, pack_id, level, number), row))
     return questions
+
+
+def _level(row: Row) -> str:
+    level = row.data.get("level")
+    return level if isinstance(level, str) and level in LEVELS else LEVELS[0]
+
+
+def _number(row: Row) -> int | None:
+    number = row.data.get("number")
+    return number if isinstance(number, int) and not isinstance(number, bool) and number >= 1 else None
 
 
 def _shape(row: Row) -> list[Refusal]:
@@ -192,7 +206,7 @@ def _shape(row: Row) -> list[Refusal]:
         if value is not None and not isinstance(value, str):
             bad(name, f"must be text (got {type(value).__name__})")
         elif isinstance(value, str) and (char := _control(value)):
-            bad(name, f"contains the control character U+{ord(char):04X}: remove it")
+            bad(name, _control_message(char))
     if isinstance(data.get("level"), str) and data["level"] not in LEVELS:
         bad("level", f"must be one of {', '.join(LEVELS)} (got {str(data['level'])[:40]!r})")
     number = data.get("number")
@@ -205,13 +219,19 @@ def _shape(row: Row) -> list[Refusal]:
         elif len(value) > most:
             bad(name, f"has {len(value)} items; at most {most}")
         elif char := next((c for item in value if (c := _control(item))), None):
-            bad(name, f"contains the control character U+{ord(char):04X}: remove it")
+            bad(name, _control_message(char))
     return problems
 
 
 def _control(text: str) -> str | None:
-    """Control characters (but tab and newline) have no place in a chat message."""
-    return next((ch for ch in text if ch not in "\t\n" and unicodedata.category(ch) == "Cc"), None)
+    """Control characters (but tab and newline) have no place in a chat message, and a lone
+    surrogate (JSON and YAML can spell one as an escape) is no character at all."""
+    return next((ch for ch in text if ch not in "\t\n" and unicodedata.category(ch) in ("Cc", "Cs")), None)
+
+
+def _control_message(char: str) -> str:
+    kind = "half of a surrogate pair" if unicodedata.category(char) == "Cs" else "control character"
+    return f"contains the {kind} U+{ord(char):04X}: remove it"
 
 
 def _id_of(row: Row, pack_id: str, used: set[str], problems: list[Refusal]) -> str:
@@ -240,11 +260,11 @@ def _id_of(row: Row, pack_id: str, used: set[str], problems: list[Refusal]) -> s
 
 def _question(data: Mapping[str, object], qid: str, pack_id: str, level: str, number: int) -> Question:
     def text(name: str) -> str:
-        return str(data.get(name) or "")
+        return _encodable(str(data.get(name) or ""))
 
     def items(name: str) -> tuple[str, ...]:
         value = data.get(name) or []
-        return tuple(str(item) for item in value) if isinstance(value, list) else ()
+        return tuple(_encodable(str(item)) for item in value) if isinstance(value, list) else ()
 
     return Question(
         id=qid,
@@ -259,6 +279,15 @@ def _question(data: Mapping[str, object], qid: str, pack_id: str, level: str, nu
         tags=items("tags"),
         body="\n".join(text("answer").splitlines()).strip(),
         source=Path(),
+    )
+
+
+def _encodable(text: str) -> str:
+    """A refused row's lone surrogates (already named) made writable, for the loader's look."""
+    return (
+        text.encode("utf-8", "replace").decode("utf-8")
+        if any("\ud800" <= c <= "\udfff" for c in text)
+        else text
     )
 
 

@@ -102,7 +102,9 @@ def _bounded(text: st.SearchStrategy[str], most: int) -> st.SearchStrategy[str]:
 
 
 # text that starts like a spreadsheet formula, or like one the CSV writer defused
-_START = st.sampled_from(["", "", "", "a\u2028b", "\u2029x", "=", "'=", "''+", "-", "@", "'", "<li>", "&amp;"])
+_START = st.sampled_from(
+    ["", "", "", "a\u2028b", "\u2029x", "=", "'=", "''+", "-", "@", "'", "<li>", "&amp;"]
+)
 
 
 def _item(most: int = 300) -> st.SearchStrategy[str]:
