@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import sqlite3
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from bot.core.models import LEVELS, Question
 from bot.core.questions import Pack, load_pack
 from bot.packs.formats import FORMATS, writer
+from bot.packs.formats.csv import HEADER
 from bot.packs.formats.html import to_text
 from bot.packs.importer import import_file
 from bot.packs.markdown import pack_toml, to_markdown
@@ -353,3 +355,18 @@ def test_a_csv_cell_that_looks_like_a_formula_is_defused_and_comes_back_as_writt
     )
     assert ",'tis fine," in text  # an apostrophe before anything harmless is left alone
     assert export_and_import(pack, "csv", tmp_path / "out").questions == pack.questions
+
+
+_CELL = st.one_of(
+    st.text(max_size=30), st.sampled_from(["beginner", "advanced", "1", "0", "-3", "x/y", "'=1"])
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=st.lists(st.dictionaries(st.sampled_from(HEADER), _CELL, max_size=8), max_size=4))
+def test_csv_rows_of_any_text_get_a_clean_refusal(rows: list[dict[str, str]]) -> None:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=HEADER)
+    writer.writeheader()
+    writer.writerows(rows)
+    _import_junk(out.getvalue().encode("utf-8", "surrogatepass"), "csv")

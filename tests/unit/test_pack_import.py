@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from bot.packs.formats.csv import HEADER
 from bot.packs.importer import import_file
 from bot.packs.records import MAX_FILE_BYTES, MAX_QUESTIONS, ImportRefused
 from tests.conftest import write_pack
+
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = {
     "level": "beginner",
@@ -161,3 +164,23 @@ def test_an_import_into_a_broken_pack_says_to_fix_it_first(tmp_path: Path) -> No
     source = csv_file(tmp_path / "q.csv", GOOD)
     with pytest.raises(Exception, match=r"fix them first \(practicebot pack lint"):
         import_file(source, pack)
+
+
+def test_the_csv_template_imports_as_it_is(tmp_path: Path) -> None:
+    report = import_file(ROOT / "docs" / "pack-template.csv", tmp_path / "my-pack")
+    assert report.added == ("my-pack/what-is-an-example-question",)
+    assert load_pack(tmp_path / "my-pack").questions[0].title == "What is an example question?"
+
+
+def test_the_readme_documents_exactly_the_csv_columns() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("| column | holds |", 1)[1].split("\n\n", 1)[0]
+    documented = []
+    for cell in re.findall(r"^\| `([a-z_0-9]+)`(?: \.\. `([a-z_0-9]+)`)? \|", table, flags=re.M):
+        first, last = cell
+        if not last:
+            documented.append(first)
+            continue
+        stem, end = last.rsplit("_", 1)
+        documented += [f"{stem}_{n}" for n in range(1, int(end) + 1)]
+    assert tuple(documented) == HEADER
