@@ -184,3 +184,14 @@ def test_the_readme_documents_exactly_the_csv_columns() -> None:
         stem, end = last.rsplit("_", 1)
         documented += [f"{stem}_{n}" for n in range(1, int(end) + 1)]
     assert tuple(documented) == HEADER
+
+
+def test_rows_with_too_many_cells_are_each_named(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text("level,title\nbeginner,a,b\nbeginner,fine\nbeginner,c,d,e\n")
+    with pytest.raises(ImportRefused) as refused:
+        import_file(path, tmp_path / "a")
+    assert refused.value.message.splitlines()[1:] == [
+        f"{path}:2 (row 2): has 3 cells; the header has 2",
+        f"{path}:4 (row 4): has 4 cells; the header has 2",
+    ]

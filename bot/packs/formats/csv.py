@@ -56,19 +56,20 @@ def read(data: bytes, name: str) -> Rows:
             raise ImportRefused([Refusal(name, None, "is empty: the first line must be the header")])
         header = [cell.strip().lower() for cell in header]
         _check_header(header, name)
-        rows = []
+        rows, problems = [], []
         start = reader.line_num + 1
         for row_number, cells in enumerate(reader, start=2):  # a spreadsheet's row numbers
             where, start = f"{name}:{start} (row {row_number})", reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue
-            if len(cells) > len(header):
-                raise ImportRefused(
-                    [Refusal(where, None, f"has {len(cells)} cells; the header has {len(header)}")]
-                )
+            if len(cells) > len(header):  # a stray comma or quote: the cells would shift
+                problems.append(Refusal(where, None, f"has {len(cells)} cells; the header has {len(header)}"))
+                continue
             rows.append(Row(where, _fields(dict(zip(header, cells, strict=False)))))
     except csv.Error as exc:
         raise ImportRefused([Refusal(f"{name}:{reader.line_num}", None, f"not valid CSV: {exc}")]) from None
+    if problems:
+        raise ImportRefused(problems)
     return Rows(None, tuple(rows))
 
 
