@@ -120,7 +120,7 @@ def _pack_id(found: Rows, path: Path, folder: Path | None) -> str:
     prefixes = {qid.rpartition("/")[0] for qid in ids}
     if len(prefixes) == 1 and _SLUG.fullmatch(prefix := prefixes.pop()):
         return prefix
-    return slugify((folder or path).stem if folder is None else folder.name) or "imported"
+    return slugify(folder.name if folder is not None else path.stem) or "imported"
 
 
 def _existing(folder: Path) -> Pack | None:
@@ -331,6 +331,8 @@ def _pack_toml(
         description = meta.description if meta.id == pack_id else ""
         return pack_toml(pack_id, name or pack_id, description, levels)
     text = (folder / "pack.toml").read_text(encoding="utf-8")
+    if levels == {level: sum(1 for q in old.values() if q.level == level) for level in LEVELS}:
+        return text  # the same counts: the file stays as its author wrote it
     counts = ", ".join(f"{level} = {n}" for level, n in levels.items() if n)
     line = f"levels = {{ {counts} }}"
     if re.search(r"(?m)^levels\s*=.*$", text):  # keep the pack's own comments and layout
