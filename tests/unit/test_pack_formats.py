@@ -370,3 +370,35 @@ def test_csv_rows_of_any_text_get_a_clean_refusal(rows: list[dict[str, str]]) ->
     writer.writeheader()
     writer.writerows(rows)
     _import_junk(out.getvalue().encode("utf-8", "surrogatepass"), "csv")
+
+
+def test_a_collection_with_note_types_in_tables_reads_the_same(tmp_path: Path) -> None:
+    """Anki 2.1.28+ keeps note types, fields and decks in tables and leaves col's JSON empty."""
+    pack = load_pack(BUILTIN)
+    with zipfile.ZipFile(io.BytesIO(writer("apkg")(pack))) as archive:
+        (tmp_path / "c").write_bytes(archive.read("collection.anki2"))
+    db = sqlite3.connect(tmp_path / "c")
+    with db:
+        models, decks = db.execute("SELECT models, decks FROM col").fetchone()
+        db.execute("CREATE TABLE notetypes (id INTEGER PRIMARY KEY, name TEXT, config BLOB)")
+        db.execute("CREATE TABLE fields (ntid INTEGER, ord INTEGER, name TEXT, config BLOB)")
+        db.execute("CREATE TABLE decks (id INTEGER PRIMARY KEY, name TEXT, common BLOB, kind BLOB)")
+        for mid, model in json.loads(models).items():
+            db.execute("INSERT INTO notetypes (id, name) VALUES (?, ?)", (int(mid), model["name"]))
+            for field in reversed(model["flds"]):  # stored in any order: ord decides
+                db.execute(
+                    "INSERT INTO fields (ntid, ord, name) VALUES (?, ?, ?)",
+                    (int(mid), field["ord"], field["name"]),
+                )
+        for deck in json.loads(decks).values():
+            db.execute("INSERT INTO decks (id, name) VALUES (?, ?)", (deck["id"], deck["name"]))
+        db.execute("UPDATE col SET models = '', decks = ''")
+    db.close()
+    package = tmp_path / "modern.apkg"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.write(tmp_path / "c", "collection.anki21")
+        archive.writestr("media", "{}")
+    import_file(package, tmp_path / "websockets-realtime")
+    back = load_pack(tmp_path / "websockets-realtime")
+    assert back.questions == pack.questions
+    assert back.name == pack.name

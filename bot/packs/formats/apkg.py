@@ -19,6 +19,7 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.core.errors import shown
 from bot.core.models import LEVELS, Question
@@ -151,12 +152,11 @@ def read(data: bytes, name: str) -> Rows:
 
 def _read_collection(path: Path, name: str) -> Rows:
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        models_json, decks_json = db.execute("SELECT models, decks FROM col").fetchone()
         count = db.execute("SELECT count(*) FROM notes").fetchone()[0]
         if count > MAX_QUESTIONS:
             raise ImportRefused([too_many(name, count)])
         notes = db.execute("SELECT id, mid, tags, flds FROM notes ORDER BY id").fetchall()
-    models = {str(mid): model for mid, model in json.loads(models_json).items()}
+        models, decks = _note_types_and_decks(db)
     rows = []
     for index, (_, mid, tags, flds) in enumerate(notes, start=1):
         model = models.get(str(mid))
@@ -168,7 +168,7 @@ def _read_collection(path: Path, name: str) -> Rows:
         title = record.get("title")
         where = f"{name}: note {index}" + (f" ({shown(title)!r})" if isinstance(title, str) else "")
         rows.append(Row(where, record))
-    decks = [d for d in json.loads(decks_json).values() if str(d.get("name")) != "Default"]
+    decks = [d for d in decks if str(d.get("name")) != "Default"]
     if not decks:
         return Rows(None, tuple(rows))
     name_of_deck = str(decks[0]["name"])
@@ -177,6 +177,24 @@ def _read_collection(path: Path, name: str) -> Rows:
     pack_id = prefixes.pop() if len(prefixes) == 1 and "" not in prefixes else slugify(name_of_deck)
     meta = PackMeta(pack_id, name_of_deck, to_text(str(decks[0].get("desc", ""))))
     return Rows(meta, tuple(rows))
+
+
+def _note_types_and_decks(db: sqlite3.Connection) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Note types (their name and fields) and decks: JSON in `col` up to schema 11, which legacy
+    exports use; Anki 2.1.28+ collections keep them in tables and leave those columns empty."""
+    models_json, decks_json = db.execute("SELECT models, decks FROM col").fetchone()
+    if models_json:
+        models = {str(mid): model for mid, model in json.loads(models_json).items()}
+        return models, list(json.loads(decks_json).values())
+    models = {
+        str(ntid): {"name": str(n), "flds": []} for ntid, n in db.execute("SELECT id, name FROM notetypes")
+    }
+    for ntid, field_name in db.execute("SELECT ntid, name FROM fields ORDER BY ntid, ord"):
+        models[str(ntid)]["flds"].append({"name": field_name})
+    decks = [
+        {"name": str(n).replace("\x1f", "::"), "desc": ""} for (n,) in db.execute("SELECT name FROM decks")
+    ]
+    return models, decks
 
 
 def _record(names: list[str], values: list[str], tags: list[str], ours: bool) -> dict[str, object]:
