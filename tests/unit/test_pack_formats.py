@@ -373,7 +373,7 @@ def test_csv_rows_of_any_text_get_a_clean_refusal(rows: list[dict[str, str]]) ->
 
 
 def test_a_collection_with_note_types_in_tables_reads_the_same(tmp_path: Path) -> None:
-    """Anki 2.1.28+ keeps note types, fields and decks in tables and leaves col's JSON empty."""
+    """Newer Anki keeps note types, fields and decks in tables and leaves col's JSON empty."""
     pack = load_pack(BUILTIN)
     with zipfile.ZipFile(io.BytesIO(writer("apkg")(pack))) as archive:
         (tmp_path / "c").write_bytes(archive.read("collection.anki2"))

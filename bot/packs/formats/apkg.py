@@ -181,7 +181,7 @@ def _read_collection(path: Path, name: str) -> Rows:
 
 def _note_types_and_decks(db: sqlite3.Connection) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Note types (their name and fields) and decks: JSON in `col` up to schema 11, which legacy
-    exports use; Anki 2.1.28+ collections keep them in tables and leave those columns empty."""
+    exports use; newer collections keep them in tables and leave those columns empty."""
     models_json, decks_json = db.execute("SELECT models, decks FROM col").fetchone()
     if models_json:
         models = {str(mid): model for mid, model in json.loads(models_json).items()}
