@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -55,8 +56,6 @@ def test_a_csv_imported_into_its_pack_changes_nothing(tmp_path: Path) -> None:
     exported = tmp_path / "ws.csv"
     exported.write_bytes(writer("csv")(pack))
     copy = tmp_path / "websockets-realtime"
-    import shutil
-
     shutil.copytree(BUILTIN, copy)
     before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
     report = import_file(exported, copy)
