@@ -31,7 +31,7 @@ from bench.common import (
     question_ids,
 )
 from bench.latency import CALLBACK
-from bot.core.streaks import from_history, team_from_history
+from bot.core.daily.streaks import from_history, team_from_history
 from tests.emulators.discord import DiscordEmulator
 from tests.emulators.discord.model import PUBLIC_THREAD
 

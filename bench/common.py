@@ -350,7 +350,7 @@ def insert_subscriptions(
 def question_ids() -> list[str]:
     """The ids of the built-in pack's questions."""
     from bot.config import load_config
-    from bot.core.questions import load_bank
+    from bot.core.daily.questions import load_bank
 
     return [q.id for q in load_bank(load_config(None).packs).questions]
 

@@ -10,16 +10,24 @@ import contextlib
 import gc
 import logging
 import os
+import random
 import signal
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from bot.config import Config, ServerConfig
-from bot.core.ports import Platform
-from bot.core.questions import load_bank
-from bot.core.service import PracticeService, ServiceSettings
-from bot.core.streaks import Freezes
+from bot.config import Config
+from bot.core.blind.desk import BlindDesk
+from bot.core.daily.channel_desk import ChannelDesk
+from bot.core.daily.questions import QuestionBank, load_bank
+from bot.core.daily.service import Desks, PracticeService, ServiceSettings
+from bot.core.daily.streaks import Freezes
+from bot.core.recap.desk import RecapDesk
+from bot.core.recap.ports import RecapPictures
+from bot.core.review.desk import ReviewDesk
+from bot.core.selfcheck.desk import SelfCheckDesk
+from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
+from bot.core.store import Store
 from bot.ops.database import open_database
 from bot.scheduler import ApsTimer, SystemClock
 
@@ -28,6 +36,8 @@ from bot.scheduler import ApsTimer, SystemClock
 # slack-sdk 5, aiohttp.web 2).
 if TYPE_CHECKING:
     from aiohttp import web
+
+    from bot.ops.server import Server
 
 log = logging.getLogger("practicebot")
 STOP_WITHIN = 8.0  # seconds for in-flight work on SIGTERM; with the closing steps, under 10
@@ -50,6 +60,50 @@ class Connector(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def build_service(
+    store: Store,
+    platforms: Mapping[str, Platform],
+    clock: Clock,
+    timer: Timer,
+    bank: QuestionBank,
+    settings: ServiceSettings,
+    rng: random.Random | None = None,
+    metrics: Metrics | None = None,
+    pictures: RecapPictures | None = None,
+) -> PracticeService:
+    """The daily cycle with every feature's desk attached, each given what it needs; the service
+    is the desks' DailyCycle, and they are its features (neither module imports the other back)."""
+    metrics = metrics or NoMetrics()
+    if pictures is None:
+        from bot.render.recap_image import RecapImages  # Pillow itself loads only when one is drawn
+
+        pictures = RecapImages()
+    service = PracticeService(store, platforms, clock, timer, bank, settings, rng=rng, metrics=metrics)
+    review = ReviewDesk(store, platforms, clock, bank, service.level_size)
+    recaps = RecapDesk(
+        store,
+        service,
+        clock,
+        timer,
+        bank,
+        metrics,
+        pictures,
+        default=settings.recap,
+        grace=settings.recap_grace,
+        team_min_answers=settings.team_min_answers,
+    )
+    service.attach(
+        Desks(
+            channels=ChannelDesk(store, service, clock, timer, bank, recaps, settings.defaults),
+            review=review,
+            self_checks=SelfCheckDesk(store, service, clock, bank, review),
+            blind=BlindDesk(store, service, clock, bank, metrics),
+            recaps=recaps,
+        )
+    )
+    return service
 
 
 def platform_tokens(config: Config, environ: Mapping[str, str]) -> list[str]:
@@ -83,7 +137,7 @@ async def run(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     connected: list[Connector] = []
-    server: web.AppRunner | None = None
+    server: Server | None = None
     in_flight: set[asyncio.Task[object]] = set()
     service: PracticeService | None = None
     store = await open_database(config.database)  # the last step before `try`, which closes it
@@ -117,7 +171,7 @@ async def run(
 
             shell = TerminalChannel(stdin, stdout, now=clock.now, files=config.database.resolve().parent)
             platforms[shell.name] = shell
-        service = PracticeService(
+        service = build_service(
             store,
             platforms,
             clock,
@@ -143,8 +197,11 @@ async def run(
             from bot.ops.metrics import metrics_routes
 
             routes.extend(health_routes(Health(store, platforms)))
-            routes.extend(metrics_routes(metrics, store))
+            token = environ.get(config.server.metrics_token_env) or None  # unset or empty: open
+            routes.extend(metrics_routes(metrics, store, token=token))
         if routes:
+            from bot.ops.server import serve
+
             server = await serve(routes, config.server)
         # read back replies first; overdue reveals run once the timer starts
         starting = asyncio.create_task(service.start(), name="start-up")
@@ -219,16 +276,3 @@ async def _wind_down(tasks: set[asyncio.Task[object]], within: float) -> None:
             "stopped %d job(s) still running after %.0f s; they resume at the next start", len(late), within
         )
         await asyncio.gather(*late, return_exceptions=True)
-
-
-async def serve(routes: list[web.RouteDef], config: ServerConfig) -> web.AppRunner:
-    """The one HTTP server: Slack's HTTP mode, /healthz and /metrics."""
-    from aiohttp import web
-
-    application = web.Application()
-    application.add_routes(routes)
-    runner = web.AppRunner(application, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, config.host, config.port).start()
-    log.info("listening on http://%s:%d", config.host, config.port)
-    return runner

@@ -1,4 +1,4 @@
-"""`practicebot` (and `python -m bot`): run, check, questions, db, subscriptions, export, health."""
+"""`practicebot` (and `python -m bot`): run, check, questions, pack, db, subscriptions, export, health."""
 
 from __future__ import annotations
 
@@ -16,15 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Config, find_config, load_config
-from bot.core.errors import UserError
-from bot.core.models import LEVELS
-from bot.core.questions import QuestionBank, load_bank
-from bot.core.schedule import format_days, format_duration, format_reveal
+from bot.core.daily.questions import QuestionBank, load_bank
+from bot.core.daily.schedule import format_days, format_duration, format_reveal
+from bot.core.shared.errors import UserError
+from bot.core.shared.models import LEVELS
 from bot.logs import configure_logging, secret_values
 from bot.ops import export
 from bot.ops.probe import probe
 from bot.ops.stdin import has_input, nothing_to_serve
 from bot.ops.subscriptions import list_subscriptions
+from bot.packs import commands as packs
 from bot.storage.postgres_connect import PASSWORD_ENV
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore
 
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     q_list.add_argument("--level", choices=LEVELS)
     q_show = q_commands.add_parser("show", parents=[common], help="show one question with its answer")
     q_show.add_argument("id", help="question id, like websockets-realtime/beginner-01")
+
+    packs.add_parser(commands, common)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -125,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = replace(config, database=args.database)
         if args.command == "health":  # first, and without the platforms' libraries: it runs every 30 s
             return _health(config)
+        if args.command == "pack":  # files in and out: no platform libraries, no logging set up
+            return packs.run(args, config)
         from bot import app
 
         terminal = args.command == "run" and not app.platform_tokens(config, os.environ)

@@ -16,13 +16,10 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.core.blind import parse_answers
-from bot.core.commands import parse_levels, parse_order
-from bot.core.errors import UserError, shown
-from bot.core.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
-from bot.core.questions import resolve_pack
-from bot.core.recap import DEFAULT_RECAP, RecapTime, parse_recap_text
-from bot.core.schedule import (
+from bot.core.blind.rules import parse_answers
+from bot.core.commands.grammar import parse_levels, parse_order
+from bot.core.daily.questions import resolve_pack
+from bot.core.daily.schedule import (
     check_reveal_fits,
     parse_days,
     parse_duration,
@@ -30,8 +27,11 @@ from bot.core.schedule import (
     parse_time,
     parse_timezone,
 )
-from bot.core.streaks import DEFAULT_FREEZES
-from bot.core.typos import closest
+from bot.core.daily.streaks import DEFAULT_FREEZES
+from bot.core.recap.rules import DEFAULT_RECAP, RecapTime, parse_recap_text
+from bot.core.shared.errors import UserError, shown
+from bot.core.shared.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
+from bot.core.shared.typos import closest
 
 DEFAULT_CONFIG_NAME = "practicebot.toml"
 DEFAULT_DATABASE = "practicebot.sqlite3"
@@ -75,6 +75,7 @@ class ServerConfig:
     host: str = "127.0.0.1"  # this host only; PRACTICEBOT_HOST=0.0.0.0 in a container or behind a proxy
     port: int = 3000
     monitoring: bool = False
+    metrics_token_env: str = "PRACTICEBOT_METRICS_TOKEN"  # when that variable is set, /metrics asks for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,12 +340,15 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         api_base_url=r.value(sc, "slack", "api_base_url", str, _url, slack_default.api_base_url),
         admins=r.value(sc, "slack", "admins", list, lambda items: tuple(_string_item(i) for i in items), ()),
     )
-    sv = r.table(top.get("server", {}), "server", {"host", "port", "monitoring"})
+    sv = r.table(top.get("server", {}), "server", {"host", "port", "monitoring", "metrics_token_env"})
     server_default = ServerConfig()
     server = ServerConfig(
         host=r.value(sv, "server", "host", str, _host, server_default.host),
         port=r.value(sv, "server", "port", int, _port, server_default.port),
         monitoring=r.value(sv, "server", "monitoring", bool, bool, server_default.monitoring),
+        metrics_token_env=r.value(
+            sv, "server", "metrics_token_env", str, _env_name, server_default.metrics_token_env
+        ),
     )
     return Config(
         server=server,

@@ -15,16 +15,21 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bot.config import Config
-from bot.core.models import ChannelRef
+from bot.core.shared.models import ChannelRef
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 6  # shorter values would redact ordinary words
+# Libraries that can log the same error once per connection (aiohttp's "Error handling request",
+# asyncio's "socket.accept() out of system resource"): under a flood, one line per THROTTLE_EVERY
+NOISY_LOGGERS = ("asyncio", "aiohttp")
+THROTTLE_EVERY = 10.0  # seconds
 PLATFORM_LOGGERS = {"practicebot.discord": "discord", "discord": "discord", "practicebot.slack": "slack",
                     "slack_bolt": "slack", "slack_sdk": "slack"}  # fmt: skip
 # At DEBUG these log every gateway event, request and response body (discord.py, slack-sdk, the
@@ -49,6 +54,7 @@ def secret_values(config: Config, environ: Mapping[str, str]) -> list[str]:
         config.slack.bot_token_env,
         config.slack.app_token_env,
         config.slack.signing_secret_env,
+        config.server.metrics_token_env,
     )
     return [environ[name] for name in names if len(environ.get(name, "")) >= MIN_SECRET_LENGTH]
 
@@ -79,6 +85,42 @@ def _platform_of(logger: str) -> str | None:
         if logger == prefix or logger.startswith(prefix + "."):
             return platform
     return None
+
+
+class Throttle(logging.Filter):
+    """Lets through, from the noisy loggers, the first of each kind of line (logger, level and
+    message template) per `every` seconds; the next one let through says how many were dropped."""
+
+    def __init__(
+        self,
+        every: float = THROTTLE_EVERY,
+        loggers: Iterable[str] = NOISY_LOGGERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.every = every
+        self.loggers = tuple(loggers)
+        self.clock = clock
+        self._seen: dict[
+            tuple[str, int, str], tuple[float, int]
+        ] = {}  # kind -> (let through at, dropped since)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not any(record.name == name or record.name.startswith(name + ".") for name in self.loggers):
+            return True
+        # the first line: asyncio puts each connection's details on the lines after it
+        kind = (record.name, record.levelno, str(record.msg).partition("\n")[0])
+        now = self.clock()
+        last = self._seen.get(kind)
+        if last is not None and now - last[0] < self.every:
+            self._seen[kind] = (last[0], last[1] + 1)
+            return False
+        if last is not None and last[1]:
+            record.msg = f"{record.msg} (and {last[1]} more like it in the last {now - last[0]:.0f} s)"
+        if len(self._seen) > 1000:  # bounded: kinds are templates, but a library may format its own
+            self._seen.clear()
+        self._seen[kind] = (now, 0)
+        return True
 
 
 class _Redacting(logging.Formatter):
@@ -139,6 +181,7 @@ def configure_logging(
     """Everything to standard error (a container's log), one handler on the root logger."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(secrets) if log_format == "json" else TextFormatter(secrets))
+    handler.addFilter(Throttle())
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for name in PAYLOAD_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core.ports import Clock, Metrics
+from bot.core.shared.ports import Clock, Metrics
 
 log = logging.getLogger("practicebot.scheduler")
 

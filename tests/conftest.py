@@ -15,11 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.commands import parse_line
-from bot.core.errors import PlatformError
-from bot.core.messages import Message, Picture
-from bot.core.models import (
+from bot.app import build_service
+from bot.core.commands.grammar import parse_line
+from bot.core.daily.questions import QuestionBank, load_bank
+from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.core.daily.streaks import Freezes
+from bot.core.recap.rules import RecapTime
+from bot.core.shared.errors import PlatformError
+from bot.core.shared.messages import Message, Picture
+from bot.core.shared.models import (
     LEVELS,
+    Caller,
     ChannelRef,
     Order,
     PostedRef,
@@ -29,10 +35,6 @@ from bot.core.models import (
     SubscriptionStatus,
     User,
 )
-from bot.core.questions import QuestionBank, load_bank
-from bot.core.recap import RecapTime
-from bot.core.service import Caller, PracticeService, ServiceSettings
-from bot.core.streaks import Freezes
 from bot.storage.sqlite import SqliteStore, SqlStore
 from tests.backends import new_database, open_store
 from tests.pg_server import Server, running_server
@@ -302,7 +304,7 @@ class Harness:
     async def start(self) -> Harness:
         self.store = await open_store(self.db_path)
         self.timer = FakeTimer()
-        self.service = PracticeService(
+        self.service = build_service(
             self.store,
             {self.platform.name: self.platform},
             self.clock,

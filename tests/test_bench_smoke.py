@@ -27,6 +27,7 @@ TINY = {
     "startup": ["--subscriptions", "40", "--posts", "400", "--rounds", "1"],
     "board": ["--people", "30", "--days", "20", "--asks", "5"],
     "sql_layers": ["--people", "30", "--asks", "5", "--batches", "3"],
+    "scrape": ["--subscriptions", "50", "--rounds", "1"],
 }
 
 

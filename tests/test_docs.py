@@ -15,12 +15,11 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot.config import Config, ConfigError, SlackConfig, load_config
-from bot.core.commands import Practice, SubscribeArgs
-from bot.core.errors import UserError
-from bot.core.models import User
-from bot.core.questions import QuestionBank
-from bot.core.service import Caller
+from bot.config import Config, ConfigError, ServerConfig, SlackConfig, load_config
+from bot.core.commands.grammar import Practice, SubscribeArgs
+from bot.core.daily.questions import QuestionBank
+from bot.core.shared.errors import About, UserError
+from bot.core.shared.models import Caller, User
 from bot.ops.database import cannot_write, open_database
 from bot.ops.stdin import nothing_to_serve
 from bot.platforms.discord.adapter import _translate
@@ -107,7 +106,8 @@ def test_every_documented_default_is_the_real_default(tmp_path: Path) -> None:
 def test_every_documented_variable_overrides_and_every_override_is_documented() -> None:
     documented = {env for _, _, _, env in reference() if env}
     source = (ROOT / "bot" / "config.py").read_text()
-    read = set(re.findall(r'"(PRACTICEBOT_[A-Z_]+)"', source)) - {"PRACTICEBOT_CONFIG"}
+    secret = ServerConfig().metrics_token_env  # where a secret is read, named by a setting: no override
+    read = set(re.findall(r'"(PRACTICEBOT_[A-Z_]+)"', source)) - {"PRACTICEBOT_CONFIG", secret}
     assert documented == read
     samples = {
         "PRACTICEBOT_DATABASE": "/elsewhere/bot.sqlite3",
@@ -159,6 +159,14 @@ async def test_troubleshooting_lost_discord_access(tmp_path: Path, bank: Questio
     _documented(line)
     gone = _translate(discord.NotFound(answer, {"code": 10003, "message": "Unknown Channel"}))
     _documented(f"`{gone.reason}`")
+
+
+def test_troubleshooting_a_discord_forum_that_requires_tags() -> None:
+    answer = SimpleNamespace(status=400, reason="Bad Request")
+    body = {"code": 40067, "message": "A tag is required to create a forum post in this channel"}
+    refused = _translate(discord.HTTPException(answer, body))
+    assert refused.about is About.CHANNEL  # the subscription pauses, with this as its reason
+    _documented(f"Status: paused: {refused.reason}")
 
 
 async def test_upgrading_shows_the_message_for_a_database_newer_than_the_code(tmp_path: Path) -> None:
@@ -215,3 +223,32 @@ def test_the_constraints_pin_every_dependency_within_its_range() -> None:
         name = requirement.name.lower().replace("_", "-").replace(".", "-")
         assert name in pins, f"{requirement.name} is not pinned in constraints.txt"
         assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {spec}"
+
+
+def layout_of_core() -> dict[str, str]:
+    """README's layout map of bot/core: each `  folder/` entry (or `  file.py`) and its text."""
+    block = README.split("## Layout", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    core = block.split("bot/core/", 1)[1].split("\nbot/", 1)[0]
+    entries: dict[str, str] = {}
+    current = ""
+    for line in core.splitlines():
+        if re.match(r"^  \S", line):
+            current, _, text = line.strip().partition(" ")
+            entries[current] = text
+        elif current:
+            entries[current] += " " + line.strip()
+    return entries
+
+
+def test_the_layout_map_names_every_core_folder_and_module() -> None:
+    """A newcomer finds a feature by the map: every folder and module of bot/core is on it, and
+    every module it names exists."""
+    entries = layout_of_core()
+    core = ROOT / "bot" / "core"
+    folders = {f"{d.name}/" for d in core.iterdir() if d.is_dir() and (d / "__init__.py").exists()}
+    top = {f.name for f in core.glob("*.py") if f.name != "__init__.py"}
+    assert set(entries) == folders | top
+    for folder in folders:
+        on_disk = {f.name for f in (core / folder).glob("*.py") if f.name != "__init__.py"}
+        named = set(re.findall(r"\b(\w+\.py)\b", entries[folder]))
+        assert named == on_disk, folder

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.core.errors import UserError
+from bot.core.shared.errors import UserError
 from bot.storage.migrate import LATEST_VERSION
 from bot.storage.postgres_connect import PASSWORD_ENV, connect, shown
 from bot.storage.postgres_schema import migrate

@@ -12,7 +12,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.errors import UserError
+from bot.core.shared.errors import UserError
 from bot.ops.health import WRITE_TIMEOUT, write_probe
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore
 

@@ -14,9 +14,9 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from bot.core.models import PostStatus, Subscription
-from bot.core.ports import Store
-from bot.core.questions import QuestionBank
+from bot.core.daily.questions import QuestionBank
+from bot.core.shared.models import PostStatus, Subscription
+from bot.core.store import Store
 
 WHERE_COLUMNS = ("subscription", "platform", "workspace_id", "channel_id")
 REPLY_COLUMNS = (*WHERE_COLUMNS, "post_id", "local_date", "question_id", "question_title",

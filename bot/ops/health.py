@@ -11,18 +11,22 @@ import asyncio
 import os
 import sqlite3
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.ops.probe import HEALTH_PATH
+from bot.ops.shared import Shared
 
 if TYPE_CHECKING:  # loaded only to serve: `practicebot run` imports this module for its write probe
     from aiohttp import web
 
 WRITE_TIMEOUT = 1.0  # seconds to wait for another writer's lock before calling the database unwritable
 CHECK_TIMEOUT = 4.0  # every check together; Docker's HEALTHCHECK gives the probe 5 s
+# A report is shared by every request that comes while it runs, and served again for this long:
+# a flood of probes is one write a second, and cannot lock the database against itself.
+FRESH_FOR = 1.0  # seconds
 
 
 @runtime_checkable
@@ -65,13 +69,20 @@ class Health:
         platforms: Mapping[str, object],
         *,
         write_timeout: float = WRITE_TIMEOUT,
+        fresh_for: float = FRESH_FOR,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.platforms = platforms
         self.write_timeout = write_timeout
         self.started = time.monotonic()
+        self.shared = Shared(self._report, fresh_for, clock)
 
     async def report(self) -> tuple[bool, dict[str, Any]]:
+        """The last report if it is fresh, else the one running, else a new one."""
+        return await self.shared()
+
+    async def _report(self) -> tuple[bool, dict[str, Any]]:
         """Every check at once, so the whole report takes at most CHECK_TIMEOUT."""
         names = ["database", *self.platforms]
         results = await asyncio.gather(

@@ -3,6 +3,7 @@ so two bots in one test process, or a library that registers its own, never coll
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Iterable
 from typing import Protocol
@@ -11,12 +12,14 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from bot.core.models import Subscription, SubscriptionStatus
+from bot.core.shared.models import SubscriptionStatus
+from bot.ops.shared import Shared
 
 log = logging.getLogger("practicebot.metrics")
 
 METRICS_PATH = "/metrics"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+SCRAPE_FRESH_FOR = 1.0  # seconds a scrape is served again to whoever asks; Prometheus asks every 15-60 s
 # Commands must be acknowledged within 3 s on both platforms: the buckets resolve that range.
 COMMAND_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 # A wake-up a few ms late is normal; minutes late means the loop was blocked or the host slept.
@@ -113,18 +116,42 @@ class PrometheusMetrics:
 
 
 class Subscriptions(Protocol):
-    async def subscriptions(self, status: SubscriptionStatus | None = None) -> list[Subscription]: ...
+    async def subscription_counts(self) -> dict[str, int]:
+        """How many subscriptions are in each status (statuses with none may be left out),
+        counted by the database: a scrape never loads the subscriptions themselves."""
+        ...
 
 
-def metrics_routes(metrics: PrometheusMetrics, store: Subscriptions) -> list[web.RouteDef]:
-    async def scrape(request: web.Request) -> web.Response:
+def authorized(header: str, token: str) -> bool:
+    """`Authorization: Bearer <token>`, exactly; compared in constant time."""
+    return hmac.compare_digest(header.encode(errors="surrogateescape"), f"Bearer {token}".encode())
+
+
+def metrics_routes(
+    metrics: PrometheusMetrics,
+    store: Subscriptions,
+    *,
+    token: str | None = None,
+    fresh_for: float = SCRAPE_FRESH_FOR,
+) -> list[web.RouteDef]:
+    """GET /metrics; with a `token`, only for `Authorization: Bearer <token>`."""
+
+    async def exposition() -> bytes:
         try:
-            counts: dict[str, int] = {}
-            for subscription in await store.subscriptions():
-                counts[subscription.status.value] = counts.get(subscription.status.value, 0) + 1
-            metrics.count_subscriptions(counts)
+            metrics.count_subscriptions(await store.subscription_counts())
         except Exception as exc:  # the counters are still worth serving; /healthz reports the database
             log.warning("metrics: could not count subscriptions: %s", exc)
-        return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
+        return metrics.exposition()
+
+    scrape_once = Shared(exposition, fresh_for)  # concurrent scrapes share one; a burst costs one
+
+    async def scrape(request: web.Request) -> web.Response:
+        if token is not None and not authorized(request.headers.get("Authorization", ""), token):
+            return web.Response(
+                status=401,
+                text="/metrics needs Authorization: Bearer and the token in the bot's metrics_token_env\n",
+                headers={"WWW-Authenticate": 'Bearer realm="practicebot metrics"'},
+            )
+        return web.Response(body=await scrape_once(), headers={"Content-Type": CONTENT_TYPE})
 
     return [web.get(METRICS_PATH, scrape)]

@@ -9,7 +9,7 @@ import urllib.request
 from typing import Any
 
 from bot.config import ServerConfig
-from bot.core.errors import UserError
+from bot.core.shared.errors import UserError
 
 HEALTH_PATH = "/healthz"
 PROBE_TIMEOUT = 4.0  # seconds; Docker's HEALTHCHECK --timeout is 5 s

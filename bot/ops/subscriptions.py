@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.messages import failure_line, plural
-from bot.core.models import LEVELS, Failure, Post, Subscription, SubscriptionStatus
-from bot.core.ports import Store
-from bot.core.schedule import format_relative, format_reveal, next_post, on_days
+from bot.core.daily.messages import failure_line
+from bot.core.daily.schedule import format_relative, format_reveal, next_post, on_days
+from bot.core.shared.messages import plural
+from bot.core.shared.models import LEVELS, Failure, Post, Subscription, SubscriptionStatus
+from bot.core.store import Store
 
 WHERE = {"discord": ("guild", "channel"), "slack": ("team", "channel")}
 

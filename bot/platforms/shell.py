@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.core import blind
-from bot.core.commands import HELP, parse_line
-from bot.core.errors import UserError, shown
-from bot.core.messages import Button, Message, Picture, Response
-from bot.core.models import ChannelRef, PostedRef, User
-from bot.core.schedule import format_relative
-from bot.core.service import Caller, PracticeService
+from bot.core.blind import rules as blind
+from bot.core.commands.grammar import HELP, parse_line
+from bot.core.daily.schedule import format_relative
+from bot.core.daily.service import PracticeService
+from bot.core.shared.errors import UserError, shown
+from bot.core.shared.messages import Button, Message, Picture, Response
+from bot.core.shared.models import Caller, ChannelRef, PostedRef, User
 
 CHANNEL = ChannelRef("terminal", "local", "practice")
 _MOMENT = re.compile(r"<t:(-?\d+):([A-Za-z])>")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.errors import About, PlatformError
+from bot.core.shared.errors import About, PlatformError
 
 log = logging.getLogger("practicebot.platforms")
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.core.messages import Picture
-from bot.core.recap import HEAT_WEEKS, WeekFigures, day_label, heat_level, picture_name
+from bot.core.recap.rules import HEAT_WEEKS, WeekFigures, day_label, heat_level, picture_name
+from bot.core.shared.messages import Picture
 
 if TYPE_CHECKING:
     from PIL import ImageDraw, ImageFont
@@ -148,3 +148,10 @@ def _streak_chart(pen: _Pen, figures: WeekFigures) -> None:
         pen.text(x + w / 2, y - 3, 10, INK, anchor="ms")
         if (len(values) - 1 - column) % 2 == 0:
             pen.text(x + w / 2, axis_y + 6, 9, MUTED, anchor="ma")
+
+
+class RecapImages:
+    """The recap's picture port (`bot.core.recap.ports.RecapPictures`), drawn with Pillow."""
+
+    def recap(self, figures: WeekFigures) -> Picture:
+        return recap_picture(figures)

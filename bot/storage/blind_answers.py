@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.blind import Saved
-from bot.core.models import User
+from bot.core.blind.ports import BlindStore
+from bot.core.blind.rules import Saved
+from bot.core.shared.models import User
 from bot.storage.connection import INSERT_REPLY, Connection, _ts
 
 
-class BlindAnswerTable(Connection):
+class BlindAnswerTable(Connection, BlindStore):
     """Blind answers (table blind_answers)."""
 
     async def save_blind_answer(self, post_id: int, user: User, body: str, at: datetime) -> Saved | None:

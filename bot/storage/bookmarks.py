@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from bot.core.bookmarks import Added, Bookmark, Reminder
-from bot.core.models import ChannelRef
-from bot.core.review import Card
+from bot.core.review.bookmarks import Added, Bookmark, Reminder
+from bot.core.review.cards import Card
+from bot.core.review.ports import ReviewStore
+from bot.core.shared.models import ChannelRef
 from bot.storage.connection import Connection, _dt, _dt_required, _ts
 
 
-class BookmarkTable(Connection):
+class BookmarkTable(Connection, ReviewStore):
     """Bookmarks with their SM-2 cards, and review reminders (tables bookmarks, review_reminders)."""
 
     async def add_bookmark(

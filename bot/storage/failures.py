@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.models import Failure
+from bot.core.daily.ports import FailureStore
+from bot.core.shared.models import Failure
 from bot.storage.connection import Connection, _dt_required, _ts
 
 FAILURES_SHOWN = 5  # the newest given-up items an admin sees per channel
 
 
-class FailureTable(Connection):
+class FailureTable(Connection, FailureStore):
     """Failures (table failures)."""
 
     async def record_failure(

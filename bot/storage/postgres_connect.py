@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.core.errors import UserError
+from bot.core.shared.errors import UserError
 
 if TYPE_CHECKING:
     import asyncpg

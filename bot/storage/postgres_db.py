@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.core.errors import UserError
+from bot.core.shared.errors import UserError
 from bot.storage.dialect import postgres_statement
 from bot.storage.postgres_schema import migrate, schema_version
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from bot.core.recap import PostCount, RecapRow, RecapStatus, RecapTime
+from bot.core.recap.ports import RecapStore
+from bot.core.recap.rules import PostCount, RecapRow, RecapStatus, RecapTime
 from bot.storage.connection import Connection, _dt_required, _ts
 
 
-class RecapTable(Connection):
+class RecapTable(Connection, RecapStore):
     """Weekly recaps (tables recap_settings, recaps)."""
 
     async def recap_times(self) -> dict[int, RecapTime | None]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from bot.core.schedule import local_today
-from bot.core.seasons import SeasonState
+from bot.core.calendar.ports import CalendarStore
+from bot.core.calendar.seasons import SeasonState
+from bot.core.daily.schedule import local_today
 from bot.storage.connection import Connection, _dt_required, _ts
 
 
-class SeasonTable(Connection):
+class SeasonTable(Connection, CalendarStore):
     """Holidays and seasons (table holidays; season columns on subscriptions, streaks and posts)."""
 
     async def add_holidays(self, subscription_id: int, dates: Iterable[date], forget_before: date) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.models import Accuracy
+from bot.core.selfcheck.ports import SelfCheckStore
+from bot.core.shared.models import Accuracy
 from bot.storage.connection import Connection, Session, _ts
 
 
-class SelfCheckTable(Connection):
+class SelfCheckTable(Connection, SelfCheckStore):
     """Self-checks (tables self_checks, self_check_totals)."""
 
     async def has_answered(self, post_id: int, user_id: str) -> bool:

@@ -14,7 +14,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.core.models import (
+from bot.core.daily.ports import PostStore, ReplyStore, SubscriptionStore
+from bot.core.daily.streaks import Streak
+from bot.core.shared.models import (
     ChannelRef,
     Order,
     Post,
@@ -29,7 +31,6 @@ from bot.core.models import (
     TeamStreak,
     User,
 )
-from bot.core.streaks import Streak
 from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
 from bot.storage.connection import INSERT_REPLY, Database, _dt, _dt_required, _ts
@@ -141,7 +142,17 @@ _IN_FLIGHT = frozenset({"claimed", "posted"})  # the statuses of the partial ind
 # ---------------------------------------------------------------- the store
 
 
-class SqlStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, RecapTable):
+class SqlStore(
+    FailureTable,
+    SelfCheckTable,
+    BlindAnswerTable,
+    BookmarkTable,
+    SeasonTable,
+    RecapTable,
+    SubscriptionStore,
+    PostStore,
+    ReplyStore,
+):
     """The Store's tables on a Database: one SQLite file (SqliteStore), or PostgreSQL
     (bot/storage/postgres.py). The statements are the same for both."""
 
@@ -192,6 +203,10 @@ class SqlStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable, Se
                 (status.value,),
             )
         return _subscriptions(rows)
+
+    async def subscription_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT status, COUNT(*) FROM subscriptions GROUP BY status")
+        return {status: count for status, count in rows}
 
     async def save_subscription(
         self,

@@ -53,7 +53,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bot.core.questions import builtin_packs_dir
+from bot.core.daily.questions import builtin_packs_dir
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.models import LEVELS, Question
-from bot.core.questions import Pack, builtin_packs_dir, load_pack
+from bot.core.daily.questions import Pack, builtin_packs_dir, load_pack
+from bot.core.shared.models import LEVELS, Question
 from tests.content.blocks import encode
 
 HERE = Path(__file__).resolve().parent

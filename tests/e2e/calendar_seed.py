@@ -6,10 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.commands import parse_line
-from bot.core.models import LEVELS, ChannelRef, Order, Reveal, Schedule, SubscriptionSettings, User
-from bot.core.questions import QuestionBank
-from bot.core.service import Caller
+from bot.core.commands.grammar import parse_line
+from bot.core.daily.questions import QuestionBank
+from bot.core.shared.models import (
+    LEVELS,
+    Caller,
+    ChannelRef,
+    Order,
+    Reveal,
+    Schedule,
+    SubscriptionSettings,
+    User,
+)
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import FakePlatform, Harness
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.core import blind
+from bot.core.blind import rules as blind
 from tests.e2e.gate import Gate
 from tests.e2e.test_discord import (  # noqa: F401 - fixtures, used by name
     EPHEMERAL,

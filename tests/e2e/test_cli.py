@@ -158,7 +158,7 @@ def test_the_console_script_is_the_same_program() -> None:
         line.split()[0] for line in result.stdout.splitlines() if line.startswith("    ") and line[4] != " "
     ]
     assert commands == [
-        "run", "check", "questions", "db", "discord", "slack", "subscriptions", "export", "health"
+        "run", "check", "questions", "pack", "db", "discord", "slack", "subscriptions", "export", "health"
     ]  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.core.models import ChannelRef, PostStatus, SubscriptionStatus
+from bot.core.shared.models import ChannelRef, PostStatus, SubscriptionStatus
 from tests.e2e import test_discord as e2e
 from tests.e2e.test_discord import Guild, Running, daily_posts, practice, replies_stored, seen, text
 from tests.emulators.discord import DiscordEmulator

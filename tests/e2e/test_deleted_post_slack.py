@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.core.messages import QUESTION_REMOVED
-from bot.core.models import ChannelRef, PostStatus, SubscriptionStatus
+from bot.core.daily.messages import QUESTION_REMOVED
+from bot.core.shared.models import ChannelRef, PostStatus, SubscriptionStatus
 from tests.e2e import test_slack as e2e
 from tests.e2e.test_slack import Running, _settled, command, posts, shown
 from tests.emulators.slack import SlackEmulator

@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.app import build_service
 from bot.config import DiscordConfig
-from bot.core.commands import Practice
-from bot.core.errors import PlatformError
-from bot.core.messages import Message, Picture
-from bot.core.models import ChannelRef, PostStatus, SubscriptionStatus, User
-from bot.core.questions import QuestionBank
-from bot.core.recap import RecapStatus, picture_name, week_of
-from bot.core.service import Caller, PracticeService, ServiceSettings
-from bot.core.streaks import Freezes
+from bot.core.commands.grammar import Practice
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.core.daily.streaks import Freezes
+from bot.core.recap.rules import RecapStatus, picture_name, week_of
+from bot.core.shared.errors import PlatformError
+from bot.core.shared.messages import Message, Picture
+from bot.core.shared.models import Caller, ChannelRef, PostStatus, SubscriptionStatus, User
 from bot.platforms.discord.adapter import ACK_WITHIN, DiscordPlatform
 from bot.platforms.discord.render import render
 from bot.render.recap_image import HEIGHT, WIDTH
@@ -87,7 +88,7 @@ async def start_bot(
         config = DiscordConfig(api_base_url=emulator.api_url, gateway_url=emulator.gateway_url)
         platform = DiscordPlatform(config, emulator.token, guild_ready_timeout=0.05, ack_within=ack_within)
         store = await SqliteStore.open(tmp_path / "bot.sqlite3")
-        service = PracticeService(
+        service = build_service(
             store,
             {"discord": platform},
             SystemClock(),

@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_service
 from bot.config import DiscordConfig
-from bot.core.models import (
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.core.shared.models import (
     ChannelRef,
     PostStatus,
     SubscriptionStatus,
 )
-from bot.core.questions import QuestionBank
-from bot.core.service import PracticeService, ServiceSettings
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.scheduler import SystemClock
 from bot.storage.sqlite import SqliteStore
@@ -66,7 +67,7 @@ async def world(discord_endpoints: None, tmp_path: Path, bank: QuestionBank) -> 
         config = DiscordConfig(api_base_url=emulator.api_url, gateway_url=emulator.gateway_url)
         platform = DiscordPlatform(config, emulator.token, guild_ready_timeout=0.05, request_timeout=0.5)
         store = await SqliteStore.open(tmp_path / "bot.sqlite3")
-        service = PracticeService(
+        service = build_service(
             store,
             {"discord": platform},
             SystemClock(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import signal
 import socket
@@ -21,11 +22,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.ops.health import CHECK_TIMEOUT, FRESH_FOR
 from tests.conftest import clean_env
 from tests.emulators.discord import DiscordEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "discord-secret-token-5b8e"
+METRICS_TOKEN = "metrics-secret-token-77d1"
 STOP_BUDGET = 10.0  # docker stop's default grace period
 
 
@@ -63,13 +66,23 @@ class Bot:
                     raise AssertionError("the bot ended early:\n" + "".join(self.lines[-30:]))
                 await self._changed.wait()
 
-    async def get(self, path: str) -> tuple[int, str]:
-        async with aiohttp.ClientSession() as http, http.get(self.base + path) as response:
+    async def get(self, path: str, **headers: str) -> tuple[int, str]:
+        async with aiohttp.ClientSession() as http, http.get(self.base + path, headers=headers) as response:
             return response.status, await response.text()
 
     async def health(self) -> tuple[int, dict[str, Any]]:
         status, text = await self.get("/healthz")
         return status, json.loads(text)
+
+    async def health_turns(self, expected: int) -> dict[str, Any]:
+        """/healthz once it answers `expected`: a report is served again for FRESH_FOR seconds,
+        so a change shows within that (plus the checks' own time), not necessarily at once."""
+        async with asyncio.timeout(FRESH_FOR + CHECK_TIMEOUT):
+            while True:
+                status, body = await self.health()
+                if status == expected:
+                    return body
+                await asyncio.sleep(0.05)
 
     async def stop(self) -> float:
         """SIGTERM; seconds until it exited."""
@@ -83,7 +96,11 @@ class Bot:
 
 @asynccontextmanager
 async def running_bot(
-    discord: DiscordEmulator, tmp_path: Path, database: Path, wrap: list[str] | None = None
+    discord: DiscordEmulator,
+    tmp_path: Path,
+    database: Path,
+    wrap: list[str] | None = None,
+    **environ: str,
 ) -> AsyncIterator[Bot]:
     port = free_port()
     config = tmp_path / "practicebot.toml"
@@ -96,6 +113,7 @@ async def running_bot(
         PRACTICEBOT_MONITORING="1",
         PRACTICEBOT_LOG_FORMAT="json",
         PRACTICEBOT_DATABASE=str(database),
+        **environ,
     )
     command = [sys.executable, "-m", "bot", "run", "--config", str(config)]
     process = await asyncio.create_subprocess_exec(
@@ -139,7 +157,8 @@ async def test_monitoring_json_logs_and_a_stop_within_docker_grace_period(
     guild = discord.add_guild("prep")
     channel = discord.add_channel(guild, "practice")
     member = discord.add_member(guild, "ana")
-    async with running_bot(discord, tmp_path, tmp_path / "data" / "practicebot.sqlite3") as bot:
+    database = tmp_path / "data" / "practicebot.sqlite3"
+    async with running_bot(discord, tmp_path, database, PRACTICEBOT_METRICS_TOKEN=METRICS_TOKEN) as bot:
         status, body = await bot.health()
         assert status == 200, body
         assert body["checks"]["discord"] == {"ok": True, "detail": "connected"}
@@ -148,6 +167,8 @@ async def test_monitoring_json_logs_and_a_stop_within_docker_grace_period(
         handle = await discord.slash_command(guild, channel, member, "question", {"level": "beginner"})
         await handle.response(timeout=5)
         status, text = await bot.get("/metrics")
+        assert status == 401  # the token is set: /metrics asks for it
+        status, text = await bot.get("/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
         assert status == 200
         assert 'practicebot_command_duration_seconds_count{command="question",platform="discord"} 1.0' in text
         assert 'practicebot_posts_total{platform="discord"} 0.0' in text
@@ -159,7 +180,7 @@ async def test_monitoring_json_logs_and_a_stop_within_docker_grace_period(
     assert bot.process.returncode == 0
     assert took < STOP_BUDGET, f"took {took:.1f} s to stop"
     written = "".join(bot.lines)
-    assert TOKEN not in written, "a token reached the logs"
+    assert TOKEN not in written and METRICS_TOKEN not in written, "a token reached the logs"
     records = [json.loads(line) for line in bot.lines]  # every line is one JSON object
     assert {"time", "level", "logger", "message"} <= set(records[0])
     assert any(r["logger"] == "practicebot.discord" and r.get("platform") == "discord" for r in records)
@@ -168,6 +189,43 @@ async def test_monitoring_json_logs_and_a_stop_within_docker_grace_period(
     refused = health_cli(bot)  # nothing listens any more
     assert refused.returncode == 1
     assert "nothing answers at http://127.0.0.1:" in refused.stderr
+
+
+async def test_hundreds_of_half_open_connections_under_a_low_descriptor_limit_leave_healthz_answering(
+    discord: DiscordEmulator, tmp_path: Path
+) -> None:
+    """Slowloris against `practicebot run` under `ulimit -n 256`: more half-sent requests than
+    the bot has descriptors. Each new connection past the cap closes the oldest stalled one, so
+    the bot never runs out, /healthz answers, and the log does not fill with accept errors."""
+    wrap = ["sh", "-c", 'ulimit -n 256 && exec "$@"', "sh"]
+    async with running_bot(discord, tmp_path, tmp_path / "practicebot.sqlite3", wrap) as bot:
+        written_before = sum(map(len, bot.lines))
+        port = int(bot.base.rsplit(":", 1)[1])
+
+        async def stall() -> asyncio.StreamWriter | None:
+            try:
+                async with asyncio.timeout(5):  # a connection the bot never accepts waits in its backlog
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(b"GET /healthz HTTP/1.1\r\nHost: bot\r\nUser-Agent: slo")
+                    await writer.drain()
+                    return writer
+            except (TimeoutError, OSError):
+                return None
+
+        stalled = await asyncio.gather(*(stall() for _ in range(400)))
+        try:
+            async with asyncio.timeout(5):
+                status, body = await bot.health()
+            assert status == 200, body
+            open_fds = len(os.listdir(f"/proc/{bot.process.pid}/fd"))
+            assert open_fds < 256
+        finally:
+            for writer in stalled:
+                if writer is not None:
+                    writer.close()
+        await bot.stop()
+    assert bot.process.returncode == 0
+    assert sum(map(len, bot.lines)) - written_before < 20_000, "".join(bot.lines[-20:])
 
 
 def _can_mount() -> bool:
@@ -203,8 +261,7 @@ async def test_a_full_data_volume_makes_the_bot_unhealthy_until_space_is_freed(
         status, _ = await bot.health()
         assert status == 200
         inside("dd", "if=/dev/zero", f"of={volume / 'filler'}", "bs=64k")  # until the disk is full
-        status, body = await bot.health()
-        assert status == 503
+        body = await bot.health_turns(503)
         detail = body["checks"]["database"]["detail"]
         assert detail == f"{volume / 'practicebot.sqlite3'} cannot be written: database or disk is full"
         assert body["checks"]["discord"]["ok"]
@@ -213,7 +270,6 @@ async def test_a_full_data_volume_makes_the_bot_unhealthy_until_space_is_freed(
         assert f"database: FAILING - {detail}" in probe.stdout
 
         inside("rm", str(volume / "filler"))
-        status, _ = await bot.health()
-        assert status == 200
+        await bot.health_turns(200)
         await bot.stop()
     assert bot.process.returncode == 0

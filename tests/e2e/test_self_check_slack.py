@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.core.questions import QuestionBank, load_bank, resolve_pack
+from bot.core.daily.questions import QuestionBank, load_bank, resolve_pack
 from tests.e2e.test_slack import (  # noqa: F401 - fixtures, used by name
     Running,
     _settled,

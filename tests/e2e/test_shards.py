@@ -12,7 +12,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot.core.models import ChannelRef
+from bot.core.shared.models import ChannelRef
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import clean_env, subscribe_due
 from tests.e2e.test_discord import daily_posts

@@ -15,18 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from PIL import Image
 from slack_sdk.models.blocks import Block
 
-from bot.app import serve
+from bot.app import build_service
 from bot.config import ServerConfig, SlackConfig
-from bot.core.messages import Message, Picture
-from bot.core.models import ChannelRef, SubscriptionStatus, User
-from bot.core.questions import QuestionBank
-from bot.core.recap import RecapStatus, picture_name, week_of
-from bot.core.service import PracticeService, ServiceSettings
-from bot.core.streaks import Freezes
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.core.daily.streaks import Freezes
+from bot.core.recap.rules import RecapStatus, picture_name, week_of
+from bot.core.shared.messages import Message, Picture
+from bot.core.shared.models import ChannelRef, SubscriptionStatus, User
+from bot.ops.server import Server, serve
 from bot.platforms.slack.adapter import ACK_WITHIN, SlackPlatform
 from bot.platforms.slack.manifest import BOT_SCOPES
 from bot.render.recap_image import HEIGHT, WIDTH
@@ -45,7 +45,7 @@ class Running:
     platform: SlackPlatform
     service: PracticeService
     store: SqliteStore
-    server: web.AppRunner | None = None
+    server: Server | None = None
 
     async def stop(self) -> None:
         await self.platform.close()
@@ -90,7 +90,7 @@ async def start_bot(
             ack_within=ack_within,
         )
         store = await SqliteStore.open(tmp_path / "bot.sqlite3")
-        service = PracticeService(
+        service = build_service(
             store,
             {"slack": platform},
             SystemClock(),

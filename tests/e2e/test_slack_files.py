@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.core.messages import Field, Message, Picture
+from bot.core.shared.messages import Field, Message, Picture
 from tests.e2e.test_slack import (  # noqa: F401 - fixtures, used by name
     Running,
     _ref,

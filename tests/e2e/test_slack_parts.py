@@ -59,8 +59,8 @@ async def test_a_post_in_parts_resent_after_an_error_sends_only_its_missing_part
 ) -> None:
     """The first part in the channel, the rest in its thread: a 503 on the second part, then the
     resend finds the first by its metadata and sends the second and third, once."""
-    from bot.core.errors import PlatformError
-    from bot.core.messages import Message
+    from bot.core.shared.errors import PlatformError
+    from bot.core.shared.messages import Message
 
     bot = await start_bot()
     channel = slack.add_channel("practice")

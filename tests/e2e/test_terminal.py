@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.core.models import User
-from bot.core.questions import load_bank, resolve_pack
-from bot.core.streaks import Freezes
+from bot.core.daily.questions import load_bank, resolve_pack
+from bot.core.daily.streaks import Freezes
+from bot.core.shared.models import User
 from bot.platforms.shell import CHANNEL
 from tests.conftest import clean_env, seed_streaks
 from tests.e2e.calendar_seed import seed_holidays

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core import blind
+from bot.core.blind import rules as blind
 from tests.e2e.test_terminal import quiet_hour, run_bot
 
 __all__ = ["quiet_hour"]  # the fixture, used by name

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.models import Order
+from bot.core.shared.models import Order
 from bot.platforms.shell import CHANNEL
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import subscribe_due

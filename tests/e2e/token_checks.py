@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.models import PostStatus, SubscriptionStatus
+from bot.core.shared.models import PostStatus, SubscriptionStatus
 from bot.ops.health import Health
 
 

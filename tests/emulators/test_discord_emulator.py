@@ -751,3 +751,38 @@ async def test_each_route_and_channel_has_its_own_bucket(running: Running) -> No
     assert [q.response_headers["X-RateLimit-Remaining"] for q in edits] == ["4", "3"]
     posts = [q for q in emulator.requests if q.method == "POST" and q.path.endswith("/messages")]
     assert [q.response_headers["X-RateLimit-Remaining"] for q in posts] == ["4", "4"]  # two channels
+
+
+async def test_a_forum_holds_posts_with_tags_and_no_messages_of_its_own(running: Running) -> None:
+    """Type 15: sending to the forum is refused (400 50008), so is reading its history; a post is
+    a public thread whose starter message has its id; a tag must be one of the forum's, and
+    REQUIRE_TAG refuses a post without one (40067); changing the tags needs Manage Channels."""
+    emulator, bot = running.emulator, running.bot
+    forum_id = emulator.add_forum(running.place.guild, "help", tags=("Bug",), require_tag=True)
+    forum = await running.seen.until(lambda: bot.get_channel(forum_id))
+    assert isinstance(forum, discord.ForumChannel) and forum.flags.require_tag
+    [bug] = forum.available_tags
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.get_partial_messageable(forum_id).send("hello")
+    assert (refused.value.status, refused.value.code) == (400, 50008)
+    with pytest.raises(discord.HTTPException) as no_history:
+        await anext(bot.get_partial_messageable(forum_id).history())
+    assert no_history.value.code == 50024
+
+    with pytest.raises(discord.HTTPException) as untagged:
+        await forum.create_thread(name="It crashes", content="on start")
+    assert untagged.value.code == 40067
+    post, starter = await forum.create_thread(name="It crashes", content="on start", applied_tags=[bug])
+    assert starter.id == post.id and [t.name for t in post.applied_tags] == ["Bug"]
+    assert emulator.applied_tags(post.id) == ["Bug"]
+    assert await running.seen.until(lambda: bot.get_channel(post.id) or forum.get_thread(post.id))
+    [active] = [t for t in await forum.guild.active_threads() if t.parent_id == forum_id]
+    assert active.id == post.id
+
+    with pytest.raises(discord.Forbidden) as not_allowed:
+        await forum.edit(available_tags=[bug, discord.ForumTag(name="Idea")])
+    assert not_allowed.value.code == 50013
+    await emulator.allow_bot(forum_id, 1 << 4)  # MANAGE_CHANNELS
+    edited = await forum.edit(available_tags=[bug, discord.ForumTag(name="Idea")])
+    assert isinstance(edited, discord.ForumChannel)
+    assert [t.name for t in edited.available_tags] == ["Bug", "Idea"] and edited.get_tag(bug.id) is not None

@@ -15,11 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.app import build_service
 from bot.config import ConfigError, load_config
-from bot.core.commands import SUBSCRIBE_KEYS, CommandError, subscribe_args
-from bot.core.errors import UserError
-from bot.core.questions import PackError, load_pack
-from bot.core.service import PracticeService, ServiceSettings
+from bot.core.commands.grammar import SUBSCRIBE_KEYS, CommandError, subscribe_args
+from bot.core.daily.questions import PackError, load_pack
+from bot.core.daily.service import ServiceSettings
+from bot.core.shared.errors import UserError
 from bot.platforms.discord import render as discord_render
 from bot.platforms.shell import TerminalChannel
 from bot.platforms.slack import render as slack_render
@@ -42,9 +43,9 @@ async def terminal(tmp_path: Path) -> AsyncIterator[tuple[TerminalChannel, io.St
     shell = TerminalChannel(io.StringIO(), out, user="ana")
     store = await open_store(tmp_path / "bot.sqlite3")
     bank_dir = write_pack(tmp_path / "packs")
-    from bot.core.questions import load_bank
+    from bot.core.daily.questions import load_bank
 
-    service = PracticeService(
+    service = build_service(
         store,
         {"terminal": shell},
         FakeClock(datetime(2026, 3, 2, 8, tzinfo=UTC)),
@@ -125,9 +126,9 @@ def test_any_config_file_loads_or_names_the_file(tmp_path_factory: pytest.TempPa
 def test_nothing_a_person_writes_pings_or_breaks_formatting(name: str) -> None:
     """Names and echoed input through both renderers: Slack sees no live <!...>/<@...>, Discord
     sends every message with allowed_mentions none."""
-    from bot.core.errors import shown
-    from bot.core.messages import Field, Message, person, plain
-    from bot.core.models import User
+    from bot.core.shared.errors import shown
+    from bot.core.shared.messages import Field, Message, person, plain
+    from bot.core.shared.models import User
 
     user = User("U1", name)
     message = Message(

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.core import blind
-from bot.core.errors import PlatformError
-from bot.core.messages import Message, Response
-from bot.core.models import User
-from bot.core.service import Caller
+from bot.core.blind import rules as blind
+from bot.core.shared.errors import PlatformError
+from bot.core.shared.messages import Message, Response
+from bot.core.shared.models import Caller, User
 from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
 from tests.integration.test_service import ANA, BO, CY, reply, say
 

@@ -11,12 +11,11 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.core.commands import parse_line
-from bot.core.messages import Message, Response
-from bot.core.models import ChannelRef, PostStatus, User
-from bot.core.questions import QuestionBank
-from bot.core.service import Caller
-from bot.core.streaks import Freezes, from_history
+from bot.core.commands.grammar import parse_line
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.streaks import Freezes, from_history
+from bot.core.shared.messages import Message, Response
+from bot.core.shared.models import Caller, ChannelRef, PostStatus, User
 from bot.ops.export import reply_rows, streak_rows
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore, migrate
 from tests.conftest import CHANNEL, FakePlatform, Harness

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.models import User
+from bot.core.shared.models import User
 from tests.conftest import Harness
 from tests.integration.test_blind_answers import BEFORE, DAY, blind_day, on_disk
 

@@ -8,8 +8,8 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.core import blind
-from bot.core.blind_desk import NOT_SAVED
+from bot.core.blind import rules as blind
+from bot.core.blind.desk import NOT_SAVED
 from tests.conftest import CHANNEL, Harness
 from tests.integration.test_blind_answers import blind_day, submit
 from tests.integration.test_service import ANA, MONDAY_0600, say

@@ -4,6 +4,7 @@ platform state changes are awaited through the libraries' own events."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import random
 import socket
@@ -16,12 +17,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import serve
+from bot.app import build_service
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
-from bot.core.questions import QuestionBank
-from bot.core.service import PracticeService, ServiceSettings
-from bot.ops.health import Health, health_routes
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.ops.health import FRESH_FOR, Health, health_routes
 from bot.ops.metrics import PrometheusMetrics, metrics_routes
+from bot.ops.server import Server, serve
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.shell import TerminalChannel
 from bot.platforms.slack.adapter import SlackPlatform
@@ -41,14 +43,16 @@ def free_port() -> int:
 class Monitored:
     """The monitoring routes (plus any others, as with Slack's HTTP mode) on one real server."""
 
-    def __init__(self, store: SqliteStore, platforms: dict[str, Any]) -> None:
+    def __init__(self, store: SqliteStore, platforms: dict[str, Any], health: Health | None = None) -> None:
         self.store = store
         self.platforms = platforms
+        # each request a new report (fresh_for=0), so a test sees a change at once
+        self.checks = health or Health(store, platforms, fresh_for=0)
         self.port = free_port()
-        self.runner: web.AppRunner | None = None
+        self.runner: Server | None = None
 
     async def start(self, extra: list[web.RouteDef] | None = None) -> Monitored:
-        routes = [*(extra or []), *health_routes(Health(self.store, self.platforms))]
+        routes = [*(extra or []), *health_routes(self.checks)]
         routes += metrics_routes(PrometheusMetrics(self.platforms), self.store)
         self.runner = await serve(routes, ServerConfig("127.0.0.1", self.port, monitoring=True))
         return self
@@ -89,7 +93,7 @@ async def terminal(store: SqliteStore) -> AsyncIterator[Monitored]:
 
 
 def service_for(store: SqliteStore, platforms: dict[str, Any], bank: QuestionBank) -> PracticeService:
-    return PracticeService(
+    return build_service(
         store, platforms, SystemClock(), FakeTimer(), bank, ServiceSettings(DEFAULTS), random.Random(1)
     )
 
@@ -148,6 +152,43 @@ async def test_a_closed_database_connection_is_unhealthy(terminal: Monitored, st
     status, body = await terminal.health()
     assert status == 503
     assert body["checks"]["database"]["detail"].startswith("the bot's database connection fails: ")
+
+
+async def test_a_flood_of_probes_never_answers_503_while_the_database_is_healthy(store: SqliteStore) -> None:
+    """Each report writes to the database: hundreds at once would lock it against each other.
+    The ones that come together share one report."""
+    health = Health(store, {"terminal": TerminalChannel(io.StringIO(), io.StringIO())})
+    monitored = await Monitored(store, {}, health).start()
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+
+            async def probe() -> int:
+                async with http.get(monitored.base + "/healthz") as response:
+                    return response.status
+
+            statuses = await asyncio.gather(*(probe() for _ in range(300)))
+    finally:
+        await monitored.stop()
+    assert statuses == [200] * 300
+    assert health.shared.runs <= 3  # one report per second at most, however many ask
+
+
+async def test_a_failure_shows_once_the_shared_report_is_a_second_old(store: SqliteStore) -> None:
+    now = [1000.0]
+    health = Health(store, {}, clock=lambda: now[0])
+    monitored = await Monitored(store, {}, health).start()
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        assert (await monitored.health())[0] == 200
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the write lock from now on
+        assert (await monitored.health())[0] == 200  # the report of a moment ago, served again
+        now[0] += FRESH_FOR
+        status, body = await monitored.health()
+        assert status == 503
+        assert body["checks"]["database"]["detail"].endswith("cannot be written: database is locked")
+    finally:
+        holder.close()
+        await monitored.stop()
 
 
 @pytest.fixture

@@ -7,23 +7,30 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import serve
+from bot.app import build_service
 from bot.config import DiscordConfig, ServerConfig, SlackConfig
-from bot.core.commands import AskQuestion, Practice, SubscribeArgs
-from bot.core.errors import About, PlatformError
-from bot.core.messages import Message
-from bot.core.models import ChannelRef, User
-from bot.core.questions import QuestionBank
-from bot.core.service import Caller, PracticeService, ServiceSettings
-from bot.ops.metrics import CONTENT_TYPE, PrometheusMetrics, metrics_routes
+from bot.core.commands.grammar import AskQuestion, Practice, SubscribeArgs
+from bot.core.daily.questions import QuestionBank
+from bot.core.daily.service import PracticeService, ServiceSettings
+from bot.core.shared.errors import About, PlatformError
+from bot.core.shared.messages import Message
+from bot.core.shared.models import Caller, ChannelRef, User
+from bot.core.shared.ports import Clock
+from bot.ops.health import Health, health_routes
+from bot.ops.metrics import CONTENT_TYPE, PrometheusMetrics, authorized, metrics_routes
+from bot.ops.server import serve
 from bot.platforms.discord.adapter import DiscordPlatform
 from bot.platforms.slack.adapter import SlackPlatform
 from bot.scheduler import ApsTimer, SystemClock
@@ -49,12 +56,16 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 def make_service(
-    store: SqliteStore, platforms: dict[str, object], bank: QuestionBank, metrics: PrometheusMetrics
+    store: SqliteStore,
+    platforms: dict[str, object],
+    bank: QuestionBank,
+    metrics: PrometheusMetrics,
+    clock: Clock | None = None,
 ) -> PracticeService:
-    return PracticeService(
+    return build_service(
         store,
         platforms,  # type: ignore[arg-type]
-        FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)),
+        clock or FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)),
         FakeTimer(),
         bank,
         ServiceSettings(DEFAULTS),
@@ -151,8 +162,7 @@ async def test_discord_429s_are_counted_even_when_discord_py_retries_them(
     metrics = PrometheusMetrics(["discord"])
     config = DiscordConfig(api_base_url=discord_emulator.api_url, gateway_url=discord_emulator.gateway_url)
     platform = DiscordPlatform(config, discord_emulator.token, guild_ready_timeout=0.05, metrics=metrics)
-    service = make_service(store, {"discord": platform}, bank, metrics)
-    service.clock = SystemClock()
+    service = make_service(store, {"discord": platform}, bank, metrics, SystemClock())
     await platform.start(service)
     await platform.connected(within=10)
     try:
@@ -228,3 +238,82 @@ async def test_metrics_page_serves_prometheus_text_with_subscriptions_by_status(
     assert samples[("practicebot_subscriptions", (("status", "unsubscribed"),))] == 0
     assert samples[("practicebot_platform_rate_limited_total", (("platform", "fake"),))] == 0
     assert "# HELP practicebot_scheduler_lag_seconds How late a scheduled wake-up started" in text
+
+
+async def scrape(port: int, **headers: str) -> tuple[int, str, dict[str, str]]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{port}/metrics", headers=headers) as response,
+    ):
+        return response.status, await response.text(), dict(response.headers)
+
+
+async def test_with_a_token_metrics_answers_only_the_right_bearer(store: SqliteStore) -> None:
+    token = "metrics-secret-3f9c"
+    port = free_port()
+    routes = metrics_routes(PrometheusMetrics(["fake"]), store, token=token)
+    runner = await serve(routes, ServerConfig("127.0.0.1", port, monitoring=True))
+    try:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": token}):
+            status, text, answered = await scrape(port, **headers)
+            assert status == 401, headers
+            assert answered["WWW-Authenticate"] == 'Bearer realm="practicebot metrics"'
+            assert "practicebot_" not in text and token not in text
+        status, text, _ = await scrape(port, Authorization=f"Bearer {token}")
+        assert status == 200
+        assert 'practicebot_posts_total{platform="fake"} 0.0' in text
+    finally:
+        await runner.cleanup()
+
+
+def seed_subscriptions(path: Path, active: int, paused: int) -> None:
+    """Rows as the bot writes them, without going through it ten thousand times."""
+    moment = "2026-03-02T06:00:00.000000+00:00"
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO subscriptions (platform, workspace_id, channel_id, post_time, timezone, days,"
+            " reveal_minutes, levels, question_order, status, status_reason, schedule_from, created_at,"
+            " updated_at) VALUES ('fake', 'W1', ?, '09:00', 'UTC', '0,1,2,3,4', 480, 'beginner',"
+            " 'progressive', ?, '', ?, ?, ?)",
+            [
+                (f"C{i}", "active" if i < active else "paused", moment, moment, moment)
+                for i in range(active + paused)
+            ],
+        )
+
+
+async def test_twenty_scrapes_at_once_over_10000_subscriptions_leave_healthz_quick(
+    store: SqliteStore,
+) -> None:
+    """Scrapes count by status in the database and share one count: none of them loads every
+    subscription on the bot's loop while a probe waits behind it."""
+    await asyncio.to_thread(seed_subscriptions, store.path, 9_000, 1_000)
+    port = free_port()
+    health = Health(store, {}, fresh_for=0)
+    routes = [*metrics_routes(PrometheusMetrics(["fake"]), store), *health_routes(health)]
+    runner = await serve(routes, ServerConfig("127.0.0.1", port, monitoring=True))
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def healthz() -> float:
+                started = time.monotonic()
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    assert response.status == 200
+                return time.monotonic() - started
+
+            scrapes = [asyncio.ensure_future(scrape(port)) for _ in range(20)]
+            took = await healthz()
+            answers = await asyncio.gather(*scrapes)
+    finally:
+        await runner.cleanup()
+    assert took < 0.5, f"/healthz took {took:.2f} s behind the scrapes"
+    for status, text, _ in answers:
+        assert status == 200
+        assert 'practicebot_subscriptions{status="active"} 9000.0' in text
+        assert 'practicebot_subscriptions{status="paused"} 1000.0' in text
+
+
+@given(header=st.text(), token=st.text(min_size=1))
+def test_only_the_exact_bearer_header_is_authorized(header: str, token: str) -> None:
+    assert authorized(header, token) == (header == f"Bearer {token}")
+    assert authorized(f"Bearer {token}", token)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.core.commands import parse_line
-from bot.core.errors import UserError
-from bot.core.service import Caller
+from bot.core.commands.grammar import parse_line
+from bot.core.shared.errors import UserError
+from bot.core.shared.models import Caller
 from bot.ops.subscriptions import list_subscriptions
 from tests.conftest import CHANNEL, Harness
 from tests.integration.test_self_checks import a_revealed_day, press

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.core.errors import About, PlatformError
-from bot.core.messages import Message
-from bot.core.models import ChannelRef, PostedRef, PostStatus, SubscriptionStatus
-from bot.core.service import MAX_TRIES
+from bot.core.daily.service import MAX_TRIES
+from bot.core.shared.errors import About, PlatformError
+from bot.core.shared.messages import Message
+from bot.core.shared.models import ChannelRef, PostedRef, PostStatus, SubscriptionStatus
 from bot.ops.subscriptions import list_subscriptions
 from tests.conftest import CHANNEL, FakePlatform, Harness
 from tests.integration.test_service import ANA, BO, MONDAY_0600, reply, say, text

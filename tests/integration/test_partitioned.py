@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.models import ChannelRef, PostStatus
+from bot.core.shared.models import ChannelRef, PostStatus
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore
 from tests.conftest import DEFAULTS, Harness
 

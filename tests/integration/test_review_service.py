@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.core.bookmarks import BOOKMARK_LIMIT
-from bot.core.commands import parse_line
-from bot.core.messages import Response
-from bot.core.models import User
-from bot.core.review import Grade
-from bot.core.service import Caller
+from bot.core.commands.grammar import parse_line
+from bot.core.review.bookmarks import BOOKMARK_LIMIT
+from bot.core.review.cards import Grade
+from bot.core.shared.messages import Response
+from bot.core.shared.models import Caller, User
 from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
 
 ANA = User("U-ana", "ana")

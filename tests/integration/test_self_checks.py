@@ -15,10 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import selfcheck
-from bot.core.messages import Response
-from bot.core.models import Accuracy, ChannelRef, PostedRef, TeamStreak, User
-from bot.core.service import Caller
+from bot.core.selfcheck import rules as selfcheck
+from bot.core.shared.messages import Response
+from bot.core.shared.models import Accuracy, Caller, ChannelRef, PostedRef, TeamStreak, User
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore, migrate
 from tests.conftest import CHANNEL, DEFAULTS, OTHER_CHANNEL, Harness, open_store
 from tests.integration.test_service import ANA, BO, CY, MONDAY_0600, reply, say

@@ -6,12 +6,11 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from bot.core.commands import parse_line
-from bot.core.errors import About, PlatformError
-from bot.core.messages import Message, Response
-from bot.core.models import ChannelRef, Post, PostStatus, SubscriptionStatus, User
-from bot.core.service import Caller
-from bot.core.streaks import Freezes, from_history
+from bot.core.commands.grammar import parse_line
+from bot.core.daily.streaks import Freezes, from_history
+from bot.core.shared.errors import About, PlatformError
+from bot.core.shared.messages import Message, Response
+from bot.core.shared.models import Caller, ChannelRef, Post, PostStatus, SubscriptionStatus, User
 from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
 
 ANA, BO, CY = User("u-ana", "Ana"), User("u-bo", "Bo"), User("u-cy", "Cy")

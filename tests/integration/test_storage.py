@@ -8,7 +8,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.core.models import (
+from bot.core.daily.streaks import Streak
+from bot.core.shared.models import (
     ChannelRef,
     Order,
     PostedRef,
@@ -18,7 +19,6 @@ from bot.core.models import (
     TeamStreak,
     User,
 )
-from bot.core.streaks import Streak
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore, migrate, migrations
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.core.errors import About, PlatformError, UserError
-from bot.core.messages import Message, Picture
-from bot.core.models import User
-from bot.core.recap import RecapStatus, week_of
-from bot.core.service import Caller
+from bot.core.recap.rules import RecapStatus, week_of
+from bot.core.shared.errors import About, PlatformError, UserError
+from bot.core.shared.messages import Message, Picture
+from bot.core.shared.models import Caller, User
 from bot.render.recap_image import HEIGHT, WIDTH
 from bot.storage.sqlite import LATEST_VERSION
 from tests.conftest import CHANNEL, Harness, Sent, open_store

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.core.models import ChannelRef
+from bot.core.shared.models import ChannelRef
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import clean_env, subscribe_due
 from tests.emulators.discord import DiscordEmulator

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core import blind
-from bot.core.commands import CommandError, parse
-from bot.core.messages import _MARKDOWN_SPECIAL
-from bot.core.models import User
+from bot.core.blind import rules as blind
+from bot.core.commands.grammar import CommandError, parse
+from bot.core.shared.messages import _MARKDOWN_SPECIAL
+from bot.core.shared.models import User
 from bot.platforms.discord.render import modal, submitted_text
 from bot.platforms.slack.forms import form_view, submission
 from tests.emulators.slack.validation import check_view_model

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.bookmarks import Bookmark, Reminder, due, next_due, parse_grade, pick, should_remind
-from bot.core.commands import CommandError, Review, ShowBookmarks, parse
-from bot.core.errors import UserError
-from bot.core.review import MAX_INTERVAL, Card, Grade, review
+from bot.core.commands.grammar import CommandError, Review, ShowBookmarks, parse
+from bot.core.review.bookmarks import Bookmark, Reminder, due, next_due, parse_grade, pick, should_remind
+from bot.core.review.cards import MAX_INTERVAL, Card, Grade, review
+from bot.core.shared.errors import UserError
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 OFFSETS = st.integers(min_value=-400 * 24, max_value=400 * 24).map(lambda h: timedelta(hours=h))

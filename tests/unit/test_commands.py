@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.commands import (
+from bot.core.commands.grammar import (
     AskQuestion,
     CommandError,
     Practice,
@@ -14,8 +14,8 @@ from bot.core.commands import (
     parse,
     parse_line,
 )
-from bot.core.errors import UserError
-from bot.core.models import Order
+from bot.core.shared.errors import UserError
+from bot.core.shared.models import Order
 
 
 def test_subscribe_takes_positional_words_by_their_shape() -> None:

@@ -72,6 +72,10 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
             '[discord]\ntoken_env = "my token"\n',
             "F:2: [discord] token_env: 'my token' is not an environment variable name",
         ),
+        (
+            '[server]\nmetrics_token_env = "the token"\n',
+            "F:2: [server] metrics_token_env: 'the token' is not an environment variable name",
+        ),
         ('[discord]\nguild_ids = ["abc"]\n', "F:2: [discord] guild_ids: every item must be a Discord id"),
         ("[discord]\nshard_count = 0\n", "F:2: [discord] shard_count: 0 is too small; use 1 or more"),
         ('[discord]\nshard_count = "2"\n', "F:2: [discord] shard_count: must be an integer, not '2'"),

@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import ConfigError, load_config
-from bot.core import blind, selfcheck
-from bot.core.commands import CommandError, Practice, parse, parse_line, subscribe_args
-from bot.core.errors import NotAllowed, UserError
-from bot.core.holidays import HolidayArgs
+from bot.core.blind import rules as blind
+from bot.core.calendar.holidays import HolidayArgs
+from bot.core.commands.grammar import CommandError, Practice, parse, parse_line, subscribe_args
+from bot.core.selfcheck import rules as selfcheck
+from bot.core.shared.errors import NotAllowed, UserError
 
 NAMES = ("practice", "question", "streaks", "bookmarks", "review", "practise", "x")
 WORDS = st.sampled_from(

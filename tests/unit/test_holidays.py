@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.commands import CommandError, Practice, parse_line
-from bot.core.holidays import (
+from bot.core.calendar.holidays import (
     MAX_HELD,
     HolidayArgs,
     HolidayError,
@@ -21,9 +20,10 @@ from bot.core.holidays import (
     parse_dates,
     upcoming,
 )
-from bot.core.models import Schedule
-from bot.core.schedule import next_occurrence, occurrences
-from bot.core.streaks import Freezes, from_history
+from bot.core.commands.grammar import CommandError, Practice, parse_line
+from bot.core.daily.schedule import next_occurrence, occurrences
+from bot.core.daily.streaks import Freezes, from_history
+from bot.core.shared.models import Schedule
 
 # zones with DST both ways, half-hour and 45-minute offsets, and none
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "America/Santiago", "Pacific/Chatham",

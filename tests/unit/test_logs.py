@@ -13,8 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.config import load_config
-from bot.core.models import ChannelRef
-from bot.logs import configure_logging, secret_values
+from bot.core.shared.models import ChannelRef
+from bot.logs import THROTTLE_EVERY, Throttle, configure_logging, secret_values
 
 TOKEN = "MTIzNDU2Nzg5.discord-secret.token"
 CHANNEL = ChannelRef("discord", "111", "222")
@@ -100,9 +100,10 @@ def test_the_secrets_are_the_values_of_the_variables_the_config_names() -> None:
         "SLACK_BOT_TOKEN": "xoxb-1-2-3",
         "SLACK_APP_TOKEN": "xapp-1-2",
         "SLACK_SIGNING_SECRET": "",  # set but empty: nothing to hide
+        "PRACTICEBOT_METRICS_TOKEN": "metrics-token-1",
         "HOME": "/root",  # not a secret
     }
-    assert secret_values(config, environ) == [TOKEN, "xoxb-1-2-3", "xapp-1-2"]
+    assert secret_values(config, environ) == [TOKEN, "xoxb-1-2-3", "xapp-1-2", "metrics-token-1"]
 
 
 URL_SAFE = st.text(alphabet=string.ascii_letters + string.digits + "_-.", min_size=20, max_size=90)
@@ -151,3 +152,24 @@ def test_libraries_that_dump_payloads_write_no_debug_but_still_their_warnings() 
     assert "the bot's own debug line" in written
     assert "dumps a payload" not in written
     assert written.count(" warns") == 4
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_a_flood_of_one_library_error_is_one_line_per_interval_with_a_count() -> None:
+    """As under a connection flood: asyncio's accept error and aiohttp's per-request one."""
+    stream = capture("text")
+    throttle = next(f for f in logging.getLogger().handlers[0].filters if isinstance(f, Throttle))
+    now = [100.0]
+    throttle.clock = lambda: now[0]
+    for _ in range(5000):
+        logging.getLogger("asyncio").error("socket.accept() out of system resource")
+        logging.getLogger("aiohttp.server").error("Error handling request from %s", "10.0.0.9")
+        logging.getLogger("practicebot.service").info("posted %s", "q-1")  # the bot's own: all kept
+    now[0] += THROTTLE_EVERY
+    logging.getLogger("asyncio").error("socket.accept() out of system resource")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 + 5000 + 1
+    assert sum("Error handling request from 10.0.0.9" in line for line in lines) == 1
+    assert lines[-1].endswith(
+        "asyncio: socket.accept() out of system resource (and 4999 more like it in the last 10 s)"
+    )

@@ -5,8 +5,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.messages import board, my_streak, plain, split_markdown
-from bot.core.models import Board, StreakRow, TeamStreak, User
+from bot.core.daily.messages import board, my_streak
+from bot.core.shared.messages import plain, split_markdown
+from bot.core.shared.models import Board, StreakRow, TeamStreak, User
 
 FENCE = re.compile(r"^```", re.M)
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.models import LEVELS, Order
-from bot.core.questions import PackError, QuestionBank, choose_next, load_bank, load_pack, progress
+from bot.core.daily.questions import PackError, QuestionBank, choose_next, load_bank, load_pack, progress
+from bot.core.shared.models import LEVELS, Order
 from tests.conftest import question_file, write_pack
 
 

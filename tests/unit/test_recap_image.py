@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from bot.core.models import TeamStreak
-from bot.core.recap import PostCount, WeekFigures, day_label, week_figures
-from bot.core.streaks import Streak
+from bot.core.daily.streaks import Streak
+from bot.core.recap.rules import PostCount, WeekFigures, day_label, week_figures
+from bot.core.shared.models import TeamStreak
 from bot.render.recap_image import (
     BAR,
     HEIGHT,
@@ -104,5 +104,5 @@ def test_running_a_day_never_loads_pillow() -> None:
     imported = [
         line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "import time:" in line
     ]
-    assert "bot.core.service" in imported
+    assert "bot.core.daily.service" in imported
     assert not [name for name in imported if name == "PIL" or name.startswith("PIL.")]

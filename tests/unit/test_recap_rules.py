@@ -11,10 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.commands import Practice, RecapChange, parse_line
-from bot.core.errors import UserError
-from bot.core.models import TeamStreak, User
-from bot.core.recap import (
+from bot.core.commands.grammar import Practice, RecapChange, parse_line
+from bot.core.daily.streaks import Streak, from_history, team_from_history
+from bot.core.recap.rules import (
     DEFAULT_RECAP,
     PostCount,
     RecapTime,
@@ -26,7 +25,8 @@ from bot.core.recap import (
     week_figures,
     week_of,
 )
-from bot.core.streaks import Streak, from_history, team_from_history
+from bot.core.shared.errors import UserError
+from bot.core.shared.models import TeamStreak, User
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Santiago",
          "Pacific/Chatham", "Europe/London", "UTC", "Asia/Tehran", "Australia/Lord_Howe"]  # fmt: skip

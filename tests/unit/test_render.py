@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from bot.core.messages import Button, Field, Message, person
-from bot.core.models import User
+from bot.core.shared.messages import Button, Field, Message, person
+from bot.core.shared.models import User
 from bot.platforms.discord import render as discord_render
 from bot.platforms.slack import render as slack_render
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import selfcheck
-from bot.core.messages import Button, Message, reveal
-from bot.core.models import User
+from bot.core.daily.messages import reveal
+from bot.core.selfcheck import rules as selfcheck
+from bot.core.shared.messages import Button, Message
+from bot.core.shared.models import User
 from bot.platforms.discord import render as discord_render
 from bot.platforms.slack import render as slack_render
 from tests.emulators.discord.validation import FormErrors, check_message

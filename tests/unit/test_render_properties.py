@@ -11,9 +11,10 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import blind
-from bot.core.messages import _MARKDOWN_SPECIAL, Message, board
-from bot.core.models import Board, StreakRow, TeamStreak, User
+from bot.core.blind import rules as blind
+from bot.core.daily.messages import board
+from bot.core.shared.messages import _MARKDOWN_SPECIAL, Message
+from bot.core.shared.models import Board, StreakRow, TeamStreak, User
 from bot.platforms.discord import render as discord_render
 from bot.platforms.slack import render as slack_render
 from tests.emulators.slack.mrkdwn import Shown, message_shown, show

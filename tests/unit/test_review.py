@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.review import MAX_INTERVAL, MIN_EASE, Card, Grade, is_due, review
+from bot.core.review.cards import MAX_INTERVAL, MIN_EASE, Card, Grade, is_due, review
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 GRADES = st.sampled_from(list(Grade))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.bookmarks import BOOKMARK_LIMIT, Bookmark
-from bot.core.questions import load_bank, resolve_pack
-from bot.core.review import Card
-from bot.core.review_messages import bookmark_list, ended, review_answer, review_card
+from bot.core.daily.questions import load_bank, resolve_pack
+from bot.core.review.bookmarks import BOOKMARK_LIMIT, Bookmark
+from bot.core.review.cards import Card
+from bot.core.review.messages import bookmark_list, ended, review_answer, review_card
 from bot.platforms.discord import render as discord_render
 from bot.platforms.slack import render as slack_render
 

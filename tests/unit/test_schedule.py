@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.models import Schedule
-from bot.core.schedule import (
+from bot.core.daily.schedule import (
     ScheduleError,
     format_days,
     format_duration,
@@ -21,6 +20,7 @@ from bot.core.schedule import (
     parse_time,
     parse_timezone,
 )
+from bot.core.shared.models import Schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Santiago",

@@ -8,10 +8,9 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.messages import board, my_streak
-from bot.core.models import Board, StreakRow, TeamStreak, User
-from bot.core.seasons import best_ever_of, new_season, with_best_ever
-from bot.core.streaks import (
+from bot.core.calendar.seasons import best_ever_of, new_season, with_best_ever
+from bot.core.daily.messages import board, my_streak
+from bot.core.daily.streaks import (
     NO_STREAK,
     NO_TEAM,
     Freezes,
@@ -22,6 +21,7 @@ from bot.core.streaks import (
     team_from_history,
     top_rows,
 )
+from bot.core.shared.models import Board, StreakRow, TeamStreak, User
 
 USERS = st.sampled_from(["ana", "bo", "cy", "dee"])
 SEASONS = st.lists(st.lists(st.frozensets(USERS, max_size=4), max_size=15), min_size=1, max_size=4)

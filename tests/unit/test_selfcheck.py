@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core import selfcheck
-from bot.core.errors import UserError
-from bot.core.messages import board, my_streak, reveal
-from bot.core.models import Accuracy, Board, Question, StreakRow, TeamStreak, User
-from bot.core.review import Grade
+from bot.core.daily.messages import board, my_streak, reveal
+from bot.core.review.cards import Grade
+from bot.core.selfcheck import rules as selfcheck
+from bot.core.shared.errors import UserError
+from bot.core.shared.models import Accuracy, Board, Question, StreakRow, TeamStreak, User
 
 ORDER = [Grade.AGAIN, Grade.HARD, Grade.GOOD, Grade.EASY]
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import DiscordConfig
-from bot.core.models import ChannelRef
+from bot.core.shared.models import ChannelRef
 from bot.platforms.discord.adapter import DiscordPlatform, global_share
 from bot.platforms.discord.shards import guild_id_of, serves, shard_of
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.models import StreakRow, TeamStreak, User
-from bot.core.streaks import (
+from bot.core.daily.streaks import (
     NO_TEAM,
     Freezes,
     Streak,
@@ -14,6 +13,7 @@ from bot.core.streaks import (
     team_from_history,
     top_rows,
 )
+from bot.core.shared.models import StreakRow, TeamStreak, User
 
 USERS = st.sampled_from(["ana", "bo", "cy", "dee", "eve"])
 EVERYONE = 10**6  # a limit past any board here

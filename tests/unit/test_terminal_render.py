@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.messages import Button, Field, Message, person, plain
-from bot.core.models import User
+from bot.core.shared.messages import Button, Field, Message, person, plain
+from bot.core.shared.models import User
 from bot.platforms.shell import TerminalChannel
 
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=("Cs",)), max_size=300) | st.sampled_from(

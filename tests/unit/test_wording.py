@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import blind
-from bot.core.messages import Message, board, bullets, my_streak, plural, revealed_post
-from bot.core.models import Accuracy, Board, Question, StreakRow, TeamStreak, User
-from bot.core.recap import WeekFigures, recap_message
-from bot.core.review_messages import reminder
-from bot.core.schedule import on_days
+from bot.core.blind import rules as blind
+from bot.core.daily.messages import board, my_streak, revealed_post
+from bot.core.daily.schedule import on_days
+from bot.core.recap.rules import WeekFigures, recap_message
+from bot.core.review.messages import reminder
+from bot.core.shared.messages import Message, bullets, plural
+from bot.core.shared.models import Accuracy, Board, Question, StreakRow, TeamStreak, User
 
 COUNTS = (0, 1, 2, 7, 1000)
 NOUNS = "answer|question|person|post|bookmark|subscription|self-check|freeze|card|key point|level"

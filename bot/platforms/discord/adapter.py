@@ -2,9 +2,9 @@
 
 Intents `guilds` and `guild_messages` only: replies are counted by who wrote in which thread,
 never by what they wrote, so no privileged intent is needed. No member chunking and no message
-cache. Everything the bot sends carries `allowed_mentions` none. With `[discord] shard_count` set
-the process connects as its `shard_ids` only and owns the channels of their guilds
-(docs/scaling.md).
+cache. Everything the bot sends carries `allowed_mentions` none. A subscribed forum channel gets
+each question as a post of its own, tagged with its level. With `[discord] shard_count` set the
+process connects as its `shard_ids` only and owns the channels of their guilds (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import base64
 import contextlib
 import io
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
@@ -24,14 +24,14 @@ import yarl
 from discord import app_commands
 
 from bot.config import DiscordConfig
-from bot.core import commands as grammar
-from bot.core.errors import About, PlatformError, UserError
-from bot.core.holidays import VERBS as HOLIDAY_VERBS
-from bot.core.messages import Message, Picture, Response
-from bot.core.models import LEVELS, ChannelRef, PostedRef, User
-from bot.core.ports import Metrics, NoMetrics
-from bot.core.schedule import DAY_NAMES, suggest_zones
-from bot.core.service import Caller, PracticeService
+from bot.core.calendar.holidays import VERBS as HOLIDAY_VERBS
+from bot.core.commands import grammar
+from bot.core.daily.schedule import DAY_NAMES, suggest_zones
+from bot.core.daily.service import PracticeService
+from bot.core.shared.errors import About, PlatformError, UserError
+from bot.core.shared.messages import Message, Picture, Response
+from bot.core.shared.models import LEVELS, Caller, ChannelRef, PostedRef, User
+from bot.core.shared.ports import Metrics, NoMetrics
 from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, modal, render, submitted_text
 from bot.platforms.discord.shards import guild_id_of, serves
 from bot.platforms.pacing import Paced, SlidingWindow, TokenBucket
@@ -54,6 +54,15 @@ HISTORY_LIMIT = 500  # messages read back from a thread after a restart
 PICTURE_LOOKBACK = 50  # channel messages searched for a recap that may have gone out before a crash
 POST_LOOKBACK = 50  # channel messages searched for the parts of a daily post resent after a crash
 REQUEST_TIMEOUT = 30.0  # seconds for one REST call; a hung call must not hold up other channels
+FORUM_TAGS_MAX = 20  # a forum's available_tags (Modify Channel)
+APPLIED_TAGS_MAX = 5  # tags on one forum post (Start Thread in Forum or Media Channel)
+TAG_REQUIRED = 40067  # "A tag is required to create a forum post in this channel"
+NEEDS_A_TAG = (
+    "this forum requires a tag on every post and practicebot could not add its level tag "
+    "(Beginner, Intermediate, Advanced): give the bot Manage Channels in the forum so it can "
+    "create them, create them yourself, or turn off the forum's Require Tags setting; "
+    "then /practice resume"
+)
 T = TypeVar("T")
 
 # Permissions the bot needs in a subscribed channel, for the invite URL.
@@ -66,6 +75,8 @@ NEEDED_PERMISSIONS = discord.Permissions(
     send_messages_in_threads=True,
     read_message_history=True,
 )
+# Manage Channels is not asked for: only a forum's level tags need it (the bot creates missing
+# ones with it, and posts without them when it lacks it), and it is a lot to grant for that.
 
 
 def global_share(config: DiscordConfig) -> float:
@@ -298,12 +309,120 @@ class DiscordPlatform:
         """Each part carries its own nonce with `enforce_nonce`, but Discord dedupes only "in the
         past few minutes" (Create Message, discord-api-docs) while a claimed post is resent up to
         `misfire_grace` later; so a resend first looks in the channel's recent history for the
-        parts that went out, and sends only the others (the thread then opens on the first)."""
-        target = await self._text_channel(channel)
+        parts that went out, and sends only the others (the thread then opens on the first).
+        In a forum the question is a post of its own (see `_forum_post`)."""
+        target = await self._destination(channel)
+        parts = render(message)
+        if isinstance(target, discord.ForumChannel):
+            post = await self._forum_post(
+                target, message, {}, lambda m: _shows(m, parts[0]), parts, nonce, resend=resend
+            )
+            return PostedRef(message_id=str(post.id), thread_id=str(post.id))
         mine = await self._mine(self._partial(channel, channel.channel_id), POST_LOOKBACK) if resend else []
-        sent = await self._send_parts(target, render(message), nonce, mine)
+        sent = await self._send_parts(target, parts, nonce, mine)
         thread_id = await self._open_thread(sent, message.title)
         return PostedRef(message_id=str(sent.id), thread_id=str(thread_id))
+
+    async def _forum_post(
+        self,
+        forum: discord.ForumChannel,
+        message: Message,
+        extra: dict[str, Any],
+        starts: Callable[[discord.Message], bool],
+        parts: list[Rendered],
+        nonce: str,
+        *,
+        resend: bool,
+    ) -> discord.Thread:
+        """A forum post: named for the message's title, its first part (with `extra`, a file)
+        as the starter message, which has the post's id, the other parts sent in it, and the
+        message's tags applied. Forum thread creation takes no nonce, so a resend first looks
+        for a post of the bot's whose starter message `starts` like this one and completes it."""
+        name = (message.title or "Practice")[:100]
+        post = await self._forum_post_found(forum, name, starts) if resend else None
+        if post is not None:
+            mine = await self._mine(self._partial_in(forum, post.id), HISTORY_LIMIT, oldest_first=True)
+        else:
+            first = parts[0]
+            created = await self._call(
+                forum.create_thread(
+                    name=name,
+                    embeds=list(first.embeds),
+                    applied_tags=await self._tags_for(forum, message.tags),
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                    allowed_mentions=NO_MENTIONS,
+                    **_view(first),
+                    **extra,
+                )
+            )
+            post, mine = created.thread, [created.message]
+        await self._send_parts(post, parts, nonce, mine)
+        return post
+
+    async def _forum_post_found(
+        self, forum: discord.ForumChannel, name: str, starts: Callable[[discord.Message], bool]
+    ) -> discord.Thread | None:
+        """The bot's active post in `forum` named `name` whose starter message `starts` right:
+        among the cached threads (the gateway's THREAD_CREATE, GUILD_CREATE's threads), else
+        among those List Active Guild Threads names."""
+        checked: set[int] = set()
+        found = await self._post_among(forum, forum.threads, name, starts, checked)
+        if found is None:
+            active = await self._call(forum.guild.active_threads())
+            found = await self._post_among(
+                forum, [t for t in active if t.parent_id == forum.id], name, starts, checked
+            )
+        return found
+
+    async def _post_among(
+        self,
+        forum: discord.ForumChannel,
+        threads: Sequence[discord.Thread],
+        name: str,
+        starts: Callable[[discord.Message], bool],
+        checked: set[int],
+    ) -> discord.Thread | None:
+        """The newest of `threads` (the bot's, named `name`, not `checked` yet) whose starter
+        message `starts` right; one history read per candidate."""
+        me = self.client.user.id if self.client.user else None
+        for thread in sorted(threads, key=lambda t: t.id, reverse=True)[:POST_LOOKBACK]:
+            if thread.id in checked or thread.owner_id != me or thread.name != name:
+                continue
+            checked.add(thread.id)
+            first = await self._history(self._partial_in(forum, thread.id), 1, oldest_first=True)
+            if first and first[0].id == thread.id and starts(first[0]):
+                return thread
+        return None
+
+    async def _tags_for(self, forum: discord.ForumChannel, names: tuple[str, ...]) -> list[discord.ForumTag]:
+        """The forum's tags called `names`, creating those it lacks (Modify Channel keeps the
+        existing ones and needs Manage Channels). Without the permission, or with the forum's 20
+        tags taken, the post goes without; unless the forum requires a tag: then a channel-level
+        failure that tells the admin what to do."""
+
+        def known(tags: Sequence[discord.ForumTag]) -> dict[str, discord.ForumTag]:
+            return {tag.name.casefold(): tag for tag in tags}
+
+        have = known(forum.available_tags)
+        missing = [name for name in dict.fromkeys(names) if name.casefold() not in have]
+        room = len(forum.available_tags) + len(missing) <= FORUM_TAGS_MAX
+        me = forum.guild.me  # the bot's own member is cached from GUILD_CREATE; unknown, try anyway
+        allowed = me is None or forum.permissions_for(me).manage_channels
+        if missing and room and allowed:
+            wanted = [*forum.available_tags, *(discord.ForumTag(name=name) for name in missing)]
+            try:
+                edited = await self._call(forum.edit(available_tags=wanted))
+            except PlatformError as exc:
+                if exc.about is not About.CHANNEL:  # 403: the permission went; post without
+                    raise
+                log.warning("cannot create the forum tags %s in %s: %s", missing, forum.id, exc.reason)
+            else:
+                if isinstance(edited, discord.ForumChannel):  # None only for a positional edit
+                    have = known(edited.available_tags)
+        applied = [have[name.casefold()] for name in names if name.casefold() in have][:APPLIED_TAGS_MAX]
+        if not applied and forum.flags.require_tag:
+            raise PlatformError(NEEDS_A_TAG, about=About.CHANNEL)
+        return applied
 
     async def _send_parts(
         self,
@@ -383,6 +502,9 @@ class DiscordPlatform:
         """The channel (or one of its threads) by id, without a request."""
         return self.client.get_partial_messageable(int(channel_id), guild_id=int(channel.workspace_id))
 
+    def _partial_in(self, forum: discord.ForumChannel, post_id: int) -> discord.PartialMessageable:
+        return self.client.get_partial_messageable(post_id, guild_id=forum.guild.id)
+
     async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
         thread = self._partial(channel, thread_id)
         return [
@@ -402,7 +524,9 @@ class DiscordPlatform:
             raise self.token_state.failed(_translate(exc)) from exc
 
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
-        target = self._partial(channel, channel.channel_id)
+        """In a forum the post's starter message lives in the post, which has its id."""
+        forum = isinstance(await self._destination(channel), discord.ForumChannel)
+        target = self._partial(channel, message_id if forum else channel.channel_id)
         first = render(message)[0]
         await self._call(
             target.get_partial_message(int(message_id)).edit(
@@ -422,15 +546,9 @@ class DiscordPlatform:
     ) -> None:
         """A channel message with the picture attached and shown in its embed (multipart:
         payload_json and the file). Discord recognises a resend by its nonce for a few minutes;
-        past that, a resend first looks for the bot's message with this picture in the channel."""
-        target = await self._text_channel(channel)
-        if resend and await self._sent_by_me(
-            self._partial(channel, channel.channel_id),
-            lambda m: any(a.filename == picture.filename for a in m.attachments),
-            PICTURE_LOOKBACK,
-            oldest_first=False,
-        ):
-            return
+        past that, a resend first looks for the bot's message with this picture in the channel.
+        In a forum the recap is a post of its own, without a tag (it has no level)."""
+        target = await self._destination(channel)
         parts = render(message)
         first = parts[0]
         embeds = list(first.embeds)
@@ -441,6 +559,20 @@ class DiscordPlatform:
             filename=picture.filename,
             description=picture.description[:1024] or None,
         )
+
+        def carries_it(sent: discord.Message) -> bool:
+            return any(a.filename == picture.filename for a in sent.attachments)
+
+        if isinstance(target, discord.ForumChannel):
+            starter = Rendered(tuple(embeds), first.buttons)
+            await self._forum_post(
+                target, message, {"file": attachment}, carries_it, [starter, *parts[1:]], nonce, resend=resend
+            )
+            return
+        if resend and await self._sent_by_me(
+            self._partial(channel, channel.channel_id), carries_it, PICTURE_LOOKBACK, oldest_first=False
+        ):
+            return
         await self._call(
             target.send(
                 embeds=embeds, file=attachment, nonce=nonce, allowed_mentions=NO_MENTIONS, **_view(first)
@@ -451,14 +583,17 @@ class DiscordPlatform:
                 target.send(embeds=list(extra.embeds), allowed_mentions=NO_MENTIONS, **_view(extra))
             )
 
-    async def _text_channel(self, channel: ChannelRef) -> discord.abc.Messageable:
-        """From the cache the gateway fills; only a miss costs a (paced) request."""
+    async def _destination(self, channel: ChannelRef) -> discord.TextChannel | discord.ForumChannel:
+        """The subscribed text or forum channel, from the cache the gateway fills; only a miss
+        costs a (paced) request."""
         cached = self.client.get_channel(int(channel.channel_id))
-        if isinstance(cached, discord.TextChannel):
+        if isinstance(cached, discord.TextChannel | discord.ForumChannel):
             return cached
         fetched = await self._call(self.client.fetch_channel(int(channel.channel_id)))
-        if not isinstance(fetched, discord.TextChannel):
-            raise PlatformError("the subscribed channel is not a text channel any more", about=About.CHANNEL)
+        if not isinstance(fetched, discord.TextChannel | discord.ForumChannel):
+            raise PlatformError(
+                "the subscribed channel is not a text or forum channel any more", about=About.CHANNEL
+            )
         return fetched
 
     async def _call(self, call: Awaitable[T]) -> T:
@@ -791,10 +926,13 @@ def _translate(exc: Exception) -> PlatformError:
     """Discord's failures in the core's terms (what each is about decides what the core does):
     401 is the token (nothing pauses); 404 10008 Unknown Message a message a moderator deleted;
     another 404 (10003 Unknown Channel) or 403 the channel, which pauses; another 4xx that one
-    request; 429, 5xx and network trouble are retried."""
+    request; 429, 5xx and network trouble are retried. A forum's 40067 (it requires a tag) is
+    about the channel too: an admin has to act."""
     if isinstance(exc, discord.NotFound):
         about = About.GONE if exc.code == UNKNOWN_MESSAGE else About.CHANNEL
         return PlatformError(f"not found on Discord ({exc.code}: {exc.text})", about=about)
+    if isinstance(exc, discord.HTTPException) and exc.code == TAG_REQUIRED:
+        return PlatformError(NEEDS_A_TAG, about=About.CHANNEL)
     if isinstance(exc, discord.Forbidden):
         return PlatformError(f"no access on Discord ({exc.code}: {exc.text})", about=About.CHANNEL)
     if isinstance(exc, discord.HTTPException):

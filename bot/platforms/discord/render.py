@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.core.messages import Form, Message, split_markdown
+from bot.core.shared.messages import Form, Message, split_markdown
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096

@@ -29,12 +29,12 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import SlackConfig
-from bot.core import commands as grammar
-from bot.core.errors import About, PlatformError, UserError
-from bot.core.messages import Message, Picture, Response
-from bot.core.models import ChannelRef, PostedRef, User
-from bot.core.ports import Metrics, NoMetrics
-from bot.core.service import Caller, PracticeService
+from bot.core.commands import grammar
+from bot.core.daily.service import PracticeService
+from bot.core.shared.errors import About, PlatformError, UserError
+from bot.core.shared.messages import Message, Picture, Response
+from bot.core.shared.models import Caller, ChannelRef, PostedRef, User
+from bot.core.shared.ports import Metrics, NoMetrics
 from bot.platforms.pacing import KeyedBuckets, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
 from bot.platforms.slack.deliveries import Deliveries, delivery_key

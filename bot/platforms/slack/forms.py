@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.core.messages import Form
+from bot.core.shared.messages import Form
 from bot.platforms.slack.render import ACTION_PREFIX, action_of, plain_text
 
 TITLE_MAX = 24

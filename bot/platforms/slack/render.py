@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.messages import Message
+from bot.core.shared.messages import Message
 
 BLOCKS_MAX = 50
 SECTION_MAX = 3000

@@ -48,6 +48,7 @@ from .interactions import (
 )
 from .invalid import InvalidRequests
 from .model import (
+    GUILD_FORUM,
     GUILD_MEMBERS,
     GUILD_MESSAGES,
     GUILDS,
@@ -334,7 +335,10 @@ class DiscordEmulator:
                 **_image_size(bytes(data)),
                 "_data": bytes(data),
             }
-        described = (body or {}).get("attachments") if isinstance(body, dict) else None
+        # a forum post's files are described by its message (discord.py nests the message fields)
+        nested = body.get("message") if isinstance(body, dict) else None
+        holder = nested if isinstance(nested, dict) else body
+        described = holder.get("attachments") if isinstance(holder, dict) else None
         files: list[JSON] = []
         for position, attachment in enumerate(described or []):
             try:
@@ -493,6 +497,37 @@ class DiscordEmulator:
             )
         return channel.id
 
+    def add_forum(
+        self, guild_id: int, name: str, *, tags: tuple[str, ...] = (), require_tag: bool = False
+    ) -> int:
+        """A forum channel (type 15) with these tags; `require_tag` sets REQUIRE_TAG."""
+        forum = self.world.add_forum(guild_id, name, tags=tags, require_tag=require_tag)
+        if self.gateway.live_sessions:
+            self._spawn(
+                self.gateway.dispatch("CHANNEL_CREATE", forum.payload(), guild_id=guild_id, intent=GUILDS)
+            )
+        return forum.id
+
+    def forum_tags(self, forum_id: int) -> list[str]:
+        return [t["name"] for t in self._channel(forum_id).available_tags]
+
+    def applied_tags(self, thread_id: int) -> list[str]:
+        """The names of the tags a forum post carries."""
+        thread = self._channel(thread_id)
+        names = {int(t["id"]): t["name"] for t in self.world.text_channel(thread).available_tags}
+        return [names[t] for t in thread.applied_tags or []]
+
+    async def allow_bot(self, channel_id: int, permissions: int) -> None:
+        """Grants the bot `permissions` in the channel (a member overwrite), like an admin would."""
+        channel = self.world.text_channel(self._channel(channel_id))
+        channel.overwrites[self.bot_user_id] = Overwrite(self.bot_user_id, 1, allow=permissions)
+        await self.channel_update(channel)
+
+    async def channel_update(self, channel: Channel) -> None:
+        await self.gateway.dispatch(
+            "CHANNEL_UPDATE", channel.payload(), guild_id=channel.guild_id, intent=GUILDS
+        )
+
     def add_member(
         self, guild_id: int, name: str, *, manage_channels: bool = False, bot: bool = False
     ) -> int:
@@ -528,16 +563,12 @@ class DiscordEmulator:
         channel = self.world.text_channel(self._channel(channel_id))
         deny = VIEW_CHANNEL if keep == "nothing" else SEND_MESSAGES | SEND_MESSAGES_IN_THREADS
         channel.overwrites[self.bot_user_id] = Overwrite(self.bot_user_id, 1, deny=deny)
-        await self.gateway.dispatch(
-            "CHANNEL_UPDATE", channel.payload(), guild_id=channel.guild_id, intent=GUILDS
-        )
+        await self.channel_update(channel)
 
     async def restore_access(self, channel_id: int) -> None:
         channel = self.world.text_channel(self._channel(channel_id))
         channel.overwrites.pop(self.bot_user_id, None)
-        await self.gateway.dispatch(
-            "CHANNEL_UPDATE", channel.payload(), guild_id=channel.guild_id, intent=GUILDS
-        )
+        await self.channel_update(channel)
 
     def _channel(self, channel_id: int) -> Channel:
         try:
@@ -556,6 +587,8 @@ class DiscordEmulator:
         needed = VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if channel.is_thread else SEND_MESSAGES)
         if self.world.permissions(channel, user_id) & needed != needed:
             raise PermissionError(f"{user.username} cannot write in #{channel.name}")
+        if channel.type == GUILD_FORUM:
+            raise PermissionError(f"#{channel.name} is a forum: people write in its posts (threads)")
         reference = None
         if reply_to is not None:
             reference = {
@@ -575,6 +608,26 @@ class DiscordEmulator:
         self.world.add_message(message)
         await self.publish(message, "MESSAGE_CREATE")
         return self.world.message_payload(message)
+
+    async def create_post(self, forum_id: int, user_id: int, name: str, content: str) -> int:
+        """A person opens a post in a forum: a public thread whose starter message has its id
+        (THREAD_CREATE, then MESSAGE_CREATE). Returns the post's id."""
+        forum = self._channel(forum_id)
+        if forum.type != GUILD_FORUM:
+            raise ValueError(f"#{forum.name} is not a forum")
+        if not self.world.permissions(forum, user_id) & SEND_MESSAGES:
+            raise PermissionError(f"{self.world.users[user_id].username} cannot post in #{forum.name}")
+        post_id = self.world.ids.next()
+        thread = self.world.add_thread(
+            forum, thread_id=post_id, name=name, type_=11, owner_id=user_id, archive_after=1440
+        )
+        starter = self.world.new_message(
+            thread, self.world.users[user_id], {"content": content}, settable_flags=0, message_id=post_id
+        )
+        self.world.add_message(starter)
+        await self.announce_thread(thread)
+        await self.publish(starter, "MESSAGE_CREATE")
+        return post_id
 
     async def revoke_token(self, *, close_gateway: bool = True) -> None:
         """The bot's token is reset in the Developer Portal: every REST call with the old one

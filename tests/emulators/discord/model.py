@@ -57,7 +57,13 @@ EVERYONE_PERMISSIONS = (
 GUILD_TEXT = 0
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
+GUILD_FORUM = 15  # holds posts (public threads that each start with a message), no messages of its own
 THREAD_TYPES = frozenset({10, PUBLIC_THREAD, PRIVATE_THREAD})
+
+# Channel flags: https://discord.com/developers/docs/resources/channel#channel-object-channel-flags
+REQUIRE_TAG = 1 << 4  # a forum post must apply a tag
+FORUM_TAGS_MAX = 20  # available_tags per forum
+APPLIED_TAGS_MAX = 5  # tags per post
 
 # Message flags and types
 SUPPRESS_EMBEDS = 1 << 2
@@ -231,6 +237,9 @@ class Channel:
     message_count: int = 0
     total_message_sent: int = 0
     members: dict[int, str] = field(default_factory=dict)  # thread members: user id -> join time
+    flags: int = 0
+    available_tags: list[JSON] = field(default_factory=list)  # a forum's tags (ForumTag objects)
+    applied_tags: list[int] | None = None  # a forum post's tag ids (None: not in a forum)
 
     @property
     def is_thread(self) -> bool:
@@ -253,7 +262,7 @@ class Channel:
             "name": self.name,
             "last_message_id": str(self.last_message_id) if self.last_message_id else None,
             "rate_limit_per_user": self.rate_limit_per_user,
-            "flags": 0,
+            "flags": self.flags,
             "nsfw": False,
             "last_pin_timestamp": None,
         }
@@ -266,6 +275,14 @@ class Channel:
                 "default_auto_archive_duration": 1440,
                 "default_thread_rate_limit_per_user": 0,
             }
+            if self.type == GUILD_FORUM:
+                data |= {
+                    "available_tags": copy.deepcopy(self.available_tags),
+                    "default_reaction_emoji": None,
+                    "default_sort_order": None,
+                    "default_forum_layout": 0,
+                    "default_tag_setting": "match_some",
+                }
             return data
         data |= {
             "parent_id": str(self.parent_id),
@@ -282,6 +299,8 @@ class Channel:
                 "create_timestamp": self.create_timestamp,
             },
         }
+        if self.applied_tags is not None:
+            data["applied_tags"] = [str(t) for t in self.applied_tags]
         if me is not None and me in self.members:
             data["member"] = self.thread_member(me)
         return data
@@ -423,6 +442,25 @@ class World:
         self._store_channel(guild, channel)
         return channel
 
+    def add_forum(
+        self, guild_id: int, name: str, *, tags: tuple[str, ...] = (), require_tag: bool = False
+    ) -> Channel:
+        """A forum channel with these tags (each given an id), REQUIRE_TAG when `require_tag`."""
+        forum = self.add_channel(guild_id, name)
+        forum.type, forum.flags = GUILD_FORUM, REQUIRE_TAG if require_tag else 0
+        forum.available_tags = [self.new_tag({"name": tag}) for tag in tags]
+        return forum
+
+    def new_tag(self, body: JSON) -> JSON:
+        """A forum tag object from a tag in a PATCH body (a new one gets an id)."""
+        return {
+            "id": str(body.get("id") or self.ids.next()),
+            "name": body["name"],
+            "moderated": bool(body.get("moderated")),
+            "emoji_id": body.get("emoji_id"),
+            "emoji_name": body.get("emoji_name"),
+        }
+
     def add_thread(
         self, parent: Channel, *, thread_id: int, name: str, type_: int, owner_id: int, archive_after: int
     ) -> Channel:
@@ -435,6 +473,7 @@ class World:
             owner_id=owner_id,
             auto_archive_duration=archive_after,
             create_timestamp=now_iso(),
+            applied_tags=[] if parent.type == GUILD_FORUM else None,
         )
         thread.members[owner_id] = now_iso()  # the creator is added to the thread
         self._store_channel(self.guild(parent.guild_id), thread)
@@ -515,10 +554,18 @@ class World:
     # ------------------------------------------------------------ messages
 
     def new_message(
-        self, channel: Channel, author: User, body: JSON, *, settable_flags: int, **fields: Any
+        self,
+        channel: Channel,
+        author: User,
+        body: JSON,
+        *,
+        settable_flags: int,
+        message_id: int | None = None,
+        **fields: Any,
     ) -> Message:
-        """A message built from a create body (not stored yet: see `add_message`)."""
-        message = Message(self.ids.next(), channel.id, channel.guild_id, author, **fields)
+        """A message built from a create body (not stored yet: see `add_message`); `message_id`
+        for a forum post's starter message, which has its thread's id."""
+        message = Message(message_id or self.ids.next(), channel.id, channel.guild_id, author, **fields)
         self.apply_body(message, body, settable_flags=settable_flags)
         return message
 

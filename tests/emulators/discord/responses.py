@@ -114,6 +114,15 @@ def empty_message() -> ApiError:
     return ApiError(400, 50006, "Cannot send an empty message")
 
 
+def not_a_text_channel() -> ApiError:
+    """A message sent to a forum, which holds posts only (checked against the live API: 400 50008)."""
+    return ApiError(400, 50008, "Cannot send messages in a non-text channel")
+
+
+def tag_required() -> ApiError:
+    return ApiError(400, 40067, "A tag is required to create a forum post in this channel")
+
+
 def wrong_channel_type() -> ApiError:
     return ApiError(400, 50024, "Cannot execute action on this channel type")
 

@@ -1,5 +1,6 @@
 """REST routes a bot built on discord.py and app_commands uses: who am I, where is the gateway,
-command sync, channels, messages (with `enforce_nonce`), threads and thread membership.
+command sync, channels, messages (with `enforce_nonce`), threads and thread membership, forum
+posts and a forum's tags.
 Routes are named with the OpenAPI description's path templates, so each request finds its schema."""
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ from .model import (
     ATTACH_FILES,
     CREATE_PRIVATE_THREADS,
     CREATE_PUBLIC_THREADS,
+    FORUM_TAGS_MAX,
+    GUILD_FORUM,
     GUILD_MEMBERS,
     HAS_THREAD,
     IS_COMPONENTS_V2,
     JSON,
+    MANAGE_CHANNELS,
     MANAGE_MESSAGES,
     PRIVATE_THREAD,
     PUBLIC_THREAD,
     READ_MESSAGE_HISTORY,
     REPLY,
+    REQUIRE_TAG,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     SUPPRESS_EMBEDS,
@@ -71,6 +76,8 @@ class RestRoutes:
             ("GET", "/guilds/{guild_id}", self.get_guild),
             ("GET", "/guilds/{guild_id}/channels", self.guild_channels),
             ("GET", "/channels/{channel_id}", self.get_channel),
+            ("PATCH", "/channels/{channel_id}", self.edit_channel),
+            ("GET", "/guilds/{guild_id}/threads/active", self.active_threads),
             ("GET", "/channels/{channel_id}/messages", self.list_messages),
             ("POST", "/channels/{channel_id}/messages", self.create_message),
             ("GET", message, self.get_message),
@@ -236,6 +243,35 @@ class RestRoutes:
     async def get_channel(self, request: web.Request) -> web.Response:
         return json_response(self._channel(request).payload(me=self.world.bot.id))
 
+    async def edit_channel(self, request: web.Request) -> web.Response:
+        """Modify Channel, as far as a forum's `available_tags` (at most 20, the spec's maxItems):
+        needs MANAGE_CHANNELS, else 403 50013; a listed tag keeps its id, a new one gets one, an
+        unlisted one is deleted. CHANNEL_UPDATE goes out."""
+        channel = self._channel(request, need=MANAGE_CHANNELS)
+        body: JSON = request[BODY] or {}
+        if "available_tags" in body:
+            if channel.type != GUILD_FORUM:
+                raise r.wrong_channel_type()
+            tags = [self.world.new_tag(tag) for tag in body["available_tags"] or []]
+            assert len(tags) <= FORUM_TAGS_MAX  # the schema's maxItems answered a longer list
+            channel.available_tags = tags
+        if body.get("name"):
+            channel.name = body["name"]
+        await self.emu.channel_update(channel)
+        return json_response(channel.payload())
+
+    async def active_threads(self, request: web.Request) -> web.Response:
+        """List Active Guild Threads: every unarchived thread the bot can see, with the bot's own
+        thread member objects for those it is in."""
+        guild = self.world.guilds.get(snowflake(request, "guild_id"))
+        if guild is None:
+            raise r.unknown_guild()
+        bot = self.world.bot.id
+        threads = [self.world.channels[c] for c in guild.channel_ids]
+        active = [t for t in threads if t.is_thread and not t.archived and self.world.can_view(t)]
+        members = [t.thread_member(bot) for t in active if bot in t.members]
+        return json_response({"threads": [t.payload() for t in active], "members": members})
+
     async def typing(self, request: web.Request) -> web.Response:
         self._send_permission(request)
         return no_content()
@@ -246,6 +282,8 @@ class RestRoutes:
         if snowflake(request, "channel_id") in self.emu.direct.channels:
             return self.emu.direct.create(snowflake(request, "channel_id"), request[BODY] or {})
         channel = self._send_permission(request)
+        if channel.type == GUILD_FORUM:
+            raise r.not_a_text_channel()
         if channel.is_thread and channel.locked:
             raise r.thread_archived()
         body: JSON = request[BODY] or {}
@@ -263,8 +301,7 @@ class RestRoutes:
         if files and not self.world.permissions(channel, bot.id) & ATTACH_FILES:
             raise r.missing_permissions()
         reference = self._reference(channel, body.get("message_reference"))
-        uploaded = [(f | {"id": str(self.world.ids.next())}, f.get("_data", b"")) for f in files]
-        attachments = [{k: v for k, v in f.items() if k != "_data"} for f, _ in uploaded]
+        attachments = self._uploads(files)
         message = self.world.new_message(
             channel,
             bot,
@@ -276,12 +313,19 @@ class RestRoutes:
             attachments=attachments,
         )
         self.world.add_message(message)
-        for attachment, (_, data) in zip(attachments, uploaded, strict=True):
-            self.emu.attachment_data[int(attachment["id"])] = data
         if nonce is not None:
             self.nonces[(bot.id, str(nonce))] = (message.id, self.emu.clock())
         await self.emu.publish(message, "MESSAGE_CREATE")
         return json_response(self.world.message_payload(message))
+
+    def _uploads(self, files: list[JSON]) -> list[JSON]:
+        """The attachment objects of uploaded files, each given an id; the bytes are kept."""
+        attachments = []
+        for file in files:
+            attachment = {k: v for k, v in file.items() if k != "_data"} | {"id": str(self.world.ids.next())}
+            self.emu.attachment_data[int(attachment["id"])] = file.get("_data", b"")
+            attachments.append(attachment)
+        return attachments
 
     def _reference(self, channel: Channel, reference: JSON | None) -> JSON | None:
         if not reference or not reference.get("message_id"):
@@ -304,6 +348,10 @@ class RestRoutes:
 
     async def list_messages(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
+        if channel.type == GUILD_FORUM:
+            # a forum has posts (threads), no messages of its own; the code is the generic one for
+            # the wrong channel type (Discord's docs name none for this, and the bot never asks)
+            raise r.wrong_channel_type()
         if not self.world.permissions(channel, self.world.bot.id) & READ_MESSAGE_HISTORY:
             return json_response([])  # Discord answers with no messages rather than an error
         query = request.query
@@ -390,6 +438,8 @@ class RestRoutes:
 
     async def thread_without_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
+        if channel.type == GUILD_FORUM:
+            return await self.forum_post(request, channel)
         body: JSON = request[BODY] or {}
         kind = body.get("type") or PRIVATE_THREAD  # Discord's default, kept from the first thread docs
         if channel.is_thread or kind not in (PUBLIC_THREAD, PRIVATE_THREAD):
@@ -408,6 +458,55 @@ class RestRoutes:
         thread.invitable = body.get("invitable", True) is not False
         await self.emu.announce_thread(thread)
         return json_response(thread.payload(me=self.world.bot.id), 201)
+
+    async def forum_post(self, request: web.Request, forum: Channel) -> web.Response:
+        """Start Thread in Forum or Media Channel: a public thread and its starter message, which
+        has the thread's id. Creating a post needs SEND_MESSAGES ("Create Posts"). The message
+        takes no `nonce` (forum thread message params), so nothing dedupes a resend.
+        `applied_tags` must be ids of the forum's `available_tags`; with REQUIRE_TAG a post
+        without one is refused with 40067. THREAD_CREATE, then MESSAGE_CREATE, go out."""
+        self._channel(request, need=SEND_MESSAGES)
+        body: JSON = request[BODY] or {}
+        files: list[JSON] = request[FILES]
+        message_body = body.get("message")
+        if not isinstance(message_body, dict):
+            raise r.form_error(("message",), "BASE_TYPE_REQUIRED", "This field is required")
+        if not has_message_fields(message_body, files):
+            raise r.empty_message()
+        tags = [int(t) for t in body.get("applied_tags") or []]
+        known = {int(t["id"]) for t in forum.available_tags}
+        for index, tag in enumerate(tags):
+            if tag not in known:
+                raise r.form_error(("applied_tags", index), "FORUM_TAG_UNKNOWN", "Unknown tag")
+        if forum.flags & REQUIRE_TAG and not tags:
+            raise r.tag_required()
+        if files and not self.world.permissions(forum, self.world.bot.id) & ATTACH_FILES:
+            raise r.missing_permissions()
+        post_id = self.world.ids.next()
+        thread = self.world.add_thread(
+            forum,
+            thread_id=post_id,
+            name=body["name"],
+            type_=PUBLIC_THREAD,
+            owner_id=self.world.bot.id,
+            archive_after=body.get("auto_archive_duration") or 1440,
+        )
+        thread.applied_tags = list(dict.fromkeys(tags))
+        attachments = self._uploads(files)
+        starter = self.world.new_message(
+            thread,
+            self.world.bot,
+            message_body,
+            settable_flags=CREATE_FLAGS,
+            message_id=post_id,
+            attachments=attachments,
+        )
+        self.world.add_message(starter)
+        forum.last_message_id = post_id
+        await self.emu.announce_thread(thread)
+        await self.emu.publish(starter, "MESSAGE_CREATE")
+        payload = thread.payload(me=self.world.bot.id) | {"message": self.world.message_payload(starter)}
+        return json_response(payload, 201)
 
     def _thread(self, request: web.Request) -> Channel:
         thread = self._channel(request)

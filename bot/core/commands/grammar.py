@@ -1,0 +1,344 @@
+"""The command grammar, parsed once for every platform.
+
+Text platforms (Slack, the terminal channel) pass the words people typed to `parse`; Discord
+passes its typed options to `subscribe_args`. Either way the same validators run and a bad
+argument is refused with a specific message.
+
+    /practice subscribe [time] [timezone] [days] [reveal] [levels] [order] [answers]
+    /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
+    /practice holidays [add|remove DATES]   /practice new-season [confirm N]
+    /practice recap [<day> <HH:MM> | off] | recap-now
+    /question [level]
+    /streaks [me]
+    /bookmarks [remove <number|question id>]
+    /review [remind on|off]
+
+`subscribe` takes its arguments positionally (recognised by their shape) or as `key=value`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+
+from bot.core.blind.rules import AnswersError, parse_answers
+from bot.core.calendar.holidays import HolidayArgs, HolidayError, holiday_args
+from bot.core.daily.schedule import (
+    DAY_ALIASES,
+    DAY_NAMES,
+    ScheduleError,
+    parse_days,
+    parse_reveal,
+    parse_time,
+    parse_timezone,
+    zone_for_city,
+)
+from bot.core.recap.rules import RecapTime, parse_recap
+from bot.core.shared.errors import NotAllowed, UserError, shown
+from bot.core.shared.models import LEVELS, Order, Reveal
+from bot.core.shared.typos import closest, did_you_mean
+
+MAX_INPUT = 500
+COMMAND_NAMES = ("practice", "question", "streaks", "bookmarks", "review")
+SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order", "answers")
+_KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
+ADMIN_ACTIONS = frozenset(
+    {
+        "subscribe",
+        "unsubscribe",
+        "pause",
+        "resume",
+        "post-now",
+        "reveal-now",
+        "new-season",
+        "recap",
+        "recap-now",
+    }
+)
+# `holidays` lists for anyone; its add and remove are for admins (checked by the service)
+PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "forget-me", "help")
+CONFIRMED_ACTIONS = frozenset({"forget-me", "new-season"})  # asked twice: the second with `confirm`
+
+
+class CommandError(UserError):
+    """The words typed do not make a command; the message says which word and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeArgs:
+    """Only what the caller gave; the rest comes from config defaults or the old settings."""
+
+    time: time | None = None
+    timezone: str | None = None
+    days: frozenset[int] | None = None
+    reveal: Reveal | None = None
+    levels: tuple[str, ...] | None = None
+    order: Order | None = None
+    blind: bool | None = None  # answers=blind (True) or answers=open (False)
+
+
+@dataclass(frozen=True, slots=True)
+class RecapChange:
+    """`/practice recap fri 16:00` (a new time) or `/practice recap off` (setting None)."""
+
+    setting: RecapTime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    action: str  # one of PRACTICE_ACTIONS
+    subscribe: SubscribeArgs | None = None
+    confirm: bool = False  # forget-me, new-season: the second, confirming call
+    season: int | None = None  # new-season confirm N: the season it starts (a replay is refused)
+    holidays: HolidayArgs | None = None
+    recap: RecapChange | None = None  # recap: None shows the current setting
+
+
+@dataclass(frozen=True, slots=True)
+class AskQuestion:
+    level: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStreaks:
+    me: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ShowBookmarks:
+    remove: str | None = None  # a number from the list or a question id, resolved by the service
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    remind: bool | None = None  # None: deal the next card; True/False: the daily reminder on/off
+
+
+Command = Practice | AskQuestion | ShowStreaks | ShowBookmarks | Review
+
+HELP = """\
+/practice subscribe [time] [timezone] [days] [reveal] [levels] [order] [answers]
+    Post a question here every scheduled day (admins). Defaults: 09:00 UTC mon-fri,
+    reveal after 8h, all levels, progressive, answers=open. Example:
+    /practice subscribe 09:00 Europe/Berlin mon-fri reveal=8h levels=beginner,intermediate
+    answers=blind: answers go through a private form and appear together at the reveal
+    reveal: whole minutes, hours or days (90m, 8h, 2d), before the next post; or next
+    Subscribing again changes only what you give; the rest stays as it was.
+/practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
+/practice post-now | reveal-now           post today's question now / reveal the open one (admins)
+/practice status                          schedule, next post, progress through the pack
+/practice holidays [add|remove DATES]     list the coming holidays; add or remove some (admins):
+    /practice holidays add 2026-12-24 2026-12-31..2027-01-01   (dates in the channel's zone)
+/practice new-season                      start the board from zero, best ever stays (admins, asks first)
+/practice recap [<day> <HH:MM> | off]     the weekly recap's day and time here, or off (admins)
+/practice recap-now                       send a recap of the last seven days now (admins)
+/practice forget-me                       delete your answers and streaks here (asks to confirm)
+/question [beginner|intermediate|advanced]  a random question, just for you
+/streaks [me]                             the channel's streak board, or your own streak
+/bookmarks                                your bookmarked questions and when each is due
+/bookmarks remove <number|question id>    forget one bookmark
+/review                                   deal your most overdue bookmarked question, just for you
+/review remind on|off                     a private nudge at this channel's post time when reviews are due"""
+
+
+def parse(name: str, text: str, *, admin: bool = True) -> Command:
+    """`parse("practice", "subscribe 09:00 Europe/Berlin")`; the name may carry its slash.
+    With `admin=False` an admin command is refused before its arguments are even read, so
+    whatever a non-admin types after it gets the same answer: it is for admins."""
+    if len(text) > MAX_INPUT:
+        raise CommandError(f"that is {len(text)} characters; commands take at most {MAX_INPUT}")
+    words = text.split()
+    command = name.strip().lstrip("/").lower()
+    if command == "practice":
+        if not admin:
+            refuse_unless_admin(words)
+        return _practice(words)
+    if command == "question":
+        if len(words) > 1:
+            raise CommandError("/question takes at most one level, like /question beginner")
+        return AskQuestion(level=parse_level(words[0]) if words else None)
+    if command == "streaks":
+        if not words:
+            return ShowStreaks()
+        if len(words) == 1 and words[0].lower() == "me":
+            return ShowStreaks(me=True)
+        raise CommandError(f"/streaks takes nothing or 'me', not '{shown(' '.join(words))}'")
+    if command == "bookmarks":
+        return _bookmarks(words)
+    if command == "review":
+        return _review(words)
+    near = closest(command, COMMAND_NAMES)
+    hint = f" - did you mean /{near}?" if near else ": try /practice help"
+    raise CommandError(f"unknown command '/{shown(command)}'{hint}")
+
+
+def parse_line(line: str, *, admin: bool = True) -> Command:
+    """A whole typed line: `/practice status`."""
+    name, _, rest = line.strip().partition(" ")
+    if not name.startswith("/"):
+        raise CommandError("commands start with /, like /practice help")
+    return parse(name, rest, admin=admin)
+
+
+def refuse_unless_admin(words: list[str]) -> None:
+    """NotAllowed for `/practice WORDS` that only admins may run (the service checks again)."""
+    action = words[0].lower() if words else ""
+    if action in ADMIN_ACTIONS:
+        raise NotAllowed(f"/practice {action} is for channel admins.")
+    verb = words[1].lower() if len(words) > 1 else ""
+    if action == "holidays" and verb in ("add", "remove"):
+        raise NotAllowed(f"/practice holidays {verb} is for channel admins.")
+
+
+def _practice(words: list[str]) -> Practice:
+    if not words:
+        return Practice("help")
+    action = words[0].lower()
+    if action not in PRACTICE_ACTIONS:
+        near = closest(action, PRACTICE_ACTIONS)
+        hint = f" - did you mean /practice {near}?" if near else f": use {', '.join(PRACTICE_ACTIONS)}"
+        raise CommandError(f"unknown /practice action '{shown(words[0])}'{hint}")
+    if action == "subscribe":
+        return Practice(action, subscribe=_subscribe_words(words[1:]))
+    if action == "holidays":
+        try:
+            return Practice(action, holidays=holiday_args(words[1:]))
+        except HolidayError as exc:
+            raise CommandError(exc.message) from exc
+    if action == "recap" and len(words) > 1:
+        return Practice(action, recap=RecapChange(parse_recap(words[1:])))
+    if action in CONFIRMED_ACTIONS and [w.lower() for w in words[1:]] == ["confirm"]:
+        return Practice(action, confirm=True)
+    if action == "new-season" and len(words) == 3 and words[1].lower() == "confirm":
+        if not re.fullmatch(r"[0-9]{1,6}", words[2]):
+            raise CommandError(
+                f"/practice new-season confirm takes the season number, not '{shown(words[2])}'"
+            )
+        return Practice(action, confirm=True, season=int(words[2]))
+    if len(words) > 1:
+        raise CommandError(f"/practice {action} takes no arguments (got '{shown(words[1])}')")
+    return Practice(action)
+
+
+def _bookmarks(words: list[str]) -> ShowBookmarks:
+    if not words:
+        return ShowBookmarks()
+    if words[0].lower() != "remove":
+        raise CommandError(f"/bookmarks takes nothing or 'remove <number>', not '{shown(words[0])}'")
+    if len(words) != 2:
+        raise CommandError(
+            "/bookmarks remove takes one bookmark: its number in /bookmarks or its question id"
+        )
+    return ShowBookmarks(remove=words[1])
+
+
+def _review(words: list[str]) -> Review:
+    if not words:
+        return Review()
+    if words[0].lower() != "remind":
+        raise CommandError(f"/review takes nothing or 'remind on|off', not '{shown(words[0])}'")
+    switch = [w.lower() for w in words[1:]]
+    if switch not in (["on"], ["off"]):
+        raise CommandError("/review remind takes on or off, like /review remind on")
+    return Review(remind=switch == ["on"])
+
+
+def _subscribe_words(words: list[str]) -> SubscribeArgs:
+    given: dict[str, str] = {}
+    for word in words:
+        if "=" in word:
+            raw_key, _, value = word.partition("=")
+            key = _KEY_ALIASES.get(raw_key.lower(), raw_key.lower())
+            if key not in SUBSCRIBE_KEYS:
+                raise CommandError(
+                    f"unknown option '{shown(raw_key)}'{did_you_mean(raw_key, SUBSCRIBE_KEYS)}: "
+                    f"use {', '.join(SUBSCRIBE_KEYS)}"
+                )
+        else:
+            key, value = _kind_of(word), word
+        if key in given:
+            raise CommandError(f"{key} is given twice ('{shown(given[key])}' and '{shown(value)}')")
+        given[key] = value
+    return subscribe_args(given)
+
+
+def _kind_of(word: str) -> str:
+    """Which subscribe option a positional word is, by its shape."""
+    lower = word.lower()
+    if re.fullmatch(r"-?\d+:\d+", lower):
+        return "time"
+    if lower == "next" or re.fullmatch(r"-?\d+[dhm]\w*", lower):
+        return "reveal"
+    if lower in ("progressive", "shuffled"):
+        return "order"
+    if lower in ("blind", "open"):
+        return "answers"
+    if lower == "all" or all(part in LEVELS for part in lower.split(",")):
+        return "levels"
+    if re.fullmatch(r"[a-z,-]+", lower) and any(lower.startswith(d) for d in (*DAY_NAMES, "daily", "week")):
+        return "days"
+    if "/" in word or lower in ("utc", "gmt") or word[:1].isupper():
+        return "timezone"
+    raise CommandError(
+        f"'{shown(word)}' is not a time (09:00), time zone (Europe/Berlin), days (mon-fri), "
+        "reveal delay (8h or next), level (beginner,intermediate or all), order "
+        f"(progressive or shuffled) or answers (blind or open){_word_hint(word)}"
+    )
+
+
+_WORDS = ("next", "progressive", "shuffled", "blind", "open", "all", *LEVELS, *DAY_ALIASES, *DAY_NAMES)
+
+
+def _word_hint(word: str) -> str:
+    """` - did you mean Europe/Berlin?` for `berlin`, `shuffled` for `shufled`; or nothing."""
+    zone = zone_for_city(word)
+    if zone:
+        return f" - did you mean {zone}?"
+    return did_you_mean(word, _WORDS)
+
+
+def subscribe_args(given: dict[str, str], *, admin: bool = True) -> SubscribeArgs:
+    """Validate raw option values (from words or from Discord's typed options); a non-admin's
+    are not read at all."""
+    if not admin:
+        refuse_unless_admin(["subscribe"])
+    unknown = set(given) - set(SUBSCRIBE_KEYS)
+    if unknown:
+        raise CommandError(f"unknown option '{shown(min(unknown))}': use {', '.join(SUBSCRIBE_KEYS)}")
+    try:
+        return SubscribeArgs(
+            time=parse_time(given["time"]) if "time" in given else None,
+            timezone=parse_timezone(given["timezone"]) if "timezone" in given else None,
+            days=parse_days(given["days"]) if "days" in given else None,
+            reveal=parse_reveal(given["reveal"]) if "reveal" in given else None,
+            levels=parse_levels(given["levels"]) if "levels" in given else None,
+            order=parse_order(given["order"]) if "order" in given else None,
+            blind=parse_answers(given["answers"]) if "answers" in given else None,
+        )
+    except (ScheduleError, AnswersError) as exc:
+        raise CommandError(exc.message) from exc
+
+
+def parse_level(text: str) -> str:
+    level = text.strip().lower()
+    if level not in LEVELS:
+        raise CommandError(f"unknown level '{shown(text)}': choose {', '.join(LEVELS)}")
+    return level
+
+
+def parse_levels(text: str) -> tuple[str, ...]:
+    """`all`, `beginner`, `beginner,intermediate` -> levels in deck order."""
+    if text.strip().lower() == "all":
+        return LEVELS
+    wanted = {parse_level(part) for part in text.split(",") if part.strip()}
+    if not wanted:
+        raise CommandError("levels is empty: give beginner, intermediate, advanced or all")
+    return tuple(level for level in LEVELS if level in wanted)
+
+
+def parse_order(text: str) -> Order:
+    try:
+        return Order(text.strip().lower())
+    except ValueError:
+        raise CommandError(f"unknown order '{shown(text)}': choose progressive or shuffled") from None

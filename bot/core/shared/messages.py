@@ -1,0 +1,196 @@
+"""Platform-neutral messages, the helpers every feature words with, and safe splitting (each
+feature's own wording is beside it: daily/messages.py, review/messages.py, blind/rules.py, ...).
+
+A `Message` is a title, a Markdown body, named fields and buttons. Renderers turn it into an
+embed, Block Kit or terminal text. Two inline markups are shared: `<t:UNIX:STYLE>` is a moment
+(Discord's own syntax; STYLE `F` = full date and time, `R` = relative), which every renderer
+shows in the reader's own terms; `<u:ID|NAME>` is a person, which a renderer shows as a name or
+as a mention that notifies nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.shared.models import Question, User
+
+LEVEL_NAMES = {"beginner": "Beginner", "intermediate": "Intermediate", "advanced": "Advanced"}
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|>\[\]()#<@!&:])")
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str  # "<verb>:<argument>", e.g. "answer:websockets-realtime/beginner-01"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    title: str = ""
+    body: str = ""
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str = ""
+    tags: tuple[str, ...] = ()  # labels a platform may file the message under (a Discord forum's tags)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A private form with one multi-line text box (a Discord modal, a Slack modal). Its
+    submission comes back to `PracticeService.submit_form(caller, action, text)`. `error`: the
+    last submission was refused for this reason (the form is asked for again)."""
+
+    title: str  # at most 45 characters (Discord)
+    label: str  # at most 45 characters (Discord)
+    action: str  # "<verb>:<argument>", like a button's
+    value: str = ""  # pre-filled
+    max_length: int = 3000
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What a command answers: shown to the caller only unless `private` is False. With a
+    `form`, platforms that have forms open it instead of showing the messages."""
+
+    messages: tuple[Message, ...]
+    private: bool = True
+    form: Form | None = None
+
+    @classmethod
+    def text(cls, body: str, *, private: bool = True) -> Response:
+        return cls((Message(body=body),), private=private)
+
+
+def moment(at: datetime, style: str = "F") -> str:
+    return f"<t:{int(at.timestamp())}:{style}>"
+
+
+def plain(text: str) -> str:
+    """Text from people (names, replies) made inert: no Markdown, no mentions, no links."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def person(user: User) -> str:
+    return f"<u:{user.id}|{plain(re.sub(r'[<>|]', '', user.name))}>"
+
+
+def level_line(question: Question, level_size: int) -> str:
+    return f"{LEVEL_NAMES[question.level]} · {question.number} of {level_size}"
+
+
+# ---------------------------------------------------------------- what the bot says
+
+
+def split_markdown(text: str, limit: int) -> list[str]:
+    """Cut Markdown into chunks of at most `limit` characters, at paragraph or line breaks,
+    never inside a code block: a block too long for one chunk is closed and reopened with
+    the same fence and language, so every chunk renders on its own."""
+    if limit < 40:
+        raise ValueError("limit too small to split Markdown safely")
+    pieces = _blocks(text)
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        for part in _fit(piece, limit):
+            candidate = f"{current}\n\n{part}" if current else part
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = part
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _blocks(text: str) -> list[str]:
+    """Paragraphs and whole code blocks, in order."""
+    blocks: list[str] = []
+    lines: list[str] = []
+    fence: str | None = None
+    for line in text.splitlines():
+        match = _FENCE.match(line)
+        if fence is None and match:
+            if lines:
+                blocks.append("\n".join(lines))
+            lines, fence = [line], match[1]
+        elif fence is not None:
+            lines.append(line)
+            if match and match[1].startswith(fence) and not match[2].strip():
+                blocks.append("\n".join(lines))
+                lines, fence = [], None
+        elif not line.strip():
+            if lines:
+                blocks.append("\n".join(lines))
+            lines = []
+        else:
+            lines.append(line)
+    if lines:
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+def _fit(block: str, limit: int) -> list[str]:
+    if len(block) <= limit:
+        return [block]
+    lines = block.splitlines()
+    match = _FENCE.match(lines[0])
+    if match:
+        opening, closing = lines[0], match[1]
+        inner, room = lines[1:-1], limit - len(opening) - len(closing) - 2
+        return [f"{opening}\n{part}\n{closing}" for part in _pack_lines(inner, room)]
+    return _pack_lines(lines, limit)
+
+
+def _pack_lines(lines: list[str], limit: int) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        while len(line) > limit:  # a single line longer than a chunk: cut it hard
+            if current:
+                parts.append("\n".join(current))
+                current, size = [], 0
+            parts.append(line[:limit])
+            line = line[limit:]
+        extra = len(line) + (1 if current else 0)
+        if size + extra > limit:
+            parts.append("\n".join(current))
+            current, size = [], 0
+            extra = len(line)
+        current.append(line)
+        size += extra
+    if current:
+        parts.append("\n".join(current))
+    return parts
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def bullets(items: Sequence[str]) -> str:
+    """A field's list: one item reads as itself, several as `- ` lines."""
+    return items[0] if len(items) == 1 else "\n".join(f"- {item}" for item in items)
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """An image sent with a message (the weekly recap's): PNG bytes and what they show."""
+
+    filename: str
+    data: bytes
+    width: int
+    height: int
+    description: str = ""

@@ -1,0 +1,28 @@
+"""The whole Store: every feature's storage port in one. The composition root opens one (SQLite,
+bot/storage/sqlite.py) and hands it to each desk, which asks only for the port it needs."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.blind.ports import BlindStore
+from bot.core.calendar.ports import CalendarStore
+from bot.core.daily.ports import FailureStore, PostStore, ReplyStore, SubscriptionStore
+from bot.core.recap.ports import RecapStore
+from bot.core.review.ports import ReviewStore
+from bot.core.selfcheck.ports import SelfCheckStore
+
+
+class Store(
+    SubscriptionStore,
+    PostStore,
+    ReplyStore,
+    FailureStore,
+    SelfCheckStore,
+    BlindStore,
+    ReviewStore,
+    CalendarStore,
+    RecapStore,
+    Protocol,
+):
+    """Everything that must survive a restart. Each method is one transaction."""
