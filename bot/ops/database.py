@@ -13,8 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.core.shared.errors import UserError
-from bot.ops.health import WRITE_TIMEOUT, write_probe
+from bot.ops.health import WRITE_TIMEOUT
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore
+from bot.storage.sqlite_db import write_probe
 
 
 async def open_database(path: Path) -> SqliteStore:

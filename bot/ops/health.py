@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.ops.probe import HEALTH_PATH
 from bot.ops.shared import Shared
+from bot.storage.connection import ProbeFailed
 
 if TYPE_CHECKING:  # loaded only to serve: `practicebot run` imports this module for its write probe
     from aiohttp import web
@@ -37,12 +36,14 @@ class Connectable(Protocol):
 
 
 class Database(Protocol):
-    """The part of the Store that /healthz reads: where the file is, and a query through the
-    bot's own connection."""
-
-    path: Path
+    """The part of the Store that /healthz reads: a query through the bot's own connection, and
+    a real, committed write of the probe's own."""
 
     async def schema_version(self) -> int: ...
+
+    async def probe_write(self, within: float) -> str:
+        """What was written where ("bot.sqlite3 writable (1.2 ms)"); ProbeFailed says why not."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,19 +109,16 @@ class Health:
         return result
 
     async def database(self) -> Check:
-        """The bot's own connection answers, and the file takes a real, committed write."""
+        """The bot's own connection answers, and the database takes a real, committed write."""
         try:
             schema = await self.store.schema_version()
         except Exception as exc:  # a closed or broken connection: report it, do not crash the probe
             return Check(False, f"the bot's database connection fails: {_reason(exc)}")
-        path = self.store.path
-        if str(path) == ":memory:":
-            return Check(True, f"in memory, schema version {schema}")
         try:
-            took = await asyncio.to_thread(write_probe, path, self.write_timeout)
-        except (sqlite3.Error, OSError) as exc:
-            return Check(False, f"{path} cannot be written: {_reason(exc)}")
-        return Check(True, f"{path} writable ({took * 1000:.1f} ms), schema version {schema}")
+            written = await self.store.probe_write(self.write_timeout)
+        except ProbeFailed as exc:
+            return Check(False, str(exc))
+        return Check(True, f"{written}, schema version {schema}")
 
     async def platform(self, platform: object) -> Check:
         if not isinstance(platform, Connectable):
@@ -133,24 +131,6 @@ class Health:
         except Exception as exc:
             return Check(False, f"cannot tell: {_reason(exc)}")
         return Check(True, "connected") if connected else Check(False, "not connected")
-
-
-def write_probe(path: Path, timeout: float, *, create: bool = False) -> float:
-    """Write the schema version back unchanged and commit, on a connection of its own: the file
-    must exist (unless `create`), be writable by this user, and not be locked by another writer
-    for longer than `timeout`. Returns the seconds it took."""
-    started = time.monotonic()
-    uri = f"{path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"
-    db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
-    try:  # closing without COMMIT rolls back
-        db.execute("BEGIN IMMEDIATE")
-        (schema,) = db.execute("PRAGMA user_version").fetchone()
-        # PRAGMA takes no parameters; the value is the int just read
-        db.execute(f"PRAGMA user_version = {int(schema)}")
-        db.execute("COMMIT")
-    finally:
-        db.close()
-    return time.monotonic() - started
 
 
 def _reason(exc: BaseException) -> str:

@@ -40,7 +40,7 @@ class BookmarkTable(Connection, ReviewStore):
         """A person's bookmarks with their cards, oldest first (the numbering /bookmarks shows)."""
         rows = await self._all(
             "SELECT question_id, created_at, repetitions, ease, interval_seconds, due_at FROM bookmarks"
-            " WHERE platform = ? AND user_id = ? ORDER BY created_at, rowid",
+            " WHERE platform = ? AND user_id = ? ORDER BY created_at, question_id",
             (platform, user_id),
         )
         return [

@@ -17,6 +17,10 @@ INSERT_REPLY = (
 )
 
 
+class ProbeFailed(Exception):
+    """The health probe's write did not go through; the message says where and why."""
+
+
 class Session(Protocol):
     """Statements on one connection: inside a transaction, or each committed on its own."""
 
@@ -55,6 +59,11 @@ class Database(Session, Protocol):
 
     async def checkpoint(self) -> None:
         """Make deleted text unrecoverable from the database's own files (forget-me)."""
+        ...
+
+    async def probe_write(self, within: float) -> str:
+        """A real, committed write on a connection of the probe's own, within `within` seconds: what
+        was written where ("bot.sqlite3 writable (1.2 ms)"); raises ProbeFailed saying why not."""
         ...
 
 

@@ -5,6 +5,8 @@ subscription and local date by a unique key, replies once by their primary key).
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,14 +15,16 @@ from typing import Any
 import asyncpg
 
 from bot.core.shared.errors import UserError
+from bot.storage.connection import ProbeFailed
 from bot.storage.dialect import postgres_statement
 from bot.storage.postgres_schema import migrate, schema_version
 
 
 class PostgresDatabase:
-    def __init__(self, pool: asyncpg.Pool, where: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, where: str, url: str, password: str | None) -> None:
         self.pool = pool
         self.where = where
+        self._url, self._password = url, password
 
     @classmethod
     async def open(
@@ -43,7 +47,7 @@ class PostgresDatabase:
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, where)
+        return cls(pool, where, url, password)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -87,6 +91,22 @@ class PostgresDatabase:
     async def checkpoint(self) -> None:
         """Deleted rows stay in their pages until VACUUM reuses them; autovacuum does that soon
         after, which is as far as a forget-me can push PostgreSQL from a client."""
+
+    async def probe_write(self, within: float) -> str:
+        """A connection of the probe's own (not one of the pool's, which may all be busy or
+        broken) and a committed write: the version row written back unchanged."""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(within):
+                connection = await asyncpg.connect(self._url, password=self._password)
+                try:
+                    async with connection.transaction():
+                        await connection.execute("UPDATE schema_version SET version = version")
+                finally:
+                    await connection.close()
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise ProbeFailed(f"{self.where} cannot be written: {str(exc) or type(exc).__name__}") from exc
+        return f"{self.where} writable ({(time.monotonic() - started) * 1000:.1f} ms)"
 
 
 class _Session:

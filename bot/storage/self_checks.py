@@ -37,8 +37,9 @@ class SelfCheckTable(Connection, SelfCheckStore):
                 "INSERT INTO self_check_totals (subscription_id, user_id, covered, total, checks)"
                 " SELECT subscription_id, ?, ?, ?, ? FROM posts WHERE id = ?"
                 " ON CONFLICT (subscription_id, user_id) DO UPDATE SET"
-                " covered = covered + excluded.covered, total = total + excluded.total,"
-                " checks = checks + excluded.checks",
+                " covered = self_check_totals.covered + excluded.covered,"
+                " total = self_check_totals.total + excluded.total,"
+                " checks = self_check_totals.checks + excluded.checks",
                 (user_id, covered - old_covered, total - old_total, 0 if old else 1, post_id),
             )
         return None if old is None else int(old[0])

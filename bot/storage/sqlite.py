@@ -178,6 +178,9 @@ class SqlStore(
     async def checkpoint(self) -> None:
         await self._db.checkpoint()
 
+    async def probe_write(self, within: float) -> str:
+        return await self._db.probe_write(within)
+
     # ------------------------------------------------------------ subscriptions
 
     async def subscription_for(self, channel: ChannelRef) -> Subscription | None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.connection import ProbeFailed
 from bot.storage.migrate import _wal, migrate
 
 log = logging.getLogger("practicebot.storage")
@@ -118,6 +121,33 @@ class SqliteDatabase:
         rows = await self.all("PRAGMA wal_checkpoint(TRUNCATE)")
         if rows and rows[0][0]:
             log.warning("the write-ahead log could not be emptied now: another process is reading")
+
+    async def probe_write(self, within: float) -> str:
+        if str(self.path) == ":memory:":
+            return "in memory"
+        try:
+            took = await asyncio.to_thread(write_probe, self.path, within)
+        except (sqlite3.Error, OSError) as exc:
+            raise ProbeFailed(f"{self.path} cannot be written: {str(exc) or type(exc).__name__}") from exc
+        return f"{self.path} writable ({took * 1000:.1f} ms)"
+
+
+def write_probe(path: Path, timeout: float, *, create: bool = False) -> float:
+    """Write the schema version back unchanged and commit, on a connection of its own: the file
+    must exist (unless `create`), be writable by this user, and not be locked by another writer
+    for longer than `timeout`. Returns the seconds it took."""
+    started = time.monotonic()
+    uri = f"{path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}"
+    db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:  # closing without COMMIT rolls back
+        db.execute("BEGIN IMMEDIATE")
+        (schema,) = db.execute("PRAGMA user_version").fetchone()
+        # PRAGMA takes no parameters; the value is the int just read
+        db.execute(f"PRAGMA user_version = {int(schema)}")
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return time.monotonic() - started
 
 
 class _Session:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.core.blind import rules as blind
 from bot.core.shared.errors import PlatformError
 from bot.core.shared.messages import Message, Response
@@ -214,6 +216,7 @@ def on_disk(h: Harness) -> bytes:
     return h.db_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file and its WAL for the deleted text
 async def test_a_forgotten_person_stays_forgotten_across_a_read_back_and_their_text_is_gone(
     harness_factory: Callable[..., Harness],
 ) -> None:

@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ TEXT = st.text(st.characters(codec="utf-8"), min_size=6, max_size=4000)
 people = itertools.count()
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file and its WAL for the deleted bytes
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=TEXT, name=st.text(st.characters(codec="utf-8"), min_size=1, max_size=80))
 async def test_a_forgotten_blind_answer_is_in_neither_file_whatever_it_says(

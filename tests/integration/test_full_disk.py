@@ -8,6 +8,8 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.core.blind import rules as blind
 from bot.core.blind.desk import NOT_SAVED
 from tests.conftest import CHANNEL, Harness
@@ -48,6 +50,7 @@ async def free_the_disk(h: Harness) -> None:
     await db.execute("PRAGMA max_page_count = 1073741823")
 
 
+@pytest.mark.sqlite_only  # SQLite's max_page_count fills the real file
 async def test_a_reply_written_while_the_disk_is_full_is_read_back_before_the_reveal(
     harness_factory: Callable[..., Harness],
 ) -> None:
@@ -72,6 +75,7 @@ async def test_a_reply_written_while_the_disk_is_full_is_read_back_before_the_re
     assert board.messages[0].body.splitlines()[0] == "1. Ana - current 1, best 1, total 1"
 
 
+@pytest.mark.sqlite_only  # SQLite's max_page_count fills the real file
 async def test_a_blind_answer_sent_while_the_disk_is_full_comes_back_with_why(
     harness_factory: Callable[..., Harness],
 ) -> None:

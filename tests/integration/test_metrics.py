@@ -282,6 +282,7 @@ def seed_subscriptions(path: Path, active: int, paused: int) -> None:
         )
 
 
+@pytest.mark.sqlite_only  # seeds 10,000 subscriptions straight into the SQLite file
 async def test_twenty_scrapes_at_once_over_10000_subscriptions_leave_healthz_quick(
     store: SqliteStore,
 ) -> None:
