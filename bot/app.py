@@ -16,11 +16,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.config import Config, ServerConfig
+from bot.core.errors import UserError
+from bot.core.partitions import served
 from bot.core.ports import Platform
 from bot.core.questions import load_bank
 from bot.core.service import PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.ops.database import open_database
+from bot.ops.lease import LeaseKeeper
 from bot.scheduler import ApsTimer, SystemClock
 
 # A platform's SDK (and the terminal channel), monitoring and the HTTP server are imported only
@@ -68,7 +71,10 @@ async def run(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     environ: Mapping[str, str] = os.environ,
+    wait: bool = False,
 ) -> int:
+    """Serve until a stop signal (0), or until the process cannot go on (UserError). With `wait`,
+    a partition another process holds is waited for instead of refused."""
     bank = load_bank(config.packs)
     metrics = None
     if config.server.monitoring:
@@ -86,8 +92,26 @@ async def run(
     server: web.AppRunner | None = None
     in_flight: set[asyncio.Task[object]] = set()
     service: PracticeService | None = None
+    keeper: LeaseKeeper | None = None
+    keeping: asyncio.Task[None] | None = None
     store = await open_database(config.database)  # the last step before `try`, which closes it
     try:
+        # the leases first, before any platform connects: a second Socket Mode connection alone
+        # would take half of Slack's events away from the process that holds them
+        shards = config.discord.shard_count
+        partitions = served(platform_tokens(config, environ), shards, config.discord.shard_ids)
+        if partitions:
+            ttl = config.lease.ttl
+            keeper = LeaseKeeper(store, partitions, clock, ttl, on_lost=stop.set, shard_count=shards)
+            acquiring = asyncio.ensure_future(keeper.acquire(wait=wait))
+            if await _first(acquiring, stop) is not acquiring:
+                acquiring.cancel()  # stopped while waiting for another process to let go
+                with contextlib.suppress(asyncio.CancelledError):
+                    await acquiring
+                keeper = None
+                return 0
+            acquiring.result()
+            keeping = asyncio.create_task(keeper.keep(), name="lease")
         platforms: dict[str, Platform] = {}
         connectors: list[Connector] = []
         routes: list[web.RouteDef] = []
@@ -134,7 +158,8 @@ async def run(
             ),
             metrics=metrics,
         )
-        timer.bind(service.run_post, service.run_reveal, service.recaps.run)
+        jobs = (service.run_post, service.run_reveal, service.recaps.run)
+        timer.bind(*(keeper.guard(job) if keeper else job for job in jobs))
         for connector in connectors:
             connected.append(connector)  # closed on the way out even if it fails to start
             await connector.start(service)
@@ -142,7 +167,8 @@ async def run(
             from bot.ops.health import Health, health_routes
             from bot.ops.metrics import metrics_routes
 
-            routes.extend(health_routes(Health(store, platforms)))
+            health = Health(store, platforms, partitions=keeper.check if keeper else None)
+            routes.extend(health_routes(health))
             routes.extend(metrics_routes(metrics, store))
         if routes:
             server = await serve(routes, config.server)
@@ -181,10 +207,21 @@ async def run(
         if server is not None:
             await server.cleanup()
         timer.shutdown()
-        await _wind_down(in_flight | timer.running | (service.background if service else set()), STOP_WITHIN)
+        lost = keeper is not None and keeper.lost is not None  # another process owns the work now
+        await _wind_down(
+            in_flight | timer.running | (service.background if service else set()), 0 if lost else STOP_WITHIN
+        )
         for connector in connected:
             await connector.close()
+        if keeping is not None:
+            keeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeping
+        if keeper is not None:
+            await keeper.release()
         await store.close()
+    if keeper is not None and keeper.lost is not None:
+        raise UserError(keeper.lost)
     return 0
 
 

@@ -11,7 +11,7 @@ import asyncio
 import os
 import sqlite3
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -65,18 +65,21 @@ class Health:
         platforms: Mapping[str, object],
         *,
         write_timeout: float = WRITE_TIMEOUT,
+        partitions: Callable[[], Coroutine[Any, Any, Check]] | None = None,  # the lease check (ops/lease.py)
     ) -> None:
         self.store = store
+        self.partitions = partitions
         self.platforms = platforms
         self.write_timeout = write_timeout
         self.started = time.monotonic()
 
     async def report(self) -> tuple[bool, dict[str, Any]]:
         """Every check at once, so the whole report takes at most CHECK_TIMEOUT."""
-        names = ["database", *self.platforms]
+        names = ["database", *self.platforms, *(["partitions"] if self.partitions else [])]
         results = await asyncio.gather(
             self._bounded(self.database()),
             *(self._bounded(self.platform(platform)) for platform in self.platforms.values()),
+            *([self._bounded(self.partitions())] if self.partitions else []),
         )
         checks = {
             "process": Check(True, f"pid {os.getpid()}, version {version()}"),
