@@ -280,7 +280,10 @@ async def _subscriptions(config: Config) -> int:
 
     store = await _open_existing(config)
     try:
-        print(await list_subscriptions(store, SystemClock().now()))
+        listed = await list_subscriptions(
+            store, SystemClock().now(), await store.leases(), config.discord.shard_count
+        )
+        print(listed)
     finally:
         await store.close()
     return 0

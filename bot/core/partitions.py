@@ -130,6 +130,20 @@ def unheld(wanted: Iterable[str], leases: Iterable[Lease], now: datetime) -> lis
     return [name for name in wanted if not any(covers(held, name) for held in live)]
 
 
+def at(moment: datetime | None) -> str:
+    return "never" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def who(lease: Lease) -> str:
+    """`host web-1, pid 42, running since 2026-12-07 15:20:01 UTC`: enough to find the process."""
+    return f"host {lease.host}, pid {lease.pid}, running since {at(lease.started_at)}"
+
+
+def describe_lease(lease: Lease, now: datetime) -> str:
+    state = f"expires {at(lease.expires_at)}" if lease.live(now) else f"expired {at(lease.expires_at)}"
+    return f"{lease.partition} held by {who(lease)} (renewed {at(lease.heartbeat_at)}, {state})"
+
+
 def describe_unheld(names: Sequence[str]) -> str:
     """`discord shards 2, 3 of 4 and slack are held by no process: their subscriptions get no posts`."""
     shards: dict[int, list[int]] = {}

@@ -16,14 +16,14 @@ import logging
 import os
 import socket
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from bot.core.errors import UserError
-from bot.core.partitions import Lease, describe_unheld, expected, unheld
+from bot.core.partitions import Lease, at, describe_unheld, expected, unheld, who
 from bot.core.ports import Clock
 from bot.core.schedule import format_duration
 from bot.ops.health import Check
@@ -108,6 +108,7 @@ class LeaseKeeper:
         process: Process | None = None,
         on_lost: Callable[[], None] = lambda: None,
         shard_count: int | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
         self.partitions = tuple(partitions)
@@ -117,6 +118,7 @@ class LeaseKeeper:
         self.process = process or this_process(clock.now())
         self.on_lost = on_lost
         self.shard_count = shard_count
+        self.sleep = sleep  # between tries while waiting for another process to let go
         self.expires_at: datetime | None = None  # as of the last renewal this process made
         self.renewed_at: datetime | None = None
         self.lost: str | None = None  # why the leases were lost, once they were
@@ -148,7 +150,7 @@ class LeaseKeeper:
             if holders != said:  # once per holder, not every interval
                 log.warning("waiting: %s", held_by(blocking))
                 said = holders
-            await asyncio.sleep(self.interval.total_seconds())
+            await self.sleep(self.interval.total_seconds())
 
     async def keep(self) -> None:
         """Renew every interval until the leases are lost (the process then stops)."""
@@ -173,8 +175,8 @@ class LeaseKeeper:
         self.lost = (
             f"lost the lease on {', '.join(self.partitions)}: "
             + (held_by(taken) if taken else "another process took it over and let go since")
-            + f". This process last renewed it at {_at(self.renewed_at)} and it expired at "
-            f"{_at(self.expires_at)} (was this process suspended, or its database unreachable?). "
+            + f". This process last renewed it at {at(self.renewed_at)} and it expired at "
+            f"{at(self.expires_at)} (was this process suspended, or its database unreachable?). "
             "It stops so that one process only posts and reveals; start it again with "
             "`practicebot run --wait` to take over once the other one stops"
         )
@@ -216,7 +218,7 @@ class LeaseKeeper:
             return Check(False, self.lost)
         if self.expires_at is None or now >= self.expires_at:
             return Check(False, f"the lease on {', '.join(self.partitions)} was not renewed in time")
-        detail = f"holds {', '.join(self.partitions)} (renewed at {_at(self.renewed_at)})"
+        detail = f"holds {', '.join(self.partitions)} (renewed at {at(self.renewed_at)})"
         try:
             leases = await self.store.leases()
         except (sqlite3.Error, OSError) as exc:
@@ -227,17 +229,9 @@ class LeaseKeeper:
         return Check(True, detail)
 
 
-def _at(moment: datetime | None) -> str:
-    return "never" if moment is None else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _who(lease: Lease) -> str:
-    return f"host {lease.host}, pid {lease.pid}, running since {_at(lease.started_at)}"
-
-
 def _ended(lease: Lease, now: datetime) -> str:
-    why = "its lease expired at " + _at(lease.expires_at) if not lease.live(now) else "its process has ended"
-    return f"{_who(lease)}: {why}"
+    why = "its lease expired at " + at(lease.expires_at) if not lease.live(now) else "its process has ended"
+    return f"{who(lease)}: {why}"
 
 
 def held_by(leases: Sequence[Lease]) -> str:
@@ -250,8 +244,8 @@ def held_by(leases: Sequence[Lease]) -> str:
         verb = "is" if len(mine) == 1 else "are"
         first = mine[0]
         clauses.append(
-            f"{names} {verb} held by another practicebot ({_who(first)}; its lease expires at "
-            f"{_at(max(lease.expires_at for lease in mine))} unless it renews it)"
+            f"{names} {verb} held by another practicebot ({who(first)}; its lease expires at "
+            f"{at(max(lease.expires_at for lease in mine))} unless it renews it)"
         )
     return "; ".join(clauses)
 
