@@ -207,10 +207,7 @@ async def run(
         if server is not None:
             await server.cleanup()
         timer.shutdown()
-        lost = keeper is not None and keeper.lost is not None  # another process owns the work now
-        await _wind_down(
-            in_flight | timer.running | (service.background if service else set()), 0 if lost else STOP_WITHIN
-        )
+        await _wind_down(in_flight | timer.running | (service.background if service else set()), STOP_WITHIN)
         for connector in connected:
             await connector.close()
         if keeping is not None:

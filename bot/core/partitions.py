@@ -78,10 +78,8 @@ def overlaps(a: str, b: str) -> bool:
     """Whether some subscription belongs to both partitions (so one process only may hold them)."""
     if _platform(a) != _platform(b):
         return False
-    if a == b or ":" not in a or ":" not in b:  # equal, or one of them is the whole platform
-        return True
     first, second = _shard(a), _shard(b)
-    if first is None or second is None:  # a name this version cannot read: assume the worst
+    if first is None or second is None:  # the whole platform, or a name this version cannot read
         return True
     (i, n), (j, m) = first, second
     # guilds with (id >> 22) % n == i and % m == j exist exactly when i = j mod gcd(n, m)
