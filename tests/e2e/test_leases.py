@@ -16,10 +16,15 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.core.models import ChannelRef
+from bot.core.partitions import Lease, shard
+from bot.ops.lease import Process
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import ROOT, clean_env, subscribe_due
+from tests.emulators.discord import guild_id_on_shard
 from tests.soak.harness import SlackSide
 
 HOST = socket.gethostname()
@@ -171,3 +176,46 @@ async def test_a_suspended_holder_is_taken_over_after_its_lease_expires_and_stop
         posts = side.daily_posts(channel)
         assert len(posts) == 1  # the waiting process did not post the question again
         assert len(side.reveals((channel, posts[0]["ts"]))) == 1
+
+
+async def test_subscriptions_list_names_each_holder_and_the_shards_no_process_holds(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    now = datetime.now(UTC)
+    store = await SqliteStore.open(database)
+    try:
+        guild = str(guild_id_on_shard(2, 4, 0))
+        await subscribe_due(store, [ChannelRef("discord", guild, "94"), ChannelRef("slack", "T1", "C1")])
+        web = Process("web-1", 4242, "web-1's namespace", now - timedelta(hours=1))
+        taken = [
+            Lease(
+                name,
+                web.holder,
+                web.host,
+                web.pid,
+                web.process_space,
+                web.started_at,
+                now,
+                now + timedelta(hours=1),
+            )
+            for name in (shard(0, 4), shard(1, 4))
+        ]
+        assert await store.acquire_leases(taken, web.gone) == ([], [])
+    finally:
+        await store.close()
+    before = database.read_bytes()
+    config = tmp_path / "practicebot.toml"
+    config.write_text("[discord]\nshard_count = 4\nshard_ids = [0]\n")
+    listing = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "subscriptions", "list", "--config", str(config), "--database", str(database),
+        cwd=ROOT, env=clean_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(listing.communicate(), timeout=60)
+    assert listing.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert lines[-4] == "2 subscriptions, 2 active"
+    assert lines[-3].startswith("lease: discord:shard:0/4 held by host web-1, pid 4242, running since ")
+    assert lines[-2].startswith("lease: discord:shard:1/4 held by host web-1, pid 4242, ")
+    assert lines[-1] == (
+        "discord shards 2, 3 of 4 and slack are held by no process: their subscriptions get no posts"
+    )
+    assert database.read_bytes() == before  # a read-only command takes and writes nothing
