@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from bot.config import Config, ServerConfig
 from bot.core.errors import UserError
 from bot.core.partitions import served
-from bot.core.ports import Platform
+from bot.core.ports import Clock, Platform
 from bot.core.questions import load_bank
 from bot.core.service import PracticeService, ServiceSettings
 from bot.core.streaks import Freezes
 from bot.ops.database import open_database
-from bot.ops.lease import LeaseKeeper
+from bot.ops.lease import LeaseKeeper, LeaseStore
 from bot.scheduler import ApsTimer, SystemClock
 
 # A platform's SDK (and the terminal channel), monitoring and the HTTP server are imported only
@@ -98,19 +98,10 @@ async def run(
     try:
         # the leases first, before any platform connects: a second Socket Mode connection alone
         # would take half of Slack's events away from the process that holds them
-        shards = config.discord.shard_count
-        partitions = served(platform_tokens(config, environ), shards, config.discord.shard_ids)
-        if partitions:
-            ttl = config.lease.ttl
-            keeper = LeaseKeeper(store, partitions, clock, ttl, on_lost=stop.set, shard_count=shards)
-            acquiring = asyncio.ensure_future(keeper.acquire(wait=wait))
-            if await _first(acquiring, stop) is not acquiring:
-                acquiring.cancel()  # stopped while waiting for another process to let go
-                with contextlib.suppress(asyncio.CancelledError):
-                    await acquiring
-                keeper = None
-                return 0
-            acquiring.result()
+        held, keeper = await _take_leases(config, environ, store, clock, stop, wait)
+        if not held:
+            return 0  # stopped while waiting for another process to let go
+        if keeper is not None:
             keeping = asyncio.create_task(keeper.keep(), name="lease")
         platforms: dict[str, Platform] = {}
         connectors: list[Connector] = []
@@ -220,6 +211,31 @@ async def run(
     if keeper is not None and keeper.lost is not None:
         raise UserError(keeper.lost)
     return 0
+
+
+async def _take_leases(
+    config: Config,
+    environ: Mapping[str, str],
+    store: LeaseStore,
+    clock: Clock,
+    stop: asyncio.Event,
+    wait: bool,
+) -> tuple[bool, LeaseKeeper | None]:
+    """The leases on every partition this process serves, taken (no keeper: it serves none, like
+    the terminal channel), or refused with UserError; False if a stop came while waiting."""
+    shards = config.discord.shard_count
+    partitions = served(platform_tokens(config, environ), shards, config.discord.shard_ids)
+    if not partitions:
+        return True, None
+    keeper = LeaseKeeper(store, partitions, clock, config.lease.ttl, on_lost=stop.set, shard_count=shards)
+    acquiring = asyncio.ensure_future(keeper.acquire(wait=wait))
+    if await _first(acquiring, stop) is acquiring:
+        acquiring.result()
+        return True, keeper
+    acquiring.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await acquiring
+    return False, None
 
 
 def _freeze_start_up() -> None:

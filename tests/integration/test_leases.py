@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,9 +44,9 @@ async def stores(path: Path, count: int = 2) -> AsyncIterator[list[SqliteStore]]
 
 
 def keeper(
-    store: SqliteStore, partitions: list[str], clock: FakeClock, who: Process, **kwargs: object
+    store: SqliteStore, partitions: list[str], clock: FakeClock, who: Process, **kwargs: Any
 ) -> LeaseKeeper:
-    return LeaseKeeper(store, partitions, clock, TTL, process=who, **kwargs)  # type: ignore[arg-type]
+    return LeaseKeeper(store, partitions, clock, TTL, process=who, **kwargs)
 
 
 async def test_a_second_process_for_the_same_partition_is_refused_with_the_holder_named(
