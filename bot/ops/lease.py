@@ -122,6 +122,7 @@ class LeaseKeeper:
         self.expires_at: datetime | None = None  # as of the last renewal this process made
         self.renewed_at: datetime | None = None
         self.lost: str | None = None  # why the leases were lost, once they were
+        self._confirming = asyncio.Lock()
 
     def _wanted(self, now: datetime) -> list[Lease]:
         p = self.process
@@ -188,11 +189,12 @@ class LeaseKeeper:
         """Whether this process may run scheduled work now: its lease was renewed less than two
         thirds of its life ago, or a renewal made now succeeds. A heartbeat that came late (the
         host was suspended, the loop blocked) is made up for before the work, not after."""
-        if self.lost is not None:
-            return False
-        if self.expires_at is not None and self.clock.now() < self.expires_at - self.interval:
-            return True
-        return await self.renew()
+        async with self._confirming:  # a thousand wake-ups due at once after a suspend: one renewal
+            if self.lost is not None:
+                return False
+            if self.expires_at is not None and self.clock.now() < self.expires_at - self.interval:
+                return True
+            return await self.renew()
 
     def guard(self, job: Callback) -> Callback:
         """The job, run only while this process holds its lease (a database error on the way is

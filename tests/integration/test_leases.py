@@ -294,3 +294,28 @@ def test_however_processes_come_and_go_no_two_live_leases_of_different_holders_o
                         assert a.holder == b.holder or not overlaps(a.partition, b.partition), (a, b)
 
     asyncio.run(play())
+
+
+async def test_wake_ups_due_together_after_a_suspend_share_one_renewal(tmp_path: Path) -> None:
+    clock = FakeClock(START)
+    renewals: list[datetime] = []
+
+    class Counting(SqliteStore):
+        async def renew_leases(self, holder: str, now: datetime, expires_at: datetime) -> int:
+            renewals.append(now)
+            return await super().renew_leases(holder, now, expires_at)
+
+    store = await Counting.open(tmp_path / "bot.sqlite3")
+    try:
+        mine = keeper(store, ["slack"], clock, process("web-1", 4242))
+        await mine.acquire()
+        clock.advance(TTL)  # the host slept through a heartbeat
+        ran: list[int] = []
+
+        async def post(subscription: int) -> None:
+            ran.append(subscription)
+
+        await asyncio.gather(*(mine.guard(post)(n) for n in range(200)))
+        assert sorted(ran) == list(range(200)) and len(renewals) == 1
+    finally:
+        await store.close()
