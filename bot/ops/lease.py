@@ -118,7 +118,7 @@ class LeaseKeeper:
         self.process = process or this_process(clock.now())
         self.on_lost = on_lost
         self.shard_count = shard_count
-        self.sleep = sleep  # between tries while waiting for another process to let go
+        self.sleep = sleep  # between heartbeats, and between tries while waiting for a holder
         self.expires_at: datetime | None = None  # as of the last renewal this process made
         self.renewed_at: datetime | None = None
         self.lost: str | None = None  # why the leases were lost, once they were
@@ -156,7 +156,7 @@ class LeaseKeeper:
     async def keep(self) -> None:
         """Renew every interval until the leases are lost (the process then stops)."""
         while self.lost is None:
-            await asyncio.sleep(self.interval.total_seconds())
+            await self.sleep(self.interval.total_seconds())
             try:
                 await self.renew()
             except (sqlite3.Error, OSError) as exc:  # a locked or full database: try again next time
