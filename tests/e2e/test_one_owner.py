@@ -148,7 +148,16 @@ async def test_a_suspended_holder_is_taken_over_after_its_lease_expires_and_stop
         try:
             holder = await Bot(tmp_path, "holder", side).start()
             bots.append(holder)
-            await side.emulator.wait_for(lambda: side.daily_posts(channel), timeout=60)
+            # Suspended when idle: stopped inside a write (recording the post), it would hold SQLite's
+            # one write lock and nobody could start (the waiting process says the database is locked).
+            # Every envelope acknowledged too: slack_sdk logs a traceback when it acknowledges one over
+            # a socket that is closing, as a process that wakes and stops at once would (a shutdown-
+            # order matter of the Slack adapter, not of the leases).
+            emulator = side.emulator
+            await emulator.wait_for(lambda: side.daily_posts(channel), timeout=60)
+            status = await emulator.slash_command(channel, admin, "/practice", "status")
+            assert "Open question" in str(await status.acked(timeout=10))  # the post is recorded
+            await emulator.wait_for(lambda: all(e.is_acked for e in emulator.envelopes), timeout=10)
             holder.process.send_signal(signal.SIGSTOP)  # suspended: alive, renewing nothing
 
             waiting = await Bot(tmp_path, "waiting", side, "--wait").start()
