@@ -22,13 +22,16 @@ from bot.core.daily.channel_desk import ChannelDesk
 from bot.core.daily.questions import QuestionBank, load_bank
 from bot.core.daily.service import Desks, PracticeService, ServiceSettings
 from bot.core.daily.streaks import Freezes
+from bot.core.ownership.partitions import served
 from bot.core.recap.desk import RecapDesk
 from bot.core.recap.ports import RecapPictures
 from bot.core.review.desk import ReviewDesk
 from bot.core.selfcheck.desk import SelfCheckDesk
+from bot.core.shared.errors import UserError
 from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
 from bot.core.store import Store
 from bot.ops.database import open_database
+from bot.ops.lease import LeaseKeeper, LeaseStore
 from bot.scheduler import ApsTimer, SystemClock
 
 # A platform's SDK (and the terminal channel), monitoring and the HTTP server are imported only
@@ -122,7 +125,10 @@ async def run(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     environ: Mapping[str, str] = os.environ,
+    wait: bool = False,
 ) -> int:
+    """Serve until a stop signal (0), or until the process cannot go on (UserError). With `wait`,
+    a partition another process holds is waited for instead of refused."""
     bank = load_bank(config.packs)
     metrics = None
     if config.server.monitoring:
@@ -140,8 +146,17 @@ async def run(
     server: Server | None = None
     in_flight: set[asyncio.Task[object]] = set()
     service: PracticeService | None = None
+    keeper: LeaseKeeper | None = None
+    keeping: asyncio.Task[None] | None = None
     store = await open_database(config.database)  # the last step before `try`, which closes it
     try:
+        # the leases first, before any platform connects: a second Socket Mode connection alone
+        # would take half of Slack's events away from the process that holds them
+        held, keeper = await _take_leases(config, environ, store, clock, stop, wait)
+        if not held:
+            return 0  # stopped while waiting for another process to let go
+        if keeper is not None:
+            keeping = asyncio.create_task(keeper.keep(), name="lease")
         platforms: dict[str, Platform] = {}
         connectors: list[Connector] = []
         routes: list[web.RouteDef] = []
@@ -188,7 +203,8 @@ async def run(
             ),
             metrics=metrics,
         )
-        timer.bind(service.run_post, service.run_reveal, service.recaps.run)
+        jobs = (service.run_post, service.run_reveal, service.recaps.run)
+        timer.bind(*(keeper.guard(job) if keeper else job for job in jobs))
         for connector in connectors:
             connected.append(connector)  # closed on the way out even if it fails to start
             await connector.start(service)
@@ -196,7 +212,8 @@ async def run(
             from bot.ops.health import Health, health_routes
             from bot.ops.metrics import metrics_routes
 
-            routes.extend(health_routes(Health(store, platforms)))
+            health = Health(store, platforms, partitions=keeper.check if keeper else None)
+            routes.extend(health_routes(health))
             token = environ.get(config.server.metrics_token_env) or None  # unset or empty: open
             routes.extend(metrics_routes(metrics, store, token=token))
         if routes:
@@ -241,8 +258,41 @@ async def run(
         await _wind_down(in_flight | timer.running | (service.background if service else set()), STOP_WITHIN)
         for connector in connected:
             await connector.close()
+        if keeping is not None:
+            keeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeping
+        if keeper is not None:
+            await keeper.release()
         await store.close()
+    if keeper is not None and keeper.lost is not None:
+        raise UserError(keeper.lost)
     return 0
+
+
+async def _take_leases(
+    config: Config,
+    environ: Mapping[str, str],
+    store: LeaseStore,
+    clock: Clock,
+    stop: asyncio.Event,
+    wait: bool,
+) -> tuple[bool, LeaseKeeper | None]:
+    """The leases on every partition this process serves, taken (no keeper: it serves none, like
+    the terminal channel), or refused with UserError; False if a stop came while waiting."""
+    shards = config.discord.shard_count
+    partitions = served(platform_tokens(config, environ), shards, config.discord.shard_ids)
+    if not partitions:
+        return True, None
+    keeper = LeaseKeeper(store, partitions, clock, config.lease.ttl, on_lost=stop.set, shard_count=shards)
+    acquiring = asyncio.ensure_future(keeper.acquire(wait=wait))
+    if await _first(acquiring, stop) is acquiring:
+        acquiring.result()
+        return True, keeper
+    acquiring.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await acquiring
+    return False, None
 
 
 def _freeze_start_up() -> None:

@@ -42,8 +42,13 @@ def _parser() -> argparse.ArgumentParser:
         description="A daily interview-practice question for your team's channel.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run", parents=[common], help="run the bot (the terminal channel when no token is set)"
+    )
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another process holds this one's partitions, wait for it to let go instead of exiting",
     )
     commands.add_parser("check", parents=[common], help="validate the config and every question pack")
 
@@ -141,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             if terminal and not has_input(sys.stdin):
                 raise UserError(nothing_to_serve(config))
-            return asyncio.run(app.run(config))
+            return asyncio.run(app.run(config, wait=args.wait))
         if args.command == "check":
             return _check(config)
         if args.command == "questions":
@@ -301,7 +306,10 @@ async def _subscriptions(config: Config) -> int:
 
     store = await _open_existing(config)
     try:
-        print(await list_subscriptions(store, SystemClock().now()))
+        listed = await list_subscriptions(
+            store, SystemClock().now(), await store.leases(), config.discord.shard_count
+        )
+        print(listed)
     finally:
         await store.close()
     return 0

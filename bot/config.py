@@ -21,6 +21,7 @@ from bot.core.commands.grammar import parse_levels, parse_order
 from bot.core.daily.questions import resolve_pack
 from bot.core.daily.schedule import (
     check_reveal_fits,
+    format_duration,
     parse_days,
     parse_duration,
     parse_reveal,
@@ -40,7 +41,9 @@ LOG_FORMATS = ("text", "json")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 T = TypeVar("T")
-SECTIONS = ("defaults", "discord", "slack", "server")
+MIN_LEASE_TTL = timedelta(seconds=3)  # renewed every second at least: shorter would be mostly renewing
+MAX_LEASE_TTL = timedelta(minutes=10)
+SECTIONS = ("defaults", "discord", "slack", "server", "lease")
 
 
 class ConfigError(UserError):
@@ -79,6 +82,13 @@ class ServerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LeaseConfig:
+    """How long a process's hold on its partitions lasts unless renewed (renewed every third)."""
+
+    ttl: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     source: Path | None = None
     database: Path = Path(DEFAULT_DATABASE)
@@ -102,6 +112,7 @@ class Config:
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    lease: LeaseConfig = field(default_factory=LeaseConfig)
 
 
 class _Reader:
@@ -204,6 +215,16 @@ def _cooldown(text: str) -> timedelta:
     return cooldown
 
 
+def _lease_ttl(text: str) -> timedelta:
+    ttl = parse_duration(text)
+    if not MIN_LEASE_TTL <= ttl <= MAX_LEASE_TTL:
+        raise ValueError(
+            f"'{shown(text)}' is out of range: use {format_duration(MIN_LEASE_TTL)} to "
+            f"{format_duration(MAX_LEASE_TTL)} (a crashed process's work waits this long for a new owner)"
+        )
+    return ttl
+
+
 def _positive(number: int) -> int:
     if number < 1:
         raise ValueError(f"{number} is too small; use 1 or more")
@@ -265,7 +286,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
 def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     top = r.table(data, "", {"database", "packs", "log_level", "misfire_grace", "team_min_answers",
                              "freeze_every", "freeze_cap", "command_cooldown", "log_format", "defaults",
-                             "discord", "slack", "server"})  # fmt: skip
+                             "discord", "slack", "server", "lease"})  # fmt: skip
     for name in SECTIONS:
         if name in top and not isinstance(top[name], dict):
             raise r.fail("", name, "must be a table: write it as a [section]")
@@ -350,8 +371,11 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
             sv, "server", "metrics_token_env", str, _env_name, server_default.metrics_token_env
         ),
     )
+    lc = r.table(top.get("lease", {}), "lease", {"ttl"})
+    lease = LeaseConfig(ttl=r.value(lc, "lease", "ttl", str, _lease_ttl, LeaseConfig().ttl))
     return Config(
         server=server,
+        lease=lease,
         source=r.path,
         database=database,
         packs=packs,

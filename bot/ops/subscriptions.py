@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.daily.messages import failure_line
 from bot.core.daily.schedule import format_relative, format_reveal, next_post, on_days
+from bot.core.ownership.partitions import Lease, describe_lease, describe_unheld, expected, unheld
 from bot.core.shared.messages import plural
 from bot.core.shared.models import LEVELS, Failure, Post, Subscription, SubscriptionStatus
 from bot.core.store import Store
@@ -16,7 +17,11 @@ from bot.core.store import Store
 WHERE = {"discord": ("guild", "channel"), "slack": ("team", "channel")}
 
 
-async def list_subscriptions(store: Store, now: datetime) -> str:
+async def list_subscriptions(
+    store: Store, now: datetime, leases: Sequence[Lease] = (), shard_count: int | None = None
+) -> str:
+    """Every subscription, then which process holds which partition and which partitions of the
+    active subscriptions' platforms nobody holds (`shard_count`: the config's [discord] one)."""
     subscriptions = await store.subscriptions()
     if not subscriptions:
         return "no subscriptions yet: /practice subscribe in a channel starts one"
@@ -25,7 +30,12 @@ async def list_subscriptions(store: Store, now: datetime) -> str:
         for s in subscriptions
     ]
     active = sum(s.status is SubscriptionStatus.ACTIVE for s in subscriptions)
-    return "\n".join(blocks) + f"\n{plural(len(subscriptions), 'subscription')}, {active} active"
+    lines = [*blocks, f"{plural(len(subscriptions), 'subscription')}, {active} active"]
+    lines.extend(f"lease: {describe_lease(lease, now)}" for lease in leases)
+    platforms = {s.channel.platform for s in subscriptions if s.status is SubscriptionStatus.ACTIVE}
+    if missing := unheld(expected(platforms, shard_count), leases, now):
+        lines.append(describe_unheld(missing))
+    return "\n".join(lines)
 
 
 def describe(

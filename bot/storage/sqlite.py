@@ -36,6 +36,7 @@ from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
 from bot.storage.connection import INSERT_REPLY, _dt, _dt_required, _ts
 from bot.storage.failures import FailureTable
+from bot.storage.leases import LeaseTable
 from bot.storage.migrate import LATEST_VERSION, _wal, migrate, migrations
 from bot.storage.recaps import RecapTable
 from bot.storage.seasons import SeasonTable
@@ -149,6 +150,7 @@ class SqliteStore(
     BookmarkTable,
     SeasonTable,
     RecapTable,
+    LeaseTable,
     SubscriptionStore,
     PostStore,
     ReplyStore,

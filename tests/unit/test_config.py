@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, ConfigError, DiscordConfig, ServerConfig, SlackConfig, find_config, load_config
+from bot.config import (
+    Config,
+    ConfigError,
+    DiscordConfig,
+    LeaseConfig,
+    ServerConfig,
+    SlackConfig,
+    find_config,
+    load_config,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,9 +39,9 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
         example, source=None, database=defaults.database.absolute()
     ) == dataclasses.replace(defaults, database=defaults.database.absolute())
     text = (ROOT / "config.example.toml").read_text()
-    for cls in (Config, DiscordConfig, SlackConfig, ServerConfig):
+    for cls in (Config, DiscordConfig, SlackConfig, ServerConfig, LeaseConfig):
         for f in dataclasses.fields(cls):
-            if f.name not in ("source", "defaults", "discord", "slack", "server"):
+            if f.name not in ("source", "defaults", "discord", "slack", "server", "lease"):
                 assert f"{f.name} =" in text, f"{f.name} is not documented in config.example.toml"
 
 
@@ -57,9 +66,15 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
         ('database = "x"\n\n[sevrer]\nport = 3\n', "F:3: [sevrer]: unknown section - did you mean [server]?"),
         (
             "[weather]\nsun = 1\n",
-            "F:1: [weather]: unknown section - use [defaults], [discord], [slack], [server]",
+            "F:1: [weather]: unknown section - use [defaults], [discord], [slack], [server], [lease]",
         ),
         ("[server]\nprot = 3\n", "F:2: [server] prot: unknown option - did you mean port?"),
+        (
+            '[lease]\nttl = "1s"\n',
+            "F:2: [lease] ttl: '1s' is out of range: use 3s to 10m (a crashed process's work",
+        ),
+        ("[lease]\nttl = 30\n", "F:2: [lease] ttl: must be a string, not 30"),
+        ('[lease]\nttls = "30s"\n', "F:2: [lease] ttls: unknown option - did you mean ttl?"),
         ('[defaults]\nreveal = "30s"\n', "F:2: [defaults] reveal: reveal '30s' is not whole minutes"),
         ("team_min_answers = 0\n", "F:1: team_min_answers: 0 is too small; use 1 or more"),
         ('team_min_answers = "2"\n', "F:1: team_min_answers: must be an integer, not '2'"),
@@ -131,6 +146,11 @@ def test_values_and_environment_overrides(tmp_path: Path) -> None:
     assert load_config(None, {"PRACTICEBOT_DATABASE": "/tmp/x.db"}).database == Path("/tmp/x.db")
     with pytest.raises(ConfigError, match="PRACTICEBOT_LOG_LEVEL: 'LOUD' is not one of"):
         load_config(None, {"PRACTICEBOT_LOG_LEVEL": "loud"})
+
+
+def test_the_lease_lasts_30_seconds_unless_configured(tmp_path: Path) -> None:
+    assert load_config(None, {}).lease.ttl == timedelta(seconds=30)
+    assert _load(tmp_path, '[lease]\nttl = "2m"\n').lease.ttl == timedelta(minutes=2)
 
 
 def test_freezes_default_to_one_per_seven_answers_and_zero_turns_them_off(tmp_path: Path) -> None:
