@@ -57,9 +57,16 @@ def platform_tokens(config: Config, environ: Mapping[str, str]) -> list[str]:
     found = []
     if environ.get(config.discord.token_env):
         found.append("discord")
-    if environ.get(config.slack.bot_token_env):
+    if environ.get(config.slack.bot_token_env) or slack_oauth(config, environ):
         found.append("slack")
     return found
+
+
+def slack_oauth(config: Config, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The Slack app's OAuth credentials (client id and secret) when both are in the environment:
+    then any number of workspaces install it, and its bot token in the environment goes unused."""
+    client_id, secret = environ.get(config.slack.client_id_env), environ.get(config.slack.client_secret_env)
+    return (client_id, secret) if client_id and secret else None
 
 
 async def run(
@@ -97,14 +104,22 @@ async def run(
             discord = DiscordPlatform(config.discord, token, metrics=metrics)
             platforms[discord.name] = discord
             connectors.append(discord)
-        if token := environ.get(config.slack.bot_token_env):
-            from bot.platforms.slack.adapter import SlackPlatform
+        credentials = slack_oauth(config, environ)
+        if (token := environ.get(config.slack.bot_token_env)) or credentials:
+            from bot.platforms.slack.adapter import OAuth, SlackPlatform
+            from bot.platforms.slack.installations import DatabaseInstallations, DatabaseStates
 
+            oauth = None
+            if credentials is not None:
+                client_id, secret = credentials
+                installs, states = DatabaseInstallations(store, clock.now), DatabaseStates(store, clock.now)
+                oauth = OAuth(client_id, secret, installs, states)
             slack = SlackPlatform(
                 config.slack,
-                token,
+                None if oauth else token,
                 app_token=environ.get(config.slack.app_token_env),
                 signing_secret=environ.get(config.slack.signing_secret_env),
+                oauth=oauth,
                 metrics=metrics,
             )
             platforms[slack.name] = slack

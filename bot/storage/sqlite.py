@@ -35,6 +35,7 @@ from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
 from bot.storage.connection import INSERT_REPLY, _dt, _dt_required, _ts
 from bot.storage.failures import FailureTable
+from bot.storage.installations import InstallationTable
 from bot.storage.migrate import LATEST_VERSION, _wal, migrate, migrations
 from bot.storage.recaps import RecapTable
 from bot.storage.seasons import SeasonTable
@@ -141,7 +142,9 @@ _IN_FLIGHT = frozenset({"claimed", "posted"})  # the statuses of the partial ind
 # ---------------------------------------------------------------- the store
 
 
-class SqliteStore(FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, RecapTable):
+class SqliteStore(
+    FailureTable, SelfCheckTable, BlindAnswerTable, BookmarkTable, SeasonTable, RecapTable, InstallationTable
+):
     """aiosqlite Store: WAL, synchronous=NORMAL, foreign keys, a busy timeout."""
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
