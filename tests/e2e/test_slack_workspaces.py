@@ -53,6 +53,11 @@ class Clock:
     def advance(self, seconds: float) -> None:
         self.seconds += seconds
 
+    async def sleep(self, seconds: float) -> None:
+        """The bot's pacing waits on this clock: the time passes at once."""
+        self.seconds += seconds
+        await asyncio.sleep(0)
+
 
 @dataclass
 class Bot:
@@ -74,9 +79,17 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def slack(clock: Clock) -> AsyncIterator[SlackEmulator]:
+def marketplace() -> bool:
+    return True
+
+
+@pytest.fixture
+async def slack(clock: Clock, marketplace: bool) -> AsyncIterator[SlackEmulator]:
     async with SlackEmulator(
-        rate_limits=RateLimits(per_channel_burst=3), scopes=frozenset(BOT_SCOPES), clock=clock.monotonic
+        rate_limits=RateLimits(per_channel_burst=3),
+        scopes=frozenset(BOT_SCOPES),
+        clock=clock.monotonic,
+        marketplace_app=marketplace,
     ) as emulator:
         yield emulator
 
@@ -108,6 +121,7 @@ async def start_bot(
             oauth=oauth,
             channel_rate=20.0,
             now=clock.monotonic,
+            sleep=clock.sleep,
         )
         service = PracticeService(
             store, {"slack": platform}, clock, FakeTimer(), bank, ServiceSettings(DEFAULTS), random.Random(1)
@@ -303,3 +317,32 @@ async def test_with_two_partitions_a_process_schedules_only_its_workspaces(
     assert isinstance(other.service.timer, FakeTimer)
     timed = {s.channel.workspace_id for s in subscriptions if s.id in other.service.timer.posts}
     assert timed == set(theirs)  # its start-up scheduled exactly the other partition's workspaces
+
+
+@pytest.mark.parametrize("marketplace", [False])
+async def test_a_distributed_app_reads_a_long_thread_back_a_page_a_minute_without_a_429(
+    slack: SlackEmulator, clock: Clock, start_bot: Callable[..., Awaitable[Bot]]
+) -> None:
+    """Outside the Marketplace, conversations.replies is about once a minute and 15 messages a
+    call: a thread of 40 replies (41 messages with its parent) is 3 calls, a minute apart."""
+    bot = await start_bot()  # OAuth on: distributed unless [slack] distributed = false
+    assert bot.platform.distributed
+    team = slack.add_workspace("Acme")
+    async with browser() as person:
+        assert (await install(slack, bot, team, person))[0] == 200
+    channel = slack.add_channel("practice", team=team)
+    admin = slack.add_user("lead", admin=True, team=team)
+    people = [slack.add_user(f"p{n}", team=team) for n in range(8)]
+    await command(slack, channel, admin, "/practice subscribe")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    for n in range(40):
+        await slack.post_message(channel, people[n % 8], f"answer {n}", thread_ts=post["ts"])
+
+    replies = await bot.platform.thread_replies(ChannelRef("slack", team, channel), post["ts"])
+    assert len(replies) == 40
+    calls = slack.calls("conversations.replies")
+    assert [r.status for r in calls] == [200, 200, 200] and slack.count_429 == 0
+    assert [int(r.query.get("limit") or r.body.get("limit")) for r in calls] == [15, 15, 15]
+    stamps = [r.clock or 0.0 for r in calls]
+    assert all(later - earlier >= 60 for earlier, later in zip(stamps, stamps[1:], strict=False))
