@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import itertools
 import random
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -345,4 +346,4 @@ async def test_a_distributed_app_reads_a_long_thread_back_a_page_a_minute_withou
     assert [r.status for r in calls] == [200, 200, 200] and slack.count_429 == 0
     assert [int(r.query.get("limit") or r.body.get("limit")) for r in calls] == [15, 15, 15]
     stamps = [r.clock or 0.0 for r in calls]
-    assert all(later - earlier >= 60 for earlier, later in zip(stamps, stamps[1:], strict=False))
+    assert all(later - earlier >= 60 for earlier, later in itertools.pairwise(stamps))

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.platforms.slack.partitions import partition_names, partition_of, serves
+from tests.splits import split_among_processes
 
 # Slack team ids: T (or E for an org) and upper-case letters and digits; any text must work too
 TEAM_IDS = st.from_regex(r"[TE][A-Z0-9]{8,12}", fullmatch=True) | st.text(max_size=40)
@@ -19,17 +20,7 @@ TEAM_IDS = st.from_regex(r"[TE][A-Z0-9]{8,12}", fullmatch=True) | st.text(max_si
 def test_every_workspace_is_scheduled_by_exactly_one_process(
     team_id: str, partition_count: int, data: st.DataObject
 ) -> None:
-    processes = data.draw(st.integers(min_value=1, max_value=partition_count), label="processes")
-    owner = list(range(processes)) + data.draw(
-        st.lists(
-            st.integers(min_value=0, max_value=processes - 1),
-            min_size=partition_count - processes,
-            max_size=partition_count - processes,
-        ),
-        label="owners of the other partitions",
-    )
-    order = data.draw(st.permutations(range(partition_count)), label="partitions")
-    parts = [[n for n, who in zip(order, owner, strict=True) if who == p] for p in range(processes)]
+    parts = split_among_processes(data, partition_count)
     serving = [p for p, part in enumerate(parts) if serves(team_id, partition_count, part)]
     assert len(serving) == 1
     assert partition_of(team_id, partition_count) in parts[serving[0]]
