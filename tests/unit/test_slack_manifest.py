@@ -53,7 +53,9 @@ def test_the_adapter_calls_only_methods_the_scopes_allow() -> None:
              "users_info": "users:read", "conversations_open": "im:write", "files_upload_v2": "files:write", "files_list": "files:read",
              "views_open": None, "chat_postEphemeral": "chat:write"}  # fmt: skip
     source = (ROOT / "bot" / "platforms" / "slack" / "adapter.py").read_text()
-    called = set(re.findall(r"(?<!socket\.)\bclient\.(\w+)\(", source))  # self.client, team.client, a team's client
+    called = set(
+        re.findall(r"(?<!socket\.)\bclient\.(\w+)\(", source)
+    )  # self.client, team.client, a team's client
     assert called == set(needs)
     assert {scope for scope in needs.values() if scope} <= set(manifest()["oauth_config"]["scopes"]["bot"])
     assert SlackPlatform.name == "slack"
