@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH, SlackPlatform
@@ -44,6 +45,18 @@ def test_http_mode_points_every_feature_at_the_one_route() -> None:
     assert m["settings"]["event_subscriptions"]["request_url"] == url
     assert m["settings"]["interactivity"]["request_url"] == url
     assert {c["url"] for c in m["features"]["slash_commands"]} == {url}
+
+
+def test_an_oauth_app_has_its_redirect_url_and_hears_of_uninstalls() -> None:
+    m = manifest("https://bot.example.com/", oauth=True)
+    assert m["oauth_config"]["redirect_urls"] == ["https://bot.example.com/slack/oauth_redirect"]
+    assert m["settings"]["event_subscriptions"]["bot_events"][-2:] == ["app_uninstalled", "tokens_revoked"]
+    assert m["settings"]["token_rotation_enabled"] is False  # the store keeps a token, not a refresh token
+    plain = manifest("https://bot.example.com/")
+    assert "redirect_urls" not in plain["oauth_config"]
+    assert "app_uninstalled" not in plain["settings"]["event_subscriptions"]["bot_events"]
+    with pytest.raises(ValueError, match="OAuth needs HTTP mode"):
+        manifest(oauth=True)
 
 
 def test_the_adapter_calls_only_methods_the_scopes_allow() -> None:
