@@ -10,6 +10,8 @@ import html
 import itertools
 import random
 import re
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ from bot.platforms.slack.installations import DatabaseInstallations, DatabaseSta
 from bot.platforms.slack.manifest import BOT_SCOPES
 from bot.platforms.slack.partitions import partition_of
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import DEFAULTS, FakeTimer
+from tests.conftest import DEFAULTS, ROOT, FakeTimer, clean_env
 from tests.e2e.test_slack import command, free_port, posts, shown
 from tests.emulators.slack import RateLimits, SlackEmulator
 
@@ -158,10 +160,10 @@ class Browser:
                 self.cookie = value.split(";", 1)[0]
             return response.status, await response.text()
 
-    async def add_to_slack(self, bot: Bot, slack: SlackEmulator, team: str, **how: Any) -> str:
+    async def add_to_slack(self, base: str, slack: SlackEmulator, team: str, **how: Any) -> str:
         """Open /slack/install and follow its Add to Slack link into Slack: where Slack sends
         the browser back (the bot's redirect URL with a code and the state)."""
-        status, page = await self.get(f"{bot.base}/slack/install")
+        status, page = await self.get(f"{base}/slack/install")
         assert status == 200
         link = re.search(r'href="([^"]+/oauth/v2/authorize[^"]*)"', page)
         assert link is not None, "the install page has no Add to Slack link"
@@ -176,7 +178,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 async def install(slack: SlackEmulator, bot: Bot, team: str, person: Browser) -> tuple[int, str]:
     """A workspace admin installs the app: the status and text of the page they end on."""
-    return await person.get(await person.add_to_slack(bot, slack, team))
+    return await person.get(await person.add_to_slack(bot.base, slack, team))
 
 
 async def test_two_workspaces_install_through_oauth_and_each_posts_with_its_own_token(
@@ -214,7 +216,7 @@ async def test_a_replayed_or_expired_install_is_refused_with_a_page_saying_so(
     bot = await start_bot()
     team = slack.add_workspace("Acme")
     async with browser() as person:
-        back = await person.add_to_slack(bot, slack, team)
+        back = await person.add_to_slack(bot.base, slack, team)
         cookie = person.cookie
         assert (await person.get(back))[0] == 200
         person.cookie = cookie  # the redirect replayed, cookie and all (bolt clears it after use)
@@ -222,12 +224,12 @@ async def test_a_replayed_or_expired_install_is_refused_with_a_page_saying_so(
         assert status == 401  # its state was consumed in the database
         assert "expired (after ten minutes) or was used already" in page and "/slack/install" in page
 
-        late = await person.add_to_slack(bot, slack, team)
+        late = await person.add_to_slack(bot.base, slack, team)
         clock.advance(11 * 60)  # the installer came back after lunch
         status, page = await person.get(late)
         assert status == 401 and "expired (after ten minutes)" in page
 
-        back = await person.add_to_slack(bot, slack, team)
+        back = await person.add_to_slack(bot.base, slack, team)
     async with browser() as stranger:  # the redirect opened in a browser without the state's cookie
         status, page = await stranger.get(back)
         assert status == 400 and "another browser" in page
@@ -240,10 +242,10 @@ async def test_a_code_slack_does_not_accept_or_a_cancelled_install_installs_noth
     bot = await start_bot()
     team = slack.add_workspace("Acme")
     async with browser() as person:
-        back = await person.add_to_slack(bot, slack, team)
+        back = await person.add_to_slack(bot.base, slack, team)
         status, page = await person.get(re.sub(r"code=[^&]+", "code=T0.not-a-code", back))
         assert status == 401 and "did not accept the install" in page
-        cancelled = await person.add_to_slack(bot, slack, team, approve=False)
+        cancelled = await person.add_to_slack(bot.base, slack, team, approve=False)
         status, page = await person.get(cancelled)
         assert "cancelled in Slack; nothing was installed" in page
     assert [r.error for r in slack.calls("oauth.v2.access")] == ["invalid_code"]
@@ -347,3 +349,83 @@ async def test_a_distributed_app_reads_a_long_thread_back_a_page_a_minute_withou
     assert [int(r.query.get("limit") or r.body.get("limit")) for r in calls] == [15, 15, 15]
     stamps = [r.clock or 0.0 for r in calls]
     assert all(later - earlier >= 60 for earlier, later in itertools.pairwise(stamps))
+
+
+async def test_practicebot_run_with_oauth_credentials_serves_installs_and_never_logs_a_secret(
+    tmp_path: Path,
+) -> None:
+    """The composition root: `practicebot run` with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (no
+    bot token) in HTTP mode takes an install, then the workspace's commands; at DEBUG, neither
+    the client secret nor the workspace's bot token appears in what it wrote."""
+    async with (
+        SlackEmulator(client_secret="oauth-client-secret-51f0") as slack,
+        aiohttp.ClientSession() as session,
+    ):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        slack.request_url, slack.redirect_uri = f"{base}/slack/events", f"{base}/slack/oauth_redirect"
+        config = tmp_path / "practicebot.toml"
+        config.write_text(
+            f'[slack]\nmode = "http"\napi_base_url = "{slack.api_url}"\n'
+            f'authorize_url = "{slack.api_url}../oauth/v2/authorize"\n[server]\nport = {port}\n'
+        )
+        env = clean_env(
+            SLACK_CLIENT_ID=slack.client_id,
+            SLACK_CLIENT_SECRET=slack.client_secret,
+            SLACK_SIGNING_SECRET=slack.signing_secret,
+            PRACTICEBOT_LOG_LEVEL="DEBUG",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "bot.sqlite3"),
+            cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await _until_listening(session, f"{base}/slack/install")
+            team = slack.add_workspace("Acme")
+            person = Browser(session)
+            status, page = await person.get(await person.add_to_slack(base, slack, team))
+            assert status == 200 and "Thank you!" in page
+            channel = slack.add_channel("practice", team=team)
+            ana = slack.add_user("ana", team=team)
+            envelope = await slack.slash_command(channel, ana, "/question", "beginner")
+            ack = await envelope.acked(timeout=10)
+            assert ack["blocks"][0]["type"] == "header"
+            [token] = [t for t, owner in slack.tokens.items() if owner == team]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
+        assert process.returncode == 0, stderr.decode()[-2000:]
+        written = (stdout + stderr).decode()
+        assert "practicebot ready" in written
+        for secret in (token, slack.client_secret, slack.signing_secret):
+            assert secret not in written, "a secret reached the logs"
+
+
+async def test_oauth_in_socket_mode_is_refused_with_what_to_change(tmp_path: Path) -> None:
+    config = tmp_path / "practicebot.toml"
+    config.write_text("[slack]\n")  # Socket Mode, the default
+    env = clean_env(SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s3cret-value")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "bot.sqlite3"),
+        cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    written = (stdout + stderr).decode()
+    assert process.returncode == 1, written[-2000:]
+    assert 'needs [slack] mode = "http"' in written and "Traceback" not in written
+    assert "s3cret-value" not in written
+
+
+async def _until_listening(session: aiohttp.ClientSession, url: str) -> None:
+    """Until the subprocess's HTTP server answers (bounded)."""
+    async with asyncio.timeout(30):
+        while True:
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.05)
