@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.app import serve
 from bot.config import ServerConfig, SlackConfig
+from bot.core.errors import About, PlatformError
 from bot.core.models import ChannelRef, SubscriptionStatus
 from bot.core.questions import QuestionBank
 from bot.core.service import PracticeService, ServiceSettings
@@ -282,6 +283,40 @@ async def test_an_uninstalled_workspace_pauses_saying_why_and_the_other_keeps_go
     await bot.service.run_post(subscription.id)  # a scheduled post there finds nothing to do
     assert posts(slack, channels[gone]) == []
     assert not [r for r in slack.calls("chat.postMessage") if r.error == "token_revoked"]
+
+
+async def test_a_process_holding_an_old_token_takes_the_new_one_after_a_reinstall(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Bot]]
+) -> None:
+    """Two processes, one database: the workspace uninstalls and installs again through the
+    second; the first, still holding the revoked token, retries with the new one instead of
+    pausing the channel."""
+    first = await start_bot()
+    team = slack.add_workspace("Acme")
+    async with browser() as person:
+        assert (await install(slack, first, team, person))[0] == 200
+    channel, admin = slack.add_channel("practice", team=team), slack.add_user("lead", admin=True, team=team)
+    await command(slack, channel, admin, "/practice subscribe")
+    await command(slack, channel, admin, "/practice post-now")  # the first process now holds the token
+    [post] = posts(slack, channel)
+    ref = ChannelRef("slack", team, channel)
+    assert await first.platform.thread_replies(ref, post["ts"]) == []
+
+    second = await start_bot()  # Slack now calls the second (the load balancer's choice)
+    await asyncio.wait_for(asyncio.gather(*second.service.background), 5)  # its start-up read-back
+    slack.uninstall(team)
+    await _until_status(second, ref, SubscriptionStatus.PAUSED)
+    async with browser() as person:
+        assert (await install(slack, second, team, person))[0] == 200
+    await command(slack, channel, admin, "/practice resume")
+
+    with pytest.raises(PlatformError) as refused:
+        await first.platform.thread_replies(ref, post["ts"])
+    assert refused.value.about is About.RETRY and "installed again" in refused.value.reason
+    assert await first.platform.thread_replies(ref, post["ts"]) == []  # with the new token
+    assert [r.error for r in slack.calls("conversations.replies")][-2:] == ["token_revoked", None]
+    still = await first.store.subscription_for(ref)
+    assert still is not None and still.status is SubscriptionStatus.ACTIVE
 
 
 async def _until_status(bot: Bot, channel: ChannelRef, status: SubscriptionStatus) -> Any:

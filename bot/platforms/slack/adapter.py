@@ -25,7 +25,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
-from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -49,7 +49,7 @@ from bot.platforms.pacing import KeyedBuckets, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
 from bot.platforms.slack.deliveries import Deliveries, delivery_key
 from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submission
-from bot.platforms.slack.installations import install_done, install_failed
+from bot.platforms.slack.installations import install_failed
 from bot.platforms.slack.partitions import serves
 from bot.platforms.slack.render import Rendered, action_of, plain_text, render
 from bot.platforms.token_state import TokenState
@@ -121,6 +121,7 @@ class OAuth:
 class Team:
     """One workspace as this process talks to it: a client with its bot token, and its pacing."""
 
+    team_id: str  # "" for the one workspace of a token from the environment
     client: AsyncWebClient
     bot_user_id: str
     paced: dict[str, TokenBucket | SlidingWindow]
@@ -221,13 +222,18 @@ class SlackPlatform:
             user_scopes=[],
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
-            callback_options=AsyncCallbackOptions(success=install_done, failure=install_failed),
+            callback_options=AsyncCallbackOptions(success=self._installed, failure=install_failed),
             authorization_url=self._config.authorize_url,
             installation_store=oauth.installations,
             installation_store_bot_only=True,
             state_store=oauth.states,
             logger=logging.getLogger("practicebot.slack.oauth"),
         )
+
+    async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
+        """Installed (again): the workspace's next call reads its token afresh; bolt's page."""
+        self._teams.pop(args.installation.team_id or "", None)
+        return await args.default.success(args)
 
     def _paced(self) -> dict[str, TokenBucket | SlidingWindow]:
         """A workspace's allowances (Slack counts an app's calls per workspace)."""
@@ -250,7 +256,7 @@ class SlackPlatform:
         if bot is None:
             raise PlatformError(f"{UNINSTALLED} (workspace {team_id})", about=About.CHANNEL)
         team = self._teams[team_id] = Team(
-            self._new_client(bot.bot_token), bot.bot_user_id or "", self._paced()
+            team_id, self._new_client(bot.bot_token), bot.bot_user_id or "", self._paced()
         )
         return team
 
@@ -269,7 +275,7 @@ class SlackPlatform:
         except (aiohttp.ClientError, OSError) as exc:
             raise UserError(f"cannot reach Slack at {self._config.api_base_url}: {exc}") from None
         self.team_id, self.bot_user_id = str(identity["team_id"]), str(identity["user_id"])
-        self._teams[""] = Team(self.client, self.bot_user_id, self._paced())  # every workspace: this one
+        self._teams[""] = Team("", self.client, self.bot_user_id, self._paced())  # every workspace: this one
         if self._config.mode == "socket":
             self._socket = AsyncSocketModeHandler(
                 self.app, self._app_token, web_client=self.client, ping_interval=self._ping_interval
@@ -435,7 +441,8 @@ class SlackPlatform:
                     limit=DISTRIBUTED_PAGE if self.distributed else 200,
                     cursor=cursor,
                     include_all_metadata=True,
-                )
+                ),
+                team,
             )
             found += page.get("messages", [])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
@@ -451,7 +458,8 @@ class SlackPlatform:
         await self._call(
             team.client.chat_update(
                 channel=channel.channel_id, ts=message_id, blocks=list(part.blocks), text=part.text
-            )
+            ),
+            team,
         )
 
     async def post_picture(
@@ -483,7 +491,8 @@ class SlackPlatform:
                 title=message.title or picture.filename,
                 alt_txt=picture.description,
                 blocks=json.dumps(with_file),
-            )
+            ),
+            team,
         )
         rest = [Rendered(tuple(after), parts[0].text)] if after else []
         for part in rest + parts[1:]:
@@ -492,7 +501,7 @@ class SlackPlatform:
     async def _uploaded(self, team: Team, name: str) -> bool:
         since = int(time.time()) - UPLOAD_LOOKBACK
         found = await self._call(
-            team.client.files_list(user=team.bot_user_id, ts_from=str(since), count=1000)
+            team.client.files_list(user=team.bot_user_id, ts_from=str(since), count=1000), team
         )
         return any(item.get("name") == name for item in found.get("files") or [])
 
@@ -502,7 +511,7 @@ class SlackPlatform:
         await team.paced["conversations.history"].acquire()
         limit = DISTRIBUTED_PAGE if self.distributed else HISTORY_LOOKBACK
         history = await self._call(
-            team.client.conversations_history(channel=channel.channel_id, limit=limit, **options)
+            team.client.conversations_history(channel=channel.channel_id, limit=limit, **options), team
         )
         items: list[dict[str, Any]] = history.get("messages", [])
         return items
@@ -526,20 +535,21 @@ class SlackPlatform:
         answer = await self._call(
             team.client.chat_postMessage(
                 channel=channel.channel_id, blocks=list(part.blocks), text=part.text, **extra
-            )
+            ),
+            team,
         )
         return str(answer["ts"])
 
     async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
         """A direct message: conversations.open (scope im:write) gives the bot's IM with the
         person, then chat.postMessage posts there."""
-        client = (await self._team(channel.workspace_id)).client
-        opened = await self._call(client.conversations_open(users=user_id))
+        team = await self._team(channel.workspace_id)
+        opened = await self._call(team.client.conversations_open(users=user_id), team)
         im = ChannelRef(PLATFORM, channel.workspace_id, str(opened["channel"]["id"]))
         for part in render(message):
             await self._send(im, part)
 
-    async def _call(self, call: Awaitable[T]) -> T:
+    async def _call(self, call: Awaitable[T], team: Team | None = None) -> T:
         try:
             answer = await call
         except SlackApiError as exc:
@@ -547,8 +557,7 @@ class SlackPlatform:
             retry = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
             about = ERRORS_ABOUT.get(error, About.MESSAGE)
             if self._oauth is not None and about is About.AUTH and error != "missing_scope":
-                # one workspace's token, not the process's: that workspace's channels pause
-                raise PlatformError(f"Slack answered {error}: {UNINSTALLED}", about=About.CHANNEL) from exc
+                raise await self._refused(team, error) from exc
             raise self.token_state.failed(
                 PlatformError(
                     f"Slack answered {error}",
@@ -562,6 +571,20 @@ class SlackPlatform:
             raise PlatformError(f"Slack refused the upload: {exc}") from exc
         self.token_state.worked()
         return answer
+
+    async def _refused(self, team: Team | None, error: str) -> PlatformError:
+        """A workspace's token refused (one workspace's, not the process's): the app is gone from
+        it, and its channels pause; unless it was installed again meanwhile (through another
+        process, say), when the next try takes the new token from the database."""
+        assert self._oauth is not None
+        if team is not None:
+            self._teams.pop(team.team_id, None)
+            bot = await self._oauth.installations.async_find_bot(enterprise_id=None, team_id=team.team_id)
+            if bot is not None and bot.bot_token != team.client.token:
+                return PlatformError(
+                    f"Slack answered {error}; the app was installed again: the next try takes its new token"
+                )
+        return PlatformError(f"Slack answered {error}: {UNINSTALLED}", about=About.CHANNEL)
 
     # ------------------------------------------------------------ people
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from slack_bolt.oauth.async_callback_options import AsyncFailureArgs, AsyncSuccessArgs
+from slack_bolt.oauth.async_callback_options import AsyncFailureArgs
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -173,7 +173,3 @@ async def install_failed(args: AsyncFailureArgs) -> BoltResponse:
     return BoltResponse(
         status=args.suggested_status_code, body=body, headers={"Content-Type": "text/html; charset=utf-8"}
     )
-
-
-async def install_done(args: AsyncSuccessArgs) -> BoltResponse:
-    return await args.default.success(args)
