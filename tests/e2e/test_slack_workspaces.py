@@ -35,6 +35,7 @@ from bot.platforms.slack.manifest import BOT_SCOPES
 from bot.platforms.slack.partitions import partition_of
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import DEFAULTS, ROOT, FakeTimer, clean_env
+from tests.e2e.test_blind_slack import open_form, submit
 from tests.e2e.test_slack import command, free_port, posts, shown
 from tests.emulators.slack import RateLimits, SlackEmulator
 
@@ -209,6 +210,30 @@ async def test_two_workspaces_install_through_oauth_and_each_posts_with_its_own_
     assert sent and {(channels[team], team) for team in teams} == set(sent)  # each with its own token
     assert all(r.status == 200 and r.error is None for r in slack.calls("chat.postMessage"))
     assert bot.platform.is_connected  # nothing from the environment was needed
+
+
+async def test_a_blind_answer_form_opens_and_is_kept_in_a_workspace_installed_through_oauth(
+    slack: SlackEmulator, start_bot: Callable[..., Awaitable[Bot]]
+) -> None:
+    """Buttons and modals go through the workspace's own token too (views.open with its trigger)."""
+    bot = await start_bot()
+    slack.add_workspace("Acme")  # installed, but not where the form is
+    team = slack.add_workspace("Globex")
+    async with browser() as person:
+        assert (await install(slack, bot, team, person))[0] == 200
+    channel, admin = slack.add_channel("practice", team=team), slack.add_user("lead", admin=True, team=team)
+    ana = slack.add_user("ana", team=team)
+    await command(slack, channel, admin, "/practice subscribe answers=blind")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    view = await open_form(slack, channel, ana, post)
+    ack = await submit(slack, view, ana, "a persistent full-duplex socket")
+    assert ack.get("response_action") == "update"
+    assert [r.team_id for r in slack.calls("views.open")] == [team]
+    stored = await bot.store.open_post(1)
+    assert stored is not None
+    assert await bot.store.blind_answer(stored.id, ana) == "a persistent full-duplex socket"
+    assert "persistent" not in str(slack.replies(channel, post["ts"]))  # hidden until the reveal
 
 
 async def test_a_replayed_or_expired_install_is_refused_with_a_page_saying_so(

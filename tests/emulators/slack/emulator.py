@@ -550,10 +550,8 @@ class SlackEmulator:
             )
         elif envelope.payload.get("type") == "view_submission" and payload.get("response_action") == "update":
             view_id = envelope.payload["view"]["id"]
-            self.workspace.views[view_id] = {
-                **self.workspace.views.get(view_id, {}),
-                **payload.get("view", {}),
-            }
+            views = self._views_holding(view_id)
+            views[view_id] = {**views.get(view_id, {}), **payload.get("view", {})}
 
     # ------------------------------------------------------------------ response_url
 
@@ -871,10 +869,12 @@ class SlackEmulator:
 
     async def submit_view(self, view_id: str, user_id: str, values: Json | None = None) -> Envelope:
         """A person submits an open modal; values as Slack's state.values {block_id: {action_id: {...}}}."""
-        view = self.workspace.views.get(view_id)
+        views = self._views_holding(view_id)
+        view = views.get(view_id)
         if view is None:
             raise LookupError(f"no open view {view_id}")
-        payload = self.workspace.view_submission(self._user(user_id), view, values or {}, self._new_trigger())
+        ws = next(w for w in self.workspaces.values() if w.views is views)
+        payload = ws.view_submission(self._user(user_id), view, values or {}, self._new_trigger())
         return self._dispatch(Envelope(INTERACTIVE, payload))
 
     def slash_command_payload(self, channel_id: str, user_id: str, command: str, text: str = "") -> Json:
@@ -995,7 +995,14 @@ class SlackEmulator:
         )
 
     def views(self) -> dict[str, Json]:
-        return copy.deepcopy(self.workspace.views)
+        """Every open modal, in every workspace."""
+        return copy.deepcopy({k: v for ws in self.workspaces.values() for k, v in ws.views.items()})
+
+    def _views_holding(self, view_id: str) -> dict[str, Json]:
+        """The views of the workspace where the modal was opened (the first one if none)."""
+        return next(
+            (ws.views for ws in self.workspaces.values() if view_id in ws.views), self.workspace.views
+        )
 
     def home_views(self) -> dict[str, Json]:
         return copy.deepcopy(self.workspace.home_views)
