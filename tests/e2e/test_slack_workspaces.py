@@ -333,6 +333,8 @@ async def test_a_process_holding_an_old_token_takes_the_new_one_after_a_reinstal
     await _until_status(second, ref, SubscriptionStatus.PAUSED)
     async with browser() as person:
         assert (await install(slack, second, team, person))[0] == 200
+    status = shown(await command(slack, channel, admin, "/practice status"))
+    assert "uninstalled from this workspace" in status and "/practice resume" in status
     await command(slack, channel, admin, "/practice resume")
 
     with pytest.raises(PlatformError) as refused:
