@@ -608,6 +608,8 @@ async def test_oauth_v2_access_trades_a_code_once_within_ten_minutes_for_a_token
         assert slack.authorize(url, team, approve=False).endswith("?error=access_denied&state=s1")
         with pytest.raises(ValueError, match="Invalid client_id"):
             slack.authorize(url.replace(slack.client_id, "1.2"), team)
+        with pytest.raises(ValueError, match="did not match any configured"):
+            slack.authorize(url + "&redirect_uri=https://evil.example.com/", team)
 
         slack.uninstall(team)
         with pytest.raises(SlackApiError) as caught:

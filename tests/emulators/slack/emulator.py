@@ -380,6 +380,9 @@ class SlackEmulator:
         redirect = query.get("redirect_uri") or self.redirect_uri
         if not redirect:
             raise ValueError("Slack shows 'No redirect URL was specified': none in the URL or the app")
+        if self.redirect_uri and not redirect.startswith(self.redirect_uri):
+            # the URL's redirect_uri must match one of the app's Redirect URLs (OAuth & Permissions)
+            raise ValueError(f"Slack shows 'redirect_uri did not match any configured URIs': {redirect}")
         ws = self.workspaces[team_id]
         state = {"state": query["state"]} if "state" in query else {}
         if not approve:
