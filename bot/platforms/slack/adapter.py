@@ -49,7 +49,7 @@ from bot.platforms.pacing import KeyedBuckets, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
 from bot.platforms.slack.deliveries import Deliveries, delivery_key
 from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submission
-from bot.platforms.slack.installations import install_failed
+from bot.platforms.slack.install_pages import install_failed
 from bot.platforms.slack.partitions import serves
 from bot.platforms.slack.render import Rendered, action_of, plain_text, render
 from bot.platforms.token_state import TokenState

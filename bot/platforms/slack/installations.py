@@ -5,15 +5,12 @@ bot/storage/installations.py; this module only translates slack_sdk's models."""
 
 from __future__ import annotations
 
-import html
 import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from slack_bolt.oauth.async_callback_options import AsyncFailureArgs
-from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -147,29 +144,3 @@ class DatabaseStates(AsyncOAuthStateStore):
         if not fresh:
             log.info("slack install refused: its state was unknown, used already or expired")
         return fresh
-
-
-# What an installer reads when an install does not go through, by bolt's reason for it.
-REFUSED = {
-    "invalid_state": "This install link has expired (after ten minutes) or was used already.",
-    "invalid_browser": "This install was started in another browser, or its cookie was blocked.",
-    "invalid_code": "Slack did not accept the install's code: it expires after ten minutes and works once.",
-    "missing_code": "Slack sent no install code back.",
-    "access_denied": "The install was cancelled in Slack; nothing was installed.",
-    "storage_error": "The install could not be saved (it is logged).",
-}
-
-
-async def install_failed(args: AsyncFailureArgs) -> BoltResponse:
-    """A plain page saying what went wrong and what to do, instead of bolt's generic one."""
-    reason = REFUSED.get(args.reason, f"Slack answered {args.reason}.")
-    install = html.escape(args.settings.install_path)
-    log.info("slack install refused: %s", args.reason)
-    body = (
-        '<html><head><meta charset="utf-8"><title>practicebot: not installed</title></head><body>'
-        f"<h2>practicebot was not installed</h2><p>{html.escape(reason)}</p>"
-        f'<p>Start again at <a href="{install}">{install}</a>.</p></body></html>'
-    )
-    return BoltResponse(
-        status=args.suggested_status_code, body=body, headers={"Content-Type": "text/html; charset=utf-8"}
-    )
