@@ -10,8 +10,6 @@ import html
 import itertools
 import random
 import re
-import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -34,7 +32,7 @@ from bot.platforms.slack.installations import DatabaseInstallations, DatabaseSta
 from bot.platforms.slack.manifest import BOT_SCOPES
 from bot.platforms.slack.partitions import partition_of
 from bot.storage.sqlite import SqliteStore
-from tests.conftest import DEFAULTS, ROOT, FakeTimer, clean_env
+from tests.conftest import DEFAULTS, FakeTimer, clean_env, run_practicebot, stop_practicebot
 from tests.e2e.test_blind_slack import open_form, submit
 from tests.e2e.test_slack import command, free_port, posts, shown
 from tests.emulators.slack import RateLimits, SlackEmulator
@@ -437,11 +435,7 @@ async def test_practicebot_run_with_oauth_credentials_serves_installs_and_never_
             SLACK_SIGNING_SECRET=slack.signing_secret,
             PRACTICEBOT_LOG_LEVEL="DEBUG",
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "bot.sqlite3"),
-            cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        process = await run_practicebot(config, tmp_path / "bot.sqlite3", env)
         try:
             await _until_listening(session, f"{base}/slack/install")
             team = slack.add_workspace("Acme")
@@ -455,24 +449,16 @@ async def test_practicebot_run_with_oauth_credentials_serves_installs_and_never_
             assert ack["blocks"][0]["type"] == "header"
             [token] = [t for t, owner in slack.tokens.items() if owner == team]
         finally:
-            process.send_signal(signal.SIGTERM)
-            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
-        assert process.returncode == 0, stderr.decode()[-2000:]
-        written = (stdout + stderr).decode()
-        assert "practicebot ready" in written
-        for secret in (token, slack.client_secret, slack.signing_secret):
-            assert secret not in written, "a secret reached the logs"
+            tokens = [t for t, owner in slack.tokens.items() if owner != slack.team_id]
+            await stop_practicebot(process, [*tokens, slack.client_secret, slack.signing_secret])
+        assert tokens == [token]
 
 
 async def test_oauth_in_socket_mode_is_refused_with_what_to_change(tmp_path: Path) -> None:
     config = tmp_path / "practicebot.toml"
     config.write_text("[slack]\n")  # Socket Mode, the default
     env = clean_env(SLACK_CLIENT_ID="1.2", SLACK_CLIENT_SECRET="s3cret-value")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "bot.sqlite3"),
-        cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = await run_practicebot(config, tmp_path / "bot.sqlite3", env)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     written = (stdout + stderr).decode()
     assert process.returncode == 1, written[-2000:]
