@@ -114,9 +114,16 @@ def platform_tokens(config: Config, environ: Mapping[str, str]) -> list[str]:
     found = []
     if environ.get(config.discord.token_env):
         found.append("discord")
-    if environ.get(config.slack.bot_token_env):
+    if environ.get(config.slack.bot_token_env) or slack_oauth(config, environ):
         found.append("slack")
     return found
+
+
+def slack_oauth(config: Config, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The Slack app's OAuth credentials (client id and secret) when both are in the environment:
+    then any number of workspaces install it, and its bot token in the environment goes unused."""
+    client_id, secret = environ.get(config.slack.client_id_env), environ.get(config.slack.client_secret_env)
+    return (client_id, secret) if client_id and secret else None
 
 
 async def run(
@@ -166,14 +173,22 @@ async def run(
             discord = DiscordPlatform(config.discord, token, metrics=metrics)
             platforms[discord.name] = discord
             connectors.append(discord)
-        if token := environ.get(config.slack.bot_token_env):
-            from bot.platforms.slack.adapter import SlackPlatform
+        credentials = slack_oauth(config, environ)
+        if (token := environ.get(config.slack.bot_token_env)) or credentials:
+            from bot.platforms.slack.adapter import OAuth, SlackPlatform
+            from bot.platforms.slack.installations import DatabaseInstallations, DatabaseStates
 
+            oauth = None
+            if credentials is not None:
+                client_id, secret = credentials
+                installs, states = DatabaseInstallations(store, clock.now), DatabaseStates(store, clock.now)
+                oauth = OAuth(client_id, secret, installs, states)
             slack = SlackPlatform(
                 config.slack,
-                token,
+                None if oauth else token,
                 app_token=environ.get(config.slack.app_token_env),
                 signing_secret=environ.get(config.slack.signing_secret_env),
+                oauth=oauth,
                 metrics=metrics,
             )
             platforms[slack.name] = slack
@@ -280,11 +295,11 @@ async def _take_leases(
 ) -> tuple[bool, LeaseKeeper | None]:
     """The leases on every partition this process serves, taken (no keeper: it serves none, like
     the terminal channel), or refused with UserError; False if a stop came while waiting."""
-    shards = config.discord.shard_count
-    partitions = served(platform_tokens(config, environ), shards, config.discord.shard_ids)
+    splits = {name: config.splits[name] for name in platform_tokens(config, environ)}
+    partitions = served(splits)
     if not partitions:
         return True, None
-    keeper = LeaseKeeper(store, partitions, clock, config.lease.ttl, on_lost=stop.set, shard_count=shards)
+    keeper = LeaseKeeper(store, partitions, clock, config.lease.ttl, on_lost=stop.set, splits=splits)
     acquiring = asyncio.ensure_future(keeper.acquire(wait=wait))
     if await _first(acquiring, stop) is acquiring:
         acquiring.result()

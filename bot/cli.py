@@ -99,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the app manifest: scopes, commands, events (paste it at api.slack.com/apps)",
     )
     manifest.add_argument("--request-url", help="HTTP mode: the bot's public base URL (default: Socket Mode)")
+    manifest.add_argument(
+        "--oauth",
+        action="store_true",
+        help="installable by any workspace (needs --request-url): OAuth redirect URL",
+    )
     manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
 
     subscriptions = commands.add_parser("subscriptions", help="what is scheduled where")
@@ -253,7 +258,9 @@ def _slack_manifest(args: argparse.Namespace) -> int:
 
     if args.request_url and not args.request_url.startswith("https://"):
         raise UserError(f"--request-url must be a public https:// URL, not '{args.request_url}'")
-    content = manifest(args.request_url)
+    if args.oauth and not args.request_url:
+        raise UserError("--oauth needs --request-url: Slack sends installers back to the bot's public URL")
+    content = manifest(args.request_url, oauth=args.oauth)
     print(json.dumps(content, indent=2) if args.json else to_yaml(content))
     return 0
 
@@ -306,9 +313,7 @@ async def _subscriptions(config: Config) -> int:
 
     store = await _open_existing(config)
     try:
-        listed = await list_subscriptions(
-            store, SystemClock().now(), await store.leases(), config.discord.shard_count
-        )
+        listed = await list_subscriptions(store, SystemClock().now(), await store.leases(), config.splits)
         print(listed)
     finally:
         await store.close()

@@ -29,6 +29,7 @@ from bot.core.daily.schedule import (
     parse_timezone,
 )
 from bot.core.daily.streaks import DEFAULT_FREEZES
+from bot.core.ownership.partitions import Split
 from bot.core.recap.rules import DEFAULT_RECAP, RecapTime, parse_recap_text
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
@@ -60,6 +61,11 @@ class DiscordConfig:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
 
+    @property
+    def split(self) -> Split:
+        """How the guilds are divided among processes (shards), and the shards this one serves."""
+        return Split(self.shard_count, self.shard_ids)
+
 
 @dataclass(frozen=True, slots=True)
 class SlackConfig:
@@ -69,6 +75,21 @@ class SlackConfig:
     mode: str = "socket"  # socket | http
     api_base_url: str = "https://slack.com/api/"
     admins: tuple[str, ...] = ()
+    # OAuth for several workspaces (on when both variables are set; HTTP mode only)
+    client_id_env: str = "SLACK_CLIENT_ID"
+    client_secret_env: str = "SLACK_CLIENT_SECRET"
+    authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    # distributed outside the Marketplace: conversations.history/replies about once a minute,
+    # 15 messages a call (Slack's 2025 rule). None: distributed exactly when OAuth is on
+    distributed: bool | None = None
+    # several processes, each scheduling the workspaces of some partitions (None: one process, all)
+    partition_count: int | None = None
+    partition_ids: tuple[int, ...] | None = None
+
+    @property
+    def split(self) -> Split:
+        """How the workspaces are divided among processes, and the parts this one serves."""
+        return Split(self.partition_count, self.partition_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +134,11 @@ class Config:
     slack: SlackConfig = field(default_factory=SlackConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     lease: LeaseConfig = field(default_factory=LeaseConfig)
+
+    @property
+    def splits(self) -> dict[str, Split]:
+        """How each platform's work is divided among processes, and the parts this one serves."""
+        return {"discord": self.discord.split, "slack": self.slack.split}
 
 
 class _Reader:
@@ -338,7 +364,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
                                                      "shard_count", "shard_ids"})  # fmt: skip
     discord_default = DiscordConfig()
     shard_count = r.value(dc, "discord", "shard_count", int, _positive, None)
-    shard_ids = r.value(dc, "discord", "shard_ids", list, _shard_ids(shard_count), None)
+    shard_ids = r.value(dc, "discord", "shard_ids", list, _member_ids(shard_count, SHARDS), None)
     discord = DiscordConfig(
         token_env=r.value(dc, "discord", "token_env", str, _env_name, discord_default.token_env),
         api_base_url=r.value(dc, "discord", "api_base_url", str, _url, discord_default.api_base_url),
@@ -349,8 +375,14 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     )
 
     sc = r.table(top.get("slack", {}), "slack", {"bot_token_env", "app_token_env", "signing_secret_env",
-                                                 "mode", "api_base_url", "admins"})  # fmt: skip
+                                                 "mode", "api_base_url", "admins", "client_id_env",
+                                                 "client_secret_env", "authorize_url", "distributed",
+                                                 "partition_count", "partition_ids"})  # fmt: skip
     slack_default = SlackConfig()
+    partition_count = r.value(sc, "slack", "partition_count", int, _positive, None)
+    partition_ids = r.value(
+        sc, "slack", "partition_ids", list, _member_ids(partition_count, PARTITIONS), None
+    )
     slack = SlackConfig(
         bot_token_env=r.value(sc, "slack", "bot_token_env", str, _env_name, slack_default.bot_token_env),
         app_token_env=r.value(sc, "slack", "app_token_env", str, _env_name, slack_default.app_token_env),
@@ -360,6 +392,14 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         mode=r.value(sc, "slack", "mode", str, _choice(("socket", "http")), "socket"),
         api_base_url=r.value(sc, "slack", "api_base_url", str, _url, slack_default.api_base_url),
         admins=r.value(sc, "slack", "admins", list, lambda items: tuple(_string_item(i) for i in items), ()),
+        client_id_env=r.value(sc, "slack", "client_id_env", str, _env_name, slack_default.client_id_env),
+        client_secret_env=r.value(
+            sc, "slack", "client_secret_env", str, _env_name, slack_default.client_secret_env
+        ),
+        authorize_url=r.value(sc, "slack", "authorize_url", str, _url, slack_default.authorize_url),
+        distributed=r.value(sc, "slack", "distributed", bool, bool, None),
+        partition_count=partition_count,
+        partition_ids=partition_ids,
     )
     sv = r.table(top.get("server", {}), "server", {"host", "port", "monitoring", "metrics_token_env"})
     server_default = ServerConfig()
@@ -420,21 +460,39 @@ def _snowflakes(items: list[object]) -> tuple[int, ...]:
     return tuple(ids)
 
 
-def _shard_ids(shard_count: int | None) -> Callable[[list[object]], tuple[int, ...]]:
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """How a split of the work is worded in its errors: Discord's shards, Slack's partitions."""
+
+    noun: str
+    count: str  # the option giving how many there are
+    section: str
+    serving: str  # what a process does with the ones it lists
+
+
+SHARDS = _Parts("shard", "shard_count", "discord", "connects as")
+PARTITIONS = _Parts("partition", "partition_count", "slack", "schedules")
+
+
+def _member_ids(count: int | None, parts: _Parts) -> Callable[[list[object]], tuple[int, ...]]:
+    noun = parts.noun
+
     def check(items: list[object]) -> tuple[int, ...]:
-        if shard_count is None:
-            raise ValueError("needs shard_count in [discord] too: how many shards the bot has in all")
+        if count is None:
+            raise ValueError(
+                f"needs {parts.count} in [{parts.section}] too: how many {noun}s the bot has in all"
+            )
         if not items:
-            raise ValueError("lists no shard; name the ones this process connects as, like [0]")
+            raise ValueError(f"lists no {noun}; name the ones this process {parts.serving}, like [0]")
         ids: list[int] = []
         for item in items:
             if isinstance(item, bool) or not isinstance(item, int):
-                raise ValueError(f"every item must be a shard number (an integer), not {item!r}")
-            if not 0 <= item < shard_count:
-                wanted = f"use 0 to {shard_count - 1}" if shard_count > 1 else "use 0"
-                raise ValueError(f"shard {item} does not exist with shard_count = {shard_count}; {wanted}")
+                raise ValueError(f"every item must be a {noun} number (an integer), not {item!r}")
+            if not 0 <= item < count:
+                wanted = f"use 0 to {count - 1}" if count > 1 else "use 0"
+                raise ValueError(f"{noun} {item} does not exist with {parts.count} = {count}; {wanted}")
             if item in ids:
-                raise ValueError(f"shard {item} is listed twice")
+                raise ValueError(f"{noun} {item} is listed twice")
             ids.append(item)
         return tuple(ids)
 

@@ -16,14 +16,14 @@ import logging
 import os
 import socket
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from bot.core.daily.schedule import format_duration
-from bot.core.ownership.partitions import Lease, at, describe_unheld, expected, unheld, who
+from bot.core.ownership.partitions import Lease, Split, at, describe_unheld, expected, unheld, who
 from bot.core.shared.errors import UserError
 from bot.core.shared.ports import Clock
 from bot.ops.health import Check
@@ -107,7 +107,7 @@ class LeaseKeeper:
         *,
         process: Process | None = None,
         on_lost: Callable[[], None] = lambda: None,
-        shard_count: int | None = None,
+        splits: Mapping[str, Split] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
@@ -117,7 +117,7 @@ class LeaseKeeper:
         self.interval = ttl / 3
         self.process = process or this_process(clock.now())
         self.on_lost = on_lost
-        self.shard_count = shard_count
+        self.splits = {name: split for name, split in (splits or {}).items() if split.count is not None}
         self.sleep = sleep  # between heartbeats, and between tries while waiting for a holder
         self.expires_at: datetime | None = None  # as of the last renewal this process made
         self.renewed_at: datetime | None = None
@@ -214,7 +214,8 @@ class LeaseKeeper:
             log.warning("could not release the lease on %s: %s", ", ".join(self.partitions), exc)
 
     async def check(self) -> Check:
-        """/healthz: this process's lease, and the configured shards that no process holds."""
+        """/healthz: this process's lease, and the configured shards and Slack partitions that no
+        process holds."""
         now = self.clock.now()
         if self.lost is not None:
             return Check(False, self.lost)
@@ -225,8 +226,8 @@ class LeaseKeeper:
             leases = await self.store.leases()
         except (sqlite3.Error, OSError) as exc:
             return Check(False, f"cannot read the leases: {exc}")
-        missing = unheld(expected(("discord",), self.shard_count), leases, now)
-        if self.shard_count is not None and missing:
+        missing = unheld(expected(self.splits), leases, now)
+        if missing:
             detail += "; " + describe_unheld(missing)
         return Check(True, detail)
 

@@ -36,6 +36,7 @@ from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
 from bot.storage.connection import INSERT_REPLY, _dt, _dt_required, _ts
 from bot.storage.failures import FailureTable
+from bot.storage.installations import InstallationTable
 from bot.storage.leases import LeaseTable
 from bot.storage.migrate import LATEST_VERSION, _wal, migrate, migrations
 from bot.storage.recaps import RecapTable
@@ -151,6 +152,7 @@ class SqliteStore(
     SeasonTable,
     RecapTable,
     LeaseTable,
+    InstallationTable,
     SubscriptionStore,
     PostStore,
     ReplyStore,

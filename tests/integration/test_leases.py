@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.ownership.partitions import overlaps, shard
+from bot.core.ownership.partitions import Split, overlaps, shard
 from bot.core.shared.errors import UserError
 from bot.ops.health import Health
 from bot.ops.lease import LeaseKeeper, Process
@@ -248,7 +248,7 @@ async def test_wait_says_who_it_waits_for_once_and_takes_over_when_the_holder_le
 async def test_healthz_names_the_configured_shards_that_no_process_holds(tmp_path: Path) -> None:
     clock = FakeClock(START)
     async with stores(tmp_path / "bot.sqlite3") as (one, two):
-        mine = keeper(one, [shard(0, 4), shard(1, 4)], clock, process("a", 1), shard_count=4)
+        mine = keeper(one, [shard(0, 4), shard(1, 4)], clock, process("a", 1), splits={"discord": Split(4)})
         await mine.acquire()
         health = Health(one, {}, partitions=mine.check, fresh_for=0)  # every report made anew
         healthy, body = await health.report()
@@ -258,7 +258,9 @@ async def test_healthz_names_the_configured_shards_that_no_process_holds(tmp_pat
         assert detail.endswith(
             "discord shards 2, 3 of 4 are held by no process: their subscriptions get no posts"
         )
-        await keeper(two, [shard(2, 4), shard(3, 4)], clock, process("b", 2), shard_count=4).acquire()
+        await keeper(
+            two, [shard(2, 4), shard(3, 4)], clock, process("b", 2), splits={"discord": Split(4)}
+        ).acquire()
         _, body = await health.report()
         assert "held by no process" not in body["checks"]["partitions"]["detail"]
 

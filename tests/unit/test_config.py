@@ -115,6 +115,36 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
             "F:3: [discord] shard_ids: every item must be a shard number (an integer), not '0'",
         ),
         ("[discord]\nshard_count = 2\nshard_ids = 0\n", "F:3: [discord] shard_ids: must be an array, not 0"),
+        ("[slack]\npartition_count = 0\n", "F:2: [slack] partition_count: 0 is too small; use 1 or more"),
+        (
+            "[slack]\npartition_ids = [0]\n",
+            "F:2: [slack] partition_ids: needs partition_count in [slack] too: how many partitions the bot",
+        ),
+        (
+            "[slack]\npartition_count = 2\npartition_ids = [0, 2]\n",
+            "F:3: [slack] partition_ids: partition 2 does not exist with partition_count = 2; use 0 to 1",
+        ),
+        (
+            "[slack]\npartition_count = 3\npartition_ids = [1, 1]\n",
+            "F:3: [slack] partition_ids: partition 1 is listed twice",
+        ),
+        (
+            "[slack]\npartition_count = 2\npartition_ids = []\n",
+            "F:3: [slack] partition_ids: lists no partition; name the ones this process schedules, like [0]",
+        ),
+        (
+            "[slack]\npartition_count = 2\npartition_ids = [true]\n",
+            "F:3: [slack] partition_ids: every item must be a partition number (an integer), not True",
+        ),
+        (
+            '[slack]\ndistributed = "yes"\n',
+            "F:2: [slack] distributed: must be a boolean (true or false), not 'yes'",
+        ),
+        (
+            '[slack]\nclient_secret_env = "secret-value"\n',
+            "F:2: [slack] client_secret_env: 'secret-value' is not an environment variable name",
+        ),
+        ('[slack]\nauthorize_url = "slack.com"\n', "F:2: [slack] authorize_url: 'slack.com' is not an http"),
         ('packs = ["nowhere"]\n', "F:1: packs: "),
         ('database = "x.db\n', "F:1: not valid TOML: "),
         ("defaults = 3\n", "F:1: defaults: must be a table"),
@@ -158,6 +188,21 @@ def test_freezes_default_to_one_per_seven_answers_and_zero_turns_them_off(tmp_pa
     assert (built_in.freeze_every, built_in.freeze_cap) == (7, 2)
     config = _load(tmp_path, "freeze_every = 0\nfreeze_cap = 0\n")
     assert (config.freeze_every, config.freeze_cap) == (0, 0)
+
+
+def test_slack_partitions_default_to_one_process_and_name_what_a_process_serves(tmp_path: Path) -> None:
+    assert SlackConfig().split.names("slack") == ["slack"]  # unpartitioned: one lease for all of Slack
+    config = _load(
+        tmp_path, '[slack]\npartition_ids = [2, 0]\npartition_count = 3\nclient_id_env = "MY_SLACK_ID"\n'
+    ).slack
+    assert (config.partition_count, config.partition_ids) == (3, (2, 0))
+    assert config.split.names("slack") == ["slack:partition:0/3", "slack:partition:2/3"]
+    assert config.client_id_env == "MY_SLACK_ID" and config.distributed is None
+    every = _load(tmp_path, "[slack]\npartition_count = 2\ndistributed = false\n").slack
+    assert (
+        every.split.names("slack") == ["slack:partition:0/2", "slack:partition:1/2"]
+        and every.distributed is False
+    )
 
 
 def test_shards_default_to_one_process_and_read_in_any_order(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core.ownership.partitions import (
     Lease,
+    Split,
     covers,
     describe_unheld,
     expected,
@@ -59,23 +60,26 @@ def test_a_shard_covers_another_when_every_guild_of_that_one_is_its_own(
     assert not covers(shard(*held), "discord")  # a shard is never all of Discord
 
 
-@given(count=COUNTS, data=st.data())
-def test_processes_that_split_the_shards_between_them_never_conflict(count: int, data: st.DataObject) -> None:
-    owner = data.draw(
-        st.lists(st.integers(0, 3), min_size=count, max_size=count), label="owner of each shard"
-    )
-    processes = [served(["discord"], count, [i for i in range(count) if owner[i] == p]) for p in set(owner)]
+@given(count=COUNTS, data=st.data(), platform=st.sampled_from(["discord", "slack"]))
+def test_processes_that_split_the_parts_between_them_never_conflict(
+    count: int, data: st.DataObject, platform: str
+) -> None:
+    """Discord shards and Slack workspace partitions follow the same rule."""
+    owner = data.draw(st.lists(st.integers(0, 3), min_size=count, max_size=count), label="owner of each part")
+    processes = [
+        served({platform: Split(count, [i for i in range(count) if owner[i] == p])}) for p in set(owner)
+    ]
     for p, mine in enumerate(processes):
         for q, theirs in enumerate(processes):
             assert any(overlaps(a, b) for a in mine for b in theirs) is (p == q)
 
 
 def test_what_a_process_serves_follows_its_platforms_and_shards() -> None:
-    assert served(["discord", "slack"], None, None) == ("discord", "slack")
-    assert served(["discord"], 4, [1, 3]) == ("discord:shard:1/4", "discord:shard:3/4")
-    assert served(["discord"], 2, None) == ("discord:shard:0/2", "discord:shard:1/2")  # all shards
-    assert served(["slack"], 4, [0]) == ("slack",)  # Slack has one partition until issue 19
-    assert served([], None, None) == ()  # the terminal channel takes no lease
+    assert served({"discord": Split(), "slack": Split()}) == ("discord", "slack")
+    assert served({"discord": Split(4, [3, 1])}) == ("discord:shard:1/4", "discord:shard:3/4")
+    assert served({"discord": Split(2)}) == ("discord:shard:0/2", "discord:shard:1/2")  # all shards
+    assert served({"slack": Split(4, [0])}) == ("slack:partition:0/4",)  # workspaces by crc32 % 4
+    assert served({"terminal": Split()}) == ()  # the terminal channel takes no lease
 
 
 def test_a_discord_process_and_a_slack_process_share_a_database_without_conflict() -> None:
@@ -84,7 +88,7 @@ def test_a_discord_process_and_a_slack_process_share_a_database_without_conflict
 
 
 def test_a_name_from_a_newer_practicebot_conflicts_with_its_whole_platform() -> None:
-    assert overlaps("slack:partition:1/4", "slack:partition:2/4")
+    assert overlaps("slack:region:eu", "slack:partition:2/4")
     assert overlaps("discord:region:eu", shard(0, 2))
     assert not overlaps("slack:partition:1/4", "discord")
 
@@ -100,7 +104,7 @@ def test_shards_no_live_lease_covers_are_reported_as_getting_no_posts() -> None:
         lease(shard(1, 4), timedelta(seconds=20)),
         lease(shard(2, 4), -timedelta(seconds=1)),  # its holder stopped renewing it
     ]
-    missing = unheld(expected({"discord", "slack", "terminal"}, 4), leases, NOW)
+    missing = unheld(expected({"discord": Split(4, [0]), "slack": Split(), "terminal": Split()}), leases, NOW)
     assert missing == [shard(2, 4), shard(3, 4), "slack"]
     assert describe_unheld(missing) == (
         "discord shards 2, 3 of 4 and slack are held by no process: their subscriptions get no posts"
@@ -108,8 +112,11 @@ def test_shards_no_live_lease_covers_are_reported_as_getting_no_posts() -> None:
     assert describe_unheld([shard(3, 4)]) == (
         "discord shard 3 of 4 is held by no process: their subscriptions get no posts"
     )
-    assert unheld(expected({"discord"}, 4), [lease("discord", timedelta(seconds=5))], NOW) == []
-    assert unheld(expected({"discord"}, 4), [lease(shard(0, 2), timedelta(seconds=5))], NOW) == [
+    assert unheld(expected({"discord": Split(4)}), [lease("discord", timedelta(seconds=5))], NOW) == []
+    assert describe_unheld(["slack:partition:1/2"]) == (
+        "slack partition 1 of 2 is held by no process: their subscriptions get no posts"
+    )
+    assert unheld(expected({"discord": Split(4)}), [lease(shard(0, 2), timedelta(seconds=5))], NOW) == [
         shard(1, 4),
         shard(3, 4),
     ]

@@ -234,6 +234,21 @@ class PracticeService:
 
         await asyncio.gather(*(catch_up(subscription_id) for subscription_id in behind))
 
+    async def workspace_removed(self, platform: str, workspace_id: str, reason: str) -> int:
+        """The app was removed from a whole workspace (a Slack uninstall): every active
+        subscription there pauses with `reason`, which /practice status shows once it is back;
+        history and streaks stay. How many paused."""
+        paused = 0
+        for subscription in await self.store.subscriptions(SubscriptionStatus.ACTIVE):
+            channel = subscription.channel
+            if channel.platform == platform and channel.workspace_id == workspace_id:
+                await self.store.set_status(
+                    subscription.id, SubscriptionStatus.PAUSED, reason, self.clock.now()
+                )
+                self.timer.cancel_post(subscription.id)
+                paused += 1
+        return paused
+
     def owns(self, channel: ChannelRef) -> bool:
         """Whether this process serves the channel. A platform this process was not started
         with is not its own: another process may serve it from the same database, and when

@@ -7,10 +7,13 @@ serves, so two processes never schedule the same subscriptions:
 - `discord:shard:I/N`: Discord shard I of N (`[discord] shard_count = N`, `shard_ids` lists I;
   shard_count alone means every shard of N). The count is in the name because shard I of 2 and
   shard J of 4 share guilds when I = J mod 2;
-- `slack`: the one Slack workspace a process serves today (issue 19 adds workspace partitions).
+- `slack`: every Slack workspace, for a process with no `[slack] partition_count`;
+- `slack:partition:I/N`: the workspaces whose `crc32(team_id) % N` is I (`partition_count = N`,
+  `partition_ids` lists I; bot/platforms/slack/partitions.py), named with its count like a shard.
 
 Two names conflict when some subscription would belong to both: the same name; the whole
-platform and any part of it; two shards whose guild sets meet. Names from a newer practicebot
+platform and any part of it; two parts of one platform whose sets meet (i = j mod gcd(n, m),
+for guild ids and workspace hashes alike). Names from a newer practicebot
 that this one cannot read conflict with everything on their platform, to be safe.
 """
 
@@ -18,11 +21,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-_SHARD = re.compile(r"discord:shard:(\d+)/(\d+)")
+LEASED = frozenset({"discord", "slack"})  # the platforms whose work is held by leases
+_PART = re.compile(r"(discord:shard|slack:partition):(\d+)/(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,25 +46,37 @@ class Lease:
         return now < self.expires_at
 
 
-def served(
-    platforms: Iterable[str], shard_count: int | None, shard_ids: Sequence[int] | None
-) -> tuple[str, ...]:
-    """The partitions a process with these platforms serves (the terminal channel: none; it
-    schedules only its own local channel)."""
-    names: list[str] = []
-    for platform in platforms:
-        if platform == "discord":
-            if shard_count is None:
-                names.append("discord")
-            else:
-                names.extend(shard(i, shard_count) for i in (shard_ids or range(shard_count)))
-        elif platform == "slack":
-            names.append("slack")
-    return tuple(names)
+@dataclass(frozen=True, slots=True)
+class Split:
+    """How a platform's work is divided: into `count` parts of which this process serves `ids`
+    (None: all of them), or not at all (count None: the whole platform in one part)."""
+
+    count: int | None = None
+    ids: Sequence[int] | None = None
+
+    def names(self, platform: str) -> list[str]:
+        if self.count is None:
+            return [platform]
+        return [
+            part(platform, i, self.count)
+            for i in sorted(self.ids if self.ids is not None else range(self.count))
+        ]
+
+
+def served(splits: Mapping[str, Split]) -> tuple[str, ...]:
+    """The partitions a process with these platforms serves, each split as configured (the
+    terminal channel takes none: it schedules only its own local channel)."""
+    leased = sorted(set(splits) & LEASED)
+    return tuple(name for platform in leased for name in splits[platform].names(platform))
+
+
+def part(platform: str, index: int, count: int) -> str:
+    """Part `index` of `count` of a platform: a Discord shard, a Slack workspace partition."""
+    return f"{platform}:{'shard' if platform == 'discord' else 'partition'}:{index}/{count}"
 
 
 def shard(index: int, count: int) -> str:
-    return f"discord:shard:{index}/{count}"
+    return part("discord", index, count)
 
 
 def _platform(name: str) -> str:
@@ -68,10 +84,11 @@ def _platform(name: str) -> str:
 
 
 def _shard(name: str) -> tuple[int, int] | None:
-    match = _SHARD.fullmatch(name)
-    if match is None or int(match[2]) < 1 or int(match[1]) >= int(match[2]):
+    """(index, count) of a part of a platform; None for a whole platform or an unknown name."""
+    match = _PART.fullmatch(name)
+    if match is None or int(match[3]) < 1 or int(match[2]) >= int(match[3]):
         return None
-    return int(match[1]), int(match[2])
+    return int(match[2]), int(match[3])
 
 
 def overlaps(a: str, b: str) -> bool:
@@ -82,7 +99,8 @@ def overlaps(a: str, b: str) -> bool:
     if first is None or second is None:  # the whole platform, or a name this version cannot read
         return True
     (i, n), (j, m) = first, second
-    # guilds with (id >> 22) % n == i and % m == j exist exactly when i = j mod gcd(n, m)
+    # guilds with (id >> 22) % n == i and % m == j (workspaces with crc32 % n == i and % m == j)
+    # exist exactly when i = j mod gcd(n, m)
     return (i - j) % math.gcd(n, m) == 0
 
 
@@ -116,10 +134,10 @@ def covers(holder: str, partition: str) -> bool:
     return n % m == 0 and i % m == j
 
 
-def expected(platforms: Collection[str], shard_count: int | None) -> tuple[str, ...]:
+def expected(splits: Mapping[str, Split]) -> tuple[str, ...]:
     """The partitions that must be held for the subscriptions on these platforms to get posts:
-    every shard of the configured count, or the whole platform."""
-    return served(sorted(platforms), shard_count, None)
+    every part of each configured count, or the whole platform."""
+    return served({platform: Split(split.count) for platform, split in splits.items()})
 
 
 def unheld(wanted: Iterable[str], leases: Iterable[Lease], now: datetime) -> list[str]:
@@ -144,17 +162,18 @@ def describe_lease(lease: Lease, now: datetime) -> str:
 
 def describe_unheld(names: Sequence[str]) -> str:
     """`discord shards 2, 3 of 4 and slack are held by no process: their subscriptions get no posts`."""
-    shards: dict[int, list[int]] = {}
+    grouped: dict[tuple[str, int], list[int]] = {}
     whole: list[str] = []
     for name in names:
         parsed = _shard(name)
         if parsed is None:
             whole.append(name)
         else:
-            shards.setdefault(parsed[1], []).append(parsed[0])
+            grouped.setdefault((_platform(name), parsed[1]), []).append(parsed[0])
+    kind = {"discord": "shard", "slack": "partition"}
     parts = [
-        f"discord shard{'s' if len(ids) > 1 else ''} {', '.join(map(str, sorted(ids)))} of {count}"
-        for count, ids in sorted(shards.items())
+        f"{platform} {kind[platform]}{'s' * (len(ids) > 1)} {', '.join(map(str, sorted(ids)))} of {count}"
+        for (platform, count), ids in sorted(grouped.items())
     ] + whole
     if not parts:
         return "every partition is held by a running process"
