@@ -14,6 +14,7 @@ import random
 import signal
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.config import Config
@@ -22,13 +23,16 @@ from bot.core.daily.channel_desk import ChannelDesk
 from bot.core.daily.questions import QuestionBank, load_bank
 from bot.core.daily.service import Desks, PracticeService, ServiceSettings
 from bot.core.daily.streaks import Freezes
+from bot.core.ownership.partitions import served
 from bot.core.recap.desk import RecapDesk
 from bot.core.recap.ports import RecapPictures
 from bot.core.review.desk import ReviewDesk
 from bot.core.selfcheck.desk import SelfCheckDesk
+from bot.core.shared.errors import UserError
 from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
 from bot.core.store import Store
-from bot.ops.database import open_database
+from bot.ops.database import open_configured
+from bot.ops.lease import LeaseKeeper, LeaseStore
 from bot.scheduler import ApsTimer, SystemClock
 
 # A platform's SDK (and the terminal channel), monitoring and the HTTP server are imported only
@@ -111,9 +115,16 @@ def platform_tokens(config: Config, environ: Mapping[str, str]) -> list[str]:
     found = []
     if environ.get(config.discord.token_env):
         found.append("discord")
-    if environ.get(config.slack.bot_token_env):
+    if environ.get(config.slack.bot_token_env) or slack_oauth(config, environ):
         found.append("slack")
     return found
+
+
+def slack_oauth(config: Config, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The Slack app's OAuth credentials (client id and secret) when both are in the environment:
+    then any number of workspaces install it, and its bot token in the environment goes unused."""
+    client_id, secret = environ.get(config.slack.client_id_env), environ.get(config.slack.client_secret_env)
+    return (client_id, secret) if client_id and secret else None
 
 
 async def run(
@@ -122,7 +133,10 @@ async def run(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     environ: Mapping[str, str] = os.environ,
+    wait: bool = False,
 ) -> int:
+    """Serve until a stop signal (0), or until the process cannot go on (UserError). With `wait`,
+    a partition another process holds is waited for instead of refused."""
     bank = load_bank(config.packs)
     metrics = None
     if config.server.monitoring:
@@ -140,8 +154,17 @@ async def run(
     server: Server | None = None
     in_flight: set[asyncio.Task[object]] = set()
     service: PracticeService | None = None
-    store = await open_database(config.database)  # the last step before `try`, which closes it
+    keeper: LeaseKeeper | None = None
+    keeping: asyncio.Task[None] | None = None
+    store = await open_configured(config, environ)  # the last step before `try`, which closes it
     try:
+        # the leases first, before any platform connects: a second Socket Mode connection alone
+        # would take half of Slack's events away from the process that holds them
+        held, keeper = await _take_leases(config, environ, store, clock, stop, wait)
+        if not held:
+            return 0  # stopped while waiting for another process to let go
+        if keeper is not None:
+            keeping = asyncio.create_task(keeper.keep(), name="lease")
         platforms: dict[str, Platform] = {}
         connectors: list[Connector] = []
         routes: list[web.RouteDef] = []
@@ -151,14 +174,22 @@ async def run(
             discord = DiscordPlatform(config.discord, token, metrics=metrics)
             platforms[discord.name] = discord
             connectors.append(discord)
-        if token := environ.get(config.slack.bot_token_env):
-            from bot.platforms.slack.adapter import SlackPlatform
+        credentials = slack_oauth(config, environ)
+        if (token := environ.get(config.slack.bot_token_env)) or credentials:
+            from bot.platforms.slack.adapter import OAuth, SlackPlatform
+            from bot.platforms.slack.installations import DatabaseInstallations, DatabaseStates
 
+            oauth = None
+            if credentials is not None:
+                client_id, secret = credentials
+                installs, states = DatabaseInstallations(store, clock.now), DatabaseStates(store, clock.now)
+                oauth = OAuth(client_id, secret, installs, states)
             slack = SlackPlatform(
                 config.slack,
-                token,
+                None if oauth else token,
                 app_token=environ.get(config.slack.app_token_env),
                 signing_secret=environ.get(config.slack.signing_secret_env),
+                oauth=oauth,
                 metrics=metrics,
             )
             platforms[slack.name] = slack
@@ -169,7 +200,12 @@ async def run(
         if not platforms:
             from bot.platforms.shell import TerminalChannel
 
-            shell = TerminalChannel(stdin, stdout, now=clock.now, files=config.database.resolve().parent)
+            shell = TerminalChannel(
+                stdin,
+                stdout,
+                now=clock.now,
+                files=config.database.resolve().parent if config.database_url is None else Path.cwd(),
+            )
             platforms[shell.name] = shell
         service = build_service(
             store,
@@ -188,7 +224,8 @@ async def run(
             ),
             metrics=metrics,
         )
-        timer.bind(service.run_post, service.run_reveal, service.recaps.run)
+        jobs = (service.run_post, service.run_reveal, service.recaps.run)
+        timer.bind(*(keeper.guard(job) if keeper else job for job in jobs))
         for connector in connectors:
             connected.append(connector)  # closed on the way out even if it fails to start
             await connector.start(service)
@@ -196,7 +233,8 @@ async def run(
             from bot.ops.health import Health, health_routes
             from bot.ops.metrics import metrics_routes
 
-            routes.extend(health_routes(Health(store, platforms)))
+            health = Health(store, platforms, partitions=keeper.check if keeper else None)
+            routes.extend(health_routes(health))
             token = environ.get(config.server.metrics_token_env) or None  # unset or empty: open
             routes.extend(metrics_routes(metrics, store, token=token))
         if routes:
@@ -212,7 +250,7 @@ async def run(
             log.info(
                 "practicebot ready: %d questions, database %s, platforms %s",
                 len(bank.questions),
-                config.database,
+                config.database_shown,
                 ", ".join(platforms),
             )
             _freeze_start_up()
@@ -241,8 +279,41 @@ async def run(
         await _wind_down(in_flight | timer.running | (service.background if service else set()), STOP_WITHIN)
         for connector in connected:
             await connector.close()
+        if keeping is not None:
+            keeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeping
+        if keeper is not None:
+            await keeper.release()
         await store.close()
+    if keeper is not None and keeper.lost is not None:
+        raise UserError(keeper.lost)
     return 0
+
+
+async def _take_leases(
+    config: Config,
+    environ: Mapping[str, str],
+    store: LeaseStore,
+    clock: Clock,
+    stop: asyncio.Event,
+    wait: bool,
+) -> tuple[bool, LeaseKeeper | None]:
+    """The leases on every partition this process serves, taken (no keeper: it serves none, like
+    the terminal channel), or refused with UserError; False if a stop came while waiting."""
+    splits = {name: config.splits[name] for name in platform_tokens(config, environ)}
+    partitions = served(splits)
+    if not partitions:
+        return True, None
+    keeper = LeaseKeeper(store, partitions, clock, config.lease.ttl, on_lost=stop.set, splits=splits)
+    acquiring = asyncio.ensure_future(keeper.acquire(wait=wait))
+    if await _first(acquiring, stop) is acquiring:
+        acquiring.result()
+        return True, keeper
+    acquiring.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await acquiring
+    return False, None
 
 
 def _freeze_start_up() -> None:

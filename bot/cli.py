@@ -11,7 +11,6 @@ import sys
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from bot.ops.stdin import has_input, nothing_to_serve
 from bot.ops.subscriptions import list_subscriptions
 from bot.packs import commands as packs
 from bot.storage.postgres_connect import PASSWORD_ENV
-from bot.storage.sqlite import LATEST_VERSION, SqliteStore
+from bot.storage.sqlite import LATEST_VERSION, SqlStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,15 +34,22 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--config", type=Path, help="TOML config file (default: ./practicebot.toml if present)"
     )
-    common.add_argument("--database", type=Path, help="SQLite file (overrides the config)")
+    common.add_argument(
+        "--database", help="a SQLite file or a postgresql://user@host/db URL (overrides the config)"
+    )
 
     parser = argparse.ArgumentParser(
         prog="practicebot",
         description="A daily interview-practice question for your team's channel.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run", parents=[common], help="run the bot (the terminal channel when no token is set)"
+    )
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another process holds this one's partitions, wait for it to let go instead of exiting",
     )
     commands.add_parser("check", parents=[common], help="validate the config and every question pack")
 
@@ -94,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the app manifest: scopes, commands, events (paste it at api.slack.com/apps)",
     )
     manifest.add_argument("--request-url", help="HTTP mode: the bot's public base URL (default: Socket Mode)")
+    manifest.add_argument(
+        "--oauth",
+        action="store_true",
+        help="installable by any workspace (needs --request-url): OAuth redirect URL",
+    )
     manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
 
     subscriptions = commands.add_parser("subscriptions", help="what is scheduled where")
@@ -125,7 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(find_config(args.config))
         if args.database is not None:
-            config = replace(config, database=args.database)
+            try:
+                config = config.with_database(args.database)
+            except ValueError as exc:
+                raise UserError(f"--database: {exc}") from None
         if args.command == "health":  # first, and without the platforms' libraries: it runs every 30 s
             return _health(config)
         if args.command == "pack":  # files in and out: no platform libraries, no logging set up
@@ -141,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             if terminal and not has_input(sys.stdin):
                 raise UserError(nothing_to_serve(config))
-            return asyncio.run(app.run(config))
+            return asyncio.run(app.run(config, wait=args.wait))
         if args.command == "check":
             return _check(config)
         if args.command == "questions":
@@ -159,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"practicebot: {exc.message}", file=sys.stderr)
         return 1
-    except sqlite3.DatabaseError as exc:  # a damaged page met after the database opened
+    except sqlite3.DatabaseError as exc:  # a damaged page of the SQLite file, met after it opened
         from bot.ops.database import damaged
 
         advice = damaged(config.database, exc)
@@ -176,7 +190,7 @@ def _check(config: Config) -> int:
     bank = load_bank(config.packs)
     d = config.defaults
     print(f"config: {config.source or 'none (built-in defaults)'}")
-    print(f"database: {config.database}")
+    print(f"database: {config.database_shown}")
     print(
         f"defaults: {d.schedule.at:%H:%M} {d.schedule.timezone} {format_days(d.schedule.days)}, "
         f"reveal {format_reveal(d.reveal)}, levels {','.join(d.levels)}, {d.order.value}; "
@@ -248,13 +262,15 @@ def _slack_manifest(args: argparse.Namespace) -> int:
 
     if args.request_url and not args.request_url.startswith("https://"):
         raise UserError(f"--request-url must be a public https:// URL, not '{args.request_url}'")
-    content = manifest(args.request_url)
+    if args.oauth and not args.request_url:
+        raise UserError("--oauth needs --request-url: Slack sends installers back to the bot's public URL")
+    content = manifest(args.request_url, oauth=args.oauth)
     print(json.dumps(content, indent=2) if args.json else to_yaml(content))
     return 0
 
 
 async def _db(args: argparse.Namespace, config: Config) -> int:
-    from bot.ops.database import backup_target, open_database, open_to_read
+    from bot.ops.database import backup_postgres, backup_target, open_configured, open_to_read
 
     if args.db_command == "copy":
         from bot.ops.copy import copy_database, summary
@@ -264,6 +280,9 @@ async def _db(args: argparse.Namespace, config: Config) -> int:
             raise UserError(f"the target must be a postgresql:// URL, not '{args.target}'")
         copied = await copy_database(args.source, args.target, os.environ, args.password_env)
         print(summary(args.source, args.target, copied))
+        return 0
+    if args.db_command == "backup" and config.database_url is not None:
+        print(await backup_postgres(config, os.environ, args.path))
         return 0
     if args.db_command == "backup":  # read-only: the copy before an upgrade is of the old schema
         target = backup_target(config.database, args.path, datetime.now(UTC).astimezone())
@@ -276,11 +295,12 @@ async def _db(args: argparse.Namespace, config: Config) -> int:
             await store.close()
         print(f"backed up {config.database} to {target}")
         return 0
-    store = await open_database(config.database)
+    opened = await open_configured(config, os.environ)
     try:
-        print(f"{config.database}: schema version {await store.schema_version()} (latest {LATEST_VERSION})")
+        version = await opened.schema_version()
+        print(f"{config.database_shown}: schema version {version} (latest {LATEST_VERSION})")
     finally:
-        await store.close()
+        await opened.close()
     return 0
 
 
@@ -290,10 +310,10 @@ def _health(config: Config) -> int:
     return 0 if healthy else 1
 
 
-async def _open_existing(config: Config) -> SqliteStore:
-    from bot.ops.database import open_to_read
+async def _open_existing(config: Config) -> SqlStore:
+    from bot.ops.database import open_configured_to_read
 
-    return await open_to_read(config.database)
+    return await open_configured_to_read(config, os.environ)
 
 
 async def _subscriptions(config: Config) -> int:
@@ -301,7 +321,8 @@ async def _subscriptions(config: Config) -> int:
 
     store = await _open_existing(config)
     try:
-        print(await list_subscriptions(store, SystemClock().now()))
+        listed = await list_subscriptions(store, SystemClock().now(), await store.leases(), config.splits)
+        print(listed)
     finally:
         await store.close()
     return 0

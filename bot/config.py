@@ -15,12 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from bot.core.blind.rules import parse_answers
 from bot.core.commands.grammar import parse_levels, parse_order
 from bot.core.daily.questions import resolve_pack
 from bot.core.daily.schedule import (
     check_reveal_fits,
+    format_duration,
     parse_days,
     parse_duration,
     parse_reveal,
@@ -28,6 +30,7 @@ from bot.core.daily.schedule import (
     parse_timezone,
 )
 from bot.core.daily.streaks import DEFAULT_FREEZES
+from bot.core.ownership.partitions import Split
 from bot.core.recap.rules import DEFAULT_RECAP, RecapTime, parse_recap_text
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
@@ -40,7 +43,9 @@ LOG_FORMATS = ("text", "json")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 T = TypeVar("T")
-SECTIONS = ("defaults", "discord", "slack", "server")
+MIN_LEASE_TTL = timedelta(seconds=3)  # renewed every second at least: shorter would be mostly renewing
+MAX_LEASE_TTL = timedelta(minutes=10)
+SECTIONS = ("defaults", "discord", "slack", "server", "lease", "postgresql")
 
 
 class ConfigError(UserError):
@@ -57,6 +62,11 @@ class DiscordConfig:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
 
+    @property
+    def split(self) -> Split:
+        """How the guilds are divided among processes (shards), and the shards this one serves."""
+        return Split(self.shard_count, self.shard_ids)
+
 
 @dataclass(frozen=True, slots=True)
 class SlackConfig:
@@ -66,6 +76,21 @@ class SlackConfig:
     mode: str = "socket"  # socket | http
     api_base_url: str = "https://slack.com/api/"
     admins: tuple[str, ...] = ()
+    # OAuth for several workspaces (on when both variables are set; HTTP mode only)
+    client_id_env: str = "SLACK_CLIENT_ID"
+    client_secret_env: str = "SLACK_CLIENT_SECRET"
+    authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    # distributed outside the Marketplace: conversations.history/replies about once a minute,
+    # 15 messages a call (Slack's 2025 rule). None: distributed exactly when OAuth is on
+    distributed: bool | None = None
+    # several processes, each scheduling the workspaces of some partitions (None: one process, all)
+    partition_count: int | None = None
+    partition_ids: tuple[int, ...] | None = None
+
+    @property
+    def split(self) -> Split:
+        """How the workspaces are divided among processes, and the parts this one serves."""
+        return Split(self.partition_count, self.partition_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +104,27 @@ class ServerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LeaseConfig:
+    """How long a process's hold on its partitions lasts unless renewed (renewed every third)."""
+
+    ttl: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True)
+class PostgresConfig:
+    """A `database = "postgresql://user@host:port/db"`: the password only from the environment,
+    TLS and other options in the URL (`?sslmode=verify-full`)."""
+
+    password_env: str = "PRACTICEBOT_DATABASE_PASSWORD"
+    pool_size: int = 10  # connections this process keeps open at most
+    connect_timeout: timedelta = timedelta(seconds=10)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     source: Path | None = None
     database: Path = Path(DEFAULT_DATABASE)
+    database_url: str | None = None  # postgresql://...: the database is a server, not the file above
     packs: tuple[Path, ...] = ()
     log_level: str | None = None  # None: INFO with a platform, WARNING in the terminal channel
     log_format: str = "text"  # text | json
@@ -102,6 +145,25 @@ class Config:
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    lease: LeaseConfig = field(default_factory=LeaseConfig)
+    postgresql: PostgresConfig = field(default_factory=PostgresConfig)
+
+    def with_database(self, where: str | Path) -> Config:
+        """The config with another database: a SQLite file, or a postgresql:// URL."""
+        text = str(where)
+        if _is_url(text):
+            return replace(self, database_url=_database_url(text))
+        return replace(self, database=Path(text), database_url=None)
+
+    @property
+    def database_shown(self) -> str:
+        """Where the database is, as it may be printed (a URL never holds a password here)."""
+        return self.database_url or str(self.database)
+
+    @property
+    def splits(self) -> dict[str, Split]:
+        """How each platform's work is divided among processes, and the parts this one serves."""
+        return {"discord": self.discord.split, "slack": self.slack.split}
 
 
 class _Reader:
@@ -204,6 +266,54 @@ def _cooldown(text: str) -> timedelta:
     return cooldown
 
 
+def _lease_ttl(text: str) -> timedelta:
+    ttl = parse_duration(text)
+    if not MIN_LEASE_TTL <= ttl <= MAX_LEASE_TTL:
+        raise ValueError(
+            f"'{shown(text)}' is out of range: use {format_duration(MIN_LEASE_TTL)} to "
+            f"{format_duration(MAX_LEASE_TTL)} (a crashed process's work waits this long for a new owner)"
+        )
+    return ttl
+
+
+def _is_url(text: str) -> bool:
+    return "://" in text
+
+
+def _database_url(text: str) -> str:
+    """A PostgreSQL URL, refused with what to write when it is another kind or holds a password
+    (which belongs in the environment, like the tokens: `[postgresql] password_env`)."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(
+            f"'{shown(text)}' is a {parts.scheme}:// URL; the database is a SQLite file (a path) or a "
+            "postgresql://user@host:port/database URL"
+        )
+    if parts.password is not None:
+        raise ValueError(
+            "the URL holds a password: remove it and put it in the variable [postgresql] password_env "
+            "names (PRACTICEBOT_DATABASE_PASSWORD by default)"
+        )
+    if not parts.hostname or not parts.path.strip("/"):
+        raise ValueError(
+            f"'{shown(text)}' names no host or no database: postgresql://user@host:5432/practicebot"
+        )
+    return text
+
+
+def _pool_size(number: int) -> int:
+    if not 1 <= number <= 100:
+        raise ValueError(f"{number} is out of range: use 1 to 100 connections")
+    return number
+
+
+def _connect_timeout(text: str) -> timedelta:
+    timeout = parse_duration(text)
+    if not timedelta(seconds=1) <= timeout <= timedelta(minutes=5):
+        raise ValueError(f"'{shown(text)}' is out of range: use 1s to 5m")
+    return timeout
+
+
 def _positive(number: int) -> int:
     if number < 1:
         raise ValueError(f"{number} is too small; use 1 or more")
@@ -235,7 +345,10 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
     config = _parse(_Reader(path, text), data, path.parent.resolve() if path else Path.cwd())
     overrides: dict[str, Any] = {}
     if env.get("PRACTICEBOT_DATABASE"):
-        overrides["database"] = Path(env["PRACTICEBOT_DATABASE"])
+        try:
+            config = config.with_database(env["PRACTICEBOT_DATABASE"])
+        except ValueError as exc:
+            raise ConfigError(f"PRACTICEBOT_DATABASE: {exc}") from None
     if env.get("PRACTICEBOT_LOG_LEVEL"):
         level = env["PRACTICEBOT_LOG_LEVEL"].upper()
         if level not in LOG_LEVELS:
@@ -265,12 +378,17 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
 def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     top = r.table(data, "", {"database", "packs", "log_level", "misfire_grace", "team_min_answers",
                              "freeze_every", "freeze_cap", "command_cooldown", "log_format", "defaults",
-                             "discord", "slack", "server"})  # fmt: skip
+                             "discord", "slack", "server", "lease", "postgresql"})  # fmt: skip
     for name in SECTIONS:
         if name in top and not isinstance(top[name], dict):
             raise r.fail("", name, "must be a table: write it as a [section]")
     default = Config()
-    database = r.value(top, "", "database", str, lambda s: base / Path(s).expanduser(), default.database)
+    database_url = r.value(top, "", "database", str, lambda s: _database_url(s) if _is_url(s) else None, None)
+    database = (
+        default.database
+        if database_url
+        else r.value(top, "", "database", str, lambda s: base / Path(s).expanduser(), default.database)
+    )
     packs = r.value(
         top, "", "packs", list,
         lambda items: tuple(resolve_pack(_string_item(i), base) for i in items),
@@ -317,7 +435,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
                                                      "shard_count", "shard_ids"})  # fmt: skip
     discord_default = DiscordConfig()
     shard_count = r.value(dc, "discord", "shard_count", int, _positive, None)
-    shard_ids = r.value(dc, "discord", "shard_ids", list, _shard_ids(shard_count), None)
+    shard_ids = r.value(dc, "discord", "shard_ids", list, _member_ids(shard_count, SHARDS), None)
     discord = DiscordConfig(
         token_env=r.value(dc, "discord", "token_env", str, _env_name, discord_default.token_env),
         api_base_url=r.value(dc, "discord", "api_base_url", str, _url, discord_default.api_base_url),
@@ -328,8 +446,14 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     )
 
     sc = r.table(top.get("slack", {}), "slack", {"bot_token_env", "app_token_env", "signing_secret_env",
-                                                 "mode", "api_base_url", "admins"})  # fmt: skip
+                                                 "mode", "api_base_url", "admins", "client_id_env",
+                                                 "client_secret_env", "authorize_url", "distributed",
+                                                 "partition_count", "partition_ids"})  # fmt: skip
     slack_default = SlackConfig()
+    partition_count = r.value(sc, "slack", "partition_count", int, _positive, None)
+    partition_ids = r.value(
+        sc, "slack", "partition_ids", list, _member_ids(partition_count, PARTITIONS), None
+    )
     slack = SlackConfig(
         bot_token_env=r.value(sc, "slack", "bot_token_env", str, _env_name, slack_default.bot_token_env),
         app_token_env=r.value(sc, "slack", "app_token_env", str, _env_name, slack_default.app_token_env),
@@ -339,6 +463,14 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         mode=r.value(sc, "slack", "mode", str, _choice(("socket", "http")), "socket"),
         api_base_url=r.value(sc, "slack", "api_base_url", str, _url, slack_default.api_base_url),
         admins=r.value(sc, "slack", "admins", list, lambda items: tuple(_string_item(i) for i in items), ()),
+        client_id_env=r.value(sc, "slack", "client_id_env", str, _env_name, slack_default.client_id_env),
+        client_secret_env=r.value(
+            sc, "slack", "client_secret_env", str, _env_name, slack_default.client_secret_env
+        ),
+        authorize_url=r.value(sc, "slack", "authorize_url", str, _url, slack_default.authorize_url),
+        distributed=r.value(sc, "slack", "distributed", bool, bool, None),
+        partition_count=partition_count,
+        partition_ids=partition_ids,
     )
     sv = r.table(top.get("server", {}), "server", {"host", "port", "monitoring", "metrics_token_env"})
     server_default = ServerConfig()
@@ -350,10 +482,24 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
             sv, "server", "metrics_token_env", str, _env_name, server_default.metrics_token_env
         ),
     )
+    pc = r.table(top.get("postgresql", {}), "postgresql", {"password_env", "pool_size", "connect_timeout"})
+    pg_default = PostgresConfig()
+    postgresql = PostgresConfig(
+        password_env=r.value(pc, "postgresql", "password_env", str, _env_name, pg_default.password_env),
+        pool_size=r.value(pc, "postgresql", "pool_size", int, _pool_size, pg_default.pool_size),
+        connect_timeout=r.value(
+            pc, "postgresql", "connect_timeout", str, _connect_timeout, pg_default.connect_timeout
+        ),
+    )
+    lc = r.table(top.get("lease", {}), "lease", {"ttl"})
+    lease = LeaseConfig(ttl=r.value(lc, "lease", "ttl", str, _lease_ttl, LeaseConfig().ttl))
     return Config(
         server=server,
+        lease=lease,
         source=r.path,
         database=database,
+        database_url=database_url,
+        postgresql=postgresql,
         packs=packs,
         log_level=log_level,
         log_format=log_format,
@@ -396,21 +542,39 @@ def _snowflakes(items: list[object]) -> tuple[int, ...]:
     return tuple(ids)
 
 
-def _shard_ids(shard_count: int | None) -> Callable[[list[object]], tuple[int, ...]]:
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """How a split of the work is worded in its errors: Discord's shards, Slack's partitions."""
+
+    noun: str
+    count: str  # the option giving how many there are
+    section: str
+    serving: str  # what a process does with the ones it lists
+
+
+SHARDS = _Parts("shard", "shard_count", "discord", "connects as")
+PARTITIONS = _Parts("partition", "partition_count", "slack", "schedules")
+
+
+def _member_ids(count: int | None, parts: _Parts) -> Callable[[list[object]], tuple[int, ...]]:
+    noun = parts.noun
+
     def check(items: list[object]) -> tuple[int, ...]:
-        if shard_count is None:
-            raise ValueError("needs shard_count in [discord] too: how many shards the bot has in all")
+        if count is None:
+            raise ValueError(
+                f"needs {parts.count} in [{parts.section}] too: how many {noun}s the bot has in all"
+            )
         if not items:
-            raise ValueError("lists no shard; name the ones this process connects as, like [0]")
+            raise ValueError(f"lists no {noun}; name the ones this process {parts.serving}, like [0]")
         ids: list[int] = []
         for item in items:
             if isinstance(item, bool) or not isinstance(item, int):
-                raise ValueError(f"every item must be a shard number (an integer), not {item!r}")
-            if not 0 <= item < shard_count:
-                wanted = f"use 0 to {shard_count - 1}" if shard_count > 1 else "use 0"
-                raise ValueError(f"shard {item} does not exist with shard_count = {shard_count}; {wanted}")
+                raise ValueError(f"every item must be a {noun} number (an integer), not {item!r}")
+            if not 0 <= item < count:
+                wanted = f"use 0 to {count - 1}" if count > 1 else "use 0"
+                raise ValueError(f"{noun} {item} does not exist with {parts.count} = {count}; {wanted}")
             if item in ids:
-                raise ValueError(f"shard {item} is listed twice")
+                raise ValueError(f"{noun} {item} is listed twice")
             ids.append(item)
         return tuple(ids)
 

@@ -43,7 +43,7 @@ SHAPED_SECRETS = (
     re.compile(r"""(['"](?:token|response_url)['"]\s*:\s*['"])[^'"]+"""),  # a payload's token or URL
     re.compile(r"([?&]ticket=)[^&\s'\"]+"),  # Socket Mode: the URL that opens a connection
     re.compile(r"(hooks\.slack\.com/(?:actions|commands|services)/)[^\s'\"]+"),  # a response URL
-    re.compile(r"(xox[a-z]-|xapp-)[\w-]+"),  # any Slack token, named in the config or not
+    re.compile(r"(xox[a-z]-|xapp-)[\w.-]+"),  # any Slack token, named in the config or not
 )
 
 

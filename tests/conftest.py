@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import signal
+import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -40,6 +42,29 @@ from tests.backends import new_database, open_store
 from tests.pg_server import Server, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+async def run_practicebot(config: Path, database: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`practicebot run --config CONFIG --database DATABASE` as a real subprocess, no terminal,
+    its output piped: what the process-level tests start."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(database),
+        cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def stop_practicebot(process: asyncio.subprocess.Process, secrets: Iterable[str]) -> str:
+    """SIGTERM the process; it must stop cleanly after getting ready and never have written any
+    of `secrets`. What it wrote."""
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    written = (stdout + stderr).decode()
+    assert "practicebot ready" in written
+    for secret in secrets:
+        assert secret not in written, "a secret reached the logs"
+    return written
 
 
 def clean_env(**extra: str) -> dict[str, str]:

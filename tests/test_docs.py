@@ -15,12 +15,14 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot.config import Config, ConfigError, ServerConfig, SlackConfig, load_config
+from bot.config import SECTIONS, Config, ConfigError, PostgresConfig, ServerConfig, SlackConfig, load_config
 from bot.core.commands.grammar import Practice, SubscribeArgs
 from bot.core.daily.questions import QuestionBank
+from bot.core.ownership.partitions import Lease
 from bot.core.shared.errors import About, UserError
 from bot.core.shared.models import Caller, User
 from bot.ops.database import cannot_write, open_database
+from bot.ops.lease import refusal
 from bot.ops.stdin import nothing_to_serve
 from bot.platforms.discord.adapter import _translate
 from bot.platforms.slack.adapter import SlackPlatform
@@ -29,7 +31,6 @@ from tests.conftest import CHANNEL, Harness
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
-SECTIONS = ("defaults", "discord", "slack", "server")
 
 
 def reference() -> list[tuple[str, str, str, str]]:
@@ -106,8 +107,9 @@ def test_every_documented_default_is_the_real_default(tmp_path: Path) -> None:
 def test_every_documented_variable_overrides_and_every_override_is_documented() -> None:
     documented = {env for _, _, _, env in reference() if env}
     source = (ROOT / "bot" / "config.py").read_text()
-    secret = ServerConfig().metrics_token_env  # where a secret is read, named by a setting: no override
-    read = set(re.findall(r'"(PRACTICEBOT_[A-Z_]+)"', source)) - {"PRACTICEBOT_CONFIG", secret}
+    # where a secret is read, named by a setting: no override
+    secrets = {ServerConfig().metrics_token_env, PostgresConfig().password_env}
+    read = set(re.findall(r'"(PRACTICEBOT_[A-Z_]+)"', source)) - {"PRACTICEBOT_CONFIG", *secrets}
     assert documented == read
     samples = {
         "PRACTICEBOT_DATABASE": "/elsewhere/bot.sqlite3",
@@ -184,6 +186,14 @@ def test_troubleshooting_no_token_no_terminal_and_an_unwritable_database() -> No
     unwritable = sqlite3.OperationalError("unable to open database file")
     who = "practicebot (uid 10001)"  # the image's user
     _documented(f"practicebot: {cannot_write(Path('/data/practicebot.sqlite3'), unwritable, who)}\n")
+
+
+def test_troubleshooting_a_second_practicebot_on_the_same_database() -> None:
+    since, renewed, expires = (
+        datetime(2026, 12, 7, 15, *at, tzinfo=UTC) for at in ((20, 1), (31, 2), (31, 32))
+    )
+    holder = Lease("slack", "web-1 pid 4242", "web-1", 4242, "", since, renewed, expires)
+    _documented(f"practicebot: {refusal(['slack'], [holder])}\n")
 
 
 def test_secrets_files_are_never_committed_or_copied_into_an_image() -> None:

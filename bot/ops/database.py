@@ -8,13 +8,17 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import shutil
 import sqlite3
+import subprocess
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from bot.config import Config
 from bot.core.shared.errors import UserError
 from bot.ops.health import WRITE_TIMEOUT
-from bot.storage.sqlite import LATEST_VERSION, SqliteStore
+from bot.storage.sqlite import LATEST_VERSION, SqliteStore, SqlStore
 from bot.storage.sqlite_db import write_probe
 
 
@@ -115,3 +119,64 @@ def backup_target(database: Path, target: Path, now: datetime) -> Path:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UserError(f"cannot write into {folder} as user {_user()}: choose a folder you can write")
     return target
+
+
+async def open_configured(config: Config, environ: Mapping[str, str]) -> SqlStore:
+    """The configured database for `run` and `db migrate`: the SQLite file (created and migrated),
+    or the PostgreSQL server (migrated under its advisory lock)."""
+    if config.database_url is None:
+        return await open_database(config.database)
+    return await _postgres(config, environ, migrate_schema=True)
+
+
+async def open_configured_to_read(
+    config: Config, environ: Mapping[str, str], *, schema: bool = True
+) -> SqlStore:
+    """The configured database as it is, never migrated (export, subscriptions list, backup)."""
+    if config.database_url is None:
+        return await open_to_read(config.database, schema=schema)
+    store = await _postgres(config, environ, migrate_schema=False)
+    version = await store.schema_version()
+    if schema and version != LATEST_VERSION:
+        await store.close()
+        raise UserError(
+            f"{config.database_shown} is at schema version {version} and this practicebot reads version "
+            f"{LATEST_VERSION}: "
+            + ("upgrade practicebot" if version > LATEST_VERSION else "`practicebot db migrate` upgrades it")
+        )
+    return store
+
+
+async def _postgres(config: Config, environ: Mapping[str, str], *, migrate_schema: bool) -> SqlStore:
+    from bot.storage.postgres import PostgresStore  # the driver loads only for a postgresql:// database
+
+    assert config.database_url is not None
+    pg = config.postgresql
+    try:
+        return await PostgresStore.open(
+            config.database_url, environ, pg.password_env, pool_size=pg.pool_size,
+            connect_within=pg.connect_timeout.total_seconds(), migrate_schema=migrate_schema,
+        )  # fmt: skip
+    except RuntimeError as exc:  # the migrations' own refusals, such as a schema newer than this code
+        raise UserError(f"{config.database_shown}: {exc}") from None
+
+
+async def backup_postgres(config: Config, environ: Mapping[str, str], target: Path) -> str:
+    """`db backup` on PostgreSQL: pg_dump's custom format (restore with pg_restore), when pg_dump
+    is installed; else the command to run."""
+    assert config.database_url is not None
+    command = ["pg_dump", "--format=custom", f"--file={target}", config.database_url]
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise UserError(
+            "a PostgreSQL database is backed up with PostgreSQL's own tools, and pg_dump is not installed "
+            f"here: run `{' '.join(command)}` where it is (restore with pg_restore)"
+        )
+    password = environ.get(config.postgresql.password_env)
+    env = {**environ, **({"PGPASSWORD": password} if password else {})}
+    done = await asyncio.to_thread(
+        subprocess.run, [pg_dump, *command[1:]], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise UserError(f"pg_dump could not back up {config.database_shown}: {done.stderr.strip()[-500:]}")
+    return f"backed up {config.database_shown} to {target} with pg_dump (restore with pg_restore)"

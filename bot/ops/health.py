@@ -72,8 +72,10 @@ class Health:
         write_timeout: float = WRITE_TIMEOUT,
         fresh_for: float = FRESH_FOR,
         clock: Callable[[], float] = time.monotonic,
+        partitions: Callable[[], Coroutine[Any, Any, Check]] | None = None,  # the lease check (ops/lease.py)
     ) -> None:
         self.store = store
+        self.partitions = partitions
         self.platforms = platforms
         self.write_timeout = write_timeout
         self.started = time.monotonic()
@@ -85,10 +87,11 @@ class Health:
 
     async def _report(self) -> tuple[bool, dict[str, Any]]:
         """Every check at once, so the whole report takes at most CHECK_TIMEOUT."""
-        names = ["database", *self.platforms]
+        names = ["database", *self.platforms, *(["partitions"] if self.partitions else [])]
         results = await asyncio.gather(
             self._bounded(self.database()),
             *(self._bounded(self.platform(platform)) for platform in self.platforms.values()),
+            *([self._bounded(self.partitions())] if self.partitions else []),
         )
         checks = {
             "process": Check(True, f"pid {os.getpid()}, version {version()}"),

@@ -34,10 +34,17 @@ def nothing_to_serve(config: Config) -> str:
     app_or_secret = (
         f"${slack.signing_secret_env} (HTTP mode)" if slack.mode == "http" else f"${slack.app_token_env}"
     )
+    oauth = (  # OAuth needs HTTP mode: Slack sends installers back to this server
+        f"  ${slack.client_id_env}, ${slack.client_secret_env} and ${slack.signing_secret_env}"
+        "  for Slack in any number of workspaces (OAuth)\n"
+        if slack.mode == "http"
+        else ""
+    )
     return (
         "no platform token is set and no terminal is attached (standard input is closed or "
         "/dev/null), so there is nobody to serve. Set one of:\n"
         f"  ${config.discord.token_env}  for Discord\n"
         f"  ${slack.bot_token_env} and {app_or_secret}  for Slack\n"
+        f"{oauth}"
         "or, for the local terminal channel, run it in a terminal (docker run -it ...)."
     )

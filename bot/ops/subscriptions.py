@@ -3,12 +3,13 @@ question comes, in its own zone and in UTC. Reads the database; safe while the b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.daily.messages import failure_line
 from bot.core.daily.schedule import format_relative, format_reveal, next_post, on_days
+from bot.core.ownership.partitions import Lease, Split, describe_lease, describe_unheld, expected, unheld
 from bot.core.shared.messages import plural
 from bot.core.shared.models import LEVELS, Failure, Post, Subscription, SubscriptionStatus
 from bot.core.store import Store
@@ -16,7 +17,11 @@ from bot.core.store import Store
 WHERE = {"discord": ("guild", "channel"), "slack": ("team", "channel")}
 
 
-async def list_subscriptions(store: Store, now: datetime) -> str:
+async def list_subscriptions(
+    store: Store, now: datetime, leases: Sequence[Lease] = (), splits: Mapping[str, Split] | None = None
+) -> str:
+    """Every subscription, then which process holds which partition and which partitions of the
+    active subscriptions' platforms nobody holds (`splits`: how the config divides each platform)."""
     subscriptions = await store.subscriptions()
     if not subscriptions:
         return "no subscriptions yet: /practice subscribe in a channel starts one"
@@ -25,7 +30,13 @@ async def list_subscriptions(store: Store, now: datetime) -> str:
         for s in subscriptions
     ]
     active = sum(s.status is SubscriptionStatus.ACTIVE for s in subscriptions)
-    return "\n".join(blocks) + f"\n{plural(len(subscriptions), 'subscription')}, {active} active"
+    lines = [*blocks, f"{plural(len(subscriptions), 'subscription')}, {active} active"]
+    lines.extend(f"lease: {describe_lease(lease, now)}" for lease in leases)
+    platforms = {s.channel.platform for s in subscriptions if s.status is SubscriptionStatus.ACTIVE}
+    divided = splits or {}
+    if missing := unheld(expected({p: divided.get(p, Split()) for p in platforms}), leases, now):
+        lines.append(describe_unheld(missing))
+    return "\n".join(lines)
 
 
 def describe(

@@ -91,12 +91,12 @@ def _export(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _bookmarked(config: Config, platform: str, user_id: str) -> list[Question]:
-    from bot.ops.database import open_to_read
+    from bot.ops.database import open_configured_to_read
 
     if not platform or not user_id:
         raise UserError("--bookmarks takes PLATFORM:USER_ID, like discord:123456789012345678")
     bank = load_bank(config.packs)
-    store = await open_to_read(config.database)
+    store = await open_configured_to_read(config, os.environ)
     try:
         marks = await store.bookmarks(platform, user_id)
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 class TokenBucket:
@@ -60,12 +60,19 @@ class SlidingWindow:
     not let the ones behind it catch up in a burst, as a token bucket would: the platform counts
     real arrivals, so this counts real starts."""
 
-    def __init__(self, limit: int, window: float, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("limit must be at least 1 and window positive")
         self.limit = limit
         self.window = window
         self._now = now
+        self._sleep = sleep  # a test's clock moves time instead of waiting a real minute
         self._starts: deque[float] = deque()
         self._lock = asyncio.Lock()
 
@@ -84,7 +91,7 @@ class SlidingWindow:
         async with self._lock:
             wait = self.wait()
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
                 self.wait()  # the oldest start has left the window
             self.start()
 

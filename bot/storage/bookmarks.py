@@ -31,8 +31,10 @@ class BookmarkTable(Connection, ReviewStore):
             if count >= limit:
                 return Added.FULL
             await db.run(
-                "INSERT INTO bookmarks (platform, user_id, question_id, created_at) VALUES (?, ?, ?, ?)",
-                (platform, user_id, question_id, _ts(at)),
+                "INSERT INTO bookmarks (platform, user_id, question_id, created_at, added)"
+                " VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(added), 0) + 1 FROM bookmarks"
+                " WHERE platform = ? AND user_id = ?))",
+                (platform, user_id, question_id, _ts(at), platform, user_id),
             )
             return Added.ADDED
 
@@ -40,7 +42,7 @@ class BookmarkTable(Connection, ReviewStore):
         """A person's bookmarks with their cards, oldest first (the numbering /bookmarks shows)."""
         rows = await self._all(
             "SELECT question_id, created_at, repetitions, ease, interval_seconds, due_at FROM bookmarks"
-            " WHERE platform = ? AND user_id = ? ORDER BY created_at, question_id",
+            " WHERE platform = ? AND user_id = ? ORDER BY added",
             (platform, user_id),
         )
         return [

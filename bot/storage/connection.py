@@ -44,8 +44,13 @@ class Database(Session, Protocol):
     what the two databases do differently (schema version, integrity, backup, reclaiming space)."""
 
     where: str  # a file path or a URL without its password, for messages
+    errors: tuple[type[Exception], ...]  # what its driver raises when the database cannot answer now
 
-    def transaction(self) -> AbstractAsyncContextManager[Session]: ...
+    def transaction(self, *, locking: str = "") -> AbstractAsyncContextManager[Session]:
+        """Statements that commit together or not at all. `locking`: a table no other writer
+        may change until this one ends, where the database does not already serialise writers
+        (PostgreSQL; SQLite's write transactions take the whole database)."""
+        ...
 
     def serial(self) -> AbstractAsyncContextManager[Session]: ...
 
@@ -72,6 +77,7 @@ class Connection:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.errors = db.errors
 
     def _transaction(self) -> AbstractAsyncContextManager[Session]:
         return self._db.transaction()

@@ -28,6 +28,7 @@ class PostgresStore(SqlStore):
         password_env: str = PASSWORD_ENV,
         *,
         pool_size: int = DEFAULT_POOL_SIZE,
+        connect_within: float = CONNECT_TIMEOUT,
         migrate_schema: bool = True,
     ) -> PostgresStore:
         secret = password(url, environ, password_env)
@@ -39,7 +40,7 @@ class PostgresStore(SqlStore):
         try:
             db = await PostgresDatabase.open(
                 url, secret, where=shown(url), pool_size=pool_size, migrate_schema=migrate_schema,
-                connect_within=CONNECT_TIMEOUT,
+                connect_within=connect_within,
             )  # fmt: skip
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise cannot_connect(url, exc) from None

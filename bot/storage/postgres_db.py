@@ -24,6 +24,12 @@ class PostgresDatabase:
     def __init__(self, pool: asyncpg.Pool, where: str, url: str, password: str | None) -> None:
         self.pool = pool
         self.where = where
+        self.errors: tuple[type[Exception], ...] = (
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            OSError,
+            TimeoutError,
+        )
         self._url, self._password = url, password
 
     @classmethod
@@ -53,18 +59,20 @@ class PostgresDatabase:
         await self.pool.close()
 
     async def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return _changed(await self.pool.execute(postgres_statement(sql), *params))
+        return _changed(await self.pool.execute(postgres_statement(sql), *_bound(params)))
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
-        return list(await self.pool.fetch(postgres_statement(sql), *params))
+        return list(await self.pool.fetch(postgres_statement(sql), *_bound(params)))
 
     async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         async with self.transaction() as session:
             return await session.many(sql, rows)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_Session]:
+    async def transaction(self, *, locking: str = "") -> AsyncIterator[_Session]:
         async with self.pool.acquire() as connection, connection.transaction():
+            if locking:  # a name from the store's own code, not a value: quoted, not bound
+                await connection.execute(f'LOCK TABLE "{locking}" IN SHARE ROW EXCLUSIVE MODE')
             yield _Session(connection)
 
     @asynccontextmanager
@@ -114,14 +122,20 @@ class _Session:
         self._connection = connection
 
     async def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return _changed(await self._connection.execute(postgres_statement(sql), *params))
+        return _changed(await self._connection.execute(postgres_statement(sql), *_bound(params)))
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
-        return list(await self._connection.fetch(postgres_statement(sql), *params))
+        return list(await self._connection.fetch(postgres_statement(sql), *_bound(params)))
 
     async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         statement = postgres_statement(sql)
-        return sum([_changed(await self._connection.execute(statement, *row)) for row in rows])
+        return sum([_changed(await self._connection.execute(statement, *_bound(row))) for row in rows])
+
+
+def _bound(params: Sequence[Any]) -> list[Any]:
+    """PostgreSQL's text cannot hold U+0000 (SQLite's can): a NUL someone typed is stored as
+    U+FFFD, the replacement character, which every renderer shows as what it is."""
+    return [p.replace("\x00", "\ufffd") if isinstance(p, str) else p for p in params]
 
 
 def _changed(status: str) -> int:

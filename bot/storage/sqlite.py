@@ -35,6 +35,8 @@ from bot.storage.blind_answers import BlindAnswerTable
 from bot.storage.bookmarks import BookmarkTable
 from bot.storage.connection import INSERT_REPLY, Database, _dt, _dt_required, _ts
 from bot.storage.failures import FailureTable
+from bot.storage.installations import InstallationTable
+from bot.storage.leases import LeaseTable
 from bot.storage.migrate import LATEST_VERSION, migrate, migrations
 from bot.storage.recaps import RecapTable
 from bot.storage.seasons import SeasonTable
@@ -149,6 +151,8 @@ class SqlStore(
     BookmarkTable,
     SeasonTable,
     RecapTable,
+    LeaseTable,
+    InstallationTable,
     SubscriptionStore,
     PostStore,
     ReplyStore,

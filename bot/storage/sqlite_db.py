@@ -27,6 +27,7 @@ class SqliteDatabase:
         self.connection = connection
         self.path = path
         self.where = str(path)
+        self.errors: tuple[type[Exception], ...] = (sqlite3.Error, OSError)
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -79,7 +80,7 @@ class SqliteDatabase:
             return await _Session(self.connection).many(sql, rows)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_Session]:
+    async def transaction(self, *, locking: str = "") -> AsyncIterator[_Session]:
         async with self._write_lock:
             await self.connection.execute("BEGIN IMMEDIATE")
             try:

@@ -189,3 +189,7 @@ def test_slack_manifest_prints_yaml_and_refuses_a_plain_http_url() -> None:
     refused = cli("slack", "manifest", "--request-url", "http://bot.example.com")
     assert refused.returncode == 1
     assert "must be a public https:// URL" in refused.stderr
+    oauth = cli("slack", "manifest", "--request-url", "https://bot.example.com", "--oauth")
+    assert oauth.returncode == 0 and "https://bot.example.com/slack/oauth_redirect" in oauth.stdout
+    alone = cli("slack", "manifest", "--oauth")
+    assert alone.returncode == 1 and "--oauth needs --request-url" in alone.stderr

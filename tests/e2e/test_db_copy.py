@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import ROOT, clean_env
 
@@ -96,11 +97,22 @@ def seed_a_year(path: Path) -> None:
                 (sub, iso(start)),
             )
         db.execute(
-            "INSERT INTO bookmarks VALUES ('discord', 'u1', 'websockets-realtime/beginner-01', ?, 2, 2.36, 518400, ?)",
+            "INSERT INTO bookmarks VALUES ('discord', 'u1', 'websockets-realtime/beginner-01', ?, 2, 2.36, 518400, ?, 1)",
             (iso(start), iso(start + timedelta(days=6))),
         )
         db.execute("INSERT INTO review_reminders VALUES ('discord', 'u1', '81', '94', NULL)")
         db.execute("INSERT INTO forgotten VALUES ('slack', 'u9', ?)", (iso(start),))
+        db.execute(
+            "INSERT INTO leases VALUES ('discord', 'web-1 pid 42', 'web-1', 42, 'boot-1', ?, ?, ?)",
+            (iso(start), iso(start), iso(start + timedelta(seconds=30))),
+        )
+        db.execute(
+            "INSERT INTO slack_installations (team_id, enterprise_id, team_name, app_id, bot_token, bot_id,"
+            " bot_user_id, bot_scopes, installer_id, installed_at)"
+            " VALUES ('T1', '', 'Team', 'A1', 'xoxb-seed', 'B1', 'U0', 'chat:write', 'U1', ?)",
+            (iso(start),),
+        )
+        db.execute("INSERT INTO slack_oauth_states VALUES ('state-1', ?)", (iso(start),))
         empty = [
             name
             for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
@@ -125,11 +137,19 @@ async def postgres_rows(url: str, tables: list[str]) -> dict[str, list[tuple[Any
         await db.close()
 
 
-def copy(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def practicebot(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", "db", "copy", *args],
-        cwd=ROOT, env=env or clean_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def copy(*args: str) -> subprocess.CompletedProcess[str]:
+    return practicebot("db", "copy", *args)
 
 
 async def test_a_year_of_history_is_copied_whole_and_ids_go_on_after_it(
@@ -158,6 +178,27 @@ async def test_a_year_of_history_is_copied_whole_and_ids_go_on_after_it(
         assert post == 2365
     finally:
         await db.close()
+
+    # what people and admins see is the same on both: the board, the statuses, the exports
+    sqlite_store, pg_store = (
+        await SqliteStore.open_read_only(source),
+        await PostgresStore.open(postgres_url, {}),
+    )
+    try:
+        assert await pg_store.subscriptions() == await sqlite_store.subscriptions()
+        for sub in (1, 2):
+            assert await pg_store.streak_state(sub) == await sqlite_store.streak_state(sub)
+            assert await pg_store.team_streak(sub) == await sqlite_store.team_streak(sub)
+            assert await pg_store.failures(sub) == await sqlite_store.failures(sub)
+    finally:
+        await sqlite_store.close()
+        await pg_store.close()
+    for table in ("replies", "streaks"):
+        exported = [
+            await asyncio.to_thread(practicebot, "export", table, "--format", "json", "--database", where)
+            for where in (str(source), postgres_url)
+        ]
+        assert exported[0].returncode == 0 and exported[0].stdout == exported[1].stdout, exported[1].stderr
 
     again = await asyncio.to_thread(copy, str(source), postgres_url)
     assert again.returncode == 1

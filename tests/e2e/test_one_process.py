@@ -4,12 +4,11 @@ local emulator; SIGTERM stops it cleanly, and the tokens never appear in what it
 from __future__ import annotations
 
 import asyncio
-import signal
 import sqlite3
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, clean_env
+from tests.conftest import ROOT, clean_env, run_practicebot, stop_practicebot
 from tests.emulators.discord import DiscordEmulator
 from tests.emulators.slack import SlackEmulator
 
@@ -32,11 +31,7 @@ async def test_one_process_serves_discord_and_slack_and_stops_on_sigterm(tmp_pat
         env = clean_env()
         env |= {"DISCORD_TOKEN": DISCORD_TOKEN, "SLACK_BOT_TOKEN": SLACK_BOT, "SLACK_APP_TOKEN": SLACK_APP,
                 "PRACTICEBOT_LOG_LEVEL": "DEBUG"}  # fmt: skip
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "bot.sqlite3"),
-            cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        process = await run_practicebot(config, tmp_path / "bot.sqlite3", env)
         try:
             await discord.wait_for(lambda: len(discord.commands) == 5, timeout=30)
             await slack.wait_for(lambda: slack.socket_connects >= 1, timeout=30)
@@ -64,13 +59,7 @@ async def test_one_process_serves_discord_and_slack_and_stops_on_sigterm(tmp_pat
                 assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
                 assert copy.execute("SELECT platform FROM subscriptions").fetchall() == [("slack",)]
         finally:
-            process.send_signal(signal.SIGTERM)
-            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
-        assert process.returncode == 0, stderr.decode()[-2000:]
-        written = (stdout + stderr).decode()
-        assert "practicebot ready" in written
-        for secret in (DISCORD_TOKEN, SLACK_BOT, SLACK_APP):
-            assert secret not in written, "a token reached the logs"
+            await stop_practicebot(process, (DISCORD_TOKEN, SLACK_BOT, SLACK_APP))
 
 
 async def test_a_rejected_token_is_a_clear_message_that_never_shows_the_token(tmp_path: Path) -> None:
@@ -95,11 +84,9 @@ async def test_a_rejected_token_is_a_clear_message_that_never_shows_the_token(tm
                 "Slack refused the app token in $SLACK_APP_TOKEN",
             ),
         ):
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "db.sqlite3"),
-                cwd=ROOT, env=base | env | {"PRACTICEBOT_LOG_LEVEL": "DEBUG"}, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+            process = await run_practicebot(
+                config, tmp_path / "db.sqlite3", base | env | {"PRACTICEBOT_LOG_LEVEL": "DEBUG"}
+            )
             stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
             written = (stdout + stderr).decode()
             assert process.returncode == 1, written[-2000:]
@@ -118,11 +105,9 @@ async def test_a_gateway_that_refuses_after_login_stops_the_bot_with_a_clear_mes
         config.write_text(
             f'[discord]\napi_base_url = "{discord.api_url}"\ngateway_url = "{discord.gateway_url}"\n'
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "db.sqlite3"),
-            cwd=ROOT, env=clean_env(DISCORD_TOKEN=DISCORD_TOKEN), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        process = await run_practicebot(
+            config, tmp_path / "db.sqlite3", clean_env(DISCORD_TOKEN=DISCORD_TOKEN)
+        )
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     written = (stdout + stderr).decode()
     assert process.returncode == 1, written[-2000:]

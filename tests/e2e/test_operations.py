@@ -174,6 +174,8 @@ def test_slack_http_mode_names_the_signing_secret(tmp_path: Path) -> None:
     config.write_text('[slack]\nmode = "http"\n')
     result = practicebot("run", "--config", str(config), stdin=subprocess.DEVNULL)
     assert "  $SLACK_BOT_TOKEN and $SLACK_SIGNING_SECRET (HTTP mode)  for Slack\n" in result.stderr
+    oauth = "  $SLACK_CLIENT_ID, $SLACK_CLIENT_SECRET and $SLACK_SIGNING_SECRET  for Slack in any number of"
+    assert oauth in result.stderr
 
 
 def test_a_session_from_a_file_or_a_pipe_still_opens_the_terminal_channel(tmp_path: Path) -> None:

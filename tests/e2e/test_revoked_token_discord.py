@@ -6,12 +6,11 @@ work goes through once the token works again."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT, clean_env
+from tests.conftest import clean_env, run_practicebot
 from tests.e2e import test_discord as discord_e2e
 from tests.e2e.token_checks import goes_through, waits_for_the_token
 from tests.emulators.discord import DiscordEmulator
@@ -45,11 +44,7 @@ async def test_a_token_reset_while_running_ends_the_process_with_why(tmp_path: P
             f'[discord]\napi_base_url = "{discord.api_url}"\ngateway_url = "{discord.gateway_url}"\n'
         )
         env = clean_env() | {"DISCORD_TOKEN": "the-old-token"}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config), "--database", str(tmp_path / "bot.sqlite3"),
-            cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        process = await run_practicebot(config, tmp_path / "bot.sqlite3", env)
         try:
             await discord.wait_for(lambda: len(discord.commands) == 5, timeout=30)  # ready and synced
             await discord.revoke_token()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -76,6 +77,14 @@ async def test_two_processes_on_two_shards_post_each_subscription_exactly_once_b
                 lambda: all(emulator.threads_of(c) for c in everywhere), timeout=60, what="every question"
             )
             await emulator.wait_for(lambda: len(emulator.commands) == 5, timeout=30, what="the commands")
+            # a second process for shard 1 (a rolling deploy of that one) refuses, naming the holder
+            again = await launch(tmp_path / "shard-1.toml", database, tmp_path / "again.log")
+            assert await asyncio.wait_for(again.wait(), timeout=30) == 1
+            refused = (tmp_path / "again.log").read_text()
+            assert (
+                f"not starting: this process would serve discord:shard:1/2, and discord:shard:1/2 is held "
+                f"by another practicebot (host {socket.gethostname()}, pid {processes[1].pid}, "
+            ) in refused, refused
             for guild, (channel, *_) in channels.items():
                 lead = emulator.add_member(guild, f"lead-{guild}", manage_channels=True)
                 handle = await emulator.slash_command(guild, channel, lead, "practice", subcommand="status")

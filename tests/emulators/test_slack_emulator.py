@@ -552,3 +552,88 @@ async def test_a_file_is_shared_asynchronously_and_takes_only_rich_text_kinds_of
     with pytest.raises(SlackApiError) as refused:
         await client.files_upload_v2(channel=channel, file=png, filename="b.png", blocks=markdown)
     assert refused.value.response["error"] == "internal_error"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.seconds = 5_000.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+async def test_oauth_v2_access_trades_a_code_once_within_ten_minutes_for_a_token_of_that_workspace() -> None:
+    clock = FakeClock()
+    async with SlackEmulator(clock=clock) as slack:
+        team = slack.add_workspace("Acme")
+        slack.redirect_uri = "https://bot.example.com/slack/oauth_redirect"
+        ours = slack.add_channel("practice", team=team)
+        theirs = slack.add_channel("practice")  # the first workspace's
+        base = AsyncWebClient(base_url=slack.api_url)
+        url = f"https://slack.com/oauth/v2/authorize?client_id={slack.client_id}&scope=chat:write&state=s1"
+        back = slack.authorize(url, team)
+        assert back.startswith("https://bot.example.com/slack/oauth_redirect?code=") and back.endswith(
+            "&state=s1"
+        )
+        code = back.split("code=", 1)[1].split("&", 1)[0]
+
+        async def refused(**args: Any) -> str:
+            with pytest.raises(SlackApiError) as caught:
+                await base.oauth_v2_access(**{"client_id": slack.client_id, "client_secret": slack.client_secret,
+                                               "code": code, **args})  # fmt: skip
+            return str(caught.value.response["error"])
+
+        assert await refused(client_id="9999.9999") == "invalid_client_id"
+        assert await refused(client_secret="wrong") == "bad_client_secret"
+        assert await refused(code="T1.unknown") == "invalid_code"
+        answer = await base.oauth_v2_access(
+            client_id=slack.client_id, client_secret=slack.client_secret, code=code
+        )
+        assert (
+            answer["team"]["id"] == team and answer["token_type"] == "bot" and answer["scope"] == "chat:write"
+        )
+        assert await refused() == "invalid_code"  # a code works once
+
+        bot = AsyncWebClient(token=answer["access_token"], base_url=slack.api_url)
+        assert (await bot.auth_test())["team_id"] == team
+        await bot.chat_postMessage(channel=ours, text="hello Acme")
+        with pytest.raises(SlackApiError) as caught:  # another workspace's channel does not exist here
+            await bot.chat_postMessage(channel=theirs, text="hello")
+        assert caught.value.response["error"] == "channel_not_found"
+
+        late = slack.authorize(url, team).split("code=", 1)[1].split("&", 1)[0]
+        clock.seconds += 10 * 60 + 1
+        code = late
+        assert await refused() == "invalid_code"  # expired after ten minutes
+        assert slack.authorize(url, team, approve=False).endswith("?error=access_denied&state=s1")
+        with pytest.raises(ValueError, match="Invalid client_id"):
+            slack.authorize(url.replace(slack.client_id, "1.2"), team)
+        with pytest.raises(ValueError, match="did not match any configured"):
+            slack.authorize(url + "&redirect_uri=https://evil.example.com/", team)
+
+        slack.uninstall(team)
+        with pytest.raises(SlackApiError) as caught:
+            await bot.auth_test()
+        assert caught.value.response["error"] == "token_revoked"
+        kinds = [e.payload["event"]["type"] for e in slack.envelopes[-2:]]
+        assert kinds == ["tokens_revoked", "app_uninstalled"]
+        assert {e.payload["team_id"] for e in slack.envelopes[-2:]} == {team}
+
+
+async def test_an_app_outside_the_marketplace_reads_history_once_a_minute_per_workspace_15_a_page() -> None:
+    clock = FakeClock()
+    async with SlackEmulator(marketplace_app=False, clock=clock) as slack:
+        channel = slack.add_channel("practice")
+        user = slack.add_user("ana")
+        for n in range(20):
+            await slack.post_message(channel, user, f"m{n}")
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url)
+        page = await client.conversations_history(channel=channel, limit=200)
+        assert len(page["messages"]) == 15 and page["has_more"]
+        with pytest.raises(SlackApiError) as caught:  # no burst: the next call waits its minute
+            await client.conversations_history(channel=channel, limit=200)
+        assert caught.value.response.status_code == 429
+        assert int(caught.value.response.headers["Retry-After"]) == 60
+        await client.conversations_replies(channel=channel, ts=page["messages"][0]["ts"])  # its own minute
+        clock.seconds += 60
+        assert len((await client.conversations_history(channel=channel))["messages"]) == 15

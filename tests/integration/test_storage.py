@@ -20,6 +20,7 @@ from bot.core.shared.models import (
     User,
 )
 from bot.storage.sqlite import LATEST_VERSION, SqliteStore, migrate, migrations
+from tests.conftest import open_store
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHANNEL = ChannelRef("fake", "W1", "C1")
@@ -36,6 +37,7 @@ def _schema(path: Path) -> list[tuple[str, str]]:
         return sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL").fetchall())
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, migrations or settings
 async def test_every_past_version_migrates_to_the_same_schema_as_a_new_database(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.sqlite3"
     store = await SqliteStore.open(fresh)
@@ -51,6 +53,7 @@ async def test_every_past_version_migrates_to_the_same_schema_as_a_new_database(
         assert _schema(path) == _schema(fresh), f"migrating from version {version} differs"
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, migrations or settings
 async def test_a_failing_migration_leaves_the_database_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,6 +68,7 @@ async def test_a_failing_migration_leaves_the_database_untouched(
     assert _schema(path) == []  # version 1 was rolled back with the broken one: one transaction
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, migrations or settings
 async def test_a_database_from_a_newer_practicebot_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     with sqlite3.connect(path) as db:
@@ -73,6 +77,7 @@ async def test_a_database_from_a_newer_practicebot_is_refused(tmp_path: Path) ->
         await SqliteStore.open(path)
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, migrations or settings
 async def test_connection_settings(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "db.sqlite3")
     try:
@@ -85,7 +90,7 @@ async def test_connection_settings(tmp_path: Path) -> None:
 
 
 async def test_a_local_date_is_claimed_once_and_a_reply_counts_once(tmp_path: Path) -> None:
-    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    store = await open_store(tmp_path / "db.sqlite3")
     try:
         sub = await store.save_subscription(CHANNEL, SETTINGS, NOW, NOW)
         assert sub.settings == SETTINGS
@@ -121,7 +126,7 @@ async def test_subscriptions_read_together_are_each_as_read_alone(tmp_path: Path
         replace(SETTINGS, blind=True),
         SETTINGS,  # given a holiday below
     ]
-    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    store = await open_store(tmp_path / "db.sqlite3")
     try:
         ids = []
         for index, settings in enumerate(variants):
@@ -138,6 +143,7 @@ async def test_subscriptions_read_together_are_each_as_read_alone(tmp_path: Path
         await store.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, migrations or settings
 async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "db.sqlite3")
     await store.save_subscription(CHANNEL, SETTINGS, NOW, NOW)
@@ -152,7 +158,7 @@ async def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
 
 
 async def test_text_from_users_is_stored_verbatim_never_as_sql(tmp_path: Path) -> None:
-    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    store = await open_store(tmp_path / "db.sqlite3")
     try:
         sub = await store.save_subscription(CHANNEL, SETTINGS, NOW, NOW)
         post = await store.claim_post(sub.id, date(2026, 3, 2), "p/q1", NOW, "n1")
@@ -168,7 +174,7 @@ async def test_text_from_users_is_stored_verbatim_never_as_sql(tmp_path: Path) -
 async def test_concurrent_writers_on_one_store_each_get_their_own_transaction(tmp_path: Path) -> None:
     import asyncio
 
-    store = await SqliteStore.open(tmp_path / "db.sqlite3")
+    store = await open_store(tmp_path / "db.sqlite3")
     try:
         sub = await store.save_subscription(CHANNEL, SETTINGS, NOW, NOW)
         post = await store.claim_post(sub.id, date(2026, 3, 2), "p/q1", NOW, "n1")
@@ -181,6 +187,7 @@ async def test_concurrent_writers_on_one_store_each_get_their_own_transaction(tm
         await store.close()
 
 
+@pytest.mark.sqlite_only  # SQLite's own file, migrations or settings
 async def test_version_2_upgrades_to_freezes_keeping_every_streak(tmp_path: Path) -> None:
     path = tmp_path / "v2.sqlite3"
     async with aiosqlite.connect(path, isolation_level=None) as db:
@@ -209,5 +216,31 @@ async def test_version_2_upgrades_to_freezes_keeping_every_streak(tmp_path: Path
         later = {"u-ana": Streak(5, 5, 10, freezes=1), "u-bo": Streak(0, 2, 3, freezes=0)}
         await store.close_post(post.id, NOW + timedelta(hours=8), later, names, TeamStreak(4, 5))
         assert (await store.streak_state(1))[0] == later  # the new column is read and written
+    finally:
+        await store.close()
+
+
+@pytest.mark.sqlite_only  # SQLite's own file, migrations or settings
+async def test_bookmarks_made_before_version_13_keep_their_time_order(tmp_path: Path) -> None:
+    """PostgreSQL has no rowid: the order bookmarks were added in became a column, and the
+    bookmarks of an older database are numbered by when they were made."""
+    path = tmp_path / "v12.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        assert await migrate(db, target=12) == (0, 12)
+        for question, minute in (("q-late", 30), ("q-early", 10), ("q-middle", 20)):
+            await db.execute(
+                "INSERT INTO bookmarks (platform, user_id, question_id, created_at) VALUES ('discord', 'u1', ?, ?)",
+                (question, datetime(2026, 3, 2, 9, minute, tzinfo=UTC).isoformat(timespec="microseconds")),
+            )
+    store = await SqliteStore.open(path)
+    try:
+        assert [b.question_id for b in await store.bookmarks("discord", "u1")] == [
+            "q-early",
+            "q-middle",
+            "q-late",
+        ]
+        at = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a new one made with an earlier clock still comes last
+        await store.add_bookmark("discord", "u1", "q-new", at, limit=10)
+        assert [b.question_id for b in await store.bookmarks("discord", "u1")][-1] == "q-new"
     finally:
         await store.close()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.platforms.pacing import TokenBucket
+from bot.platforms.pacing import SlidingWindow, TokenBucket
 
 
 class Clock:
@@ -35,3 +35,21 @@ def test_no_window_ever_exceeds_burst_plus_rate_times_its_length(arrivals: list[
         for j in range(i, len(sent)):
             length = sent[j] - start
             assert j - i + 1 <= 3 + rate * length + 1e-6
+
+
+async def test_a_sliding_window_waits_on_the_clock_it_is_given() -> None:
+    """One start a minute (a distributed Slack app's read-back): each waits out the minute on the
+    injected clock, so a test moves time instead of sleeping it."""
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    window = SlidingWindow(1, 61.0, lambda: now[0], sleep)
+    starts = []
+    for _ in range(3):
+        await window.acquire()
+        starts.append(now[0])
+    assert starts == [0.0, 61.0, 122.0] and waits == [61.0, 61.0]

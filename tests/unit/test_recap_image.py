@@ -92,7 +92,8 @@ def test_drawing_is_deterministic() -> None:
 
 
 def test_running_a_day_never_loads_pillow() -> None:
-    """Importing the bot and a whole day in the terminal channel: Pillow stays unloaded."""
+    """Importing the bot and a whole day in the terminal channel on SQLite: Pillow stays
+    unloaded, and so does the PostgreSQL driver (a run on SQLite never imports it)."""
     session = "\n".join(["/practice subscribe 03:00 UTC daily", "/practice post-now", "reply an answer",
                          "/practice reveal-now", "/streaks", ":quit"])  # fmt: skip
     result = subprocess.run(
@@ -106,3 +107,5 @@ def test_running_a_day_never_loads_pillow() -> None:
     ]
     assert "bot.core.daily.service" in imported
     assert not [name for name in imported if name == "PIL" or name.startswith("PIL.")]
+    assert not [name for name in imported if name.split(".")[0] in ("asyncpg", "sqlalchemy")]
+    assert "bot.storage.sqlite" in imported and "bot.storage.postgres" not in imported

@@ -11,6 +11,7 @@ from bot.config import DiscordConfig
 from bot.core.shared.models import ChannelRef
 from bot.platforms.discord.adapter import DiscordPlatform, global_share
 from bot.platforms.discord.shards import guild_id_of, serves, shard_of
+from tests.splits import split_among_processes
 
 GUILD_IDS = st.integers(min_value=0, max_value=2**64 - 1)  # snowflakes are unsigned 64-bit
 
@@ -19,18 +20,7 @@ GUILD_IDS = st.integers(min_value=0, max_value=2**64 - 1)  # snowflakes are unsi
 def test_exactly_one_process_of_a_partition_of_the_shards_serves_each_guild(
     guild_id: int, shard_count: int, data: st.DataObject
 ) -> None:
-    processes = data.draw(st.integers(min_value=1, max_value=shard_count), label="processes")
-    # every shard goes to one process, and every process gets at least one shard
-    owner = list(range(processes)) + data.draw(
-        st.lists(
-            st.integers(min_value=0, max_value=processes - 1),
-            min_size=shard_count - processes,
-            max_size=shard_count - processes,
-        ),
-        label="owners of the other shards",
-    )
-    order = data.draw(st.permutations(range(shard_count)), label="shards")
-    parts = [[shard for shard, who in zip(order, owner, strict=True) if who == p] for p in range(processes)]
+    parts = split_among_processes(data, shard_count)
     serving = [p for p, part in enumerate(parts) if serves(guild_id, shard_count, part)]
     assert len(serving) == 1
     assert shard_of(guild_id, shard_count) in parts[serving[0]]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH, SlackPlatform
@@ -46,6 +47,18 @@ def test_http_mode_points_every_feature_at_the_one_route() -> None:
     assert {c["url"] for c in m["features"]["slash_commands"]} == {url}
 
 
+def test_an_oauth_app_has_its_redirect_url_and_hears_of_uninstalls() -> None:
+    m = manifest("https://bot.example.com/", oauth=True)
+    assert m["oauth_config"]["redirect_urls"] == ["https://bot.example.com/slack/oauth_redirect"]
+    assert m["settings"]["event_subscriptions"]["bot_events"][-2:] == ["app_uninstalled", "tokens_revoked"]
+    assert m["settings"]["token_rotation_enabled"] is False  # the store keeps a token, not a refresh token
+    plain = manifest("https://bot.example.com/")
+    assert "redirect_urls" not in plain["oauth_config"]
+    assert "app_uninstalled" not in plain["settings"]["event_subscriptions"]["bot_events"]
+    with pytest.raises(ValueError, match="OAuth needs HTTP mode"):
+        manifest(oauth=True)
+
+
 def test_the_adapter_calls_only_methods_the_scopes_allow() -> None:
     """Each Web API method the adapter calls, and the scope Slack requires for it."""
     needs = {"auth_test": None, "chat_postMessage": "chat:write", "chat_update": "chat:write",
@@ -53,7 +66,9 @@ def test_the_adapter_calls_only_methods_the_scopes_allow() -> None:
              "users_info": "users:read", "conversations_open": "im:write", "files_upload_v2": "files:write", "files_list": "files:read",
              "views_open": None, "chat_postEphemeral": "chat:write"}  # fmt: skip
     source = (ROOT / "bot" / "platforms" / "slack" / "adapter.py").read_text()
-    called = set(re.findall(r"self\.client\.(\w+)\(", source))
+    called = set(
+        re.findall(r"(?<!socket\.)\bclient\.(\w+)\(", source)
+    )  # self.client, team.client, a team's client
     assert called == set(needs)
     assert {scope for scope in needs.values() if scope} <= set(manifest()["oauth_config"]["scopes"]["bot"])
     assert SlackPlatform.name == "slack"

@@ -141,6 +141,7 @@ class PracticeService:
         # are read back from the platform before their reveal
         self._watching_since: dict[str, datetime] = {}
         self._read_back: set[int] = set()  # posts whose thread was read back since then
+        self._reading: dict[int, asyncio.Lock] = {}  # one read-back of a thread at a time
         # threads with a reply that could not be stored (the database could not be written, like a
         # full disk): read back before their reveal, so the reply still counts
         self._unstored: set[tuple[ChannelRef, str]] = set()
@@ -234,6 +235,21 @@ class PracticeService:
 
         await asyncio.gather(*(catch_up(subscription_id) for subscription_id in behind))
 
+    async def workspace_removed(self, platform: str, workspace_id: str, reason: str) -> int:
+        """The app was removed from a whole workspace (a Slack uninstall): every active
+        subscription there pauses with `reason`, which /practice status shows once it is back;
+        history and streaks stay. How many paused."""
+        paused = 0
+        for subscription in await self.store.subscriptions(SubscriptionStatus.ACTIVE):
+            channel = subscription.channel
+            if channel.platform == platform and channel.workspace_id == workspace_id:
+                await self.store.set_status(
+                    subscription.id, SubscriptionStatus.PAUSED, reason, self.clock.now()
+                )
+                self.timer.cancel_post(subscription.id)
+                paused += 1
+        return paused
+
     def owns(self, channel: ChannelRef) -> bool:
         """Whether this process serves the channel. A platform this process was not started
         with is not its own: another process may serve it from the same database, and when
@@ -282,21 +298,26 @@ class PracticeService:
         return added
 
     async def _read_thread(self, subscription: Subscription, post: Post) -> int:
-        if post.thread_id is None or post.id in self._read_back:
+        """Read a thread back once. A second caller (the reveal, while the start-up read-back is
+        still storing what it read) waits for the first, so no reply it read is left out."""
+        if post.thread_id is None:
             return 0
-        try:
-            platform = self.platform_of(subscription)
-            written = await platform.thread_replies(subscription.channel, post.thread_id)
-        except Exception as exc:  # the reveal goes on without the read-back
-            failure = as_platform_error(exc)
-            if await self.platform_failed(subscription, failure, f"read-back of post {post.id}"):
-                self._read_back.add(post.id)
-            return 0
-        self._read_back.add(post.id)
-        added = 0
-        for user, at in written:
-            added += await self.record_reply(subscription.channel, post.thread_id, user, at)
-        return added
+        async with self._reading.setdefault(post.id, asyncio.Lock()):
+            if post.id in self._read_back:
+                return 0
+            try:
+                platform = self.platform_of(subscription)
+                written = await platform.thread_replies(subscription.channel, post.thread_id)
+            except Exception as exc:  # the reveal goes on without the read-back
+                failure = as_platform_error(exc)
+                if await self.platform_failed(subscription, failure, f"read-back of post {post.id}"):
+                    self._read_back.add(post.id)
+                return 0
+            added = 0
+            for user, at in written:
+                added += await self.record_reply(subscription.channel, post.thread_id, user, at)
+            self._read_back.add(post.id)  # only now: every reply it read is stored
+            return added
 
     # ------------------------------------------------------------ commands
 

@@ -1,6 +1,12 @@
 """Slack on slack-bolt 1.30 AsyncApp: the Platform port, slash commands, buttons and thread
 replies, over Socket Mode (default) or HTTP (Events API, commands and interactivity on one
-aiohttp route, every request verified with the signing secret)."""
+aiohttp route, every request verified with the signing secret).
+
+One workspace with its bot token in the environment, or (OAuth, HTTP mode) any number that
+install the app through bolt's OAuth flow at /slack/install: bolt then authorizes each request
+with the workspace's token from the installation store, and scheduled work uses a client per
+workspace (a ChannelRef's workspace_id is the team id). A process schedules only the workspaces
+of its partitions (partitions.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltRequest, AsyncRespond
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncSuccessArgs
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -26,6 +34,8 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import SlackConfig
@@ -35,10 +45,12 @@ from bot.core.shared.errors import About, PlatformError, UserError
 from bot.core.shared.messages import Message, Picture, Response
 from bot.core.shared.models import Caller, ChannelRef, PostedRef, User
 from bot.core.shared.ports import Metrics, NoMetrics
-from bot.platforms.pacing import KeyedBuckets, TokenBucket
+from bot.platforms.pacing import KeyedBuckets, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
 from bot.platforms.slack.deliveries import Deliveries, delivery_key
 from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submission
+from bot.platforms.slack.install_pages import install_failed
+from bot.platforms.slack.partitions import serves
 from bot.platforms.slack.render import Rendered, action_of, plain_text, render
 from bot.platforms.token_state import TokenState
 
@@ -46,6 +58,7 @@ log = logging.getLogger("practicebot.slack")
 
 PLATFORM = "slack"
 EVENT_PATH = "/slack/events"
+INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"  # bolt's defaults
 METADATA_EVENT = "practicebot_post"
 REVEAL_EVENT = "practicebot_reveal"
 THREAD_PAGES = 10  # 2,000 thread messages at most, read back after a restart
@@ -80,7 +93,38 @@ WORKSPACE_PER_MINUTE = {
 # Kept in hand: Slack counts a request when it arrives, a little after our clock let it go, and
 # an allowance spent to the last request would refuse one that happened to arrive sooner.
 WORKSPACE_MARGIN = 2
+# An app distributed outside the Marketplace (Slack, 2025): conversations.history and .replies
+# about once a minute per workspace, at most 15 messages a call
+# (https://docs.slack.dev/apis/web-api/rate-limits). One call per method per workspace a minute,
+# a little over, so a call Slack counts late still finds the minute over; never a burst.
+READ_BACK_METHODS = ("conversations.history", "conversations.replies")
+DISTRIBUTED_WINDOW = 61.0
+DISTRIBUTED_PAGE = 15
+UNINSTALLED = (
+    "the Slack app was uninstalled from this workspace: install it again (/slack/install), "
+    "then /practice resume"
+)
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class OAuth:
+    """Several workspaces: the app's credentials (from the environment) and where installs live."""
+
+    client_id: str
+    client_secret: str
+    installations: AsyncInstallationStore
+    states: AsyncOAuthStateStore
+
+
+@dataclass(slots=True)
+class Team:
+    """One workspace as this process talks to it: a client with its bot token, and its pacing."""
+
+    team_id: str  # "" for the one workspace of a token from the environment
+    client: AsyncWebClient
+    bot_user_id: str
+    paced: dict[str, TokenBucket | SlidingWindow]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,17 +142,30 @@ class SlackPlatform:
     def __init__(
         self,
         config: SlackConfig,
-        bot_token: str,
+        bot_token: str | None,
         *,
         app_token: str | None = None,
         signing_secret: str | None = None,
+        oauth: OAuth | None = None,
         channel_rate: float = 1.0,
         ping_interval: float = 10.0,
         metrics: Metrics | None = None,
         ack_within: float = ACK_WITHIN,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        watch = metrics or NoMetrics()
+        self._watch = metrics or NoMetrics()
         self._ack_within = ack_within  # seconds a command or form may take before it is acked bare
+        if oauth is not None and config.mode != "http":
+            raise UserError(
+                'Slack OAuth (several workspaces) needs [slack] mode = "http": Slack sends installers '
+                "back to this server's /slack/oauth_redirect"
+            )
+        if oauth is None and not bot_token:
+            raise UserError(
+                f"Slack needs a bot token in ${config.bot_token_env}, or OAuth credentials in "
+                f"${config.client_id_env} and ${config.client_secret_env}"
+            )
         if config.mode == "socket" and not app_token:
             raise UserError(
                 f"Slack Socket Mode needs an app-level token (xapp-...) in ${config.app_token_env}"
@@ -118,25 +175,19 @@ class SlackPlatform:
         self._config = config
         self.token_state = TokenState("Slack", config.bot_token_env)
         self._app_token = app_token
-        self.client = AsyncWebClient(
-            token=bot_token,
-            base_url=config.api_base_url,
-            retry_handlers=[
-                SlackRateLimitWatch(lambda: watch.rate_limited(PLATFORM)),
-                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            ],
-        )
+        self._oauth = oauth
+        self.distributed = config.distributed if config.distributed is not None else oauth is not None
+        self._now, self._sleep = now, sleep
+        self.client = self._new_client(bot_token)  # with OAuth: no token, for oauth.v2.access
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret or "unused-in-socket-mode",
             request_verification_enabled=config.mode == "http",
             logger=logging.getLogger("practicebot.slack.bolt"),
+            oauth_settings=None if oauth is None else self._oauth_settings(oauth),
         )
         self._pace = KeyedBuckets(rate=channel_rate, burst=1)
-        self._workspace = {
-            method: TokenBucket(per_minute / 60, burst=max(1, per_minute - WORKSPACE_MARGIN))
-            for method, per_minute in WORKSPACE_PER_MINUTE.items()
-        }
+        self._teams: dict[str, Team] = {}  # team id -> its client and pacing, made on first use
         self._ping_interval = ping_interval
         self._people: dict[str, Person] = {}
         self._service: PracticeService | None = None
@@ -151,8 +202,69 @@ class SlackPlatform:
 
     # ------------------------------------------------------------ life cycle
 
+    def _new_client(self, token: str | None) -> AsyncWebClient:
+        return AsyncWebClient(
+            token=token,
+            base_url=self._config.api_base_url,
+            retry_handlers=[
+                SlackRateLimitWatch(lambda: self._watch.rate_limited(PLATFORM)),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            ],
+        )
+
+    def _oauth_settings(self, oauth: OAuth) -> AsyncOAuthSettings:
+        from bot.platforms.slack.manifest import BOT_SCOPES  # the manifest is built from this module
+
+        return AsyncOAuthSettings(
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            scopes=list(BOT_SCOPES),
+            user_scopes=[],
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+            callback_options=AsyncCallbackOptions(success=self._installed, failure=install_failed),
+            authorization_url=self._config.authorize_url,
+            installation_store=oauth.installations,
+            installation_store_bot_only=True,
+            state_store=oauth.states,
+            logger=logging.getLogger("practicebot.slack.oauth"),
+        )
+
+    async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
+        """Installed (again): the workspace's next call reads its token afresh; bolt's page."""
+        self._teams.pop(args.installation.team_id or "", None)
+        return await args.default.success(args)
+
+    def _paced(self) -> dict[str, TokenBucket | SlidingWindow]:
+        """A workspace's allowances (Slack counts an app's calls per workspace)."""
+        paced: dict[str, TokenBucket | SlidingWindow] = {
+            method: TokenBucket(per_minute / 60, max(1, per_minute - WORKSPACE_MARGIN), self._now)
+            for method, per_minute in WORKSPACE_PER_MINUTE.items()
+        }
+        if self.distributed:
+            for method in READ_BACK_METHODS:
+                paced[method] = SlidingWindow(1, DISTRIBUTED_WINDOW, self._now, self._sleep)
+        return paced
+
+    async def _team(self, team_id: str) -> Team:
+        """The workspace's client: the environment's token, or its installation's."""
+        team = self._teams.get(team_id) or self._teams.get("")
+        if team is not None:
+            return team
+        assert self._oauth is not None  # with a token from the environment, start() made it
+        bot = await self._oauth.installations.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None:
+            raise PlatformError(f"{UNINSTALLED} (workspace {team_id})", about=About.CHANNEL)
+        team = self._teams[team_id] = Team(
+            team_id, self._new_client(bot.bot_token), bot.bot_user_id or "", self._paced()
+        )
+        return team
+
     async def start(self, service: PracticeService) -> None:
         self._service = service
+        if self._oauth is not None:  # each workspace's token comes with its install
+            log.info("slack ready for OAuth installs at %s (http mode)", INSTALL_PATH)
+            return
         try:
             identity = await self.client.auth_test()
         except SlackApiError as exc:
@@ -163,6 +275,7 @@ class SlackPlatform:
         except (aiohttp.ClientError, OSError) as exc:
             raise UserError(f"cannot reach Slack at {self._config.api_base_url}: {exc}") from None
         self.team_id, self.bot_user_id = str(identity["team_id"]), str(identity["user_id"])
+        self._teams[""] = Team("", self.client, self.bot_user_id, self._paced())  # every workspace: this one
         if self._config.mode == "socket":
             self._socket = AsyncSocketModeHandler(
                 self.app, self._app_token, web_client=self.client, ping_interval=self._ping_interval
@@ -189,7 +302,7 @@ class SlackPlatform:
         """For /healthz: in Socket Mode the socket is open and answers pings; HTTP mode holds no
         connection (Slack calls in), so it counts as connected once started."""
         if self._config.mode == "http":
-            return bool(self.team_id)
+            return bool(self.team_id) or self._oauth is not None
         return self._socket is not None and await self._socket.client.is_connected()
 
     def http_routes(self) -> list[web.RouteDef]:
@@ -204,14 +317,28 @@ class SlackPlatform:
                 return web.Response(status=401, text="invalid request")
             return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
 
-        return [web.post(EVENT_PATH, handle)]
+        routes = [web.post(EVENT_PATH, handle)]
+        flow = self.app.oauth_flow
+        if flow is not None:  # as bolt's own aiohttp server routes them (slack_bolt.app.async_server)
+
+            async def install(request: web.Request) -> web.Response:
+                # the install page: a new state, kept in the database and in a cookie
+                return await to_aiohttp_response(
+                    await flow.handle_installation(await to_bolt_request(request))
+                )
+
+            async def redirected(request: web.Request) -> web.Response:
+                # back from Slack: the state checked against the cookie and consumed, the code exchanged
+                return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+            routes += [web.get(INSTALL_PATH, install), web.get(REDIRECT_PATH, redirected)]
+        return routes
 
     # ------------------------------------------------------------ Platform port
 
     def owns(self, channel: ChannelRef) -> bool:
-        """Every channel of every workspace this process serves (splitting Slack by workspace
-        across processes is not built yet: docs/scaling.md)."""
-        return True
+        """The channels of the workspaces in this process's partitions (all, unpartitioned)."""
+        return serves(channel.workspace_id, self._config.partition_count, self._config.partition_ids)
 
     async def receiving(self) -> None:
         return  # start() returns with the socket open, or the HTTP route in place
@@ -284,35 +411,34 @@ class SlackPlatform:
 
     async def thread_replies(self, channel: ChannelRef, thread_id: str) -> list[tuple[User, datetime]]:
         replies = []
+        bot_user_id = (await self._team(channel.workspace_id)).bot_user_id
         for item in await self._thread(channel, thread_id):
             user_id = item.get("user")
-            if (
-                not user_id
-                or item.get("bot_id")
-                or item.get("ts") == thread_id
-                or user_id == self.bot_user_id
-            ):
+            if not user_id or item.get("bot_id") or item.get("ts") == thread_id or user_id == bot_user_id:
                 continue
             if item.get("subtype") not in (None, "thread_broadcast", "file_share"):
                 continue
-            person = await self.person(user_id)
+            person = await self.person(channel.workspace_id, user_id)
             replies.append((User(user_id, person.name), datetime.fromtimestamp(float(item["ts"]), UTC)))
         return replies
 
     async def _thread(self, channel: ChannelRef, thread_id: str) -> list[dict[str, Any]]:
-        """Every message of a thread, following Slack's cursor."""
+        """Every message of a thread, following Slack's cursor; a distributed app's pages are
+        15 messages a minute apart, so a long thread takes several minutes (never a burst)."""
         found: list[dict[str, Any]] = []
         cursor: str | None = None
+        team = await self._team(channel.workspace_id)
         for _ in range(THREAD_PAGES):
-            await self._workspace["conversations.replies"].acquire()
+            await team.paced["conversations.replies"].acquire()
             page = await self._call(
-                self.client.conversations_replies(
+                team.client.conversations_replies(
                     channel=channel.channel_id,
                     ts=thread_id,
-                    limit=200,
+                    limit=DISTRIBUTED_PAGE if self.distributed else 200,
                     cursor=cursor,
                     include_all_metadata=True,
-                )
+                ),
+                team,
             )
             found += page.get("messages", [])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
@@ -323,11 +449,13 @@ class SlackPlatform:
     async def edit_post(self, channel: ChannelRef, message_id: str, message: Message) -> None:
         part = render(message)[0]
         await self._pace.acquire(channel.channel_id)
-        await self._workspace["chat.update"].acquire()
+        team = await self._team(channel.workspace_id)
+        await team.paced["chat.update"].acquire()
         await self._call(
-            self.client.chat_update(
+            team.client.chat_update(
                 channel=channel.channel_id, ts=message_id, blocks=list(part.blocks), text=part.text
-            )
+            ),
+            team,
         )
 
     async def post_picture(
@@ -344,38 +472,42 @@ class SlackPlatform:
         rich text blocks" (https://docs.slack.dev/reference/methods/files.completeUploadExternal):
         any other kind goes in a message after the file."""
         name = _nonce_name(picture.filename, nonce)
-        if resend and await self._uploaded(name):
+        team = await self._team(channel.workspace_id)
+        if resend and await self._uploaded(team, name):
             return
         parts = render(message)
         with_file = [b for b in parts[0].blocks if b["type"] in FILE_SHARE_BLOCKS]
         after = [b for b in parts[0].blocks if b["type"] not in FILE_SHARE_BLOCKS]
         await self._pace.acquire(channel.channel_id)
         await self._call(
-            self.client.files_upload_v2(
+            team.client.files_upload_v2(
                 channel=channel.channel_id,
                 file=picture.data,
                 filename=name,
                 title=message.title or picture.filename,
                 alt_txt=picture.description,
                 blocks=json.dumps(with_file),
-            )
+            ),
+            team,
         )
         rest = [Rendered(tuple(after), parts[0].text)] if after else []
         for part in rest + parts[1:]:
             await self._send(channel, part)
 
-    async def _uploaded(self, name: str) -> bool:
+    async def _uploaded(self, team: Team, name: str) -> bool:
         since = int(time.time()) - UPLOAD_LOOKBACK
         found = await self._call(
-            self.client.files_list(user=self.bot_user_id, ts_from=str(since), count=1000)
+            team.client.files_list(user=team.bot_user_id, ts_from=str(since), count=1000), team
         )
         return any(item.get("name") == name for item in found.get("files") or [])
 
     async def _recent(self, channel: ChannelRef, **options: Any) -> list[dict[str, Any]]:
         """The channel's newest messages (a resend's look-back), paced under the method's tier."""
-        await self._workspace["conversations.history"].acquire()
+        team = await self._team(channel.workspace_id)
+        await team.paced["conversations.history"].acquire()
+        limit = DISTRIBUTED_PAGE if self.distributed else HISTORY_LOOKBACK
         history = await self._call(
-            self.client.conversations_history(channel=channel.channel_id, limit=HISTORY_LOOKBACK, **options)
+            team.client.conversations_history(channel=channel.channel_id, limit=limit, **options), team
         )
         items: list[dict[str, Any]] = history.get("messages", [])
         return items
@@ -389,37 +521,43 @@ class SlackPlatform:
         metadata: dict[str, Any] | None = None,
     ) -> str:
         await self._pace.acquire(channel.channel_id)  # about one message per second per channel
-        await self._workspace["chat.postMessage"].acquire()  # and a few hundred a minute in all
+        team = await self._team(channel.workspace_id)
+        await team.paced["chat.postMessage"].acquire()  # and a few hundred a minute in all
         extra: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
         if thread_ts:
             extra["thread_ts"] = thread_ts
         if metadata:
             extra["metadata"] = metadata
         answer = await self._call(
-            self.client.chat_postMessage(
+            team.client.chat_postMessage(
                 channel=channel.channel_id, blocks=list(part.blocks), text=part.text, **extra
-            )
+            ),
+            team,
         )
         return str(answer["ts"])
 
     async def send_private(self, channel: ChannelRef, user_id: str, message: Message) -> None:
         """A direct message: conversations.open (scope im:write) gives the bot's IM with the
         person, then chat.postMessage posts there."""
-        opened = await self._call(self.client.conversations_open(users=user_id))
+        team = await self._team(channel.workspace_id)
+        opened = await self._call(team.client.conversations_open(users=user_id), team)
         im = ChannelRef(PLATFORM, channel.workspace_id, str(opened["channel"]["id"]))
         for part in render(message):
             await self._send(im, part)
 
-    async def _call(self, call: Awaitable[T]) -> T:
+    async def _call(self, call: Awaitable[T], team: Team | None = None) -> T:
         try:
             answer = await call
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             retry = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
+            about = ERRORS_ABOUT.get(error, About.MESSAGE)
+            if self._oauth is not None and about is About.AUTH and error != "missing_scope":
+                raise await self._refused(team, error) from exc
             raise self.token_state.failed(
                 PlatformError(
                     f"Slack answered {error}",
-                    about=ERRORS_ABOUT.get(error, About.MESSAGE),
+                    about=about,
                     retry_after=float(retry) if retry else None,
                 )
             ) from exc
@@ -430,15 +568,34 @@ class SlackPlatform:
         self.token_state.worked()
         return answer
 
+    async def _refused(self, team: Team | None, error: str) -> PlatformError:
+        """A workspace's token refused (one workspace's, not the process's): the app is gone from
+        it, and its channels pause; unless it was installed again meanwhile (through another
+        process, say), when the next try takes the new token from the database."""
+        assert self._oauth is not None
+        if team is not None:
+            self._teams.pop(team.team_id, None)
+            bot = await self._oauth.installations.async_find_bot(enterprise_id=None, team_id=team.team_id)
+            if bot is not None and bot.bot_token != team.client.token:
+                return PlatformError(
+                    f"Slack answered {error}; the app was installed again: the next try takes its new token"
+                )
+        return PlatformError(f"Slack answered {error}: {UNINSTALLED}", about=About.CHANNEL)
+
     # ------------------------------------------------------------ people
 
-    async def person(self, user_id: str) -> Person:
-        """Name and admin status from users.info, cached for ten minutes."""
+    async def person(self, team_id: str, user_id: str) -> Person:
+        """Name and admin status from users.info, cached for ten minutes (user ids are unique
+        across workspaces)."""
         cached = self._people.get(user_id)
         if cached is not None and time.monotonic() - cached.fetched < USER_CACHE_SECONDS:
             return cached
         try:
-            info = (await self.client.users_info(user=user_id))["user"]
+            client = (await self._team(team_id)).client
+            info = (await client.users_info(user=user_id))["user"]
+        except PlatformError as exc:
+            log.warning("users.info for %s: %s", user_id, exc.reason)
+            return Person(user_id, user_id in self._config.admins, time.monotonic())
         except SlackApiError as exc:
             log.warning("users.info for %s failed: %s", user_id, exc.response.get("error"))
             return Person(user_id, user_id in self._config.admins, time.monotonic())
@@ -449,7 +606,7 @@ class SlackPlatform:
         return person
 
     async def _caller(self, team_id: str, channel_id: str, user_id: str) -> Caller:
-        person = await self.person(user_id)
+        person = await self.person(team_id, user_id)
         return Caller(ChannelRef(PLATFORM, team_id, channel_id), User(user_id, person.name), person.is_admin)
 
     # ------------------------------------------------------------ incoming
@@ -461,6 +618,30 @@ class SlackPlatform:
         self.app.action(re.compile(r"^pb:"))(self._on_button)
         self.app.view(re.compile(r"^pb:"))(self._on_form)
         self.app.event("message")(self._on_message)
+        if self._oauth is not None:  # bolt asks no token for these two (the workspace's is gone)
+            self.app.event("app_uninstalled")(self._on_uninstalled)
+            self.app.event("tokens_revoked")(self._on_tokens_revoked)
+
+    async def _on_uninstalled(self, body: dict[str, Any]) -> None:
+        await self._removed(str(body.get("team_id") or ""))
+
+    async def _on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """The bot's token revoked is the app gone from the workspace, whichever of the two
+        events Slack sends first (https://docs.slack.dev/reference/events/app_uninstalled)."""
+        if (event.get("tokens") or {}).get("bot"):
+            await self._removed(str(body.get("team_id") or ""))
+
+    async def _removed(self, team_id: str) -> None:
+        """Forget the workspace's installation and pause its subscriptions, saying why."""
+        assert self._oauth is not None
+        self._teams.pop(team_id, None)
+        await self._oauth.installations.async_delete_installation(enterprise_id=None, team_id=team_id)
+        paused = (
+            0
+            if self._service is None
+            else await self._service.workspace_removed(PLATFORM, team_id, UNINSTALLED)
+        )
+        log.warning("slack app removed from workspace %s: %d subscription(s) paused", team_id, paused)
 
     async def _once(
         self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
@@ -500,9 +681,10 @@ class SlackPlatform:
         if response.form is not None:
             try:  # the click's trigger_id opens a modal for 3 s
                 view = form_view(response.form, body["team"]["id"], channel)
-                await self.client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
+                client = (await self._team(body["team"]["id"])).client
+                await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
                 return
-            except (SlackApiError, SlackRequestError, aiohttp.ClientError) as exc:
+            except (SlackApiError, SlackRequestError, aiohttp.ClientError, PlatformError) as exc:
                 log.warning("views.open failed: %s", getattr(exc, "response", {}) or exc)
                 response = Response.text("The form could not be opened in time: press the button again.")
         for rendered in self._parts(response):
@@ -531,11 +713,12 @@ class SlackPlatform:
             await ack()
             response = await task
             try:
+                client = (await self._team(team or body["team"]["id"])).client
                 for part in self._parts(response):  # escaped and split like any message
-                    await self.client.chat_postEphemeral(
+                    await client.chat_postEphemeral(
                         channel=channel, user=user_id, blocks=list(part.blocks), text=part.text
                     )
-            except (SlackApiError, SlackRequestError, aiohttp.ClientError) as exc:
+            except (SlackApiError, SlackRequestError, aiohttp.ClientError, PlatformError) as exc:
                 log.warning("could not tell %s how their form went: %s", user_id, exc)
             return
         response = task.result()
@@ -588,10 +771,11 @@ class SlackPlatform:
             return
         if event.get("subtype") not in (None, "thread_broadcast", "file_share"):  # edits, deletions, joins
             return
-        if user_id == self.bot_user_id or thread == event.get("ts"):
-            return
         team = body.get("team_id") or self.team_id
-        person = await self.person(user_id)
+        known = self._teams.get(team) or self._teams.get("")
+        if (known is not None and user_id == known.bot_user_id) or thread == event.get("ts"):
+            return
+        person = await self.person(team, user_id)
         at = datetime.fromtimestamp(float(event["ts"]), UTC)
         await service.record_reply(
             ChannelRef(PLATFORM, team, event["channel"]), thread, User(user_id, person.name), at

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH
+from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH, REDIRECT_PATH
 
 # im:write: conversations.open, for the review reminder's direct message; files:write: the weekly
 # recap's picture (files.getUploadURLExternal, files.completeUploadExternal); files:read: files.list,
@@ -20,6 +20,8 @@ BOT_SCOPES = (
     "files:read", "metadata.message:read",
 )  # fmt: skip
 BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public and private channels
+# With OAuth: a workspace that removes the app (no scope needed; Slack sends both, in no set order)
+UNINSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
 USAGE = {
     "/practice": (
         "Daily interview practice: subscribe, status, post-now, holidays, recap, new-season, help",
@@ -32,9 +34,15 @@ USAGE = {
 }
 
 
-def manifest(request_url: str | None = None, name: str = "practicebot") -> dict[str, Any]:
-    """Socket Mode when `request_url` is None; otherwise HTTP mode at that public URL."""
+def manifest(
+    request_url: str | None = None, name: str = "practicebot", *, oauth: bool = False
+) -> dict[str, Any]:
+    """Socket Mode when `request_url` is None; otherwise HTTP mode at that public URL, and with
+    `oauth` installable by any workspace (its redirect URL, and the uninstall events)."""
+    if oauth and not request_url:
+        raise ValueError("OAuth needs HTTP mode: give the bot's public base URL too (--request-url)")
     url = {"url": request_url.rstrip("/") + EVENT_PATH} if request_url else {}
+    redirect = {"redirect_urls": [request_url.rstrip("/") + REDIRECT_PATH]} if oauth and request_url else {}
     return {
         "display_information": {
             "name": name,
@@ -59,10 +67,10 @@ def manifest(request_url: str | None = None, name: str = "practicebot") -> dict[
                 for c in COMMANDS
             ],
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": {**redirect, "scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
             "event_subscriptions": {
-                "bot_events": list(BOT_EVENTS),
+                "bot_events": list(BOT_EVENTS) + (list(UNINSTALL_EVENTS) if oauth else []),
                 **({"request_url": url["url"]} if url else {}),
             },
             "interactivity": {"is_enabled": True, **({"request_url": url["url"]} if url else {})},

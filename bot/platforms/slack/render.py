@@ -205,7 +205,8 @@ def render(message: Message) -> list[Rendered]:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
     blocks += _sections(message.body)
     for field in message.fields:
-        blocks += _sections(field.value, heading=f"*{escape(field.name)}*")
+        # a heading is one line: a line break in a name would start a line of its own (a fence)
+        blocks += _sections(field.value, heading=f"*{escape(' '.join(field.name.split()))}*")
     if footer := mrkdwn(message.footer).strip():
         blocks.append({"type": "context", "elements": [_text(split(footer, SECTION_MAX)[0])]})
     buttons = {

@@ -10,6 +10,10 @@ Socket Mode WebSocket on 127.0.0.1. See DESIGN.md section 7.
         envelope = await slack.slash_command(channel, alice, "/practice", "status")
         await envelope.acked(timeout=3)
 
+Several workspaces: add_workspace(name) makes another team; the app installs there through
+OAuth (authorize(url, team) is the person pressing Allow, then oauth.v2.access trades the code
+for a bot token bound to that team) and leaves with uninstall(team).
+
 Modules: workspace (state and payload shapes), validation (Block Kit, metadata, limits), mrkdwn
 (what a person sees: mentions, links and formatting Slack makes of a text, `verbatim` or not),
 ratelimit (tiers, per-channel posting), web_api (methods), socket_mode (envelopes, acks),

@@ -4,7 +4,9 @@ dispatcher with Slack's ack deadline and retries, fault injection, and the API t
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
+import itertools
 import json
 import os
 import time
@@ -13,6 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -37,6 +40,7 @@ DEFAULT_SCOPES = frozenset({
 })  # fmt: skip
 DEFAULT_SUBSCRIPTIONS = frozenset({"message.channels", "message.groups", "app_mention"})
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60  # Slack: five posts within thirty minutes
+OAUTH_CODE_TTL = 10 * 60  # Slack: the temporary authorization code expires after ten minutes
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Request:
     status: int = 200
     error: str | None = None
     at: float = field(default_factory=time.monotonic)
+    team_id: str | None = None  # the workspace of the token a Web API call came with
+    clock: float | None = None  # the emulator's clock when it arrived
 
 
 @dataclass
@@ -64,8 +70,24 @@ class ResponseUrl:
     uses: int = 0
 
 
+@dataclass
+class OAuthCode:
+    """A temporary code from an approved install: exchanged once, within OAUTH_CODE_TTL."""
+
+    team_id: str
+    redirect_uri: str
+    scopes: str
+    installer: str
+    issued: float
+    used: bool = False
+
+
 class SlackEmulator:
-    """One workspace with one app installed. Options, all optional:
+    """One app, installed in one workspace to begin with (`workspace`, with `bot_token`); more
+    workspaces with add_workspace(), which install the app through OAuth (authorize(), then
+    oauth.v2.access gives a bot token bound to that workspace) or with install(). Every Web API
+    call runs in its token's workspace: another workspace's channel is channel_not_found.
+    Options, all optional:
 
     scopes            the bot token's scopes (default: DESIGN.md's); others answer missing_scope
     subscriptions     bot events the app gets ("message.channels", "message.groups", "app_mention")
@@ -75,7 +97,11 @@ class SlackEmulator:
     retry_interactive False like Slack: an unacked slash command or click is not redelivered,
                       the user sees operation_timeout (envelope.error); True redelivers it too
     echo_bot_messages Slack sends the app's own posts back as message events (bolt drops them)
-    marketplace_app   False: conversations.history/replies at 1 a minute and 15 a page (2025 rule)
+    marketplace_app   False: conversations.history/replies at 1 a minute per workspace, without
+                      bursts, and 15 messages a page (2025 rule for apps distributed outside it)
+    clock             seconds, monotonic: rate limits and OAuth codes expire on it (inject a
+                      fake one to move time without sleeping)
+    client_id, client_secret  the app's credentials, for oauth.v2.access
     trigger_ttl       how long a trigger_id opens a modal (Slack: 3 s)
     latency           seconds added to every Web API answer
     request_url       deliver envelopes as signed HTTP POSTs to the app instead of Socket Mode
@@ -105,14 +131,20 @@ class SlackEmulator:
         latency: float = 0.0,
         request_url: str | None = None,
         max_upload_bytes: int = 1024**3,
+        clock: Callable[[], float] = time.monotonic,
+        client_id: str = "1111.2222",
+        client_secret: str = "emulator-client-secret",
     ) -> None:
+        self.clock = clock
+        self.client_id = client_id
+        self.client_secret = client_secret
         self.bot_token = bot_token
         self.revoked = ""  # the error every call with the bot token answers, once revoked
         self.app_token = app_token
         self.signing_secret = signing_secret
         self.scopes = set(scopes)
         self.subscriptions = set(subscriptions)
-        self.limiter = RateLimiter(RateLimits())
+        self.limiter = RateLimiter(RateLimits(), clock)
         self.ack_timeout = ack_timeout
         self.event_retry_delays = event_retry_delays
         self.retry_interactive = retry_interactive
@@ -121,6 +153,7 @@ class SlackEmulator:
         self.trigger_ttl = trigger_ttl
         self.latency = latency
         self.request_url = request_url
+        self.redirect_uri = ""  # the app's Redirect URL (OAuth & Permissions), when the URL has none
         self.max_upload_bytes = max_upload_bytes  # files.getUploadURLExternal's length; Slack: 1 GB
         self.uploads: dict[str, Upload] = {}  # file id -> what was announced and uploaded
         # Slack shares an upload into the channel asynchronously, after completeUploadExternal
@@ -133,7 +166,12 @@ class SlackEmulator:
         self.envelopes: list[Envelope] = []  # everything pushed to the app, in order
         self.response_posts: list[Json] = []  # bodies the app posted to response_urls
         self.count_429 = 0
-        self.workspace = Workspace()
+        self._ids: dict[str, itertools.count[int]] = {}
+        self.workspace = Workspace(counters=self._ids)  # the first one, where bot_token works
+        self.workspaces: dict[str, Workspace] = {self.workspace.team_id: self.workspace}
+        self.tokens: dict[str, str] = {bot_token: self.workspace.team_id}  # bot token -> team
+        self.dead_tokens: dict[str, str] = {}  # a revoked token -> the error it answers
+        self._codes: dict[str, OAuthCode] = {}
         self.web = WebApi(self)
         self.socket = SocketModeServer(
             app_id=self.workspace.app_id, on_ack=self._on_ack, on_change=self._notify, record=self._record
@@ -235,17 +273,20 @@ class SlackEmulator:
             return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
         return await request.text()
 
-    def _token_kind(self, request: web.Request, args: Json) -> str | None:
+    def _token_kind(self, request: web.Request, args: Json) -> tuple[str | None, Workspace]:
+        """What the token is, and the workspace it works in."""
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else args.get("token")
         if not token:
-            return None
+            return None, self.workspace
         if token == self.bot_token and self.revoked:
             raise ApiError(self.revoked)
-        if token == self.bot_token:
-            return BOT
+        if token in self.dead_tokens:
+            raise ApiError(self.dead_tokens[token])
+        if token in self.tokens:
+            return BOT, self.workspaces[self.tokens[token]]
         if token == self.app_token:
-            return APP
+            return APP, self.workspace
         raise ApiError("invalid_auth")
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -262,22 +303,107 @@ class SlackEmulator:
             if not isinstance(body, dict):
                 raise ApiError("invalid_json")
             args = {**query, **body}
+            if method == "oauth.v2.access":  # the app's credentials, not a token
+                answer.update(self._oauth_access(request, args))
+                return self._answered(record, status, answer, headers)
             # Slack reads a token from the Authorization header, the query or a form body, never JSON
-            token_kind = self._token_kind(
+            token_kind, workspace = self._token_kind(
                 request, query if request.content_type == "application/json" else args
             )
-            answer.update(await self.web.call(method, args, token_kind))
+            record.team_id, record.clock = workspace.team_id, self.clock()
+            answer.update(await self.web.call(method, args, token_kind, workspace))
         except ApiError as e:
             answer = {"ok": False, "error": e.error, **e.extra}
             status = int(answer.pop("http_status", 200))
         except RateLimited as e:
             status, answer = 429, {"ok": False, "error": "ratelimited"}
             headers["Retry-After"] = str(e.retry_after)
+        return self._answered(record, status, answer, headers)
+
+    def _answered(self, record: Request, status: int, answer: Json, headers: dict[str, str]) -> web.Response:
         if status == 429:
             self.count_429 += 1
         record.status, record.error = status, answer.get("error")
         self._notify()
         return web.json_response(answer, status=status, headers=headers)
+
+    # ------------------------------------------------------------------ OAuth v2
+
+    def _oauth_access(self, request: web.Request, args: Json) -> Json:
+        """oauth.v2.access: the app's client_id and client_secret (HTTP Basic, as slack_sdk sends
+        them, or as arguments) and a code from authorize(), used once within ten minutes
+        (https://docs.slack.dev/reference/methods/oauth.v2.access; errors as listed there)."""
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if client_id != self.client_id:
+            raise ApiError("invalid_client_id")
+        if client_secret != self.client_secret:
+            raise ApiError("bad_client_secret")
+        code = self._codes.get(str(args.get("code") or ""))
+        if code is None or code.used or self.clock() - code.issued > OAUTH_CODE_TTL:
+            raise ApiError("invalid_code")
+        if args.get("redirect_uri") and args["redirect_uri"] != code.redirect_uri:
+            raise ApiError("bad_redirect_uri")
+        code.used = True
+        ws = self.workspaces[code.team_id]
+        token = f"xoxb-{ws.team_id}-{uuid.uuid4().hex}"
+        self.tokens[token] = ws.team_id
+        return {
+            "access_token": token,
+            "token_type": "bot",
+            "scope": code.scopes,
+            "bot_user_id": ws.bot_user.id,
+            "app_id": ws.app_id,
+            "team": {"id": ws.team_id, "name": ws.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": code.installer},
+        }
+
+    def add_workspace(self, name: str) -> str:
+        """Another workspace (team), the app not installed in it yet; its team id."""
+        ws = Workspace(name=name, counters=self._ids)
+        ws.app_id = self.workspace.app_id  # one app, installed in several workspaces
+        self.workspaces[ws.team_id] = ws
+        return ws.team_id
+
+    def authorize(self, url: str, team_id: str, *, approve: bool = True, installer: str | None = None) -> str:
+        """A person opens the app's authorize URL (https://slack.com/oauth/v2/authorize?...)
+        signed in to `team_id` and presses Allow (or Cancel): where Slack sends their browser
+        next, the app's redirect URI with `code` and `state` (or `error=access_denied`)."""
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        self._record("GET", "/oauth/v2/authorize", query, {})
+        if query.get("client_id") != self.client_id:
+            raise ValueError(f"Slack shows 'Invalid client_id parameter' for {query.get('client_id')!r}")
+        redirect = query.get("redirect_uri") or self.redirect_uri
+        if not redirect:
+            raise ValueError("Slack shows 'No redirect URL was specified': none in the URL or the app")
+        if self.redirect_uri and not redirect.startswith(self.redirect_uri):
+            # the URL's redirect_uri must match one of the app's Redirect URLs (OAuth & Permissions)
+            raise ValueError(f"Slack shows 'redirect_uri did not match any configured URIs': {redirect}")
+        ws = self.workspaces[team_id]
+        state = {"state": query["state"]} if "state" in query else {}
+        if not approve:
+            return f"{redirect}?{urlencode({'error': 'access_denied', **state})}"
+        code = f"{ws.team_id}.{uuid.uuid4().hex}"
+        person = installer or next((u.id for u in ws.users.values() if not u.bot), ws.bot_user.id)
+        self._codes[code] = OAuthCode(ws.team_id, redirect, query.get("scope", ""), person, self.clock())
+        self._notify()
+        return f"{redirect}?{urlencode({'code': code, **state})}"
+
+    def uninstall(self, team_id: str) -> None:
+        """Someone removes the app from the workspace: its tokens answer token_revoked from now
+        on, and Slack sends tokens_revoked and app_uninstalled (in no promised order)."""
+        ws = self.workspaces[team_id]
+        for token, team in list(self.tokens.items()):
+            if team == team_id:
+                self.dead_tokens[token] = "token_revoked"
+                del self.tokens[token]
+        revoked = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [ws.bot_user.id]}}
+        self._dispatch(Envelope(EVENTS_API, ws.event_callback(revoked)))
+        self._dispatch(Envelope(EVENTS_API, ws.event_callback({"type": "app_uninstalled"})))
 
     async def _upload(self, request: web.Request) -> web.Response:
         """An upload URL from files.getUploadURLExternal: the raw bytes, or a multipart `file`,
@@ -427,10 +553,8 @@ class SlackEmulator:
             )
         elif envelope.payload.get("type") == "view_submission" and payload.get("response_action") == "update":
             view_id = envelope.payload["view"]["id"]
-            self.workspace.views[view_id] = {
-                **self.workspace.views.get(view_id, {}),
-                **payload.get("view", {}),
-            }
+            views = self._views_holding(view_id)
+            views[view_id] = {**views.get(view_id, {}), **payload.get("view", {})}
 
     # ------------------------------------------------------------------ response_url
 
@@ -480,17 +604,19 @@ class SlackEmulator:
 
     def _respond(self, target: ResponseUrl, body: Json, *, source: str) -> None:
         """Apply a slash-command ack or a response_url post the way the user would see it."""
-        ws, channel = self.workspace, target.channel
+        ws, channel = self.workspace_of(target.channel), target.channel
         if body.get("delete_original") in (True, "true") and target.source_ts:
             if target.source_ephemeral:
-                self.workspace.ephemerals = [e for e in ws.ephemerals if e["ts"] != target.source_ts]
+                self.workspace.ephemerals = [
+                    e for e in self.workspace.ephemerals if e["ts"] != target.source_ts
+                ]
             else:
                 ws.remove_message(channel, target.source_ts)
             return
         text, blocks = check_message(body)
         if body.get("replace_original") in (True, "true") and target.source_ts:
             if target.source_ephemeral:
-                original = next((e for e in ws.ephemerals if e["ts"] == target.source_ts), None)
+                original = next((e for e in self.workspace.ephemerals if e["ts"] == target.source_ts), None)
             else:
                 original = ws.find(channel, target.source_ts)
             if original is not None:
@@ -536,24 +662,23 @@ class SlackEmulator:
 
     def _publish(self, channel: Channel, event: Json) -> Envelope | None:
         """Send a message event if the app is subscribed to it and in the channel, as Slack does."""
-        if self.bot_user_id not in channel.members:
+        ws = self.workspace_of(channel)
+        if ws.bot_user.id not in channel.members:
             return None
         subscription = (
             "message.im" if channel.im else "message.groups" if channel.private else "message.channels"
         )
         sent = None
         if subscription in self.subscriptions:
-            sent = self._dispatch(Envelope(EVENTS_API, self.workspace.event_callback(event)))
-        mention = f"<@{self.bot_user_id}>"
+            sent = self._dispatch(Envelope(EVENTS_API, ws.event_callback(event)))
+        mention = f"<@{ws.bot_user.id}>"
         if (
             "app_mention" in self.subscriptions
             and mention in event.get("text", "")
             and not event.get("subtype")
         ):
             mentioned = {k: v for k, v in event.items() if k not in ("channel_type", "subtype", "hidden")}
-            self._dispatch(
-                Envelope(EVENTS_API, self.workspace.event_callback({**mentioned, "type": "app_mention"}))
-            )
+            self._dispatch(Envelope(EVENTS_API, ws.event_callback({**mentioned, "type": "app_mention"})))
         return sent
 
     def bot_message_event(self, channel: Channel, event: Json) -> None:
@@ -594,29 +719,46 @@ class SlackEmulator:
 
     # ------------------------------------------------------------------ test API: the workspace
 
-    def add_channel(self, name: str, *, private: bool = False, bot_member: bool = True) -> str:
-        creator = next((u.id for u in self.workspace.users.values() if not u.bot), self.bot_user_id)
-        return self.workspace.add_channel(name, private=private, bot_member=bot_member, creator=creator).id
+    def add_channel(
+        self, name: str, *, private: bool = False, bot_member: bool = True, team: str | None = None
+    ) -> str:
+        """A channel in the first workspace, or in `team`'s."""
+        ws = self.workspaces[team] if team else self.workspace
+        creator = next((u.id for u in ws.users.values() if not u.bot), ws.bot_user.id)
+        return ws.add_channel(name, private=private, bot_member=bot_member, creator=creator).id
 
-    def add_user(self, name: str, *, admin: bool = False, owner: bool = False, bot: bool = False) -> str:
-        user = self.workspace.add_user(name, admin=admin, owner=owner, bot=bot)
+    def add_user(
+        self,
+        name: str,
+        *,
+        admin: bool = False,
+        owner: bool = False,
+        bot: bool = False,
+        team: str | None = None,
+    ) -> str:
+        ws = self.workspaces[team] if team else self.workspace
+        user = ws.add_user(name, admin=admin, owner=owner, bot=bot)
         if not bot:
-            for channel in self.workspace.channels.values():
+            for channel in ws.channels.values():
                 if not channel.private:
                     channel.members.add(user.id)
         return user.id
 
+    def workspace_of(self, channel: Channel) -> Workspace:
+        return next(ws for ws in self.workspaces.values() if ws.channels.get(channel.id) is channel)
+
     def _channel(self, channel_id: str) -> Channel:
-        channel = self.workspace.channel(channel_id)
-        if channel is None:
-            raise LookupError(f"no channel {channel_id}")
-        return channel
+        for ws in self.workspaces.values():
+            channel = ws.channel(channel_id)
+            if channel is not None:
+                return channel
+        raise LookupError(f"no channel {channel_id}")
 
     def _user(self, user_id: str) -> User:
-        user = self.workspace.users.get(user_id)
-        if user is None:
-            raise LookupError(f"no user {user_id}")
-        return user
+        for ws in self.workspaces.values():
+            if user_id in ws.users:
+                return ws.users[user_id]
+        raise LookupError(f"no user {user_id}")
 
     def add_member(self, channel_id: str, user_id: str) -> None:
         self._channel(channel_id).members.add(self._user(user_id).id)
@@ -645,7 +787,7 @@ class SlackEmulator:
         if channel.archived:
             raise ValueError(f"{channel_id} is archived")
         message: Json = {"type": "message", "user": user.id, "text": text, "ts": self.workspace.new_ts()}
-        message["team"] = self.workspace.team_id
+        message["team"] = self.workspace_of(channel).team_id
         if bot_id is None:
             message["client_msg_id"] = str(uuid.uuid4())
         else:
@@ -682,9 +824,10 @@ class SlackEmulator:
         self._publish(channel, self.deleted_event(channel, previous))
         self._notify()
 
-    async def send_event(self, event: Json) -> Envelope:
-        """Any other Events API event, wrapped in event_callback."""
-        return self._dispatch(Envelope(EVENTS_API, self.workspace.event_callback(event)))
+    async def send_event(self, event: Json, team: str | None = None) -> Envelope:
+        """Any other Events API event, wrapped in event_callback (of the first workspace, or `team`'s)."""
+        ws = self.workspaces[team] if team else self.workspace
+        return self._dispatch(Envelope(EVENTS_API, ws.event_callback(event)))
 
     async def click_button(
         self, channel_id: str, user_id: str, message_ts: str, action_id: str, value: str | None = None
@@ -715,7 +858,7 @@ class SlackEmulator:
                     envelope.response_url = self._new_response_url(
                         envelope, channel, user, message_ts, ephemeral
                     )
-                    envelope.payload = self.workspace.block_actions(
+                    envelope.payload = self.workspace_of(channel).block_actions(
                         channel,
                         user,
                         message,
@@ -729,10 +872,12 @@ class SlackEmulator:
 
     async def submit_view(self, view_id: str, user_id: str, values: Json | None = None) -> Envelope:
         """A person submits an open modal; values as Slack's state.values {block_id: {action_id: {...}}}."""
-        view = self.workspace.views.get(view_id)
+        views = self._views_holding(view_id)
+        view = views.get(view_id)
         if view is None:
             raise LookupError(f"no open view {view_id}")
-        payload = self.workspace.view_submission(self._user(user_id), view, values or {}, self._new_trigger())
+        ws = next(w for w in self.workspaces.values() if w.views is views)
+        payload = ws.view_submission(self._user(user_id), view, values or {}, self._new_trigger())
         return self._dispatch(Envelope(INTERACTIVE, payload))
 
     def slash_command_payload(self, channel_id: str, user_id: str, command: str, text: str = "") -> Json:
@@ -740,7 +885,7 @@ class SlackEmulator:
         channel, user = self._channel(channel_id), self._user(user_id)
         envelope = Envelope(SLASH_COMMANDS, {})
         envelope.response_url = self._new_response_url(envelope, channel, user, None, True)
-        envelope.payload = self.workspace.slash_command(
+        envelope.payload = self.workspace_of(channel).slash_command(
             channel, user, command, text, envelope.response_url, self._new_trigger()
         )
         return envelope.payload
@@ -800,7 +945,8 @@ class SlackEmulator:
         self._channel(channel_id).archived = True
 
     def remove_bot_from(self, channel_id: str) -> None:
-        self._channel(channel_id).members.discard(self.bot_user_id)
+        channel = self._channel(channel_id)
+        channel.members.discard(self.workspace_of(channel).bot_user.id)
 
     def delete_channel(self, channel_id: str) -> None:
         self._channel(channel_id).deleted = True
@@ -809,7 +955,7 @@ class SlackEmulator:
         self.limiter.configure(copy.deepcopy(limits))
         if not self.marketplace_app:
             for method in ("conversations.history", "conversations.replies"):
-                self.limiter.set_per_minute(method, 1)
+                self.limiter.set_per_minute(method, 1, burst=1)
 
     async def disconnect_socket(
         self, reason: str = "refresh_requested", *, close_after: float | None = 10.0
@@ -833,7 +979,12 @@ class SlackEmulator:
 
     def direct_messages(self, user_id: str) -> list[Json]:
         """What the bot sent the person in their direct message conversation, oldest first."""
-        ims = [c for c in self.workspace.channels.values() if c.im and user_id in c.members]
+        ims = [
+            c
+            for ws in self.workspaces.values()
+            for c in ws.channels.values()
+            if c.im and user_id in c.members
+        ]
         return [copy.deepcopy(m) for c in ims for m in c.messages]
 
     def ephemerals(self, channel_id: str | None = None, user_id: str | None = None) -> list[Json]:
@@ -847,7 +998,14 @@ class SlackEmulator:
         )
 
     def views(self) -> dict[str, Json]:
-        return copy.deepcopy(self.workspace.views)
+        """Every open modal, in every workspace."""
+        return copy.deepcopy({k: v for ws in self.workspaces.values() for k, v in ws.views.items()})
+
+    def _views_holding(self, view_id: str) -> dict[str, Json]:
+        """The views of the workspace where the modal was opened (the first one if none)."""
+        return next(
+            (ws.views for ws in self.workspaces.values() if view_id in ws.views), self.workspace.views
+        )
 
     def home_views(self) -> dict[str, Json]:
         return copy.deepcopy(self.workspace.home_views)
@@ -860,7 +1018,13 @@ class SlackEmulator:
     def pings(self) -> list[tuple[str, str]]:
         """(ts, who) for every mention in what the bot posted, its notification text included:
         "here", "channel", "everyone", a user or group id. Empty when the bot notified nobody."""
-        sent = [m for c in self.workspace.channels.values() for m in c.messages if m.get("bot_id")]
+        sent = [
+            m
+            for ws in self.workspaces.values()
+            for c in ws.channels.values()
+            for m in c.messages
+            if m.get("bot_id")
+        ]
         sent += self.workspace.ephemerals
         found = []
         for m in sent:

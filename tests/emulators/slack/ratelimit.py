@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 TIER_1, TIER_2, TIER_3, TIER_4 = 1, 20, 50, 100  # requests per minute ("1+", "20+", ...)
@@ -30,15 +31,18 @@ PER_MINUTE: dict[str, int] = {
 
 
 class TokenBucket:
-    def __init__(self, per_second: float, capacity: float) -> None:
+    def __init__(
+        self, per_second: float, capacity: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.per_second = per_second
         self.capacity = capacity
         self.tokens = capacity
-        self.updated = time.monotonic()
+        self.clock = clock
+        self.updated = clock()
 
     def take(self) -> float:
         """0.0 if a request may go now (and it is counted), else the seconds until one may."""
-        now = time.monotonic()
+        now = self.clock()
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.per_second)
         self.updated = now
         if self.tokens >= 1:
@@ -59,11 +63,17 @@ class RateLimits:
     # Slack's tiers are "N+ per minute" and tolerate bursts: a whole minute's allowance (at least
     # min_burst) may go at once, so a Socket Mode reconnect or two is not refused.
     min_burst: int = 5
+    # methods whose allowance does not come in a burst (the 2025 limit for apps outside the
+    # Marketplace: one conversations.history a minute means one, not five at once)
+    burst: dict[str, int] = field(default_factory=dict)
 
 
 class RateLimiter:
-    def __init__(self, limits: RateLimits) -> None:
+    """Per workspace (Slack counts an app's calls per workspace) and per method or channel."""
+
+    def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
+        self.clock = clock
         self._methods: dict[str, TokenBucket] = {}
         self._channels: dict[str, TokenBucket] = {}
 
@@ -72,20 +82,22 @@ class RateLimiter:
         self._methods.clear()
         self._channels.clear()
 
-    def set_per_minute(self, method: str, per_minute: int) -> None:
+    def set_per_minute(self, method: str, per_minute: int, *, burst: int | None = None) -> None:
         self.limits.per_minute[method] = per_minute
-        self._methods.pop(method, None)
+        if burst is not None:
+            self.limits.burst[method] = burst
+        self._methods = {key: b for key, b in self._methods.items() if not key.endswith(f"/{method}")}
 
-    def check_method(self, method: str) -> int | None:
+    def check_method(self, method: str, team_id: str = "") -> int | None:
         """None if allowed, else the Retry-After seconds (an integer, at least 1, like Slack's)."""
         if not self.limits.enabled:
             return None
-        bucket = self._methods.get(method)
+        key = f"{team_id}/{method}"
+        bucket = self._methods.get(key)
         if bucket is None:
             per_minute = self.limits.per_minute.get(method, self.limits.default_per_minute)
-            bucket = self._methods[method] = TokenBucket(
-                per_minute / 60, max(per_minute, self.limits.min_burst)
-            )
+            burst = self.limits.burst.get(method, max(per_minute, self.limits.min_burst))
+            bucket = self._methods[key] = TokenBucket(per_minute / 60, burst, self.clock)
         return _retry_after(bucket.take())
 
     def check_channel(self, channel_id: str) -> int | None:
@@ -94,7 +106,7 @@ class RateLimiter:
         bucket = self._channels.get(channel_id)
         if bucket is None:
             bucket = self._channels[channel_id] = TokenBucket(
-                self.limits.per_channel_per_second, self.limits.per_channel_burst
+                self.limits.per_channel_per_second, self.limits.per_channel_burst, self.clock
             )
         return _retry_after(bucket.take())
 

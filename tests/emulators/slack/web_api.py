@@ -7,6 +7,7 @@ POST params there), a form body (blocks/metadata/view as JSON strings) or a JSON
 from __future__ import annotations
 
 import base64
+import contextvars
 import copy
 import time
 from collections.abc import Awaitable, Callable
@@ -16,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from .mrkdwn import auto_parse
 from .validation import check_blocks, check_message, check_metadata, check_view_model, decode_json_arg, truthy
-from .workspace import ApiError, Channel, Json, is_top_level
+from .workspace import ApiError, Channel, Json, Workspace, is_top_level
 
 if TYPE_CHECKING:
     from .emulator import SlackEmulator
 
 BOT, APP = "bot", "app"
+# The workspace of the token of the call being answered: each request runs in its own task, so
+# a method reads its own workspace however calls interleave.
+CALLER: contextvars.ContextVar[Workspace] = contextvars.ContextVar("caller")
 
 # What the method needs besides the token; missing ones answer invalid_arguments.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -97,7 +101,6 @@ def _from_cursor(cursor: str) -> str:
 class WebApi:
     def __init__(self, emulator: SlackEmulator) -> None:
         self.emu = emulator
-        self.ws = emulator.workspace
         self.methods: dict[str, Callable[[Call], Awaitable[Json]]] = {
             "api.test": self.api_test,
             "auth.test": self.auth_test,
@@ -120,8 +123,16 @@ class WebApi:
             "files.list": self.files_list,
         }
 
-    async def call(self, method: str, args: Json, token_kind: str | None) -> Json:
-        """Run one method after auth; raises ApiError or RateLimited."""
+    @property
+    def ws(self) -> Workspace:
+        """The workspace of the calling token (the emulator's first one for api.test)."""
+        return CALLER.get(self.emu.workspace)
+
+    async def call(
+        self, method: str, args: Json, token_kind: str | None, workspace: Workspace | None = None
+    ) -> Json:
+        """Run one method after auth, in the token's workspace; raises ApiError or RateLimited."""
+        CALLER.set(workspace or self.emu.workspace)
         handler = self.methods.get(method)
         if handler is None:
             raise ApiError("unknown_method", req_method=method)
@@ -131,7 +142,7 @@ class WebApi:
             raise ApiError("not_authed")
         if (token_kind == APP) != (method == "apps.connections.open"):
             raise ApiError("not_allowed_token_type")
-        retry_after = self.emu.limiter.check_method(method)
+        retry_after = self.emu.limiter.check_method(method, self.ws.team_id)
         if retry_after is not None:
             raise RateLimited(retry_after)
         missing = [name for name in REQUIRED.get(method, ()) if args.get(name) in (None, "")]

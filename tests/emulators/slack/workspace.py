@@ -112,11 +112,18 @@ def is_top_level(message: Json) -> bool:
 class Workspace:
     """In-memory state. Every read the test API gives out is a deep copy."""
 
-    def __init__(self, *, bot_name: str = "practicebot") -> None:
-        self._counters: dict[str, itertools.count[int]] = {}
+    def __init__(
+        self,
+        *,
+        bot_name: str = "practicebot",
+        name: str = "Emulator",
+        counters: dict[str, itertools.count[int]] | None = None,
+    ) -> None:
+        # ids are unique across every workspace of one emulator, as Slack's are across Slack
+        self._counters: dict[str, itertools.count[int]] = {} if counters is None else counters
         self.team_id = self.new_id("T")
-        self.team_domain = "emulator"
-        self.team_name = "Emulator"
+        self.team_domain = name.lower().replace(" ", "-")
+        self.team_name = name
         self.app_id = self.new_id("A")
         self.bot_id = self.new_id("B")
         self.verification_token = uuid.uuid4().hex[:24]
