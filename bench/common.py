@@ -283,7 +283,7 @@ def rss_kb(pid: int) -> int:
 
 
 async def launch_bot(
-    config: Path, database: Path, log: Path, *, env: dict[str, str] | None = None
+    config: Path, database: Path | str, log: Path, *, env: dict[str, str] | None = None
 ) -> Watched:
     """`practicebot run` (as `python -m bot run`) with the given config and database."""
     return await Watched.launch(

@@ -21,7 +21,7 @@ from bench.common import ROOT, fmt, machine
 
 BENCHMARKS = (
     "fanout_discord", "fanout_slack", "intake", "latency", "memory", "startup", "board", "sql_layers",
-    "scrape",
+    "scrape", "fanout_postgres",
 )  # fmt: skip
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"

@@ -28,7 +28,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+import asyncpg
+
 from bot.core.shared.models import ChannelRef
+from bot.storage.dialect import numbered
+from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import clean_env, subscribe_due
 from tests.emulators.discord import DiscordEmulator
@@ -252,13 +256,20 @@ SIDES = {"discord": DiscordSide, "slack": SlackSide}
 
 class Soak:
     def __init__(
-        self, workdir: Path, subscriptions: int, kills: int, seed: int, platform: str = "discord"
+        self,
+        workdir: Path,
+        subscriptions: int,
+        kills: int,
+        seed: int,
+        platform: str = "discord",
+        database_url: str | None = None,
     ) -> None:
         self.workdir = workdir
         self.rng = random.Random(seed)
         self.kills_wanted = kills
         self.result = Result(subscriptions)
         self.db = workdir / "soak.sqlite3"
+        self.database_url = database_url  # a PostgreSQL database instead of the SQLite file
         self.config = workdir / "practicebot.toml"
         self.side: Side = SIDES[platform]()
         self.emulator = self.side.emulator
@@ -277,7 +288,9 @@ class Soak:
         refs = await self.side.prepare(subscriptions)
         self.config.write_text(self.side.config())
         # every subscription is due in the same minute: two minutes ago, inside misfire_grace
-        store = await SqliteStore.open(self.db)
+        store = await (
+            PostgresStore.open(self.database_url, {}) if self.database_url else SqliteStore.open(self.db)
+        )
         try:
             await subscribe_due(store, refs)
         finally:
@@ -292,7 +305,7 @@ class Soak:
         log = (self.workdir / f"run-{self.result.runs:03d}.log").open("wb")
         try:
             return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--config", str(self.config), "--database", str(self.db),
+                sys.executable, "-m", "bot", "run", "--config", str(self.config), "--database", self.database_url or str(self.db),
                 cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
             )  # fmt: skip
         finally:
@@ -314,11 +327,26 @@ class Soak:
         process.send_signal(signal.SIGKILL)
         await process.wait()
         self.result.kills += 1
-        self.check_integrity()
+        await self.check_integrity()
 
-    def check_integrity(self) -> None:
-        with sqlite3.connect(self.db) as db:
-            verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
+    async def query(self, sql: str, *params: Any) -> list[Any]:
+        """One statement on the soak's database (written once, with `?` placeholders)."""
+        if self.database_url is None:
+            with sqlite3.connect(self.db) as db:
+                return db.execute(sql, params).fetchall()
+        db = await asyncpg.connect(self.database_url)
+        try:
+            return list(await db.fetch(numbered(sql), *params))
+        finally:
+            await db.close()
+
+    async def check_integrity(self) -> None:
+        """SQLite: `PRAGMA integrity_check`. PostgreSQL checks its own pages; a query through a
+        new connection after each kill shows the server took no harm from the client's death."""
+        if self.database_url is None:
+            verdict = (await self.query("PRAGMA integrity_check"))[0][0]
+        else:
+            verdict = "ok" if (await self.query("SELECT count(*) FROM posts"))[0][0] >= 0 else "no answer"
         if verdict != "ok":
             self.result.corrupt += 1
             self.result.notes.append(f"integrity_check after kill {self.result.kills}: {verdict}")
@@ -365,7 +393,7 @@ class Soak:
                     self.result.notes.append(
                         f"SIGTERM ended run {self.result.runs} with {process.returncode}"
                     )
-            self.check_integrity()
+            await self.check_integrity()
 
     # ------------------------------------------------------------ people
 
@@ -393,17 +421,13 @@ class Soak:
         return self.posted_everywhere()
 
     async def all_revealed(self) -> bool:
-        with sqlite3.connect(self.db) as db:
-            open_posts = db.execute(
-                "SELECT COUNT(*) FROM posts WHERE status IN ('claimed', 'posted')"
-            ).fetchone()[0]
-        return open_posts == 0
+        [(open_posts,)] = await self.query("SELECT COUNT(*) FROM posts WHERE status IN ('claimed', 'posted')")
+        return int(open_posts) == 0
 
-    def overdue_reveals(self) -> None:
+    async def overdue_reveals(self) -> None:
         """Move every reveal into the past, as if the bot had been down over the reveal time."""
         past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="microseconds")
-        with sqlite3.connect(self.db) as db:
-            db.execute("UPDATE posts SET reveal_at = ? WHERE status = 'posted'", (past,))
+        await self.query("UPDATE posts SET reveal_at = ? WHERE status = 'posted'", past)
 
     def count(self) -> None:
         r = self.result
@@ -429,9 +453,14 @@ class Soak:
 
 
 async def soak(
-    workdir: Path, subscriptions: int = 200, kills: int = 24, seed: int = 1, platform: str = "discord"
+    workdir: Path,
+    subscriptions: int = 200,
+    kills: int = 24,
+    seed: int = 1,
+    platform: str = "discord",
+    database_url: str | None = None,
 ) -> Result:
-    run = Soak(workdir, subscriptions, kills, seed, platform)
+    run = Soak(workdir, subscriptions, kills, seed, platform, database_url)
     await run.prepare(subscriptions)
     try:
         fan_out_kills, reveal_kills = kills // 2, kills - kills // 2
@@ -439,7 +468,7 @@ async def soak(
         fan_out_span = 2 * run.side.post_requests * subscriptions // max(1, fan_out_kills)
         await run.run_until(run.all_posted, run.posted_everywhere, fan_out_kills, fan_out_span)
         await run.reply_somewhere()
-        run.overdue_reveals()
+        await run.overdue_reveals()
         reveal_span = 2 * run.side.reveal_requests * subscriptions // max(1, reveal_kills)
         await run.run_until(
             run.all_revealed, run.revealed_everywhere, reveal_kills, reveal_span, quiet_replies=True

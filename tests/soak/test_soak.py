@@ -30,3 +30,16 @@ async def test_the_same_against_slack(tmp_path: Path, capsys: pytest.CaptureFixt
     assert result.posts == 20
     assert result.replies > 0
     assert result.ok, "\n".join([result.summary(), *result.notes])
+
+
+async def test_the_same_on_postgresql(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], postgres_url: str
+) -> None:
+    """Issue 19: the crash soak with the bot on a real PostgreSQL server."""
+    result = await soak(tmp_path, subscriptions=20, kills=6, seed=7, database_url=postgres_url)
+    with capsys.disabled():
+        print(f"\nsoak (short, postgresql): {result.summary()}")
+    assert result.kills == 6
+    assert result.posts == 20
+    assert result.replies > 0
+    assert result.ok, "\n".join([result.summary(), *result.notes])
