@@ -99,6 +99,9 @@ async def copy_database(
                         )
                     copied[table] = have
                 await _continue_numbering(dst, tables)
+            # after a bulk load: the planner's statistics, and the pages marked all-visible, now
+            # rather than by autovacuum while the bot's first queries run
+            await dst.execute("VACUUM ANALYZE")
             return copied
         finally:
             await dst.close()

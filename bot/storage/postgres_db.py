@@ -44,7 +44,7 @@ class PostgresDatabase:
         migrate_schema: bool = True,
     ) -> PostgresDatabase:
         pool = await asyncpg.create_pool(
-            url, password=password, min_size=1, max_size=pool_size, timeout=connect_within
+            url, password=password, min_size=1, max_size=pool_size, timeout=connect_within, reset=_as_it_is
         )
         try:
             if migrate_schema:
@@ -130,6 +130,13 @@ class _Session:
     async def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         statement = postgres_statement(sql)
         return sum([_changed(await self._connection.execute(statement, *_bound(row))) for row in rows])
+
+
+async def _as_it_is(connection: asyncpg.Connection) -> None:
+    """What the pool runs on a connection it takes back. Its default (unlock advisory locks,
+    close cursors, UNLISTEN, RESET ALL) is a round trip after every statement, for session state
+    the store never leaves behind: it sets nothing, listens to nothing, and the migrations let go
+    of their advisory lock themselves."""
 
 
 def _bound(params: Sequence[Any]) -> list[Any]:
