@@ -27,7 +27,9 @@ RUN groupadd --system --gid 10001 practicebot \
     && mkdir -p /data /config \
     && chown practicebot:practicebot /data
 COPY --from=build /dist/ /tmp/dist/
-RUN pip install --no-cache-dir -c /tmp/dist/constraints.txt /tmp/dist/practicebot-*.whl && rm -rf /tmp/dist
+# with the PostgreSQL driver: a team past one host sets database = "postgresql://..."
+RUN pip install --no-cache-dir -c /tmp/dist/constraints.txt "$(ls /tmp/dist/practicebot-*.whl)[postgresql]" \
+    && rm -rf /tmp/dist
 # a config file mounted as /config/practicebot.toml is found without flags; without one the
 # built-in defaults apply and everything else comes from the environment
 WORKDIR /config

@@ -24,6 +24,7 @@ import yaml
 
 from bot.config import load_config
 from bot.ops.probe import PROBE_TIMEOUT
+from bot.storage.migrate import LATEST_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,7 +75,8 @@ def test_the_dockerfile_builds_the_wheel_then_installs_only_that_wheel() -> None
     assert all(args.startswith("--from=build ") for args in of(final, "COPY")), "the source tree stays out"
     installs = [args for args in of(final, "RUN") if "pip install" in args]
     assert installs == [  # with the dependencies at the versions CI tested
-        "pip install --no-cache-dir -c /tmp/dist/constraints.txt /tmp/dist/practicebot-*.whl && rm -rf /tmp/dist"
+        'pip install --no-cache-dir -c /tmp/dist/constraints.txt "$(ls /tmp/dist/practicebot-*.whl)[postgresql]"'
+        " && rm -rf /tmp/dist"
     ]
     assert "constraints.txt /dist/" in of(build, "COPY")
 
@@ -200,7 +202,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
             str(venv / "bin" / "pip"),
             "install",
             "-q",
-            str(wheel),
+            f"{wheel}[postgresql]",  # as the Dockerfile installs it
         ],  # dependencies from the index (or pip's cache)
         capture_output=True,
         text=True,
@@ -232,6 +234,15 @@ def test_the_installed_bot_finds_its_pack_without_the_source_tree(installed: Ins
     assert f"from {site / 'bot' / 'questions' / 'websockets-realtime'}" in result.stdout
     assert "49 questions (20 beginner, 19 intermediate, 10 advanced)" in result.stdout
     assert str(ROOT) not in result.stdout
+
+
+def test_the_installed_bot_migrates_a_postgresql_database(installed: Installed, postgres_url: str) -> None:
+    """The image carries the PostgreSQL driver: a team past one host needs nothing more in it."""
+    result = installed.run("db", "migrate", "--database", postgres_url)
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.strip() == f"{postgres_url}: schema version {LATEST_VERSION} (latest {LATEST_VERSION})"
+    )
 
 
 def test_a_terminal_session_with_the_installed_bot(installed: Installed, tmp_path: Path) -> None:
