@@ -65,34 +65,40 @@ async def _schema_version(db: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def migrate(db: aiosqlite.Connection, target: int | None = None) -> tuple[int, int]:
-    """Apply pending migrations in one transaction. Returns (version before, version after)."""
-    target = LATEST_VERSION if target is None else target
-    before = await _schema_version(db)
+def pending(before: int, target: int | None = None) -> list[tuple[int, str, str]]:
+    """The migrations a database at version `before` still needs (up to `target`, default all);
+    refuses a database newer than this practicebot, which it must not write."""
     if before > LATEST_VERSION:
         raise RuntimeError(
             f"the database is at schema version {before}, newer than this practicebot "
             f"({LATEST_VERSION}): upgrade practicebot"
         )
-    pending = [m for m in migrations() if before < m[0] <= target]
-    if not pending:
+    target = LATEST_VERSION if target is None else target
+    return [m for m in migrations() if before < m[0] <= target]
+
+
+async def migrate(db: aiosqlite.Connection, target: int | None = None) -> tuple[int, int]:
+    """Apply pending migrations in one transaction. Returns (version before, version after)."""
+    before = await _schema_version(db)
+    todo = pending(before, target)
+    if not todo:
         return before, before
     await db.execute("BEGIN IMMEDIATE")
     try:
         # another process on the same file (a second shard's) may have migrated while we waited
         before = await _schema_version(db)
-        pending = [m for m in pending if before < m[0]]
-        if not pending:
+        todo = [m for m in todo if before < m[0]]
+        if not todo:
             await db.rollback()
             return before, before
-        for _version, name, sql in pending:
+        for _version, name, sql in todo:
             for statement in statements(sql):
                 await db.execute(statement)
             log.info("applied migration %s", name)
         # PRAGMA takes no parameters; the value is an int from our own file names
-        await db.execute(f"PRAGMA user_version = {int(pending[-1][0])}")
+        await db.execute(f"PRAGMA user_version = {int(todo[-1][0])}")
         await db.commit()
     except BaseException:
         await db.rollback()
         raise
-    return before, pending[-1][0]
+    return before, todo[-1][0]

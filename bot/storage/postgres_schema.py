@@ -9,7 +9,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.storage.dialect import postgres_ddl
-from bot.storage.migrate import LATEST_VERSION, migrations, statements
+from bot.storage.migrate import pending, statements
 
 if TYPE_CHECKING:
     import asyncpg
@@ -30,29 +30,23 @@ async def schema_version(db: asyncpg.Connection) -> int:
 
 async def migrate(db: asyncpg.Connection, target: int | None = None) -> tuple[int, int]:
     """Apply pending migrations in one transaction. Returns (version before, version after)."""
-    target = LATEST_VERSION if target is None else target
     await db.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
         before = await schema_version(db)
-        if before > LATEST_VERSION:
-            raise RuntimeError(
-                f"the database is at schema version {before}, newer than this practicebot "
-                f"({LATEST_VERSION}): upgrade practicebot"
-            )
-        pending = [m for m in migrations() if before < m[0] <= target]
-        if not pending:
+        todo = pending(before, target)
+        if not todo:
             return before, before
         async with db.transaction():
             await db.execute(VERSION_TABLE)
-            for _version, name, sql in pending:
+            for _version, name, sql in todo:
                 for statement in statements(sql):
                     await db.execute(postgres_ddl(statement))
                 log.info("applied migration %s", name)
             await db.execute(
                 "INSERT INTO schema_version (version) VALUES ($1)"
                 " ON CONFLICT (one) DO UPDATE SET version = excluded.version",
-                pending[-1][0],
+                todo[-1][0],
             )
-        return before, pending[-1][0]
+        return before, todo[-1][0]
     finally:
         await db.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
