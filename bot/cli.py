@@ -76,9 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     copy.add_argument("target", help="postgresql://user@host:port/database (the password: --password-env)")
     copy.add_argument(
         "--password-env",
-        default=PASSWORD_ENV,
         metavar="NAME",
-        help=f"the environment variable holding the database password (default: {PASSWORD_ENV})",
+        help="the environment variable holding the database password "
+        f"(default: [postgresql] password_env, {PASSWORD_ENV} unless set)",
     )
 
     discord = commands.add_parser("discord", help="Discord setup helpers")
@@ -278,7 +278,8 @@ async def _db(args: argparse.Namespace, config: Config) -> int:
 
         if not is_postgres_url(args.target):
             raise UserError(f"the target must be a postgresql:// URL, not '{args.target}'")
-        copied = await copy_database(args.source, args.target, os.environ, args.password_env)
+        password_env = args.password_env or config.postgresql.password_env
+        copied = await copy_database(args.source, args.target, os.environ, password_env)
         print(summary(args.source, args.target, copied))
         return 0
     if args.db_command == "backup" and config.database_url is not None:

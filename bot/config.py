@@ -35,6 +35,7 @@ from bot.core.recap.rules import DEFAULT_RECAP, RecapTime, parse_recap_text
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
 from bot.core.shared.typos import closest
+from bot.storage.postgres_connect import CONNECT_TIMEOUT, DEFAULT_POOL_SIZE, PASSWORD_ENV
 
 DEFAULT_CONFIG_NAME = "practicebot.toml"
 DEFAULT_DATABASE = "practicebot.sqlite3"
@@ -115,9 +116,9 @@ class PostgresConfig:
     """A `database = "postgresql://user@host:port/db"`: the password only from the environment,
     TLS and other options in the URL (`?sslmode=verify-full`)."""
 
-    password_env: str = "PRACTICEBOT_DATABASE_PASSWORD"
-    pool_size: int = 10  # connections this process keeps open at most
-    connect_timeout: timedelta = timedelta(seconds=10)
+    password_env: str = PASSWORD_ENV
+    pool_size: int = DEFAULT_POOL_SIZE  # connections this process keeps open at most
+    connect_timeout: timedelta = timedelta(seconds=CONNECT_TIMEOUT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,15 +92,17 @@ async def open_to_read(path: Path, *, schema: bool = True) -> SqliteStore:
         raise UserError(damaged(path, exc) or f"cannot read the database {path}: {exc}") from None
     if schema and version != LATEST_VERSION:
         await store.close()
-        raise UserError(
-            f"{path} is at schema version {version} and this practicebot reads version {LATEST_VERSION}: "
-            + (
-                "upgrade practicebot"
-                if version > LATEST_VERSION
-                else "take a backup (practicebot db backup), then `practicebot db migrate` upgrades it"
-            )
-        )
+        raise UserError(not_this_schema(str(path), version))
     return store
+
+
+def not_this_schema(where: str, version: int) -> str:
+    """Why a database at another schema version cannot be read, and what to do."""
+    return f"{where} is at schema version {version} and this practicebot reads version {LATEST_VERSION}: " + (
+        "upgrade practicebot"
+        if version > LATEST_VERSION
+        else "take a backup (practicebot db backup), then `practicebot db migrate` upgrades it"
+    )
 
 
 def backup_target(database: Path, target: Path, now: datetime) -> Path:
@@ -139,11 +141,7 @@ async def open_configured_to_read(
     version = await store.schema_version()
     if schema and version != LATEST_VERSION:
         await store.close()
-        raise UserError(
-            f"{config.database_shown} is at schema version {version} and this practicebot reads version "
-            f"{LATEST_VERSION}: "
-            + ("upgrade practicebot" if version > LATEST_VERSION else "`practicebot db migrate` upgrades it")
-        )
+        raise UserError(not_this_schema(config.database_shown, version))
     return store
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from bot.storage.postgres_connect import (
     CONNECT_TIMEOUT,
+    DEFAULT_POOL_SIZE,
     PASSWORD_ENV,
     cannot_connect,
     driver,
@@ -15,8 +16,6 @@ from bot.storage.postgres_connect import (
     shown,
 )
 from bot.storage.sqlite import SqlStore
-
-DEFAULT_POOL_SIZE = 10
 
 
 class PostgresStore(SqlStore):
@@ -33,15 +32,13 @@ class PostgresStore(SqlStore):
     ) -> PostgresStore:
         secret = password(url, environ, password_env)
         driver()
-        import asyncpg
-
-        from bot.storage.postgres_db import PostgresDatabase
+        from bot.storage.postgres_db import ERRORS, PostgresDatabase
 
         try:
             db = await PostgresDatabase.open(
                 url, secret, where=shown(url), pool_size=pool_size, migrate_schema=migrate_schema,
                 connect_within=connect_within,
             )  # fmt: skip
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except ERRORS as exc:
             raise cannot_connect(url, exc) from None
         return cls(db)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 PASSWORD_ENV = "PRACTICEBOT_DATABASE_PASSWORD"
 CONNECT_TIMEOUT = 10.0  # seconds
+DEFAULT_POOL_SIZE = 10  # connections a process holds open at most
 
 
 def is_postgres_url(database: str) -> bool:
@@ -61,7 +62,9 @@ async def connect(
     driver()
     import asyncpg
 
+    from bot.storage.postgres_db import ERRORS
+
     try:
         return await asyncpg.connect(url, password=secret, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except ERRORS as exc:
         raise cannot_connect(url, exc) from None

@@ -19,17 +19,15 @@ from bot.storage.connection import ProbeFailed
 from bot.storage.dialect import postgres_statement
 from bot.storage.postgres_schema import migrate, schema_version
 
+# what the driver raises when the server cannot answer now: refused, gone, timed out, or an error
+ERRORS: tuple[type[Exception], ...] = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
 
 class PostgresDatabase:
     def __init__(self, pool: asyncpg.Pool, where: str, url: str, password: str | None) -> None:
         self.pool = pool
         self.where = where
-        self.errors: tuple[type[Exception], ...] = (
-            asyncpg.PostgresError,
-            asyncpg.InterfaceError,
-            OSError,
-            TimeoutError,
-        )
+        self.errors = ERRORS
         self._url, self._password = url, password
 
     @classmethod
@@ -112,7 +110,7 @@ class PostgresDatabase:
                         await connection.execute("UPDATE schema_version SET version = version")
                 finally:
                     await connection.close()
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except ERRORS as exc:
             raise ProbeFailed(f"{self.where} cannot be written: {str(exc) or type(exc).__name__}") from exc
         return f"{self.where} writable ({(time.monotonic() - started) * 1000:.1f} ms)"
 
