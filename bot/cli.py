@@ -26,7 +26,8 @@ from bot.ops.stdin import has_input, nothing_to_serve
 from bot.ops.subscriptions import list_subscriptions
 from bot.packs import commands as packs
 from bot.storage.postgres_connect import PASSWORD_ENV
-from bot.storage.sqlite import LATEST_VERSION, SqlStore
+from bot.storage.sqlite import LATEST_VERSION
+from bot.storage.store import SqlStore
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -8,7 +8,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage.sqlite import SqliteStore, SqlStore
+from bot.storage.sqlite import SqliteStore
+from bot.storage.store import SqlStore
 from tests.pg_server import Server
 
 

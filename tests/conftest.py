@@ -37,7 +37,8 @@ from bot.core.shared.models import (
     SubscriptionStatus,
     User,
 )
-from bot.storage.sqlite import SqliteStore, SqlStore
+from bot.storage.sqlite import SqliteStore
+from bot.storage.store import SqlStore
 from tests.backends import new_database, open_store
 from tests.pg_server import Server, running_server
 

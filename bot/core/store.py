@@ -1,5 +1,5 @@
-"""The whole Store: every feature's storage port in one. The composition root opens one (SQLite,
-bot/storage/sqlite.py) and hands it to each desk, which asks only for the port it needs."""
+"""The whole Store: every feature's storage port in one. The composition root opens one (SQLite or
+PostgreSQL, bot/storage/store.py) and hands it to each desk, which asks only for the port it needs."""
 
 from __future__ import annotations
 

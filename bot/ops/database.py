@@ -18,8 +18,9 @@ from pathlib import Path
 from bot.config import Config
 from bot.core.shared.errors import UserError
 from bot.ops.health import WRITE_TIMEOUT
-from bot.storage.sqlite import LATEST_VERSION, SqliteStore, SqlStore
+from bot.storage.sqlite import LATEST_VERSION, SqliteStore
 from bot.storage.sqlite_db import write_probe
+from bot.storage.store import SqlStore
 
 
 async def open_database(path: Path) -> SqliteStore:

@@ -1,4 +1,4 @@
-"""The Store on PostgreSQL: the same tables and statements as on SQLite (sqlite.py), on an asyncpg
+"""The Store on PostgreSQL: the same tables and statements as on SQLite (store.py), on an asyncpg
 pool (postgres_db.py). Imported only for a `postgresql://` database: a run on SQLite never loads
 the driver."""
 
@@ -15,7 +15,7 @@ from bot.storage.postgres_connect import (
     password,
     shown,
 )
-from bot.storage.sqlite import SqlStore
+from bot.storage.store import SqlStore
 
 
 class PostgresStore(SqlStore):

@@ -15,7 +15,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.platforms.slack.installations import DatabaseInstallations, DatabaseStates
 from bot.storage.installations import SlackInstallation
-from bot.storage.sqlite import SqlStore
+from bot.storage.store import SqlStore
 from tests.conftest import open_store
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -20,7 +20,8 @@ from bot.core.ownership.partitions import Split, overlaps, shard
 from bot.core.shared.errors import UserError
 from bot.ops.health import Health
 from bot.ops.lease import LeaseKeeper, Process
-from bot.storage.sqlite import SqliteStore, SqlStore
+from bot.storage.sqlite import SqliteStore
+from bot.storage.store import SqlStore
 from tests.conftest import FakeClock, open_store
 
 START = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)

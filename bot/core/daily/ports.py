@@ -1,5 +1,5 @@
 """The storage ports of the daily cycle: subscriptions, posts, replies and streaks, failures.
-bot/storage/sqlite.py implements them (failures in bot/storage/failures.py). Each method is one
+bot/storage/store.py implements them (failures in bot/storage/failures.py). Each method is one
 transaction."""
 
 from __future__ import annotations
