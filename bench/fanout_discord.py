@@ -41,6 +41,14 @@ NEEDED_PER_POST = 2  # the message, and the thread on it (Discord adds the threa
 FAN_OUT = ("POST /channels/", "PUT /channels/", "GET /channels/", "PATCH /channels/")
 
 
+def due_instant(due: str, now: datetime, lead: float) -> datetime:
+    """ "minute": the next whole minute that leaves `lead` seconds to start up (the scheduler's
+    path); "past": a minute ago, so the bot posts as it starts (its catch-up path)."""
+    if due == "minute":
+        return (now + timedelta(seconds=lead + 60)).replace(second=0, microsecond=0)
+    return (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
+
+
 async def run(
     work: Path,
     subscriptions: int = 2000,
@@ -62,10 +70,7 @@ async def run(
         database = work / "fanout-discord.sqlite3"
         await create_schema(database)
         now = datetime.now(UTC)
-        if due == "minute":  # the next whole minute that leaves `lead` seconds to start up
-            due_at = (now + timedelta(seconds=lead + 60)).replace(second=0, microsecond=0)
-        else:  # "past": due a minute ago, so the bot posts as it starts (its catch-up path)
-            due_at = (now - timedelta(minutes=1)).replace(second=0, microsecond=0)
+        due_at = due_instant(due, now, lead)
         with sqlite3.connect(database) as db:
             insert_subscriptions(
                 db,

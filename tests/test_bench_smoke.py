@@ -28,7 +28,7 @@ TINY = {
     "board": ["--people", "30", "--days", "20", "--asks", "5"],
     "sql_layers": ["--people", "30", "--asks", "5", "--batches", "3"],
     "scrape": ["--subscriptions", "50", "--rounds", "1"],
-    "fanout_postgres": ["--subscriptions", "20", "--processes", "2", "--per-guild", "5"],
+    "fanout_postgres": ["--subscriptions", "20", "--processes", "2", "--per-guild", "5", "--due", "past"],
 }
 
 

@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 
 from bot.config import DiscordConfig
 from bot.core.shared.models import ChannelRef
-from bot.platforms.discord.adapter import DiscordPlatform, global_share
+from bot.platforms.discord.adapter import (
+    GLOBAL_LIMIT,
+    GLOBAL_RATE,
+    DiscordPlatform,
+    global_pacing,
+    global_share,
+)
 from bot.platforms.discord.shards import guild_id_of, serves, shard_of
 from tests.splits import split_among_processes
 
@@ -60,3 +66,21 @@ def test_the_discord_adapter_owns_the_guilds_of_its_shards_and_takes_their_share
     assert second.owns(on_1) and not second.owns(on_0)
     assert global_share(DiscordConfig(shard_count=4, shard_ids=(0, 3))) == 0.5
     assert global_share(DiscordConfig(shard_count=4)) == 1.0
+
+
+@given(shard_count=st.integers(min_value=1, max_value=GLOBAL_LIMIT), data=st.data())
+def test_processes_sharing_the_shards_stay_under_the_global_limit_together(
+    shard_count: int, data: st.DataObject
+) -> None:
+    processes = split_among_processes(data, shard_count)
+    paces = [global_pacing(len(shards) / shard_count) for shards in processes]
+    # at most GLOBAL_LIMIT leave in any second, whatever the processes do, as every window is >= 1 s
+    assert sum(limit for _, limit, _ in paces) <= GLOBAL_LIMIT
+    assert all(window >= 1.0 for _, _, window in paces)
+    for (rate, limit, window), shards in zip(paces, processes, strict=True):
+        assert rate <= limit / window + 1e-9  # the window only catches bursts, the rate is the pace
+        assert rate <= GLOBAL_RATE * len(shards) / shard_count + 1e-9
+    # equal parts go at equal paces, none held under its rate: a quarter each at 12/s, not 11.5/s
+    assert global_pacing(0.25) == (12.0, 12, 1.0)
+    assert global_pacing(0.5) == (24.0, 25, 1.04)
+    assert global_pacing(1.0) == (48.0, 50, 1.04)

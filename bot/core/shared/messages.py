@@ -58,14 +58,28 @@ class Form:
     error: str = ""
 
 
+ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024  # a pack file a person attaches; larger ones are refused unread
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file: one a person attached to a command (the adapter read it, at most
+    ATTACHMENT_MAX_BYTES), or one the bot sends back with a Response."""
+
+    filename: str
+    data: bytes
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     """What a command answers: shown to the caller only unless `private` is False. With a
-    `form`, platforms that have forms open it instead of showing the messages."""
+    `form`, platforms that have forms open it instead of showing the messages; an `attachment`
+    goes with the messages as a file."""
 
     messages: tuple[Message, ...]
     private: bool = True
     form: Form | None = None
+    attachment: Attachment | None = None
 
     @classmethod
     def text(cls, body: str, *, private: bool = True) -> Response:

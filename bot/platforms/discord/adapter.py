@@ -45,6 +45,7 @@ THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 # Discord's global limit is 50 requests per second (interaction callbacks and follow-ups do not
 # count). Requests go out evenly at GLOBAL_RATE, and never more than 50 in any GLOBAL_WINDOW as
 # they really left: the 40 ms over a second absorb jitter between our send and Discord's count.
+# A process with part of the shards takes that part of both (global_pacing).
 GLOBAL_RATE = 48.0
 GLOBAL_LIMIT = 50
 GLOBAL_WINDOW = 1.04
@@ -84,6 +85,18 @@ def global_share(config: DiscordConfig) -> float:
     if config.shard_count is None or config.shard_ids is None:
         return 1.0
     return len(config.shard_ids) / config.shard_count
+
+
+def global_pacing(share: float) -> tuple[float, int, float]:
+    """(rate, limit, window) for a process with `share` of the shards: requests at `rate` per
+    second, never more than `limit` in any `window` seconds. Limits are whole requests that add
+    up to at most GLOBAL_LIMIT over the processes (a quarter each: 12, 48 in all, the 2 left over
+    absorbing the jitter the longer window absorbs for one process), so the window is shortened,
+    never below a second, not to hold a process under its rate (12 in 1.04 s is 11.5/s, not 12);
+    where whole requests cannot reach the share's rate, the rate is what the limit lets through."""
+    limit = max(1, int(GLOBAL_LIMIT * share))
+    window = max(1.0, min(GLOBAL_WINDOW, limit / (GLOBAL_RATE * share)))
+    return min(GLOBAL_RATE * share, limit / window), limit, window
 
 
 def application_id_from_token(token: str) -> int | None:
@@ -155,11 +168,8 @@ class DiscordPlatform:
             self.client = discord.AutoShardedClient(shard_count=config.shard_count, **options)
         self.tree = app_commands.CommandTree(self.client)
         # the global limit is the bot's, not the process's: each process takes its shards' share
-        share = global_share(config)
-        self._pace = Paced(
-            TokenBucket(GLOBAL_RATE * share, burst=1),
-            SlidingWindow(max(1, int(GLOBAL_LIMIT * share)), GLOBAL_WINDOW),
-        )
+        rate, limit, window = global_pacing(global_share(config))
+        self._pace = Paced(TokenBucket(rate, burst=1), SlidingWindow(limit, window))
         self._service: PracticeService | None = None
         self._ready = asyncio.Event()
         self._synced = False
