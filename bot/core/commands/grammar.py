@@ -36,6 +36,7 @@ from bot.core.daily.schedule import (
 )
 from bot.core.recap.rules import RecapTime, parse_recap
 from bot.core.shared.errors import NotAllowed, UserError, shown
+from bot.core.shared.messages import Attachment
 from bot.core.shared.models import LEVELS, Order, Reveal
 from bot.core.shared.typos import closest, did_you_mean
 
@@ -86,6 +87,17 @@ class RecapChange:
 
 
 @dataclass(frozen=True, slots=True)
+class PackArgs:
+    """`/practice pack import [into=NAME]` (the file comes as `Practice.attachment`) or
+    `/practice pack export [PACK] [format=csv|json|yaml|apkg]`."""
+
+    verb: str  # "import" or "export"
+    into: str | None = None  # import: the pack to create or update; None: the channel's own
+    pack: str | None = None  # export: which pack; None: the channel's
+    format: str | None = None  # export: csv, json, yaml or apkg; None: the default
+
+
+@dataclass(frozen=True, slots=True)
 class Practice:
     action: str  # one of PRACTICE_ACTIONS
     subscribe: SubscribeArgs | None = None
@@ -93,6 +105,8 @@ class Practice:
     season: int | None = None  # new-season confirm N: the season it starts (a replay is refused)
     holidays: HolidayArgs | None = None
     recap: RecapChange | None = None  # recap: None shows the current setting
+    pack: PackArgs | None = None
+    attachment: Attachment | None = None  # the file sent with the command (pack import), set by the adapter
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ class Question:
     tags: tuple[str, ...]
     body: str
     source: Path = field(compare=False)
+    suggested_by: str = ""  # the person whose suggestion this was (bot/core/suggest), shown when posted
 
 
 @dataclass(frozen=True, slots=True)
