@@ -13,8 +13,9 @@ from bot.core.daily.questions import Pack, load_bank, load_pack, resolve_pack
 from bot.core.shared.errors import UserError
 from bot.core.shared.models import LEVELS, Question
 from bot.packs.formats import FORMATS, format_of, writer
-from bot.packs.importer import import_file
-from bot.packs.skeleton import new_pack
+
+# bot/packs/importer.py and skeleton.py (and tempfile, shutil with them) load when a pack command
+# runs, not for every `practicebot run`, which parses its arguments with this module's parser
 
 
 def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -46,6 +47,9 @@ def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from bot.packs.importer import import_file
+    from bot.packs.skeleton import new_pack
+
     if args.pack_command == "new":
         for path in new_pack(args.name):
             print(f"wrote {path}")
