@@ -131,12 +131,12 @@ listener.on('message', (_, m) => heard.push(JSON.parse(m)));
   await listener.subscribe('presence');
   await block.touch(u('tabs'), 'a'); await block.touch(u('tabs'), 'b');    // two tabs: one online
   await block.touch(u('blip'), 'c'); await block.release(u('blip'), 'c');
-  await clock.advance(5000); await block.touch(u('blip'), 'd');             // back within the grace period
+  await clock.advance(5000, { settle: true }); await block.touch(u('blip'), 'd'); // back within the grace period
   await block.release(u('tabs'), 'a'); await block.release(u('tabs'), 'b'); // both tabs close together
   await block.touch(u('crash'), 'e');                                        // its node dies: no release
-  await clock.advance(15000);                                                // grace over: tabs offline
+  await clock.advance(15000, { settle: true });                              // grace over: tabs offline
   await block.touch(u('blip'), 'd');                                         // blip's heartbeat
-  await clock.advance(45000);                                                // crash's lease lapses; sweeper
+  await clock.advance(45000, { settle: true });                              // crash's lease lapses; sweeper
   await block.touch(u('blip'), 'd');
   await block.announce('end', 'end');
   await until(() => heard.some((m) => m.userId === 'end'));
