@@ -1,15 +1,30 @@
-"""Where packs beyond the configured folders come from."""
+"""Where packs beyond the configured folders come from, and how a channel's own pack grows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.daily.questions import Pack
-from bot.core.shared.models import ChannelRef
+from bot.core.shared.models import ChannelRef, Question
 
 
-class ChannelPacks(Protocol):
-    """Packs only one channel draws from (its approved suggestions, say): their question ids are
-    unique within the channel, not across channels."""
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A question a member wrote (a suggestion, maybe edited by the admin who approves it): the
+    fields a person fills in. The catalog turns it into a Question of the channel's own pack."""
 
-    async def packs_for(self, channel: ChannelRef) -> list[Pack]: ...
+    level: str  # one of LEVELS
+    title: str  # the question itself, at most 150 characters
+    summary: str  # what a good answer covers, in a sentence or two, at most 280
+    answer: str  # the model answer (Markdown), at most 2,500
+    key_points: tuple[str, ...]  # 1 to 6, each at most 300
+
+
+class OwnPack(Protocol):
+    """A channel's own pack, kept in the database: approved suggestions join it."""
+
+    async def add(self, channel: ChannelRef, draft: Draft, suggested_by: str) -> Question:
+        """Add the draft as a new question of the channel's own pack and return it (its id is
+        new and stays). Raises UserError naming every field that the pack's rules refuse;
+        nothing is stored then."""
+        ...

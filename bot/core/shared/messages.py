@@ -70,6 +70,11 @@ class Attachment:
     data: bytes
 
 
+def file_too_large(filename: str, size: int) -> str:
+    """The refusal of an attached file over ATTACHMENT_MAX_BYTES (nothing of it is read)."""
+    return f"{plain(filename)} is {size / 1024 / 1024:.1f} MB: a pack file may be at most 2 MB."
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     """What a command answers: shown to the caller only unless `private` is False. With a
