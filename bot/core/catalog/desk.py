@@ -11,7 +11,7 @@ from bot.core.commands.grammar import PackArgs
 from bot.core.daily.ports import SubscriptionStore
 from bot.core.daily.questions import QuestionBank, own_pack_id, scope_of
 from bot.core.shared import messages as say
-from bot.core.shared.errors import NotAllowed, UserError
+from bot.core.shared.errors import NotAllowed, UserError, shown
 from bot.core.shared.messages import ATTACHMENT_MAX_BYTES, Attachment, Message, Response
 from bot.core.shared.models import Caller, ChannelRef, Question
 from bot.core.shared.ports import Clock
@@ -65,23 +65,22 @@ class CatalogDesk(OwnPack):
         if len(file.data) > ATTACHMENT_MAX_BYTES:
             raise UserError(say.file_too_large(file.filename, len(file.data)))
         channel = caller.channel
-        pack_id = into or await self._named(file) or own_pack_id(channel)
-        stored = await self._target(channel, pack_id)
         try:
+            pack_id = into or await self._named(file) or own_pack_id(channel)
+            stored = await self._target(channel, pack_id)
             result = await self._files.import_file(stored, pack_id, file)
         except UserError as exc:
             raise UserError(_refusal(file.filename, exc.message)) from None
         await self._save(channel, result, caller.user.id)
         said = (
-            f"Imported {say.plain(file.filename)} into {pack_id}: {len(result.added)} added, "
+            f"Imported {shown(file.filename, 80)} into {pack_id}: {len(result.added)} added, "
             f"{result.updated} updated, {result.unchanged} unchanged, 0 refused."
         )
         subscription = await self._subscriptions.subscription_for(channel)
         chosen = subscription.settings.packs if subscription is not None else ()
-        if pack_id not in (chosen or self._bank.default_packs(channel)):
-            said += (
-                f" This channel draws from it once it is in its packs: /practice subscribe packs={pack_id}"
-            )
+        drawn = chosen or self._bank.default_packs(channel)
+        if pack_id not in drawn:
+            said += f" To draw from it here too: /practice subscribe packs={','.join((*drawn, pack_id))}"
         log.info("imported %s into %s in %s", file.filename, pack_id, channel)
         return Response.text(said)
 
@@ -130,12 +129,10 @@ class CatalogDesk(OwnPack):
                 )
         pack = self._bank.pack(pack_id) if self._bank.visible(pack_id, channel) else None
         if pack is None:
-            raise UserError(
-                f"no pack {say.plain(pack_id)} here (/practice status lists this channel's packs)"
-            )
+            raise UserError(f"no pack {pack_id} here (/practice status lists this channel's packs)")
         file = await self._files.export(pack, fmt)
         count = say.plural(len(pack.questions), "question")
-        said = f"{pack.id}: {count} as {fmt}, in {say.plain(file.filename)}."
+        said = f"{pack.id}: {count} as {fmt}, in {file.filename}."
         return Response((Message(body=said),), attachment=file)
 
     async def add(self, channel: ChannelRef, draft: Draft, suggested_by: str) -> Question:
@@ -154,8 +151,8 @@ def _refusal(filename: str, message: str) -> str:
     shown_problems = problems[:MAX_PROBLEMS_SHOWN]
     more = len(problems) - len(shown_problems)
     said = first[len("nothing imported") :] if first.startswith("nothing imported") else f": {first}"
-    lines = [f"Nothing imported from {say.plain(filename)}{said}"]
-    lines += [say.plain(line) for line in shown_problems]
+    lines = [f"Nothing imported from {shown(filename, 80)}{said}"]
+    lines += [shown(line, 300) for line in shown_problems]
     if more:
         lines.append(f"... and {more} more (practicebot pack lint on a copy shows them all)")
     return "\n".join(lines)

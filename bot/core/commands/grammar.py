@@ -241,9 +241,7 @@ def _practice(words: list[str]) -> Practice:
         return Practice(action, pack=pack_args(words[1:]))
     if action == "next" and len(words) > 1:
         if len(words) > 2:
-            raise CommandError(
-                "/practice next takes one question id, like websockets-realtime/what-is-websocket"
-            )
+            raise CommandError("/practice next takes one question id, like websockets-realtime/beginner-01")
         return Practice(action, question=parse_question_id(words[1]))
     if action == "recap" and len(words) > 1:
         return Practice(action, recap=RecapChange(parse_recap(words[1:])))

@@ -170,8 +170,7 @@ class ChannelDesk:
         if unknown:
             have = [p.id for p in self._bank.packs if self._bank.visible(p.id, channel)]
             raise UserError(
-                f"no pack {', '.join(say.plain(p) for p in unknown)} here: "
-                f"this channel can draw from {', '.join(have)}"
+                f"no pack {', '.join(unknown)} here: this channel can draw from {', '.join(have)}"
             )
 
     async def _next(self, subscription: Subscription, question_id: str | None) -> Response:
@@ -183,16 +182,14 @@ class ChannelDesk:
                 return Response.text(
                     "The next question is drawn as usual. Choose one: /practice next QUESTION-ID"
                 )
-            return Response.text(
-                f"Next question, chosen by an admin: {say.plain(question.title)} ({question.id})"
-            )
+            return Response.text(f"Next question, chosen by an admin: {question.title} ({question.id})")
         question = self._bank.get_for(question_id, subscription.channel)
         if question is None:
-            raise UserError(f"no question {say.plain(question_id)} in the packs this channel can use")
+            raise UserError(f"no question {question_id} in the packs this channel can use")
         await self._store.set_next_question(subscription.id, question.id, self._clock.now())
         at = await self._next_post(subscription, self._clock.now())
         return Response.text(
-            f"The next post here ({say.moment(at)}) is {say.plain(question.title)} ({question.id}); "
+            f"The next post here ({say.moment(at)}) is {question.title} ({question.id}); "
             "after it, questions are drawn as usual."
         )
 

@@ -21,7 +21,7 @@ import re
 
 from bot.core.daily.questions import Pack
 from bot.packs.formats.text import decoded
-from bot.packs.records import ImportRefused, Refusal, Row, Rows, to_record
+from bot.packs.records import TEXT_FIELDS, ImportRefused, Refusal, Row, Rows, to_record
 
 _DEFUSED = re.compile(r"'*[=+\-@\t\r]")  # would run as a formula, or is one defused already
 _LISTS = {"key_points": ("key_point", 6), "follow_ups": ("follow_up", 3), "references": ("reference", 8)}
@@ -100,7 +100,7 @@ def _fields(raw: dict[str, str]) -> dict[str, object]:
         for key, cell in raw.items()
     }
     fields: dict[str, object] = {}
-    for key in ("id", "level", "title", "summary", "answer"):
+    for key in TEXT_FIELDS:
         if cells.get(key, "") != "":
             fields[key] = cells[key]
     number = cells.get("number", "").strip()
