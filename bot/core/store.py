@@ -8,6 +8,7 @@ from typing import Protocol
 from bot.core.blind.ports import BlindStore
 from bot.core.calendar.ports import CalendarStore
 from bot.core.daily.ports import FailureStore, PostStore, ReplyStore, SubscriptionStore
+from bot.core.personal.ports import PersonalStore
 from bot.core.recap.ports import RecapStore
 from bot.core.review.ports import ReviewStore
 from bot.core.selfcheck.ports import SelfCheckStore
@@ -23,6 +24,7 @@ class Store(
     ReviewStore,
     CalendarStore,
     RecapStore,
+    PersonalStore,
     Protocol,
 ):
     """Everything that must survive a restart. Each method is one transaction."""
