@@ -153,7 +153,7 @@ HELP = """\
 /practice new-season                      start the board from zero, best ever stays (admins, asks first)
 /practice recap [<day> <HH:MM> | off]     the weekly recap's day and time here, or off (admins)
 /practice recap-now                       send a recap of the last seven days now (admins)
-/practice away [add|remove DATES]        your own away days: a question you miss then keeps your streak:
+/practice away [add|remove DATES]         your own away days: a question you miss keeps your streak:
     /practice away add 2026-12-24 2026-12-31..2027-01-01       (dates in the channel's zone)
 /practice forget-me                       delete your answers and streaks here (asks to confirm)
 /question [beginner|intermediate|advanced]  a random question, just for you

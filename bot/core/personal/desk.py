@@ -88,7 +88,7 @@ class PersonalDesk:
                 said = (
                     f"Away days added ({zone}): {format_dates(new)}. {AWAY_RULE}"
                     if new
-                    else ("Those days are away days of yours already.")
+                    else "Those days are away days of yours already."
                 )
             else:
                 gone = await self._store.remove_away_days(subscription.id, user, args.dates)

@@ -875,7 +875,9 @@ class DiscordPlatform:
             dates: app_commands.Range[str, 1, 400] | None = None,
         ) -> None:
             text = " ".join(["away", action, *(dates or "").split()])
-            await self._command(interaction, lambda: grammar.parse("practice", text))
+            await self._command(
+                interaction, lambda: grammar.parse("practice", text, admin=self._caller(interaction).is_admin)
+            )
 
         @practice.command(name="new-season", description="Start the board from zero, best ever kept (admins)")
         @app_commands.describe(confirm="Yes, start a new season now")
