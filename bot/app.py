@@ -26,6 +26,7 @@ from bot.core.daily.questions import QuestionBank, load_bank
 from bot.core.daily.service import Desks, PracticeService, ServiceSettings
 from bot.core.daily.streaks import Freezes
 from bot.core.ownership.partitions import served
+from bot.core.personal.desk import PersonalDesk
 from bot.core.recap.desk import RecapDesk
 from bot.core.recap.ports import RecapPictures
 from bot.core.review.desk import ReviewDesk
@@ -110,6 +111,7 @@ def build_service(
             blind=BlindDesk(store, service, clock, bank, metrics),
             recaps=recaps,
             catalog=CatalogDesk(store, store, pack_files or StoredPackFiles(), bank, clock),
+            personal=PersonalDesk(store, service, clock),
         )
     )
     return service

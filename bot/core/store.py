@@ -9,6 +9,7 @@ from bot.core.blind.ports import BlindStore
 from bot.core.calendar.ports import CalendarStore
 from bot.core.catalog.ports import PackStore
 from bot.core.daily.ports import FailureStore, PostStore, ReplyStore, SubscriptionStore
+from bot.core.personal.ports import PersonalStore
 from bot.core.recap.ports import RecapStore
 from bot.core.review.ports import ReviewStore
 from bot.core.selfcheck.ports import SelfCheckStore
@@ -25,6 +26,7 @@ class Store(
     CalendarStore,
     RecapStore,
     PackStore,
+    PersonalStore,
     Protocol,
 ):
     """Everything that must survive a restart. Each method is one transaction."""

@@ -44,6 +44,8 @@ This is a local practice channel. Type:
   /practice reveal-now                      show the model answer now
   /practice recap-now                       the weekly recap now (its picture is saved to a file)
   /streaks   /streaks me   /question        the board, your streak, a random question
+  /streaks hide   /streaks show             leave your row off the board, or put it back
+  /practice away add 2026-12-24             your own away day: a question you miss keeps your streak
   /bookmarks   /review   /review remind on    your bookmarks, a review, a daily reminder
   :user NAME                                become another person (you are '{user}'),
                                             like :user ana or :user "chen li"

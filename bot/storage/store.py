@@ -1,5 +1,5 @@
 """The Store's tables: subscriptions, posts, replies and streaks here, each feature's tables in a
-module of its own beside it (self_checks, blind_answers, bookmarks, seasons, recaps), all on one
+module of its own beside it (self_checks, blind_answers, bookmarks, seasons, personal, recaps), all on one
 Database (connection.py): SQLite (sqlite_db.py) or PostgreSQL (postgres_db.py). All SQL of the
 project lives in bot/storage and its migrations, written once for both; every statement takes
 its values as parameters."""
@@ -37,6 +37,7 @@ from bot.storage.connection import INSERT_REPLY, Database, _dt, _dt_required, _t
 from bot.storage.failures import FailureTable
 from bot.storage.installations import InstallationTable
 from bot.storage.leases import LeaseTable
+from bot.storage.personal import PersonalTable
 from bot.storage.recaps import RecapTable
 from bot.storage.seasons import SeasonTable
 from bot.storage.self_checks import SelfCheckTable
@@ -149,6 +150,7 @@ class SqlStore(
     BlindAnswerTable,
     BookmarkTable,
     SeasonTable,
+    PersonalTable,
     RecapTable,
     LeaseTable,
     InstallationTable,
@@ -336,11 +338,12 @@ class SqlStore(
         return post.reveal_started_at if post and post.reveal_started_at else at
 
     async def forget_user(self, platform: str, user_id: str, at: datetime) -> tuple[int, int]:
-        """Delete a person's replies, streak rows, self-checks and blind answers on one platform,
-        and leave a tombstone dated `at`: replies of theirs dated up to then that come back (a
-        thread read back at start-up) are not stored again. Then the write-ahead log is emptied
-        into the database, whose deleted cells are zeroed (secure_delete, set when it is opened):
-        the deleted text is in neither file. Returns (replies, streak rows)."""
+        """Delete a person's replies, streak rows, self-checks, blind answers, away days and
+        board setting on one platform, and leave a tombstone dated `at`: replies of theirs dated
+        up to then that come back (a thread read back at start-up) are not stored again. Then the
+        write-ahead log is emptied into the database, whose deleted cells are zeroed
+        (secure_delete, set when it is opened): the deleted text is in neither file.
+        Returns (replies, streak rows)."""
         async with self._transaction() as db:
             await db.run(
                 "INSERT INTO forgotten (platform, user_id, forgotten_at) VALUES (?, ?, ?)"
@@ -358,6 +361,7 @@ class SqlStore(
                 (user_id, platform),
             )
             await self._forget_self_checks(db, platform, user_id)
+            await self._forget_personal(db, platform, user_id)
             await db.run(
                 "DELETE FROM blind_answers WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
                 " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",

@@ -60,7 +60,7 @@ def test_subscribe_takes_key_value_pairs_and_aliases() -> None:
         ("/practice status now", "/practice status takes no arguments (got 'now')"),
         ("/question expert", "unknown level 'expert'"),
         ("/question beginner advanced", "/question takes at most one level"),
-        ("/streaks you", "/streaks takes nothing or 'me'"),
+        ("/streaks you", "/streaks takes nothing, 'me', 'hide' or 'show', not 'you'"),
         ("/weather", "unknown command '/weather': try /practice help"),
         ("/practise status", "unknown command '/practise' - did you mean /practice?"),
         ("/practice stauts", "unknown /practice action 'stauts' - did you mean /practice status?"),

@@ -10,6 +10,7 @@ from bot.core.daily.streaks import (
     advance,
     advance_team,
     from_history,
+    kept_private,
     team_from_history,
     top_rows,
 )
@@ -165,3 +166,108 @@ def test_a_lower_cap_applies_to_the_freezes_already_held() -> None:
     assert advance(state, set(), Freezes(every=7, cap=1))["ana"] == Streak(9, 9, 9, 0)  # spent one of 1
     assert advance(state, set(), Freezes())["ana"] == Streak(0, 9, 9, 0)  # turned off: none to spend
     assert advance(state, {"ana"}, Freezes(every=7, cap=2))["ana"] == Streak(10, 10, 10, 2)
+
+
+# ---------------------------------------------------------------- away days and hidden rows
+
+
+@st.composite
+def away_histories(draw: st.DrawFn) -> tuple[list[frozenset[str]], list[frozenset[str]]]:
+    """Closed posts' answerers, and who was away on each post's day (some of whom answered)."""
+    history = draw(HISTORIES)
+    away = [draw(st.frozensets(USERS, max_size=5)) for _ in history]
+    return history, away
+
+
+def without_away_misses(
+    history: list[frozenset[str]], away: list[frozenset[str]], user: str
+) -> list[frozenset[str]]:
+    """The rule, written out: for `user`, a post on an away day they did not answer is not there."""
+    return [
+        answerers
+        for answerers, gone in zip(history, away, strict=True)
+        if user in answerers or user not in gone
+    ]
+
+
+@settings(max_examples=500)
+@given(histories=away_histories(), rule=RULES)
+def test_a_streak_with_away_days_is_the_streak_without_the_posts_missed_on_them(
+    histories: tuple[list[frozenset[str]], list[frozenset[str]]], rule: Freezes
+) -> None:
+    history, away = histories
+    state = from_history(history, rule, away)
+    for user in set().union(*history):
+        assert state[user] == from_history(without_away_misses(history, away, user), rule)[user]
+    assert set(state) == set(from_history(history, rule))  # being away never puts anyone on the board
+
+
+@settings(max_examples=500)
+@given(histories=away_histories(), rule=RULES)
+def test_with_away_days_incremental_still_equals_from_scratch(
+    histories: tuple[list[frozenset[str]], list[frozenset[str]]], rule: Freezes
+) -> None:
+    history, away = histories
+    state: dict[str, Streak] = {}
+    for answerers, gone in zip(history, away, strict=True):
+        state = advance(state, answerers, rule, gone)
+    assert state == from_history(history, rule, away)
+
+
+@given(histories=away_histories(), rule=RULES)
+def test_away_days_never_lower_a_streak_and_never_spend_a_freeze(
+    histories: tuple[list[frozenset[str]], list[frozenset[str]]], rule: Freezes
+) -> None:
+    history, away = histories
+    state: dict[str, Streak] = {}
+    for answerers, gone in zip(history, away, strict=True):
+        before = state
+        state = advance(state, answerers, rule, gone)
+        for user in gone - answerers:  # away and silent: exactly as before, freezes included
+            assert state.get(user, Streak()) == before.get(user, Streak())
+    with_away, plain = from_history(history, rule, away), from_history(history, rule)
+    for user, s in plain.items():
+        assert with_away[user].current >= s.current
+        assert with_away[user].best >= s.best
+        assert with_away[user].total == s.total  # only answers count
+
+
+def test_an_away_day_keeps_the_streak_where_a_miss_would_spend_the_freeze() -> None:
+    rule = Freezes(every=2, cap=2)
+    history = [{"ana"}, {"ana"}, set(), set(), {"ana"}]  # a freeze at 2 answers, then two misses
+    away = [set(), set(), {"ana"}, set(), set()]  # the first of them an away day
+    # the away day changes nothing; the freeze saves the second miss; the answer extends it
+    assert from_history(history, rule, away)["ana"] == Streak(current=3, best=3, total=3, freezes=0)
+    assert from_history(history, rule)["ana"] == Streak(current=1, best=2, total=3, freezes=0)
+    answered_away = [set(), {"ana"}, set(), set(), set()]  # answering on an away day counts as usual
+    assert from_history(history, rule, answered_away) == from_history(history, rule)
+
+
+@given(
+    history=HISTORIES,
+    open_answerers=st.frozensets(USERS),
+    hidden=st.frozensets(USERS),
+    limit=st.integers(0, 6),
+    who=USERS,
+)
+def test_hidden_rows_are_left_off_the_board_counted_and_still_shown_to_their_owner(
+    history: list[frozenset[str]],
+    open_answerers: frozenset[str],
+    hidden: frozenset[str],
+    limit: int,
+    who: str,
+) -> None:
+    closed = from_history(history)
+    whole = whole_board(with_open_post(closed, open_answerers), {})
+    shown = [row for row in whole if row.user.id not in hidden]
+    assert top_rows(closed, open_answerers, {}, limit, hidden=hidden) == (tuple(shown[:limit]), len(shown))
+    assert kept_private(closed, open_answerers, hidden) == len(whole) - len(shown)
+    # /streaks me: their own row whatever they chose, the same row as on a board that shows it
+    mine = tuple(row for row in whole if row.user.id == who)
+    assert top_rows(closed, open_answerers, {}, limit, only=who, hidden=hidden)[0] == mine
+
+
+def test_the_board_counts_only_hidden_people_who_would_be_on_it() -> None:
+    closed = from_history([{"ana"}, {"bo"}])
+    assert kept_private(closed, (), {"ana", "cy"}) == 1  # cy never answered: not counted
+    assert kept_private(closed, {"cy"}, {"ana", "cy"}) == 2  # cy's answer to the open post counts

@@ -46,10 +46,12 @@ def test_counts_read_right(n: int) -> None:
     check(read(revealed_post(QUESTION, 20, n)))
     rows = tuple(StreakRow(User(f"u{i}", f"P{i}"), n, n, n, freezes=n, accuracy=Accuracy(n, max(n, 1), n))
                  for i in range(min(n, 30)))  # fmt: skip
-    result = Board(rows, TeamStreak(n, n), closed_posts=n, season=2)
+    result = Board(rows, TeamStreak(n, n), closed_posts=n, season=2, private=n)
     check(read(board(result)))
+    check(read(board(Board((), TeamStreak(n, n), closed_posts=n, private=n))))  # only private rows
     if rows:
         check(read(my_streak(result, rows[0].user)))
+        check(read(my_streak(result, rows[0].user, hidden=True)))
     last = date(2026, 3, 8)
     per_day = tuple((last - timedelta(days=6 - i), n if i < min(n, 7) else None) for i in range(7))
     figures = WeekFigures(last, per_day, (), TeamStreak(n, n), (), (), ())

@@ -7,7 +7,8 @@
 Dates are local dates in the subscription's zone, `YYYY-MM-DD`, or an inclusive range `A..B`.
 Adding a date already past is refused (it could change nothing: the day is posted or skipped
 already); today is allowed. At most `MAX_HELD` coming dates are held, and one range spans at
-most `MAX_RANGE` days: a longer break is a pause.
+most `MAX_RANGE` days: a longer break is a pause. A person's away days (bot/core/personal/away.py)
+are written the same way.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class HolidayError(UserError):
-    """Dates typed for /practice holidays that cannot be used; the message says which and why."""
+    """Dates typed for /practice holidays (or /practice away) that cannot be used; the message
+    says which and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,28 +38,34 @@ class HolidayArgs:
     dates: frozenset[date] = frozenset()
 
 
-def holiday_args(words: Sequence[str]) -> HolidayArgs:
-    """`[]` or `["list"]`, `["add", "2026-12-24", "2026-12-31..2027-01-01"]`, `["remove", ...]`."""
+PAUSE_HINT = " (for a longer break, /practice pause and /practice resume)"
+
+
+def holiday_args(words: Sequence[str], action: str = "holidays", longer: str = PAUSE_HINT) -> HolidayArgs:
+    """`[]` or `["list"]`, `["add", "2026-12-24", "2026-12-31..2027-01-01"]`, `["remove", ...]`.
+    `action`: the /practice action these words follow (holidays, or a person's away days) and
+    `longer` what a range too long is told to do instead, both for the messages."""
     if not words:
         return HolidayArgs("list")
     verb = words[0].lower()
     if verb not in VERBS:
+        article = "an" if action[:1] in "aeiou" else "a"
         raise HolidayError(
-            f"'{shown(words[0])}' is not a holidays action: use /practice holidays, "
-            "/practice holidays add 2026-12-24 or /practice holidays remove 2026-12-24"
+            f"'{shown(words[0])}' is not {article} {action} action: use /practice {action}, "
+            f"/practice {action} add 2026-12-24 or /practice {action} remove 2026-12-24"
         )
     if verb == "list":
         if len(words) > 1:
-            raise HolidayError(f"/practice holidays list takes no dates (got '{shown(words[1])}')")
+            raise HolidayError(f"/practice {action} list takes no dates (got '{shown(words[1])}')")
         return HolidayArgs("list")
     if len(words) == 1:
         raise HolidayError(
-            f"give the dates to {verb}, like /practice holidays {verb} 2026-12-24 2026-12-31..2027-01-01"
+            f"give the dates to {verb}, like /practice {action} {verb} 2026-12-24 2026-12-31..2027-01-01"
         )
-    return HolidayArgs(verb, parse_dates(words[1:]))
+    return HolidayArgs(verb, parse_dates(words[1:], longer))
 
 
-def parse_dates(words: Iterable[str]) -> frozenset[date]:
+def parse_dates(words: Iterable[str], longer: str = PAUSE_HINT) -> frozenset[date]:
     """`2026-12-24`, `2026-12-31..2027-01-01` (inclusive), separated by spaces or commas."""
     dates: set[date] = set()
     for word in (part for text in words for part in text.split(",") if part.strip()):
@@ -70,10 +78,7 @@ def parse_dates(words: Iterable[str]) -> frozenset[date]:
             )
         span = (end - start).days + 1
         if span > MAX_RANGE:
-            raise HolidayError(
-                f"'{shown(word)}' is {span} days; a range spans at most {MAX_RANGE} "
-                "(for a longer break, /practice pause and /practice resume)"
-            )
+            raise HolidayError(f"'{shown(word)}' is {span} days; a range spans at most {MAX_RANGE}{longer}")
         dates.update(start + timedelta(days=i) for i in range(span))
     return frozenset(dates)
 

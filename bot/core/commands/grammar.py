@@ -9,8 +9,9 @@ argument is refused with a specific message.
     /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
     /practice holidays [add|remove DATES]   /practice new-season [confirm N]
     /practice recap [<day> <HH:MM> | off] | recap-now
+    /practice away [add|remove DATES]
     /question [level]
-    /streaks [me]
+    /streaks [me | hide | show]
     /bookmarks [remove <number|question id>]
     /review [remind on|off]
 
@@ -35,6 +36,7 @@ from bot.core.daily.schedule import (
     parse_timezone,
     zone_for_city,
 )
+from bot.core.personal.away import away_args
 from bot.core.recap.rules import RecapTime, parse_recap
 from bot.core.shared.errors import NotAllowed, UserError, shown
 from bot.core.shared.messages import Attachment
@@ -64,8 +66,9 @@ ADMIN_ACTIONS = frozenset(
     }
 )
 # `holidays` lists for anyone, its add and remove are for admins; `pack export` is for anyone,
-# `pack import` for admins (checked by the service)
-PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "pack", "forget-me", "help")
+# `pack import` for admins (checked by the service); `away` is anyone's own
+PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "away", "pack", "forget-me", "help")
+STREAKS_WORDS = ("me", "hide", "show")
 CONFIRMED_ACTIONS = frozenset({"forget-me", "new-season"})  # asked twice: the second with `confirm`
 
 
@@ -112,6 +115,7 @@ class Practice:
     confirm: bool = False  # forget-me, new-season: the second, confirming call
     season: int | None = None  # new-season confirm N: the season it starts (a replay is refused)
     holidays: HolidayArgs | None = None
+    away: HolidayArgs | None = None  # away: the caller's own away days, in the holidays' words
     recap: RecapChange | None = None  # recap: None shows the current setting
     pack: PackArgs | None = None
     question: str | None = None  # next: the question id chosen for the next post
@@ -126,6 +130,7 @@ class AskQuestion:
 @dataclass(frozen=True, slots=True)
 class ShowStreaks:
     me: bool = False
+    hide: bool | None = None  # /streaks hide (True) or /streaks show (False): the caller's row on the board
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +167,12 @@ HELP = """\
 /practice new-season                      start the board from zero, best ever stays (admins, asks first)
 /practice recap [<day> <HH:MM> | off]     the weekly recap's day and time here, or off (admins)
 /practice recap-now                       send a recap of the last seven days now (admins)
+/practice away [add|remove DATES]         your own away days: a question you miss keeps your streak:
+    /practice away add 2026-12-24 2026-12-31..2027-01-01       (dates in the channel's zone)
 /practice forget-me                       delete your answers and streaks here (asks to confirm)
 /question [beginner|intermediate|advanced]  a random question, just for you
 /streaks [me]                             the channel's streak board, or your own streak
+/streaks hide | show                      leave your row off this channel's board, or put it back
 /bookmarks                                your bookmarked questions and when each is due
 /bookmarks remove <number|question id>    forget one bookmark
 /review                                   deal your most overdue bookmarked question, just for you
@@ -188,11 +196,7 @@ def parse(name: str, text: str, *, admin: bool = True) -> Command:
             raise CommandError("/question takes at most one level, like /question beginner")
         return AskQuestion(level=parse_level(words[0]) if words else None)
     if command == "streaks":
-        if not words:
-            return ShowStreaks()
-        if len(words) == 1 and words[0].lower() == "me":
-            return ShowStreaks(me=True)
-        raise CommandError(f"/streaks takes nothing or 'me', not '{shown(' '.join(words))}'")
+        return _streaks(words)
     if command == "bookmarks":
         return _bookmarks(words)
     if command == "review":
@@ -232,8 +236,10 @@ def _practice(words: list[str]) -> Practice:
         raise CommandError(f"unknown /practice action '{shown(words[0])}'{hint}")
     if action == "subscribe":
         return Practice(action, subscribe=_subscribe_words(words[1:]))
-    if action == "holidays":
+    if action in ("holidays", "away"):
         try:
+            if action == "away":
+                return Practice(action, away=away_args(words[1:]))
             return Practice(action, holidays=holiday_args(words[1:]))
         except HolidayError as exc:
             raise CommandError(exc.message) from exc
@@ -315,6 +321,21 @@ def parse_question_id(text: str) -> str:
             " (/question shows ids)"
         )
     return qid
+
+
+def _streaks(words: list[str]) -> ShowStreaks:
+    if not words:
+        return ShowStreaks()
+    word = words[0].lower() if len(words) == 1 else ""
+    if word == "me":
+        return ShowStreaks(me=True)
+    if word in ("hide", "show"):
+        return ShowStreaks(hide=word == "hide")
+    near = closest(words[0].lower(), STREAKS_WORDS) if len(words) == 1 else None
+    hint = f" - did you mean /streaks {near}?" if near else ""
+    raise CommandError(
+        f"/streaks takes nothing, 'me', 'hide' or 'show', not '{shown(' '.join(words))}'{hint}"
+    )
 
 
 def _bookmarks(words: list[str]) -> ShowBookmarks:

@@ -1,7 +1,8 @@
 """/practice: a channel's subscription and its admin actions (subscribe, pause, resume, status,
-post-now, reveal-now, holidays, new season, recap), and forget-me. Admin actions are checked on
-every call. Posting and revealing themselves stay in the daily cycle (PracticeService), under its
-per-subscription lock; this desk asks it to through the DailyCycle port.
+post-now, reveal-now, holidays, new season, recap), and forget-me (a person's own away days are
+bot/core/personal/desk.py's). Admin actions are checked on every call. Posting and revealing
+themselves stay in the daily cycle (PracticeService), under its per-subscription lock; this desk
+asks it to through the DailyCycle port.
 """
 
 from __future__ import annotations
@@ -115,8 +116,8 @@ class ChannelDesk:
     async def _forget(self, caller: Caller, confirmed: bool) -> Response:
         if not confirmed:
             return Response.text(
-                "This deletes your answers, streaks and bookmarks everywhere practicebot runs on this "
-                "platform. "
+                "This deletes your answers, streaks, bookmarks, away days and board setting everywhere "
+                "practicebot runs on this platform. "
                 "Nobody else's history changes, and it cannot be undone. "
                 "To go ahead: /practice forget-me confirm"
             )

@@ -125,6 +125,9 @@ def board(result: Board, *, limit: int = BOARD_ROWS) -> Message:
     team = f"Team streak: {result.team.current} ({best})"
     season = _season(result)
     if not result.rows:
+        if result.private:
+            private = f"Nobody on the board yet, beside {_private(result.private)}."
+            return Message(title="Streaks", body=f"{private} {team}.", footer=season)
         empty = "No answers yet this season." if later else "No answers yet."
         return Message(title="Streaks", body=f"{empty} {team}.", footer=season)
     lines = [
@@ -134,6 +137,8 @@ def board(result: Board, *, limit: int = BOARD_ROWS) -> Message:
     people = len(result.rows) if result.people is None else result.people
     if people > limit:
         lines.append(f"... and {people - limit} more")
+    if result.private:
+        lines.append(f"... and {_private(result.private)}")
     return Message(
         title="Streaks",
         body="\n".join(lines),
@@ -141,9 +146,11 @@ def board(result: Board, *, limit: int = BOARD_ROWS) -> Message:
     )
 
 
-def my_streak(result: Board, user: User) -> Message:
+def my_streak(result: Board, user: User, hidden: bool = False) -> Message:
+    """`/streaks me`; `hidden`: the person keeps their row off the board, which it says."""
     mine = next((r for r in result.rows if r.user.id == user.id), None)
     later = result.season > 1
+    note = f"\n{HIDDEN_NOTE}" if hidden else ""
     if mine is None:
         past = result.past_best.get(user.id, 0)
         if later and past:
@@ -151,12 +158,26 @@ def my_streak(result: Board, user: User) -> Message:
             accuracy = f" Accuracy {kept.percent}%{_checked(kept)}, kept across seasons." if kept else ""
             return Message(
                 title="Your streak",
-                body=f"No answers this season yet; your best ever here is {past}.{accuracy}",
+                body=f"No answers this season yet; your best ever here is {past}.{accuracy}{note}",
                 footer=_season(result),
             )
-        return Message(title="Your streak", body="You have not answered a question here yet.")
-    body = _counts(mine, later) + (_checked(mine.accuracy) if mine.accuracy else "")
+        return Message(title="Your streak", body=f"You have not answered a question here yet.{note}")
+    body = _counts(mine, later) + (_checked(mine.accuracy) if mine.accuracy else "") + note
     return Message(title="Your streak", body=body, footer=_season(result) if later else "")
+
+
+HIDDEN_NOTE = (
+    "Your row is hidden from this channel's board; your streak counts as always. /streaks show puts it back."
+)
+
+
+def _private(count: int) -> str:
+    """`1 person who keeps their streak private`, `2 people who keep ...`: how many, never who."""
+    return (
+        "1 person who keeps their streak private"
+        if count == 1
+        else f"{count} people who keep their streak private"
+    )
 
 
 def _checked(accuracy: Accuracy) -> str:

@@ -165,9 +165,9 @@ class ReplyStore(Protocol):
         ...
 
     async def forget_user(self, platform: str, user_id: str, at: datetime) -> tuple[int, int]:
-        """Delete a person's replies, streak rows, self-checks and blind answers on one platform,
-        for good: what of theirs is dated up to `at` is never stored again (a thread read back
-        later). Returns (replies, streak rows)."""
+        """Delete a person's replies, streak rows, self-checks, blind answers, away days and board
+        setting on one platform, for good: what of theirs is dated up to `at` is never stored
+        again (a thread read back later). Returns (replies, streak rows)."""
         ...
 
 

@@ -46,7 +46,9 @@ from bot.core.daily.schedule import (
     next_occurrence,
     occurrences,
 )
-from bot.core.daily.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, top_rows
+from bot.core.daily.streaks import DEFAULT_FREEZES, Freezes, advance, advance_team, kept_private, top_rows
+from bot.core.personal.desk import PersonalDesk
+from bot.core.personal.ports import PersonalStore
 from bot.core.recap.desk import RecapDesk
 from bot.core.recap.rules import DEFAULT_RECAP, RECAP_GRACE, RecapTime
 from bot.core.review.desk import VERBS as REVIEW_VERBS
@@ -97,9 +99,17 @@ class ServiceSettings:
 
 
 class DailyStore(
-    SubscriptionStore, PostStore, ReplyStore, FailureStore, CalendarStore, SelfCheckStore, Protocol
+    SubscriptionStore,
+    PostStore,
+    ReplyStore,
+    FailureStore,
+    CalendarStore,
+    SelfCheckStore,
+    PersonalStore,
+    Protocol,
 ):
-    """Subscriptions, posts, replies and streaks, failures; the board's season and accuracy."""
+    """Subscriptions, posts, replies and streaks, failures; the board's season and accuracy, who
+    keeps their row off it, and who is away on a post's day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +122,7 @@ class Desks:
     blind: BlindDesk
     recaps: RecapDesk
     catalog: CatalogDesk
+    personal: PersonalDesk
 
 
 class PracticeService:
@@ -184,6 +195,10 @@ class PracticeService:
     @property
     def recaps(self) -> RecapDesk:
         return self.desks.recaps
+
+    @property
+    def personal(self) -> PersonalDesk:
+        return self.desks.personal
 
     def lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -338,11 +353,17 @@ class PracticeService:
         try:
             if isinstance(command, Practice) and command.pack is not None:
                 return await self.desks.catalog.handle(caller, command.pack, command.attachment)
+            if isinstance(command, Practice) and command.action == "away":
+                assert command.away is not None
+                return await self.personal.away(caller, command.away)
             if isinstance(command, Practice):
                 return await self.channels.handle(caller, command)
             if isinstance(command, AskQuestion):
                 self._cool_down(caller, "question")
                 return await self._ask(caller, command.level)
+            if isinstance(command, ShowStreaks) and command.hide is not None:
+                self._cool_down(caller, "streaks hide" if command.hide else "streaks show")
+                return await self.personal.privacy(caller, command.hide)
             if isinstance(command, ShowStreaks):
                 self._cool_down(caller, "streaks me" if command.me else "streaks")
                 return await self._streaks(caller, me=command.me)
@@ -448,12 +469,15 @@ class PracticeService:
             raise UserError("This channel is not subscribed, so it has no streaks yet.")
         if me:
             mine = await self.board(subscription.id, only=caller.user.id)
-            return Response((say.my_streak(mine, caller.user),))
+            hidden = caller.user.id in await self.store.board_hidden(subscription.id)
+            return Response((say.my_streak(mine, caller.user, hidden),))
         return Response((say.board(await self.board(subscription.id)),), private=False)
 
     async def board(self, subscription_id: int, *, only: str | None = None) -> Board:
-        """The board's first rows (`say.BOARD_ROWS`), or with `only` that person's row alone."""
+        """The board's first rows (`say.BOARD_ROWS`), or with `only` that person's row alone.
+        People who keep their row private are left off it and only counted."""
         state, names = await self.store.streak_state(subscription_id)
+        hidden = await self.store.board_hidden(subscription_id)
         open_post = await self.store.open_post(subscription_id)
         open_answerers: dict[str, str] = {}
         if open_post is not None:
@@ -461,12 +485,13 @@ class PracticeService:
             names = open_answerers | names  # a stored name wins, as before
         team, closed = await self.store.team_streak(subscription_id)
         season = await self.store.season_state(subscription_id)
-        rows, people = top_rows(state, open_answerers, names, say.BOARD_ROWS, only)
+        rows, people = top_rows(state, open_answerers, names, say.BOARD_ROWS, only, hidden)
         accuracy = await self.store.accuracy(subscription_id)  # across seasons: a skill, not a run
         return Board(
             rows=selfcheck.with_accuracy(with_best_ever(rows, season.best_before), accuracy),
             accuracy={only: accuracy[only]} if only in accuracy else {},
             people=people,
+            private=kept_private(state, open_answerers, hidden) if only is None else 0,
             team=team,
             closed_posts=closed,
             season=season.number,
@@ -701,10 +726,11 @@ class PracticeService:
         state, names = await self.store.streak_state(subscription.id)
         names.update({user.id: user.name for user in answered})
         team, _ = await self.store.team_streak(subscription.id)
+        away = await self.store.away_on(subscription.id, post.local_date)  # their misses change nothing
         await self.store.close_post(
             post.id,
             cutoff,
-            advance(state, [user.id for user in answered], self.settings.freezes),
+            advance(state, [user.id for user in answered], self.settings.freezes, away),
             names,
             advance_team(team, len(answered), self.settings.team_min_answers),
         )

@@ -21,6 +21,7 @@ from bot.core.daily.cycle import DailyCycle
 from bot.core.daily.ports import ReplyStore, SubscriptionStore
 from bot.core.daily.questions import QuestionBank
 from bot.core.daily.schedule import local_today
+from bot.core.personal.ports import PersonalStore
 from bot.core.recap.ports import RecapPictures, RecapStore
 from bot.core.recap.rules import (
     BOOKMARKED_LISTED,
@@ -47,8 +48,9 @@ log = logging.getLogger("practicebot.recap")
 RETRY_AFTER = timedelta(minutes=1)
 
 
-class RecapDeskStore(RecapStore, SubscriptionStore, ReplyStore, ReviewStore, Protocol):
-    """The recaps, and what a week's figures are read from: streaks and the most bookmarked."""
+class RecapDeskStore(RecapStore, SubscriptionStore, ReplyStore, ReviewStore, PersonalStore, Protocol):
+    """The recaps, and what a week's figures are read from: streaks (less the people who keep
+    theirs off the board) and the most bookmarked."""
 
 
 class RecapDesk:
@@ -199,11 +201,12 @@ class RecapDesk:
     async def figures(self, subscription: Subscription, last: date) -> WeekFigures:
         store = self._store
         streaks, names = await store.streak_state(subscription.id)
+        hidden = await store.board_hidden(subscription.id)  # named on no board, nor in "kept their streak"
         team, _ = await store.team_streak(subscription.id)
         return week_figures(
             last,
             await store.post_counts(subscription.id),
-            streaks,
+            {user: streak for user, streak in streaks.items() if user not in hidden},
             names,
             team,
             self._team_min_answers,

@@ -204,6 +204,7 @@ class Board:
     # best run of earlier seasons, by user id: /streaks me for someone not on this season's board
     past_best: Mapping[str, int] = field(default_factory=dict)
     people: int | None = None  # on the whole board; None: `rows` are all of them
+    private: int = 0  # people who keep their row off the board (/streaks hide): counted, never named
     # self-checks across seasons, by user id: /streaks me for someone with no row this season
     accuracy: Mapping[str, Accuracy] = field(default_factory=dict)
 

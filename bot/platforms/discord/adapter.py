@@ -876,6 +876,24 @@ class DiscordPlatform:
                 interaction, lambda: grammar.parse("practice", text, admin=self._caller(interaction).is_admin)
             )
 
+        @practice.command(
+            name="away", description="Your own away days here: a question you miss then keeps your streak"
+        )
+        @app_commands.describe(
+            action="list, add or remove your own away days",
+            dates="Local dates: 2026-12-24, or a range 2026-12-31..2027-01-01; several with spaces",
+        )
+        @app_commands.choices(action=[app_commands.Choice(name=v, value=v) for v in HOLIDAY_VERBS])
+        async def away(
+            interaction: discord.Interaction,
+            action: str = "list",
+            dates: app_commands.Range[str, 1, 400] | None = None,
+        ) -> None:
+            text = " ".join(["away", action, *(dates or "").split()])
+            await self._command(
+                interaction, lambda: grammar.parse("practice", text, admin=self._caller(interaction).is_admin)
+            )
+
         @practice.command(name="new-season", description="Start the board from zero, best ever kept (admins)")
         @app_commands.describe(confirm="Yes, start a new season now")
         async def new_season(interaction: discord.Interaction, confirm: bool = False) -> None:
@@ -903,10 +921,17 @@ class DiscordPlatform:
             )
 
         @self.tree.command(name="streaks", description="This channel's streak board, or your own")
-        @app_commands.describe(me="Show only your own streak")
+        @app_commands.describe(
+            me="Show only your own streak",
+            board="hide: leave your row off the board (your streak still counts); show: put it back",
+        )
+        @app_commands.choices(board=[app_commands.Choice(name=n, value=n) for n in ("hide", "show")])
         @app_commands.guild_only()
-        async def streaks(interaction: discord.Interaction, me: bool = False) -> None:
-            await self._command(interaction, lambda: grammar.ShowStreaks(me=me))
+        async def streaks(
+            interaction: discord.Interaction, me: bool = False, board: str | None = None
+        ) -> None:
+            words = (["me"] if me else []) + ([board] if board else [])
+            await self._command(interaction, lambda: grammar.parse("streaks", " ".join(words)))
 
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
@@ -931,11 +956,12 @@ PUBLIC_ACTIONS = frozenset({"subscribe", "unsubscribe", "pause", "resume"})
 def answers_publicly(command: grammar.Command | UserError) -> bool:
     """Whether the core answers `command` for the whole channel (Response.private False), known
     before it runs so a slow answer's deferral has the same visibility: the channel's settings
-    changing, a setting (recap, holidays) changed, a confirmed new season and the board. Refusals
+    changing, a setting (recap, holidays) changed, a confirmed new season and the board (not
+    `/streaks hide` or `show`, nor `/practice away`: a person's own settings). Refusals
     are private; one that comes after a public deferral is shown publicly (Discord cannot change
     it), which only a slow refusal can meet."""
     if isinstance(command, grammar.ShowStreaks):
-        return not command.me
+        return not command.me and command.hide is None
     if not isinstance(command, grammar.Practice):
         return False
     if command.action == "recap":

@@ -24,11 +24,11 @@ BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public 
 UNINSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
 USAGE = {
     "/practice": (
-        "Daily interview practice: subscribe, status, post-now, holidays, recap, new-season, help",
+        "Daily interview practice: subscribe, status, post-now, holidays, away, recap, new-season, help",
         "subscribe 09:00 Europe/Berlin",
     ),
     "/question": ("A random interview question, just for you", "[beginner|intermediate|advanced]"),
-    "/streaks": ("This channel's streak board, or your own", "[me]"),
+    "/streaks": ("This channel's streak board, or your own; hide or show your row", "[me | hide | show]"),
     "/bookmarks": ("Your bookmarked questions and when each is due for review", "[remove NUMBER]"),
     "/review": ("Review your most overdue bookmarked question, just for you", "[remind on|off]"),
 }
