@@ -36,7 +36,7 @@ async def download(
     expired: str,
     html: str | None = None,
     limit: int = ATTACHMENT_MAX_BYTES,
-    timeout: float = TIMEOUT,
+    timeout: float = TIMEOUT,  # noqa: ASYNC109 - the whole download's, worded in the refusal
 ) -> Attachment:
     """GET `url` and return its bytes as an Attachment named `filename`. `expired`: what to tell
     the person when the link answers 403, 404 or 410; `html`: when the answer is an HTML page
@@ -52,7 +52,8 @@ async def download(
                 raise DownloadError(expired)
             if answer.status != 200:
                 raise DownloadError(
-                    f"{name} could not be fetched (the platform answered {answer.status}): try again in a minute."
+                    f"{name} could not be fetched (the platform answered {answer.status}): "
+                    "try again in a minute."
                 )
             if html is not None and answer.content_type == "text/html":
                 raise DownloadError(html)
