@@ -109,20 +109,30 @@ async def world(
         await emulator.stop()
 
 
-async def test_an_attachment_option_is_resolved_with_a_signed_link_and_the_file_comes_back(world: World) -> None:
+async def test_an_attachment_option_is_resolved_with_a_signed_link_and_the_file_comes_back(
+    world: World,
+) -> None:
     emulator = world.emulator
     file_id = emulator.attach_file(world.channel, "pack.csv", CSV)
-    handle = await emulator.slash_command(world.guild, world.channel, world.alice, "upload", {"file": file_id})
+    handle = await emulator.slash_command(
+        world.guild, world.channel, world.alice, "upload", {"file": file_id}
+    )
     [option] = handle.payload["data"]["options"]
     assert option == {"name": "file", "type": 11, "value": str(file_id)}
     resolved = handle.payload["data"]["resolved"]["attachments"][str(file_id)]
-    assert (resolved["filename"], resolved["size"], resolved["content_type"]) == ("pack.csv", len(CSV), "text/csv")
+    assert (resolved["filename"], resolved["size"], resolved["content_type"]) == (
+        "pack.csv",
+        len(CSV),
+        "text/csv",
+    )
     assert resolved["ephemeral"] is True
     url = yarl.URL(resolved["url"])
     assert set(url.query) == {"ex", "is", "hm"}  # signed, expiring
 
     answer = await handle.response()
-    assert answer["data"]["attachments"] == [{"id": 0, "filename": "back-pack.csv"}]  # as discord.py numbers them
+    assert answer["data"]["attachments"] == [
+        {"id": 0, "filename": "back-pack.csv"}
+    ]  # as discord.py numbers them
     original = await handle.original()
     assert original["content"] == f"got {len(CSV)} bytes "
     [sent] = original["attachments"]
@@ -145,7 +155,9 @@ async def test_an_expired_or_tampered_link_answers_404_like_the_cdn(world: World
         clock.advance(24 * 3600 + 1)  # a day later the link has expired
         async with http.get(link) as answer:
             assert answer.status == 404
-    handle = await emulator.slash_command(world.guild, world.channel, world.alice, "upload", {"file": file_id})
+    handle = await emulator.slash_command(
+        world.guild, world.channel, world.alice, "upload", {"file": file_id}
+    )
     assert (await handle.response())["data"]["content"] == "could not read it: 404"
 
 
@@ -178,7 +190,9 @@ async def test_a_deferred_answer_carries_its_file_in_the_follow_up(world: World)
 async def test_a_response_file_over_the_upload_limit_is_refused_with_413(world: World) -> None:
     emulator = world.emulator
     file_id = emulator.attach_file(world.channel, "pack.csv", CSV)
-    handle = await emulator.slash_command(world.guild, world.channel, world.alice, "upload", {"file": file_id})
+    handle = await emulator.slash_command(
+        world.guild, world.channel, world.alice, "upload", {"file": file_id}
+    )
     assert handle.payload["attachment_size_limit"] == 1000
     refused = await emulator.wait_for_request("POST", "/interactions/*/*/callback")
     assert refused.status == 413 and not handle.acknowledged

@@ -338,7 +338,11 @@ class DiscordEmulator:
             }
         # a forum post's files are described by its message (discord.py nests the message fields),
         # an interaction response's by its data ({"type": 4, "data": {...}})
-        nested = next((body[k] for k in ("message", "data") if isinstance(body.get(k), dict)), None) if isinstance(body, dict) else None
+        nested = (
+            next((body[k] for k in ("message", "data") if isinstance(body.get(k), dict)), None)
+            if isinstance(body, dict)
+            else None
+        )
         holder = nested if isinstance(nested, dict) else body
         described = holder.get("attachments") if isinstance(holder, dict) else None
         files: list[JSON] = []
@@ -743,7 +747,11 @@ class DiscordEmulator:
             record.messages[source.id] = source
         channel = self.direct.interaction_channel(channel_id)
         record.payload = dm_interaction_payload(
-            self.world, record, data, channel, self.world.message_payload(source),
+            self.world,
+            record,
+            data,
+            channel,
+            self.world.message_payload(source),
             size_limit=self.attachment_size_limit,
         )
         self.interactions.add(record)
