@@ -201,7 +201,7 @@ def _shape(row: Row) -> list[Refusal]:
     for name in ("level", "title", "summary", "answer"):
         if name not in data or data[name] is None:
             bad(name, "required field is missing")
-    for name in ("id", "level", "title", "summary", "answer"):
+    for name in ("id", "level", "title", "summary", "answer", "suggested_by"):
         value = data.get(name)
         if value is not None and not isinstance(value, str):
             bad(name, f"must be text (got {type(value).__name__})")
@@ -279,6 +279,7 @@ def _question(data: Mapping[str, object], qid: str, pack_id: str, level: str, nu
         tags=items("tags"),
         body="\n".join(text("answer").splitlines()).strip(),
         source=Path(),
+        suggested_by=text("suggested_by").strip(),
     )
 
 

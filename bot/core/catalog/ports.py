@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.core.shared.models import ChannelRef, Question
@@ -27,4 +29,25 @@ class OwnPack(Protocol):
         """Add the draft as a new question of the channel's own pack and return it (its id is
         new and stays). Raises UserError naming every field that the pack's rules refuse;
         nothing is stored then."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPack:
+    """A pack kept in the database: its files as the loader reads them (relative path -> text).
+    `scope`: the workspace that may draw from it (`platform:workspace_id`)."""
+
+    pack_id: str
+    scope: str
+    files: Mapping[str, str]
+    updated_by: str = ""
+
+
+class PackStore(Protocol):
+    async def stored_packs(self) -> list[StoredPack]: ...
+
+    async def stored_pack(self, pack_id: str) -> StoredPack | None: ...
+
+    async def save_pack(self, pack: StoredPack, now: datetime) -> None:
+        """Replace the pack's files with these, all at once (a reader sees the old or the new)."""
         ...

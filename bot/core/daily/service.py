@@ -402,7 +402,7 @@ class PracticeService:
     async def _show_answer(self, caller: Caller, question_id: str) -> Response:
         """A /question card's answer; refused while that question is open for answers in a
         channel on the caller's platform (a card dealt before today's post went out)."""
-        question = self.bank.get(question_id)
+        question = self.bank.get_for(question_id, caller.channel)
         if question is None:
             raise UserError("That question is no longer in any pack.")
         await self.review.refuse_if_open(caller.channel.platform, question)
@@ -424,7 +424,9 @@ class PracticeService:
     async def _ask(self, caller: Caller, level: str | None) -> Response:
         """A random question, never one open for answers in a channel on the caller's platform
         (its Show answer would give the model answer away before the reveal)."""
-        deck = self.bank.deck((level,) if level else LEVELS)
+        subscription = await self.store.subscription_for(caller.channel)
+        chosen = subscription.settings.packs if subscription is not None else ()
+        deck = self.bank.deck((level,) if level else LEVELS, self.bank.channel_packs(caller.channel, chosen))
         if not deck:
             raise UserError(f"no {level} questions are loaded")
         hidden = await self.store.open_questions(caller.channel.platform)
@@ -587,8 +589,9 @@ class PracticeService:
         previous = await self.store.open_post(subscription.id)
         if previous is not None:  # its last chance: the new day does not wait for it
             await self.reveal(subscription, previous, last_try=True)
-        question = choose_next(
-            self.bank.deck(subscription.settings.levels),
+        chosen = subscription.next_question
+        question = (self.bank.get_for(chosen, subscription.channel) if chosen else None) or choose_next(
+            self.deck(subscription),
             await self.store.question_history(subscription.id),
             subscription.settings.order,
             self.rng,
@@ -788,6 +791,11 @@ class PracticeService:
         if platform is None:
             raise PlatformError(f"{subscription.channel.platform} is not connected")
         return platform
+
+    def deck(self, subscription: Subscription) -> tuple[Question, ...]:
+        """The questions a subscription draws from: its packs, at its levels."""
+        packs = self.bank.channel_packs(subscription.channel, subscription.settings.packs)
+        return self.bank.deck(subscription.settings.levels, packs)
 
     def level_size(self, question: Question) -> int:
         """How many questions share this one's pack and level (a post says "3 of 40")."""
