@@ -241,7 +241,9 @@ def _practice(words: list[str]) -> Practice:
         return Practice(action, pack=pack_args(words[1:]))
     if action == "next" and len(words) > 1:
         if len(words) > 2:
-            raise CommandError("/practice next takes one question id, like websockets-realtime/what-is-websocket")
+            raise CommandError(
+                "/practice next takes one question id, like websockets-realtime/what-is-websocket"
+            )
         return Practice(action, question=parse_question_id(words[1]))
     if action == "recap" and len(words) > 1:
         return Practice(action, recap=RecapChange(parse_recap(words[1:])))
@@ -291,9 +293,7 @@ def pack_args(words: list[str]) -> PackArgs:
 def parse_pack_id(text: str) -> str:
     pack = text.strip().lower()
     if not _PACK_ID.fullmatch(pack):
-        raise CommandError(
-            f"'{shown(text)}' is not a pack id: lowercase letters, digits and -, at most 60"
-        )
+        raise CommandError(f"'{shown(text)}' is not a pack id: lowercase letters, digits and -, at most 60")
     return pack
 
 

@@ -180,8 +180,12 @@ class ChannelDesk:
             chosen = subscription.next_question
             question = self._bank.get_for(chosen, subscription.channel) if chosen else None
             if question is None:
-                return Response.text("The next question is drawn as usual. Choose one: /practice next QUESTION-ID")
-            return Response.text(f"Next question, chosen by an admin: {say.plain(question.title)} ({question.id})")
+                return Response.text(
+                    "The next question is drawn as usual. Choose one: /practice next QUESTION-ID"
+                )
+            return Response.text(
+                f"Next question, chosen by an admin: {say.plain(question.title)} ({question.id})"
+            )
         question = self._bank.get_for(question_id, subscription.channel)
         if question is None:
             raise UserError(f"no question {say.plain(question_id)} in the packs this channel can use")

@@ -66,7 +66,6 @@ NEEDS_A_TAG = (
     "create them, create them yourself, or turn off the forum's Require Tags setting; "
     "then /practice resume"
 )
-PACK_FORMATS = ("csv", "json", "yaml", "apkg")
 T = TypeVar("T")
 
 # Permissions the bot needs in a subscribed channel, for the invite URL.
@@ -897,15 +896,13 @@ class DiscordPlatform:
         ) -> None:
             await self._command(
                 interaction,
-                lambda: grammar.Practice("pack", pack=grammar.PackArgs("import", into=into)),
+                lambda: _pack_import(self._caller(interaction), into),
                 lambda caller, command: _attached(caller, command, file),
             )
 
         @pack.command(name="export", description="This channel's pack (or another) as a file")
-        @app_commands.describe(
-            pack="Which pack (default: this channel's)", format="The file's format (default csv)"
-        )
-        @app_commands.choices(format=[app_commands.Choice(name=n, value=n) for n in PACK_FORMATS])
+        @app_commands.describe(pack="Which pack (default: this channel's own)", format="The file's format")
+        @app_commands.choices(format=[app_commands.Choice(name=n, value=n) for n in grammar.PACK_FORMATS])
         async def pack_export(
             interaction: discord.Interaction,
             pack: app_commands.Range[str, 1, 100] | None = None,
@@ -913,7 +910,9 @@ class DiscordPlatform:
         ) -> None:
             await self._command(
                 interaction,
-                lambda: grammar.Practice("pack", pack=grammar.PackArgs("export", pack=pack, format=format)),
+                lambda: grammar.Practice(
+                    "pack", pack=grammar.pack_args(["export", *_keyed(pack=pack, format=format)])
+                ),
             )
 
         @self.tree.command(name="question", description="A random question, just for you")
@@ -959,6 +958,18 @@ class DiscordPlatform:
 
 
 UNKNOWN_MESSAGE = 10008  # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+
+
+def _keyed(**options: str | None) -> list[str]:
+    """Typed options as the grammar's `key=value` words (the same validation as typed text)."""
+    return [f"{key}={value}" for key, value in options.items() if value is not None]
+
+
+def _pack_import(caller: Caller, into: str | None) -> grammar.Practice:
+    """A non-admin is refused before anything else, as the grammar refuses typed text."""
+    if not caller.is_admin:
+        grammar.refuse_unless_admin(["pack", "import"])
+    return grammar.Practice("pack", pack=grammar.pack_args(["import", *_keyed(into=into)]))
 
 
 async def _attached(caller: Caller, command: grammar.Command, file: discord.Attachment) -> grammar.Command:
