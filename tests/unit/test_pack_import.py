@@ -54,7 +54,14 @@ def test_a_partly_invalid_file_writes_nothing_and_names_every_problem(tmp_path: 
         tmp_path / "more.csv",
         GOOD,
         {**GOOD, "title": "Two", "level": "expert", "summary": ""},
-        {**GOOD, "title": "Three", "key_point_1": "", "key_point_2": "", "key_point_3": "", "tags": "Not_A_Tag"},
+        {
+            **GOOD,
+            "title": "Three",
+            "key_point_1": "",
+            "key_point_2": "",
+            "key_point_3": "",
+            "tags": "Not_A_Tag",
+        },
         {**GOOD, "title": "Four", "answer": "```\ncode", "reference_1": "no link"},
     )
     with pytest.raises(ImportRefused) as refused:

@@ -74,7 +74,7 @@ def test_code_blocks_must_name_their_language_and_close(pack_dir: Path) -> None:
 def test_references_need_a_url_and_lists_their_sizes(pack_dir: Path) -> None:
     bad = pack_dir / "beginner" / "01-q.md"
     text = question_file("testpack", "beginner", 1)
-    text = text.replace('key_points = ["first point", "second point", "third point"]', 'key_points = []')
+    text = text.replace('key_points = ["first point", "second point", "third point"]', "key_points = []")
     text = text.replace("<https://www.rfc-editor.org/rfc/rfc6455#section-1.3>", "(see the RFC)")
     bad.write_text(text)
     message = _problems(pack_dir)

@@ -12,6 +12,7 @@ Content-Length), and a link a test expires at once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import mimetypes
@@ -49,6 +50,8 @@ class Cdn:
         self.downloads: list[int] = []  # attachment ids fetched, in order (answered 200)
         self._secret = secrets.token_bytes(16)
         self._drops: list[int] = []  # bytes to send before the next downloads are cut off
+        self.held: asyncio.Event | None = None  # while set to an unset event, downloads wait for it
+        self.waiting = 0  # downloads waiting on `held`
 
     def routes(self) -> list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]]:
         return [
@@ -102,6 +105,11 @@ class Cdn:
         body, then the connection closes."""
         self._drops.append(after_bytes)
 
+    def hold_downloads(self) -> asyncio.Event:
+        """Downloads wait until the returned event is set (a slow CDN, without sleeping)."""
+        self.held = asyncio.Event()
+        return self.held
+
     def _sign(self, path: str, ex: str, issued: str) -> str:
         return hmac.new(self._secret, f"{path}|{ex}|{issued}".encode(), hashlib.sha256).hexdigest()
 
@@ -119,6 +127,11 @@ class Cdn:
         file = self.files.get(attachment_id)
         if not signed or file is None or self.emu.clock() > min(expires, file.expires):
             return web.Response(status=404, text=GONE_TEXT)
+        if self.held is not None:  # a slow network: the answer waits until the test lets it go
+            self.waiting += 1
+            self.emu.changes.notify()
+            await self.held.wait()
+            self.waiting -= 1
         if self._drops:
             return await self._cut_off(request, file, self._drops.pop(0))
         self.downloads.append(file.id)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .emulator import SlackEmulator
 
 SIGN_IN_PAGE = (
-    "<!DOCTYPE html><html lang=\"en-US\"><head><title>Sign in | Slack</title></head>"
+    '<!DOCTYPE html><html lang="en-US"><head><title>Sign in | Slack</title></head>'
     "<body><h1>Sign in to your workspace</h1></body></html>"
 )
 
