@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.config import Config
 from bot.core.blind.desk import BlindDesk
+from bot.core.catalog.desk import CatalogDesk
+from bot.core.catalog.ports import PackFiles
 from bot.core.daily.channel_desk import ChannelDesk
 from bot.core.daily.questions import QuestionBank, load_bank
 from bot.core.daily.service import Desks, PracticeService, ServiceSettings
@@ -33,6 +35,7 @@ from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
 from bot.core.store import Store
 from bot.ops.database import open_configured
 from bot.ops.lease import LeaseKeeper, LeaseStore
+from bot.packs.library import StoredPackFiles
 from bot.scheduler import ApsTimer, SystemClock
 
 # A platform's SDK (and the terminal channel), monitoring and the HTTP server are imported only
@@ -76,6 +79,7 @@ def build_service(
     rng: random.Random | None = None,
     metrics: Metrics | None = None,
     pictures: RecapPictures | None = None,
+    pack_files: PackFiles | None = None,
 ) -> PracticeService:
     """The daily cycle with every feature's desk attached, each given what it needs; the service
     is the desks' DailyCycle, and they are its features (neither module imports the other back)."""
@@ -105,6 +109,7 @@ def build_service(
             self_checks=SelfCheckDesk(store, service, clock, bank, review),
             blind=BlindDesk(store, service, clock, bank, metrics),
             recaps=recaps,
+            catalog=CatalogDesk(store, store, pack_files or StoredPackFiles(), bank, clock),
         )
     )
     return service

@@ -313,7 +313,7 @@ def parse_question_id(text: str) -> str:
     qid = text.strip().lower()
     if not _QUESTION_ID.fullmatch(qid):
         raise CommandError(
-            f"'{shown(text)}' is not a question id: PACK/NAME, like websockets-realtime/what-is-websocket"
+            f"'{shown(text)}' is not a question id: PACK/NAME, like websockets-realtime/beginner-01"
             " (/question shows ids)"
         )
     return qid

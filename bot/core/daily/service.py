@@ -29,6 +29,7 @@ from bot.core.blind import rules as blind
 from bot.core.blind.desk import BlindDesk
 from bot.core.calendar.ports import CalendarStore
 from bot.core.calendar.seasons import with_best_ever
+from bot.core.catalog.desk import CatalogDesk
 from bot.core.commands.grammar import (
     AskQuestion,
     Command,
@@ -110,6 +111,7 @@ class Desks:
     self_checks: SelfCheckDesk
     blind: BlindDesk
     recaps: RecapDesk
+    catalog: CatalogDesk
 
 
 class PracticeService:
@@ -193,6 +195,7 @@ class PracticeService:
         reveals as soon as the timer runs). Replies written while the bot was away are read back
         in the background, and before any reveal of a thread that was open meanwhile."""
         self._running_since = self.clock.now()
+        await self.desks.catalog.start()  # the stored packs, before any post draws from them
         for name, platform in self.platforms.items():
             self.missed_events(name)
             self._read_back_once_receiving(name, platform)
@@ -333,6 +336,8 @@ class PracticeService:
 
     async def _handle(self, caller: Caller, command: Command) -> Response:
         try:
+            if isinstance(command, Practice) and command.pack is not None:
+                return await self.desks.catalog.handle(caller, command.pack, command.attachment)
             if isinstance(command, Practice):
                 return await self.channels.handle(caller, command)
             if isinstance(command, AskQuestion):
