@@ -8,7 +8,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
+
 from bot.core.shared.messages import ATTACHMENT_MAX_BYTES
+from tests.e2e.pack_samples import GOOD_CSV, NOT_JSON, PARTLY_BAD_CSV, PROBLEMS
 from tests.e2e.test_discord import (  # noqa: F401 - fixtures, used by name
     Guild,
     Running,
@@ -119,3 +122,79 @@ async def test_a_slow_download_is_deferred_within_three_seconds_then_answered(
     slow.set()
     answer = await seen(handle)
     assert answer["ephemeral"] and "was cut off before the end" in text(answer)
+
+
+async def test_an_import_from_chat_reports_and_its_export_comes_back_as_a_file_that_imports_again(
+    emulator: DiscordEmulator,  # noqa: F811
+    guild: Guild,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    await start_bot()
+    good = emulator.attach_file(guild.channel, "ports.csv", GOOD_CSV)
+    answer = await seen(await pack_import(emulator, guild, guild.admin, good, into="networking"))
+    assert answer["ephemeral"]
+    assert "Imported ports.csv into networking: 2 added, 0 updated, 0 unchanged, 0 refused." in text(answer)
+
+    handle = await emulator.slash_command(
+        guild.id, guild.channel, guild.ana, "practice", {"pack": "networking", "format": "json"},
+        subcommand="pack export",
+    )  # fmt: skip
+    exported = await seen(handle)
+    assert exported["ephemeral"] and "networking: 2 questions as json, in networking.json." in text(exported)
+    [file] = (await handle.original())["attachments"]  # the answer carries the file
+    assert file["filename"] == "networking.json"
+    async with aiohttp.ClientSession() as http, http.get(file["url"]) as got:  # as the person saves it
+        data = await got.read()
+    assert b"Why is TCP reliable?" in data
+
+    again = emulator.attach_file(guild.channel, "networking.json", data)  # the export, attached anew
+    answer = await seen(await pack_import(emulator, guild, guild.admin, again))  # the file names its pack
+    assert "Imported networking.json into networking: 0 added, 0 updated, 2 unchanged" in text(answer)
+
+
+async def test_a_partly_invalid_or_malformed_file_stores_nothing_and_names_every_problem(
+    emulator: DiscordEmulator,  # noqa: F811
+    guild: Guild,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    await start_bot()
+    bad = emulator.attach_file(guild.channel, "ports.csv", PARTLY_BAD_CSV)
+    answer = await seen(await pack_import(emulator, guild, guild.admin, bad, into="networking"))
+    said = text(answer).replace("\\", "")  # Discord shows the Markdown escapes as the bare characters
+    assert (
+        answer["ephemeral"] and "Nothing imported from ports.csv (1 to add, 0 to update, 2 refused)" in said
+    )
+    assert all(
+        f"ports.csv:{row} (row {row}): {problem}" in said
+        for row, problem in zip((3, 4), PROBLEMS, strict=True)
+    )
+    broken = emulator.attach_file(guild.channel, "pack.json", NOT_JSON)
+    answer = await seen(await pack_import(emulator, guild, guild.admin, broken, into="networking"))
+    assert "Nothing imported from pack.json" in text(answer)
+    handle = await emulator.slash_command(
+        guild.id, guild.channel, guild.admin, "practice", {"pack": "networking"}, subcommand="pack export"
+    )
+    assert "no pack networking here" in text(await seen(handle))  # not even the good row was kept
+
+
+async def test_an_export_over_discords_upload_limit_is_left_off_and_said(
+    emulator: DiscordEmulator,  # noqa: F811
+    guild: Guild,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    await start_bot()
+    good = emulator.attach_file(guild.channel, "ports.csv", GOOD_CSV)
+    await seen(await pack_import(emulator, guild, guild.admin, good, into="networking"))
+    emulator.attachment_size_limit = 100  # a server whose uploads are this small
+    handle = await emulator.slash_command(
+        guild.id,
+        guild.channel,
+        guild.ana,
+        "practice",
+        {"pack": "networking"},
+        subcommand="pack export",
+    )
+    answer = await seen(handle)
+    assert "more than Discord lets the bot attach here" in text(answer)
+    assert "practicebot pack export" in text(answer)
+    assert not [r for r in emulator.requests if r.status == 413]  # never sent to be refused

@@ -992,12 +992,14 @@ def _with_file(response: Response, limit: int) -> tuple[Response, discord.File |
     if attachment is None:
         return response, None
     if len(attachment.data) > limit:
-        note = Message(
-            body=f"{plain(attachment.filename)} is {len(attachment.data) / 1024 / 1024:.1f} MB, more than "
+        note = (
+            f"{plain(attachment.filename)} is {len(attachment.data) / 1024 / 1024:.1f} MB, more than "
             f"Discord lets the bot attach here ({limit / 1024 / 1024:.0f} MB): export it on the server "
             "with `practicebot pack export` instead."
         )
-        return dataclasses.replace(response, messages=(*response.messages, note), attachment=None), None
+        first, *rest = response.messages or (Message(),)
+        said = dataclasses.replace(first, body=f"{first.body}\n\n{note}".strip())
+        return dataclasses.replace(response, messages=(said, *rest), attachment=None), None
     return response, discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
 
 
