@@ -6,12 +6,20 @@ sign-in page instead of the file). Shared by the Discord and Slack adapters."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Mapping
 
 import aiohttp
 
 from bot.core.shared.errors import UserError
-from bot.core.shared.messages import ATTACHMENT_MAX_BYTES, Attachment, file_too_large, plain
+from bot.core.shared.messages import (
+    ATTACHMENT_MAX_BYTES,
+    Attachment,
+    Message,
+    Response,
+    file_too_large,
+    plain,
+)
 
 CHUNK = 64 * 1024
 TIMEOUT = 30.0  # seconds for the whole download; the platforms' deadlines are met by deferring first
@@ -73,3 +81,11 @@ async def download(
     except aiohttp.ClientError as exc:
         raise DownloadError(f"{name} could not be fetched ({type(exc).__name__}): try again.") from None
     return Attachment(filename, bytes(data))
+
+
+def without_file(response: Response, note: str) -> Response:
+    """An answer whose file went elsewhere (a DM) or could not go: the file left off and `note`
+    added to its first message, so the note is in the one answer a person sees first."""
+    first, *rest = response.messages or (Message(),)
+    said = dataclasses.replace(first, body=f"{first.body}\n\n{note}".strip())
+    return dataclasses.replace(response, messages=(said, *rest), attachment=None)

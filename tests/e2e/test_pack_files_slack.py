@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core.shared.messages import ATTACHMENT_MAX_BYTES
+from tests.e2e.pack_samples import GOOD_CSV, PARTLY_BAD_CSV, PROBLEMS
 from tests.e2e.test_slack import (  # noqa: F401 - fixtures, used by name
     Running,
     command,
@@ -30,6 +31,15 @@ async def told(slack: SlackEmulator, channel: str, user: str, count: int = 1) ->
     """The ephemeral answers the person got in the channel (waiting for `count` of them)."""
     await slack.wait_for(lambda: len(slack.ephemerals(channel, user)) >= count)
     return slack.ephemerals(channel, user)
+
+
+async def told_that(slack: SlackEmulator, channel: str, user: str, words: str) -> str:  # noqa: F811
+    """The person's ephemeral answer in the channel that says `words` (waiting for it)."""
+
+    def found() -> str:
+        return next((shown(e) for e in slack.ephemerals(channel, user) if words in shown(e)), "")
+
+    return await slack.wait_for(found)
 
 
 async def test_the_slash_command_says_how_to_share_the_file(
@@ -102,3 +112,37 @@ async def test_a_mention_with_a_file_but_another_command_or_two_files_is_answere
     await slack.wait_for(lambda: bot.platform.message_events > handled)
     assert len(slack.ephemerals(channel, admin)) == 2
     assert slack.shared_files.downloads == []
+
+
+async def test_an_import_by_file_share_reports_and_the_export_lands_in_dms_and_imports_again(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    await start_bot()
+    channel, admin = slack.add_channel("practice"), slack.add_user("lead", admin=True)
+    await share(slack, channel, admin, "ports.csv", PARTLY_BAD_CSV, "pack import into=networking")
+    said = await told_that(slack, channel, admin, "Nothing imported from ports.csv")
+    assert "Nothing imported from ports.csv (1 to add, 0 to update, 2 refused)" in said
+    assert all(problem in said for problem in PROBLEMS)
+    assert "no pack networking here" in shown(
+        await command(slack, channel, admin, "/practice pack export networking")
+    )
+
+    await share(slack, channel, admin, "ports.csv", GOOD_CSV, "pack import into=networking")
+    said = await told_that(slack, channel, admin, "Imported ports.csv")
+    assert "Imported ports.csv into networking: 2 added, 0 updated, 0 unchanged, 0 refused." in said
+    assert [fetched for _, fetched in slack.shared_files.downloads] == [True, True]  # with the bot token
+
+    answer = await command(slack, channel, admin, "/practice pack export networking yaml")
+    assert answer.get("response_type", "ephemeral") == "ephemeral"
+    assert "networking.yaml is in your direct messages with practicebot" in shown(answer)
+    [dm] = [m for m in slack.direct_messages(admin) if m.get("files")]
+    [file] = dm["files"]
+    assert file["name"] == "networking.yaml"
+    data = slack.file_bytes(file["id"])
+    assert data is not None and b"Why is TCP reliable?" in data
+
+    await share(slack, channel, admin, "networking.yaml", data, "pack import")  # the export, shared back
+    said = await told_that(slack, channel, admin, "Imported networking.yaml")
+    assert "Imported networking.yaml into networking: 0 added, 0 updated, 2 unchanged" in said
+    assert slack.pings() == []

@@ -35,7 +35,7 @@ from bot.core.shared.models import LEVELS, Caller, ChannelRef, PostedRef, User
 from bot.core.shared.ports import Metrics, NoMetrics
 from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, modal, render, submitted_text
 from bot.platforms.discord.shards import guild_id_of, serves
-from bot.platforms.downloads import check_declared, download
+from bot.platforms.downloads import check_declared, download, without_file
 from bot.platforms.pacing import Paced, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import discord_trace
 from bot.platforms.token_state import TokenState
@@ -997,9 +997,7 @@ def _with_file(response: Response, limit: int) -> tuple[Response, discord.File |
             f"Discord lets the bot attach here ({limit / 1024 / 1024:.0f} MB): export it on the server "
             "with `practicebot pack export` instead."
         )
-        first, *rest = response.messages or (Message(),)
-        said = dataclasses.replace(first, body=f"{first.body}\n\n{note}".strip())
-        return dataclasses.replace(response, messages=(said, *rest), attachment=None), None
+        return without_file(response, note), None
     return response, discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
 
 

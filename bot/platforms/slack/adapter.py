@@ -45,6 +45,7 @@ from bot.core.shared.errors import About, PlatformError, UserError
 from bot.core.shared.messages import Message, Picture, Response, plain
 from bot.core.shared.models import Caller, ChannelRef, PostedRef, User
 from bot.core.shared.ports import Metrics, NoMetrics
+from bot.platforms.downloads import without_file
 from bot.platforms.pacing import KeyedBuckets, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
 from bot.platforms.slack.deliveries import Deliveries, delivery_key
@@ -52,7 +53,6 @@ from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submis
 from bot.platforms.slack.install_pages import install_failed
 from bot.platforms.slack.pack_files import (
     HOW_TO_IMPORT,
-    delivered,
     is_import,
     mentions,
     shared_command,
@@ -693,16 +693,15 @@ class SlackPlatform:
                     file=file.data,
                     filename=file.filename,
                     title=file.filename,
-                    initial_comment=f"Exported from <#{caller.channel.channel_id}>.",
                 ),
                 team,
             )
         except PlatformError as exc:
             log.warning("could not send %s to %s: %s", file.filename, caller.user.id, exc.reason)
-            return delivered(
+            return without_file(
                 response, f"The file could not be sent to you ({exc.reason}): try again in a minute."
             )
-        return delivered(response, f"{plain(file.filename)} is in your direct messages with practicebot.")
+        return without_file(response, f"{plain(file.filename)} is in your direct messages with practicebot.")
 
     async def _on_file_share(self, event: dict[str, Any], body: dict[str, Any]) -> bool:
         """A file shared at the top of a channel in a message that mentions the app: a pack

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.core.commands import grammar
 from bot.core.shared.errors import UserError
-from bot.core.shared.messages import Attachment, Message, Response, plain
+from bot.core.shared.messages import Attachment, plain
 from bot.core.shared.models import Caller
 from bot.platforms.downloads import check_declared, download
 
@@ -97,8 +97,3 @@ async def fetch(file: dict[str, Any], token: str) -> Attachment:
         expired=EXPIRED.format(name=plain(name)),
         html=NO_FILES_READ.format(name=plain(name)),
     )
-
-
-def delivered(response: Response, note: str) -> Response:
-    """The response without its file, saying where the file went (or why it did not)."""
-    return dataclasses.replace(response, messages=(*response.messages, Message(body=note)), attachment=None)
