@@ -95,5 +95,6 @@ async def fetch(file: dict[str, Any], token: str) -> Attachment:
         name,
         headers={"Authorization": f"Bearer {token}"},
         expired=EXPIRED.format(name=plain(name)),
-        html=NO_FILES_READ.format(name=plain(name)),
+        # an HTML file of the person's own comes as HTML too: only another file's HTML is the sign-in page
+        html=None if file.get("mimetype") == "text/html" else NO_FILES_READ.format(name=plain(name)),
     )
