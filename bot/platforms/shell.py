@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import getpass
 import re
+import shlex
 import sys
 import threading
 import unicodedata
@@ -22,12 +23,13 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core.blind import rules as blind
-from bot.core.commands.grammar import HELP, parse_line
+from bot.core.commands.grammar import HELP, Command, CommandError, Practice, parse_line
 from bot.core.daily.schedule import format_relative
 from bot.core.daily.service import PracticeService
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.messages import Button, Message, Picture, Response
 from bot.core.shared.models import Caller, ChannelRef, PostedRef, User
+from bot.platforms.local_files import read_pack_file, save_new
 
 CHANNEL = ChannelRef("terminal", "local", "practice")
 _MOMENT = re.compile(r"<t:(-?\d+):([A-Za-z])>")
@@ -43,6 +45,9 @@ This is a local practice channel. Type:
                                             is kept as a late answer
   /practice reveal-now                      show the model answer now
   /practice recap-now                       the weekly recap now (its picture is saved to a file)
+  /practice pack import PATH [into=NAME]    import a pack file (CSV, JSON, YAML, .apkg) from
+                                            this machine; quote a path with spaces
+  /practice pack export [PACK] [FORMAT]     save a pack as a file in the current directory
   /streaks   /streaks me   /question        the board, your streak, a random question
   /streaks hide   /streaks show             leave your row off the board, or put it back
   /practice away add 2026-12-24             your own away day: a question you miss keeps your streak
@@ -66,8 +71,10 @@ class TerminalChannel:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         user: str | None = None,
         files: Path | None = None,
+        exports: Path | None = None,
     ) -> None:
         self._files = files or Path.cwd()  # pictures (the weekly recap's) are written here
+        self._here = exports or Path.cwd()  # exported packs are saved, and import paths start, here
         self._stdin = stdin
         self._out = stdout
         self._now = now
@@ -171,19 +178,52 @@ class TerminalChannel:
         elif line.startswith(":press"):
             await self._press(caller, _unquoted(line[len(":press") :].strip()))
         elif line.startswith("/"):
-            try:
-                command = parse_line(line)
-            except UserError as exc:
-                self._show(Response.text(exc.message))
-            else:
-                response = await self._service.handle(caller, command)
-                await self._follow_zone()  # a subscribe may have changed it
-                self._show(response)
+            await self._command(caller, line)
         elif line == "reply" or line.startswith("reply "):
             await self._reply(line[len("reply") :].strip())
         else:
             self._print("Type :help for commands, or `reply TEXT` to answer the open question.")
         return True
+
+    async def _command(self, caller: Caller, line: str) -> None:
+        assert self._service is not None
+        try:
+            command = await self._parsed(line)
+        except UserError as exc:
+            self._show(Response.text(exc.message))
+            return
+        response = await self._service.handle(caller, command)
+        await self._follow_zone()  # a subscribe may have changed it
+        self._show(response)
+        if response.attachment is not None:
+            try:
+                path = await asyncio.to_thread(save_new, self._here, response.attachment)
+            except UserError as exc:
+                self._print(exc.message)
+            else:
+                self._print(f"(saved as {_visible(str(path))})")
+
+    async def _parsed(self, line: str) -> Command:
+        """The command typed; `/practice pack import PATH [into=NAME]` reads the file at PATH
+        (from the current directory) into the command, as a chat platform attaches one."""
+        if [w.lower() for w in line.split()[:3]] != ["/practice", "pack", "import"]:
+            return parse_line(line)
+        try:
+            words = shlex.split(line)[3:]
+        except ValueError as exc:
+            raise CommandError(
+                f'cannot read that line: {exc} (quote a path with spaces like "my pack.csv")'
+            ) from None
+        paths = [w for w in words if not w.lower().startswith("into=")]
+        if len(paths) != 1:
+            raise CommandError(
+                "give the pack file's path once: /practice pack import questions.csv [into=NAME]"
+                + (f" (got {len(paths)})" if paths else "")
+            )
+        command = parse_line(" ".join(["/practice pack import", *(w for w in words if w not in paths)]))
+        assert isinstance(command, Practice)
+        attachment = await asyncio.to_thread(read_pack_file, self._here, paths[0])
+        return dataclasses.replace(command, attachment=attachment)
 
     async def _press(self, caller: Caller, name: str) -> None:
         assert self._service is not None

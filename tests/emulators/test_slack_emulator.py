@@ -637,3 +637,32 @@ async def test_an_app_outside_the_marketplace_reads_history_once_a_minute_per_wo
         await client.conversations_replies(channel=channel, ts=page["messages"][0]["ts"])  # its own minute
         clock.seconds += 60
         assert len((await client.conversations_history(channel=channel))["messages"]) == 15
+
+
+async def test_a_shared_file_arrives_as_a_file_share_event_and_downloads_only_with_files_read(
+    slack: SlackEmulator, bot: Bot
+) -> None:
+    """A person's file: a top-level file_share message event listing the file (id, name, size,
+    mimetype, url_private_download). Its link gives the bytes for the bot token with files:read;
+    without a token, with another one, or without the scope, Slack's sign-in page with status 200."""
+    channel = slack.add_channel("general")
+    user = slack.add_user("ana")
+    data = b"question,answer\nWhat is 6 x 7?,42\n"
+    await slack.share_file(channel, user, "pack.csv", data, f"<@{slack.bot_user_id}> pack import")
+    event = await bot.event(f"<@{slack.bot_user_id}> pack import")
+    assert (event["subtype"], event["user"], event["channel"]) == ("file_share", user, channel)
+    assert "thread_ts" not in event
+    [file] = event["files"]
+    assert (file["name"], file["size"], file["mimetype"]) == ("pack.csv", len(data), "text/csv")
+    link = file["url_private_download"]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(link, headers={"Authorization": f"Bearer {slack.bot_token}"}) as answer:
+            assert (answer.status, answer.content_type, await answer.read()) == (200, "text/csv", data)
+        for headers in ({}, {"Authorization": "Bearer xoxb-someone-else"}):
+            async with http.get(link, headers=headers) as answer:
+                assert (answer.status, answer.content_type) == (200, "text/html")
+                assert "Sign in" in await answer.text()
+        slack.scopes.discard("files:read")
+        async with http.get(link, headers={"Authorization": f"Bearer {slack.bot_token}"}) as answer:
+            assert (answer.status, answer.content_type) == (200, "text/html")
+    assert [served for _, served in slack.shared_files.downloads] == [True, False, False, False]

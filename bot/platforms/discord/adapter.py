@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,11 +30,12 @@ from bot.core.commands import grammar
 from bot.core.daily.schedule import DAY_NAMES, suggest_zones
 from bot.core.daily.service import PracticeService
 from bot.core.shared.errors import About, PlatformError, UserError
-from bot.core.shared.messages import Message, Picture, Response
+from bot.core.shared.messages import Attachment, Message, Picture, Response, plain
 from bot.core.shared.models import LEVELS, Caller, ChannelRef, PostedRef, User
 from bot.core.shared.ports import Metrics, NoMetrics
 from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, modal, render, submitted_text
 from bot.platforms.discord.shards import guild_id_of, serves
+from bot.platforms.downloads import check_declared, download, without_file
 from bot.platforms.pacing import Paced, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import discord_trace
 from bot.platforms.token_state import TokenState
@@ -694,16 +696,17 @@ class DiscordPlatform:
                 return
             form.stop()  # deferred: a modal can only be the first answer
             response = Response.text("That took too long to open the form: press the button again.")
+        response, file = _with_file(response, interaction.filesize_limit)
         parts = [part for message in response.messages for part in render(message)] or render(
             Message(body="Done.")
         )
         if interaction.response.is_done():
-            for part in parts:
+            for index, part in enumerate(parts):
                 await interaction.followup.send(
                     embeds=list(part.embeds),
                     ephemeral=response.private,
                     allowed_mentions=NO_MENTIONS,
-                    **_view(part),
+                    **_view(part, file if index == 0 else None),
                 )
             return
         first, rest = parts[0], parts[1:]
@@ -711,7 +714,7 @@ class DiscordPlatform:
             embeds=list(first.embeds),
             ephemeral=response.private,
             allowed_mentions=NO_MENTIONS,
-            **_view(first),
+            **_view(first, file),
         )
         for part in rest:
             await interaction.followup.send(
@@ -721,7 +724,14 @@ class DiscordPlatform:
                 **_view(part),
             )
 
-    async def _command(self, interaction: discord.Interaction, build: Callable[[], grammar.Command]) -> None:
+    async def _command(
+        self,
+        interaction: discord.Interaction,
+        build: Callable[[], grammar.Command],
+        attach: Callable[[Caller, grammar.Command], Awaitable[grammar.Command]] | None = None,
+    ) -> None:
+        """Run the command `build` makes; `attach` first completes it with what takes a while (a
+        file to download), inside the work the answer waits for, so a slow download is deferred."""
         service = self._service
         if service is None:
             await interaction.response.send_message("Starting up; try again in a moment.", ephemeral=True)
@@ -735,7 +745,9 @@ class DiscordPlatform:
         async def work() -> Response:
             if isinstance(command, UserError):
                 raise command
-            return await service.handle(self._caller(interaction), command)
+            caller = self._caller(interaction)
+            ready = await attach(caller, command) if attach is not None else command
+            return await service.handle(caller, ready)
 
         await self._answer(interaction, work, public=answers_publicly(command))
 
@@ -899,6 +911,43 @@ class DiscordPlatform:
         async def new_season(interaction: discord.Interaction, confirm: bool = False) -> None:
             await self._command(interaction, lambda: grammar.Practice("new-season", confirm=confirm))
 
+        pack = app_commands.Group(
+            name="pack",
+            description="Question packs: import a file into this channel, or export one",
+            parent=practice,
+        )
+
+        @pack.command(name="import", description="Import a pack file: CSV, JSON, YAML or Anki .apkg (admins)")
+        @app_commands.describe(
+            file="The pack file, at most 2 MB",
+            into="The pack to create or update (default: this channel's own)",
+        )
+        async def pack_import(
+            interaction: discord.Interaction,
+            file: discord.Attachment,
+            into: app_commands.Range[str, 1, 100] | None = None,
+        ) -> None:
+            await self._command(
+                interaction,
+                lambda: _pack_import(self._caller(interaction), into),
+                lambda caller, command: _attached(caller, command, file),
+            )
+
+        @pack.command(name="export", description="This channel's pack (or another) as a file")
+        @app_commands.describe(pack="Which pack (default: this channel's own)", format="The file's format")
+        @app_commands.choices(format=[app_commands.Choice(name=n, value=n) for n in grammar.PACK_FORMATS])
+        async def pack_export(
+            interaction: discord.Interaction,
+            pack: app_commands.Range[str, 1, 100] | None = None,
+            format: str | None = None,
+        ) -> None:
+            await self._command(
+                interaction,
+                lambda: grammar.Practice(
+                    "pack", pack=grammar.pack_args(["export", *_keyed(pack=pack, format=format)])
+                ),
+            )
+
         @self.tree.command(name="question", description="A random question, just for you")
         @app_commands.describe(level="Only this level")
         @app_commands.choices(level=[app_commands.Choice(name=n, value=n) for n in LEVELS])
@@ -949,6 +998,48 @@ class DiscordPlatform:
 
 
 UNKNOWN_MESSAGE = 10008  # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+
+
+def _keyed(**options: str | None) -> list[str]:
+    """Typed options as the grammar's `key=value` words (the same validation as typed text)."""
+    return [f"{key}={value}" for key, value in options.items() if value is not None]
+
+
+def _pack_import(caller: Caller, into: str | None) -> grammar.Practice:
+    """A non-admin is refused before anything else, as the grammar refuses typed text."""
+    if not caller.is_admin:
+        grammar.refuse_unless_admin(["pack", "import"])
+    return grammar.Practice("pack", pack=grammar.pack_args(["import", *_keyed(into=into)]))
+
+
+async def _attached(caller: Caller, command: grammar.Command, file: discord.Attachment) -> grammar.Command:
+    """The command with the person's file, fetched from Discord's CDN: refused from its declared
+    size before a byte is read. A non-admin's file is not fetched at all (the service refuses them)."""
+    if not caller.is_admin or not isinstance(command, grammar.Practice):
+        return command
+    check_declared(file.filename, file.size)
+    expired = (
+        f"Discord's link to {plain(file.filename)} has expired or the file was removed: "
+        "run the command again and attach the file anew."
+    )
+    return dataclasses.replace(command, attachment=await download(file.url, file.filename, expired=expired))
+
+
+def _with_file(response: Response, limit: int) -> tuple[Response, discord.File | None]:
+    """The response's attachment as a file for its first message; one over what Discord lets the
+    bot attach here (the interaction's attachment_size_limit) is left off, and the answer says so."""
+    attachment: Attachment | None = response.attachment
+    if attachment is None:
+        return response, None
+    if len(attachment.data) > limit:
+        note = (
+            f"{plain(attachment.filename)} is {len(attachment.data) / 1024 / 1024:.1f} MB, more than "
+            f"Discord lets the bot attach here ({limit / 1024 / 1024:.0f} MB): export it on the server "
+            "with `practicebot pack export` instead."
+        )
+        return without_file(response, note), None
+    return response, discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
+
 
 PUBLIC_ACTIONS = frozenset({"subscribe", "unsubscribe", "pause", "resume"})
 
@@ -1017,6 +1108,10 @@ def _look(embed: discord.Embed) -> tuple[Any, ...]:
     return (embed.title, embed.description, fields, embed.footer.text)
 
 
-def _view(part: Rendered) -> dict[str, Any]:
+def _view(part: Rendered, file: discord.File | None = None) -> dict[str, Any]:
+    """The part's buttons (and a file to send with it) as send()'s keywords."""
     view = part.view()
-    return {"view": view} if view is not None else {}
+    extra: dict[str, Any] = {"view": view} if view is not None else {}
+    if file is not None:
+        extra["file"] = file
+    return extra

@@ -42,14 +42,22 @@ from bot.config import SlackConfig
 from bot.core.commands import grammar
 from bot.core.daily.service import PracticeService
 from bot.core.shared.errors import About, PlatformError, UserError
-from bot.core.shared.messages import Message, Picture, Response
+from bot.core.shared.messages import Message, Picture, Response, plain
 from bot.core.shared.models import Caller, ChannelRef, PostedRef, User
 from bot.core.shared.ports import Metrics, NoMetrics
+from bot.platforms.downloads import without_file
 from bot.platforms.pacing import KeyedBuckets, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
 from bot.platforms.slack.deliveries import Deliveries, delivery_key
 from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submission
 from bot.platforms.slack.install_pages import install_failed
+from bot.platforms.slack.pack_files import (
+    HOW_TO_IMPORT,
+    is_import,
+    mentions,
+    shared_command,
+    words_after_mention,
+)
 from bot.platforms.slack.partitions import serves
 from bot.platforms.slack.render import Rendered, action_of, plain_text, render
 from bot.platforms.token_state import TokenState
@@ -664,9 +672,73 @@ class SlackPlatform:
         async def work() -> Response:
             caller = await self._caller(command["team_id"], command["channel_id"], command["user_id"])
             parsed = grammar.parse(command["command"], command.get("text", ""), admin=caller.is_admin)
-            return await service.handle(caller, parsed)
+            if is_import(parsed):  # a slash command carries no file: say how to share one
+                return Response.text(HOW_TO_IMPORT)
+            response = await service.handle(caller, parsed)
+            return await self._send_file(caller, response) if response.attachment else response
 
         await self._answer(ack, respond, work)
+
+    async def _send_file(self, caller: Caller, response: Response) -> Response:
+        """The response's file, uploaded into the caller's direct messages with the app (see
+        pack_files.py); the answer says where it went, or why it did not."""
+        assert response.attachment is not None
+        file = response.attachment
+        try:
+            team = await self._team(caller.channel.workspace_id)
+            opened = await self._call(team.client.conversations_open(users=caller.user.id), team)
+            await self._call(
+                team.client.files_upload_v2(
+                    channel=str(opened["channel"]["id"]),
+                    file=file.data,
+                    filename=file.filename,
+                    title=file.filename,
+                ),
+                team,
+            )
+        except PlatformError as exc:
+            log.warning("could not send %s to %s: %s", file.filename, caller.user.id, exc.reason)
+            return without_file(
+                response, f"The file could not be sent to you ({exc.reason}): try again in a minute."
+            )
+        return without_file(response, f"{plain(file.filename)} is in your direct messages with practicebot.")
+
+    async def _on_file_share(self, event: dict[str, Any], body: dict[str, Any]) -> bool:
+        """A file shared at the top of a channel in a message that mentions the app: a pack
+        import (pack_files.py), answered to the person who shared it only. False when the
+        message is not one (a file shared in a thread is an answer, say)."""
+        service = self._service
+        user_id, channel = event.get("user"), event.get("channel")
+        if event.get("subtype") != "file_share" or event.get("thread_ts") or event.get("bot_id"):
+            return False
+        if service is None or not user_id or not channel:
+            return False
+        team_id = str(body.get("team_id") or self.team_id)
+        team = await self._team(team_id)
+        text = str(event.get("text") or "")
+        if not mentions(text, team.bot_user_id):
+            return False
+
+        async def work() -> Response:
+            caller = await self._caller(team_id, channel, user_id)  # the admin facts of who shared it
+            files = [f for f in event.get("files") or [] if isinstance(f, dict)]
+            command = await shared_command(
+                caller, words_after_mention(text, team.bot_user_id), files, str(team.client.token)
+            )
+            return await service.handle(caller, command)
+
+        response = await _safely(work)
+        try:
+            for part in self._parts(response):
+                await self._call(
+                    team.client.chat_postEphemeral(
+                        channel=channel, user=user_id, blocks=list(part.blocks), text=part.text
+                    ),
+                    team,
+                )
+        except PlatformError as exc:
+            log.warning("could not tell %s how their pack import went: %s", user_id, exc.reason)
+        return True
 
     async def _on_button(self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any]) -> None:
         service = self._service
@@ -759,7 +831,8 @@ class SlackPlatform:
         bots and the bot itself are not answers; a redelivered event counts once (the Store
         keeps one answer per person and post)."""
         try:
-            await self._answer_from(event, body)
+            if not await self._on_file_share(event, body):
+                await self._answer_from(event, body)
         finally:
             self.message_events += 1
 

@@ -9,8 +9,9 @@ from typing import Any
 from bot.platforms.slack.adapter import COMMANDS, EVENT_PATH, REDIRECT_PATH
 
 # im:write: conversations.open, for the review reminder's direct message; files:write: the weekly
-# recap's picture (files.getUploadURLExternal, files.completeUploadExternal); files:read: files.list,
-# where a resent recap finds its picture even while Slack is still sharing it; metadata.message:read:
+# recap's picture and an exported pack (files.getUploadURLExternal, files.completeUploadExternal);
+# files:read: files.list, where a resent recap finds its picture even while Slack is still sharing it,
+# and the download of a pack file an admin shares (url_private_download); metadata.message:read:
 # reading our own message metadata back (conversations.history / .replies include_all_metadata),
 # how a resend after a crash finds what already went out. Slack lists the scope for reading
 # metadata (https://api.slack.com/scopes/metadata.message:read, https://api.slack.com/metadata/using)
@@ -24,7 +25,7 @@ BOT_EVENTS = ("message.channels", "message.groups")  # thread replies in public 
 UNINSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
 USAGE = {
     "/practice": (
-        "Daily interview practice: subscribe, status, post-now, holidays, away, recap, new-season, help",
+        "Daily interview practice: subscribe, status, post-now, holidays, away, recap, pack, help",
         "subscribe 09:00 Europe/Berlin",
     ),
     "/question": ("A random interview question, just for you", "[beginner|intermediate|advanced]"),

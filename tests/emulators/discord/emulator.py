@@ -28,6 +28,7 @@ from typing import Any, Literal, TypeVar
 import aiohttp
 from aiohttp import web
 
+from .cdn import Cdn
 from .direct import NO_GUILD, DirectMessages
 from .gateway import RECONNECT, Gateway, SentEvent
 from .interactions import (
@@ -137,6 +138,7 @@ class DiscordEmulator:
         self.rest = RestRoutes(self)
         self.direct = DirectMessages(self)
         self.interactions = InteractionRoutes(self)
+        self.cdn = Cdn(self)  # attachment links: signed, expiring, and the bytes behind them
         self.validator = BodyValidator(openapi_path)
         self.ratelimits = RateLimiter(global_rate_limit, route_limits)
         self.faults = Faults()
@@ -165,6 +167,8 @@ class DiscordEmulator:
             *self.direct.routes(),
         ]:
             app.router.add_route(method, API_PREFIX + template, handler)
+        for method, template, handler in self.cdn.routes():
+            app.router.add_route(method, template, handler)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway/resume", self.gateway.handle)  # READY's resume_gateway_url
         self._runner = web.AppRunner(app, access_log=None)
@@ -324,19 +328,21 @@ class DiscordEmulator:
             if len(data) > self.attachment_size_limit:
                 error = error or ApiError(413, 40005, "Request entity too large")
                 continue
-            url = f"http://127.0.0.1:{self.port}/attachments/{part.filename}"
-            parts[int(index[1])] = {
+            parts[int(index[1])] = {  # its id and signed link come when it is stored (rest._uploads)
                 "filename": part.filename,
                 "size": len(data),
                 # Discord types a file by its name (discord.py sends them all as octet-stream)
                 "content_type": mimetypes.guess_type(part.filename)[0] or "application/octet-stream",
-                "url": url,
-                "proxy_url": url,
                 **_image_size(bytes(data)),
                 "_data": bytes(data),
             }
-        # a forum post's files are described by its message (discord.py nests the message fields)
-        nested = body.get("message") if isinstance(body, dict) else None
+        # a forum post's files are described by its message (discord.py nests the message fields),
+        # an interaction response's by its data ({"type": 4, "data": {...}})
+        nested = (
+            next((body[k] for k in ("message", "data") if isinstance(body.get(k), dict)), None)
+            if isinstance(body, dict)
+            else None
+        )
         holder = nested if isinstance(nested, dict) else body
         described = holder.get("attachments") if isinstance(holder, dict) else None
         files: list[JSON] = []
@@ -653,6 +659,16 @@ class DiscordEmulator:
     async def join_thread(self, thread_id: int, user_id: int) -> None:
         await self.change_thread_members(self._channel(thread_id), added=[user_id])
 
+    def attach_file(
+        self, channel_id: int, filename: str, data: bytes, *, content_type: str | None = None
+    ) -> int:
+        """A person picks a file for a command's attachment option: their client uploads it to the
+        CDN first (an ephemeral attachment). Give the id as the option's value; the interaction
+        then carries it in `data.resolved.attachments` with a signed link that expires."""
+        file = self.cdn.add(self.world.ids.next(), channel_id, filename, data, content_type=content_type)
+        self.world.attachments[file.id] = self.cdn.payload(file, ephemeral=True)
+        return file.id
+
     async def slash_command(
         self,
         guild_id: int,
@@ -731,7 +747,12 @@ class DiscordEmulator:
             record.messages[source.id] = source
         channel = self.direct.interaction_channel(channel_id)
         record.payload = dm_interaction_payload(
-            self.world, record, data, channel, self.world.message_payload(source)
+            self.world,
+            record,
+            data,
+            channel,
+            self.world.message_payload(source),
+            size_limit=self.attachment_size_limit,
         )
         self.interactions.add(record)
         record.dispatched_at = self.clock()
@@ -810,7 +831,9 @@ class DiscordEmulator:
             if source.ephemeral:
                 record.messages[source.id] = source
         message = self.world.message_payload(source) if source is not None else None
-        record.payload = interaction_payload(self.world, record, data, message)
+        record.payload = interaction_payload(
+            self.world, record, data, message, size_limit=self.attachment_size_limit
+        )
         self.interactions.add(record)
         record.dispatched_at = self.clock()
         await self.gateway.dispatch("INTERACTION_CREATE", record.payload, guild_id=guild_id)

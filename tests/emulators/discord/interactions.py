@@ -38,7 +38,7 @@ from .model import (
     World,
     now_iso,
 )
-from .responses import BODY, json_response, no_content, snowflake
+from .responses import BODY, FILES, json_response, no_content, snowflake
 from .waiting import Changes
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ DM_APP_PERMISSIONS = (
 )  # fmt: skip
 GUILD_CONTEXT, BOT_DM_CONTEXT = 0, 1
 SUBCOMMAND, SUBCOMMAND_GROUP = 1, 2
-STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
+STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
 
 
 @dataclass
@@ -191,6 +191,8 @@ def _option_value(
         resolved.setdefault("members", {})[str(snowflake)] = partial
     elif kind in (ROLE, MENTIONABLE) and snowflake in guild.roles:
         resolved.setdefault("roles", {})[str(snowflake)] = guild.roles[snowflake].payload()
+    elif kind == ATTACHMENT and snowflake in world.attachments:
+        resolved.setdefault("attachments", {})[str(snowflake)] = dict(world.attachments[snowflake])
     elif kind == CHANNEL and snowflake in world.channels:
         channel = world.channels[snowflake]
         perms = world.permissions(channel, world.bot.id)
@@ -285,7 +287,12 @@ def modal_submit_data(modal: JSON, values: Mapping[str, str]) -> JSON:
 
 
 def interaction_payload(
-    world: World, record: InteractionRecord, data: JSON, message: JSON | None = None
+    world: World,
+    record: InteractionRecord,
+    data: JSON,
+    message: JSON | None = None,
+    *,
+    size_limit: int = ATTACHMENT_SIZE_LIMIT,
 ) -> JSON:
     """INTERACTION_CREATE with every field discord.py 2.7 reads (it fails on a missing
     `attachment_size_limit`, and resolves `channel` from the object, not `channel_id`)."""
@@ -311,7 +318,7 @@ def interaction_payload(
         "entitlement_sku_ids": [],
         "authorizing_integration_owners": {"0": str(guild.id)},
         "context": 0,
-        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+        "attachment_size_limit": size_limit,
         "data": data,
     }
     if message is not None:
@@ -320,7 +327,13 @@ def interaction_payload(
 
 
 def dm_interaction_payload(
-    world: World, record: InteractionRecord, data: JSON, channel: JSON, message: JSON | None = None
+    world: World,
+    record: InteractionRecord,
+    data: JSON,
+    channel: JSON,
+    message: JSON | None = None,
+    *,
+    size_limit: int = ATTACHMENT_SIZE_LIMIT,
 ) -> JSON:
     """INTERACTION_CREATE from the bot's DM with a person, as Discord sends it: `user` instead of
     `member`, no `guild_id` or `guild`, the partial DM `channel` (type 1), context BOT_DM, and the
@@ -340,7 +353,7 @@ def dm_interaction_payload(
         "entitlement_sku_ids": [],
         "authorizing_integration_owners": {"0": str(NO_GUILD)},
         "context": BOT_DM_CONTEXT,
-        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+        "attachment_size_limit": size_limit,
         "data": data,
     }
     if message is not None:
@@ -447,6 +460,7 @@ class InteractionRoutes:
         resource: JSON = {"type": kind}
         if kind == CHANNEL_MESSAGE:
             message = self._message_for(record, data)
+            message.attachments = self.emu.rest._uploads(request[FILES], record.channel_id)
             await self._post(message)
             record.original_id = message.id
             resource["message"] = self.world.message_payload(message)
@@ -518,11 +532,13 @@ class InteractionRoutes:
         if original is not None and original.flags & LOADING:
             # the first follow-up after a deferral becomes the response, keeping the deferral's ephemerality
             self.world.apply_body(original, body, settable_flags=RESPONSE_FLAGS & ~EPHEMERAL)
+            original.attachments = self.emu.rest._uploads(request[FILES], record.channel_id)
             original.flags &= ~LOADING
             message = original
             await self.emu.publish(message, "MESSAGE_UPDATE")
         else:
             message = self._message_for(record, body)
+            message.attachments = self.emu.rest._uploads(request[FILES], record.channel_id)
             await self._post(message)
         record.followup_ids.append(message.id)
         self.emu.changes.notify()

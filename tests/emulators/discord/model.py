@@ -418,6 +418,7 @@ class World:
         self.messages: dict[int, dict[int, Message]] = {}  # channel id -> message id -> message
         self.global_commands: dict[int, JSON] = {}
         self.guild_commands: dict[int, dict[int, JSON]] = {}
+        self.attachments: dict[int, JSON] = {}  # files people picked for an attachment option (cdn.py)
 
     # ------------------------------------------------------------ building the world
 

@@ -301,7 +301,7 @@ class RestRoutes:
         if files and not self.world.permissions(channel, bot.id) & ATTACH_FILES:
             raise r.missing_permissions()
         reference = self._reference(channel, body.get("message_reference"))
-        attachments = self._uploads(files)
+        attachments = self._uploads(files, channel.id)
         message = self.world.new_message(
             channel,
             bot,
@@ -318,12 +318,19 @@ class RestRoutes:
         await self.emu.publish(message, "MESSAGE_CREATE")
         return json_response(self.world.message_payload(message))
 
-    def _uploads(self, files: list[JSON]) -> list[JSON]:
-        """The attachment objects of uploaded files, each given an id; the bytes are kept."""
+    def _uploads(self, files: list[JSON], channel_id: int) -> list[JSON]:
+        """The attachment objects of uploaded files, each given an id and a signed CDN link; the
+        bytes are kept (attachment_data) and served at the link."""
         attachments = []
         for file in files:
-            attachment = {k: v for k, v in file.items() if k != "_data"} | {"id": str(self.world.ids.next())}
-            self.emu.attachment_data[int(attachment["id"])] = file.get("_data", b"")
+            data = file.get("_data", b"")
+            stored = self.emu.cdn.add(self.world.ids.next(), channel_id, file["filename"], data,
+                                      content_type=file.get("content_type"))  # fmt: skip
+            url = self.emu.cdn.url(stored)
+            attachment = {k: v for k, v in file.items() if k != "_data"} | {
+                "id": str(stored.id), "url": url, "proxy_url": url,
+            }  # fmt: skip
+            self.emu.attachment_data[stored.id] = data
             attachments.append(attachment)
         return attachments
 
@@ -492,7 +499,7 @@ class RestRoutes:
             archive_after=body.get("auto_archive_duration") or 1440,
         )
         thread.applied_tags = list(dict.fromkeys(tags))
-        attachments = self._uploads(files)
+        attachments = self._uploads(files, thread.id)
         starter = self.world.new_message(
             thread,
             self.world.bot,

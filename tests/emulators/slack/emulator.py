@@ -23,6 +23,7 @@ from aiohttp import web
 from .http_mode import SignedResponse, ack_payload, send_signed
 from .mrkdwn import Shown, message_shown, show
 from .ratelimit import RateLimiter, RateLimits
+from .shared_files import SharedFiles
 from .socket_mode import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Delivery, Envelope, SocketModeServer
 from .validation import check_message, response_action_problems
 from .web_api import APP, BOT, RateLimited, Upload, WebApi
@@ -173,6 +174,7 @@ class SlackEmulator:
         self.dead_tokens: dict[str, str] = {}  # a revoked token -> the error it answers
         self._codes: dict[str, OAuthCode] = {}
         self.web = WebApi(self)
+        self.shared_files = SharedFiles(self)  # files people share, behind their private links
         self.socket = SocketModeServer(
             app_id=self.workspace.app_id, on_ack=self._on_ack, on_change=self._notify, record=self._record
         )
@@ -193,6 +195,7 @@ class SlackEmulator:
         app.router.add_get("/socket", self.socket.handle)
         app.router.add_post("/response/{token}", self._response_url)
         app.router.add_post("/upload/v1/{file_id}", self._upload)
+        app.router.add_routes(self.shared_files.routes())
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -796,6 +799,41 @@ class SlackEmulator:
             message["subtype"] = subtype
         if thread_ts:
             message["thread_ts"] = thread_ts
+        self.workspace.add_message(channel, message)
+        self._publish(channel, self.workspace.message_event(channel, message))
+        self._notify()
+        return str(message["ts"])
+
+    async def share_file(
+        self,
+        channel_id: str,
+        user_id: str,
+        filename: str,
+        data: bytes,
+        text: str = "",
+        *,
+        mimetype: str | None = None,
+        declared_size: int | None = None,
+    ) -> str:
+        """A person drags a file into the channel with a message (`text`, which may mention the
+        app as `<@BOT_USER_ID>`): a top-level `file_share` message whose `files` hold the file
+        object, delivered as a message event (message.channels / message.groups). Returns its ts.
+        `declared_size` is the size the file object states (Slack's own is the real one)."""
+        channel, user = self._channel(channel_id), self._user(user_id)
+        ws = self.workspace_of(channel)
+        file = self.shared_files.add(ws.team_id, user.id, filename, data, mimetype)
+        message: Json = {
+            "type": "message",
+            "subtype": "file_share",
+            "text": text,
+            "user": user.id,
+            "upload": True,
+            "display_as_bot": False,
+            "files": [self.shared_files.payload(file, size=declared_size)],
+            "ts": self.workspace.new_ts(),
+            "team": ws.team_id,
+            "client_msg_id": str(uuid.uuid4()),
+        }
         self.workspace.add_message(channel, message)
         self._publish(channel, self.workspace.message_event(channel, message))
         self._notify()
