@@ -146,3 +146,18 @@ async def test_an_import_by_file_share_reports_and_the_export_lands_in_dms_and_i
     said = await told_that(slack, channel, admin, "Imported networking.yaml")
     assert "Imported networking.yaml into networking: 0 added, 0 updated, 2 unchanged" in said
     assert slack.pings() == []
+
+
+async def test_a_file_that_comes_with_its_id_only_is_looked_up_with_files_info(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """A file from a Slack Connect channel arrives as `"file_access": "check_file_info"`, with no
+    name and no link: the app asks files.info for the rest, then imports it as any other."""
+    await start_bot()
+    channel, admin = slack.add_channel("practice"), slack.add_user("lead", admin=True)
+    text = f"<@{slack.bot_user_id}> pack import into=networking"
+    await slack.share_file(channel, admin, "ports.csv", GOOD_CSV, text, check_file_info=True)
+    said = await told_that(slack, channel, admin, "Imported ports.csv")
+    assert "Imported ports.csv into networking: 2 added, 0 updated, 0 unchanged, 0 refused." in said
+    assert [r.api_method for r in slack.requests if r.api_method == "files.info"] == ["files.info"]

@@ -722,8 +722,14 @@ class SlackPlatform:
         async def work() -> Response:
             caller = await self._caller(team_id, channel, user_id)  # the admin facts of who shared it
             files = [f for f in event.get("files") or [] if isinstance(f, dict)]
+
+            async def info(file_id: str) -> dict[str, Any]:
+                answer = await self._call(team.client.files_info(file=file_id), team)
+                found = answer.get("file")
+                return found if isinstance(found, dict) else {}
+
             command = await shared_command(
-                caller, words_after_mention(text, team.bot_user_id), files, str(team.client.token)
+                caller, words_after_mention(text, team.bot_user_id), files, str(team.client.token), info
             )
             return await service.handle(caller, command)
 

@@ -2,7 +2,9 @@
 
 Import: an admin shares the file in the channel with a message that mentions the app,
 `@practicebot pack import [into=NAME]`. Slack delivers it as a top-level `message` event with
-subtype `file_share` listing the files (id, name, size, url_private_download); the file is
+subtype `file_share` listing the files (id, name, size, url_private_download; only the id, with
+`"file_access": "check_file_info"`, for a file from a Slack Connect channel: then files.info
+tells the rest); the file is
 refused from its stated size before anything is read, then downloaded with the bot token
 (`Authorization: Bearer`, scope files:read), and the report goes to the person who shared it
 only (chat.postEphemeral). A link that answers Slack's HTML sign-in page instead of the file
@@ -17,6 +19,7 @@ one admin asked for. The answer in the channel says where it went.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core.commands import grammar
@@ -68,8 +71,11 @@ def with_file(command: grammar.Command, file: Attachment) -> grammar.Command:
     return dataclasses.replace(command, attachment=file)
 
 
+FileInfo = Callable[[str], Awaitable[dict[str, Any]]]  # files.info: a file's whole object by its id
+
+
 async def shared_command(
-    caller: Caller, text: str, files: list[dict[str, Any]], token: str
+    caller: Caller, text: str, files: list[dict[str, Any]], token: str, info: FileInfo
 ) -> grammar.Command:
     """The `pack import` a file share asks for, with the shared file fetched (for an admin only:
     the service refuses anyone else, and their file is never read). A UserError says what is wrong."""
@@ -80,10 +86,12 @@ async def shared_command(
         raise UserError(f"Share one pack file at a time with `pack import` (this message has {len(files)}).")
     if not caller.is_admin:
         return command
-    return with_file(command, await fetch(files[0], token))
+    return with_file(command, await fetch(files[0], token, info))
 
 
-async def fetch(file: dict[str, Any], token: str) -> Attachment:
+async def fetch(file: dict[str, Any], token: str, info: FileInfo) -> Attachment:
+    if file.get("file_access") == "check_file_info":  # only its id came with the event
+        file = await info(str(file.get("id") or ""))
     name = str(file.get("name") or file.get("title") or "the file")
     size = file.get("size")
     check_declared(name, size if isinstance(size, int) else None)

@@ -814,11 +814,13 @@ class SlackEmulator:
         *,
         mimetype: str | None = None,
         declared_size: int | None = None,
+        check_file_info: bool = False,
     ) -> str:
         """A person drags a file into the channel with a message (`text`, which may mention the
         app as `<@BOT_USER_ID>`): a top-level `file_share` message whose `files` hold the file
         object, delivered as a message event (message.channels / message.groups). Returns its ts.
-        `declared_size` is the size the file object states (Slack's own is the real one)."""
+        `declared_size` is the size the file object states (Slack's own is the real one);
+        `check_file_info`: the event carries only the file's id, as for a Slack Connect file."""
         channel, user = self._channel(channel_id), self._user(user_id)
         ws = self.workspace_of(channel)
         file = self.shared_files.add(ws.team_id, user.id, filename, data, mimetype)
@@ -829,7 +831,11 @@ class SlackEmulator:
             "user": user.id,
             "upload": True,
             "display_as_bot": False,
-            "files": [self.shared_files.payload(file, size=declared_size)],
+            "files": [
+                self.shared_files.partial(file)
+                if check_file_info
+                else self.shared_files.payload(file, size=declared_size)
+            ],
             "ts": self.workspace.new_ts(),
             "team": ws.team_id,
             "client_msg_id": str(uuid.uuid4()),

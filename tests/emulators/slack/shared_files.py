@@ -64,6 +64,12 @@ class SharedFiles:
         self.files[file.id] = file
         return file
 
+    def partial(self, file: SharedFile) -> Json:
+        """The file object Slack sends when the app must ask files.info for the rest (a file from
+        a Slack Connect channel: `"file_access": "check_file_info"`, no name, no links)."""
+        return {"id": file.id, "mode": "file_access", "file_access": "check_file_info", "created": 0,
+                "timestamp": 0, "user": ""}  # fmt: skip
+
     def payload(self, file: SharedFile, *, size: int | None = None) -> Json:
         """The file object of a file_share message (https://docs.slack.dev/reference/objects/file-object)."""
         base = f"http://127.0.0.1:{self.emu.port}/files-pri/{file.team_id}-{file.id}"

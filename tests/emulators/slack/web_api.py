@@ -44,6 +44,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "views.update": ("view",),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
+    "files.info": ("file",),
 }
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_COMMENT = 40_000  # initial_comment, like a message's text
@@ -121,6 +122,7 @@ class WebApi:
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
             "files.list": self.files_list,
+            "files.info": self.files_info,
         }
 
     @property
@@ -515,6 +517,14 @@ class WebApi:
             else:
                 self.emu.share(channel, message, shared)
         return {"files": [{"id": f["id"], "title": f["title"]} for f in files]}
+
+    async def files_info(self, call: Call) -> Json:
+        """A file people shared in this workspace, whole (https://docs.slack.dev/reference/methods/files.info)."""
+        self.need_scope("files:read")
+        file = self.emu.shared_files.files.get(str(call.args.get("file")))
+        if file is None or file.team_id != self.ws.team_id:
+            raise ApiError("file_not_found")
+        return {"file": self.emu.shared_files.payload(file)}
 
     async def files_list(self, call: Call) -> Json:
         """The bot's files, newest first; a file still being shared is listed, without channels."""
