@@ -36,7 +36,11 @@ def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
     exporting = actions.add_parser(
         "export", parents=[common], help="a pack as CSV, JSON, YAML or an Anki deck"
     )
-    exporting.add_argument("pack", nargs="?", help="a pack folder, or a built-in pack's name")
+    exporting.add_argument(
+        "pack",
+        nargs="?",
+        help="a pack folder, a built-in pack's name, or the id of a pack kept in the database",
+    )
     exporting.add_argument("--format", choices=FORMATS, help="default: from --output's suffix")
     exporting.add_argument("--output", type=Path, required=True, help="the file to write")
     exporting.add_argument(
@@ -84,7 +88,8 @@ def _export(args: argparse.Namespace, config: Config) -> int:
     else:
         if not args.pack:
             raise UserError("name the pack to export (a folder or a built-in pack's name), or --bookmarks")
-        pack: Pack = load_pack(resolve_pack(args.pack, Path.cwd()))
+        folder = resolve_pack(args.pack, Path.cwd())
+        pack: Pack = load_pack(folder) if folder.exists() else asyncio.run(_stored(config, args.pack))
         data, count = writer(fmt)(pack), len(pack.questions)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     partial = args.output.with_name(args.output.name + ".partial")
@@ -109,6 +114,21 @@ async def _bookmarked(config: Config, platform: str, user_id: str) -> list[Quest
     if not questions:
         raise UserError(f"{platform}:{user_id} has no bookmarks of questions in the configured packs")
     return questions
+
+
+async def _stored(config: Config, pack_id: str) -> Pack:
+    """A pack kept in the database (imported from chat, a channel's own), by its id."""
+    from bot.ops.database import open_configured_to_read
+    from bot.packs.library import StoredPackFiles
+
+    store = await open_configured_to_read(config, os.environ)
+    try:
+        stored = await store.stored_pack(pack_id)
+    finally:
+        await store.close()
+    if stored is None:
+        raise UserError(f"no pack {pack_id}: not a folder, a built-in pack or a pack kept in the database")
+    return await StoredPackFiles().load(stored)
 
 
 def _count(n: int) -> str:

@@ -136,3 +136,35 @@ async def test_a_persons_bookmarks_export_as_an_anki_deck(tmp_path: Path) -> Non
         nobody.stderr.strip()
         == "practicebot: discord:7 has no bookmarks of questions in the configured packs"
     )
+
+
+async def test_a_pack_kept_in_the_database_exports_from_the_command_line(tmp_path: Path) -> None:
+    """A pack imported from chat lives in the database: `pack export ID --database` finds it there."""
+    from bot.core.catalog.ports import StoredPack
+    from bot.core.shared.messages import Attachment
+    from bot.packs.library import StoredPackFiles
+
+    csv_text = (
+        "level,title,summary,answer,key_point_1\nbeginner,Where is the wiki?,In Notion.,In Notion.,notion\n"
+    )
+    imported = await StoredPackFiles().import_file(
+        None, "onboarding", Attachment("team.csv", csv_text.encode())
+    )
+    database = tmp_path / "bot.sqlite3"
+    store = await SqliteStore.open(database)
+    await store.save_pack(StoredPack("onboarding", "discord:1", imported.files), datetime.now(UTC))
+    await store.close()
+    out = tmp_path / "onboarding.json"
+    result = cli(
+        "pack", "export", "onboarding", "--database", str(database), "--output", str(out), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"wrote 1 question to {out} (json)"
+    assert b"Where is the wiki?" in out.read_bytes()
+    missing = cli(
+        "pack", "export", "nowhere", "--database", str(database), "--output", str(out), cwd=tmp_path
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (
+        "practicebot: no pack nowhere: not a folder, a built-in pack or a pack kept in the database"
+    )
