@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.config import Config
 from bot.core.blind.desk import BlindDesk
+from bot.core.catalog.ports import Draft, OwnPack
 from bot.core.daily.channel_desk import ChannelDesk
 from bot.core.daily.questions import QuestionBank, load_bank
 from bot.core.daily.service import Desks, PracticeService, ServiceSettings
@@ -29,8 +30,11 @@ from bot.core.recap.ports import RecapPictures
 from bot.core.review.desk import ReviewDesk
 from bot.core.selfcheck.desk import SelfCheckDesk
 from bot.core.shared.errors import UserError
+from bot.core.shared.models import ChannelRef, Question
 from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
 from bot.core.store import Store
+from bot.core.suggest.desk import SuggestDesk
+from bot.core.suggest.rules import DEFAULT_CAP
 from bot.ops.database import open_configured
 from bot.ops.lease import LeaseKeeper, LeaseStore
 from bot.scheduler import ApsTimer, SystemClock
@@ -76,6 +80,8 @@ def build_service(
     rng: random.Random | None = None,
     metrics: Metrics | None = None,
     pictures: RecapPictures | None = None,
+    own_pack: OwnPack | None = None,
+    suggestion_cap: int = DEFAULT_CAP,
 ) -> PracticeService:
     """The daily cycle with every feature's desk attached, each given what it needs; the service
     is the desks' DailyCycle, and they are its features (neither module imports the other back)."""
@@ -105,9 +111,18 @@ def build_service(
             self_checks=SelfCheckDesk(store, service, clock, bank, review),
             blind=BlindDesk(store, service, clock, bank, metrics),
             recaps=recaps,
+            suggestions=SuggestDesk(store, own_pack or NoOwnPack(), platforms, clock, suggestion_cap),
         )
     )
     return service
+
+
+class NoOwnPack:
+    """The OwnPack port until the channel's own pack is stored (on main, in parallel): every
+    approval is refused, so each suggestion stays pending and nothing is lost."""
+
+    async def add(self, channel: ChannelRef, draft: Draft, suggested_by: str) -> Question:
+        raise UserError("this version of practicebot cannot keep a channel's own pack yet.")
 
 
 def platform_tokens(config: Config, environ: Mapping[str, str]) -> list[str]:

@@ -11,6 +11,7 @@ from bot.core.daily.ports import FailureStore, PostStore, ReplyStore, Subscripti
 from bot.core.recap.ports import RecapStore
 from bot.core.review.ports import ReviewStore
 from bot.core.selfcheck.ports import SelfCheckStore
+from bot.core.suggest.ports import SuggestionStore
 
 
 class Store(
@@ -23,6 +24,7 @@ class Store(
     ReviewStore,
     CalendarStore,
     RecapStore,
+    SuggestionStore,
     Protocol,
 ):
     """Everything that must survive a restart. Each method is one transaction."""

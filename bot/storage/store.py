@@ -1,5 +1,5 @@
 """The Store's tables: subscriptions, posts, replies and streaks here, each feature's tables in a
-module of its own beside it (self_checks, blind_answers, bookmarks, seasons, recaps), all on one
+module of its own beside it (self_checks, blind_answers, bookmarks, seasons, recaps, suggestions), all on one
 Database (connection.py): SQLite (sqlite_db.py) or PostgreSQL (postgres_db.py). All SQL of the
 project lives in bot/storage and its migrations, written once for both; every statement takes
 its values as parameters."""
@@ -40,6 +40,7 @@ from bot.storage.leases import LeaseTable
 from bot.storage.recaps import RecapTable
 from bot.storage.seasons import SeasonTable
 from bot.storage.self_checks import SelfCheckTable
+from bot.storage.suggestions import SuggestionTable
 
 log = logging.getLogger("practicebot.storage")
 
@@ -149,6 +150,7 @@ class SqlStore(
     RecapTable,
     LeaseTable,
     InstallationTable,
+    SuggestionTable,
     SubscriptionStore,
     PostStore,
     ReplyStore,

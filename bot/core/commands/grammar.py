@@ -8,6 +8,7 @@ argument is refused with a specific message.
     /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
     /practice holidays [add|remove DATES]   /practice new-season [confirm N]
     /practice recap [<day> <HH:MM> | off] | recap-now
+    /practice suggest | queue | approve N | edit N | reject N REASON
     /question [level]
     /streaks [me]
     /bookmarks [remove <number|question id>]
@@ -55,10 +56,13 @@ ADMIN_ACTIONS = frozenset(
         "new-season",
         "recap",
         "recap-now",
+        *("queue", "approve", "edit", "reject"),  # the suggestions' review (bot/core/suggest)
     }
 )
 # `holidays` lists for anyone; its add and remove are for admins (checked by the service)
-PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "forget-me", "help")
+PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "forget-me", "suggest", "help")
+SUGGEST_ACTIONS = frozenset({"suggest", "queue", "approve", "edit", "reject"})  # bot/core/suggest
+NUMBERED_ACTIONS = ("approve", "edit", "reject")  # take a suggestion's number: approve 3
 CONFIRMED_ACTIONS = frozenset({"forget-me", "new-season"})  # asked twice: the second with `confirm`
 
 
@@ -107,6 +111,8 @@ class Practice:
     recap: RecapChange | None = None  # recap: None shows the current setting
     pack: PackArgs | None = None
     attachment: Attachment | None = None  # the file sent with the command (pack import), set by the adapter
+    suggestion: int | None = None  # approve, edit, reject: the suggestion's number in /practice queue
+    reason: str = ""  # reject: why, as typed (told to the author)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +154,11 @@ HELP = """\
 /practice recap [<day> <HH:MM> | off]     the weekly recap's day and time here, or off (admins)
 /practice recap-now                       send a recap of the last seven days now (admins)
 /practice forget-me                       delete your answers and streaks here (asks to confirm)
+/practice suggest                         suggest a question for this channel (a private form)
+/practice queue                           the suggestions waiting for review (admins)
+/practice approve N | edit N              add suggestion N to the channel's pack as it is, or open
+                                          it in the form first: sending it approves it (admins)
+/practice reject N REASON                 turn suggestion N down; its author is told why (admins)
 /question [beginner|intermediate|advanced]  a random question, just for you
 /streaks [me]                             the channel's streak board, or your own streak
 /bookmarks                                your bookmarked questions and when each is due
@@ -220,6 +231,8 @@ def _practice(words: list[str]) -> Practice:
             return Practice(action, holidays=holiday_args(words[1:]))
         except HolidayError as exc:
             raise CommandError(exc.message) from exc
+    if action in NUMBERED_ACTIONS:
+        return _decision(action, words[1:])
     if action == "recap" and len(words) > 1:
         return Practice(action, recap=RecapChange(parse_recap(words[1:])))
     if action in CONFIRMED_ACTIONS and [w.lower() for w in words[1:]] == ["confirm"]:
@@ -233,6 +246,24 @@ def _practice(words: list[str]) -> Practice:
     if len(words) > 1:
         raise CommandError(f"/practice {action} takes no arguments (got '{shown(words[1])}')")
     return Practice(action)
+
+
+def _decision(action: str, words: list[str]) -> Practice:
+    """`approve 3`, `edit 3`, `reject 3 too close to question 12`: a number from /practice queue
+    (a leading # allowed); reject wants a reason, the others nothing more."""
+    usage = f"/practice {action} N" + (" REASON" if action == "reject" else "")
+    if not words:
+        raise CommandError(f"{usage}: give the suggestion's number from /practice queue")
+    number = words[0].removeprefix("#")
+    if not re.fullmatch(r"[0-9]{1,9}", number) or int(number) == 0:
+        raise CommandError(f"{usage}: '{shown(words[0])}' is not a suggestion number (see /practice queue)")
+    if action == "reject":
+        if len(words) < 2:
+            raise CommandError(f"{usage}: say why, like /practice reject {number} already in the pack")
+        return Practice(action, suggestion=int(number), reason=" ".join(words[1:]))
+    if len(words) > 1:
+        raise CommandError(f"/practice {action} takes only the number (got '{shown(words[1])}')")
+    return Practice(action, suggestion=int(number))
 
 
 def _bookmarks(words: list[str]) -> ShowBookmarks:

@@ -30,6 +30,7 @@ from bot.core.blind.desk import BlindDesk
 from bot.core.calendar.ports import CalendarStore
 from bot.core.calendar.seasons import with_best_ever
 from bot.core.commands.grammar import (
+    SUGGEST_ACTIONS,
     AskQuestion,
     Command,
     Practice,
@@ -70,6 +71,8 @@ from bot.core.shared.models import (
     User,
 )
 from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
+from bot.core.suggest import rules as suggest
+from bot.core.suggest.desk import SuggestDesk
 
 log = logging.getLogger("practicebot.service")
 
@@ -110,6 +113,7 @@ class Desks:
     self_checks: SelfCheckDesk
     blind: BlindDesk
     recaps: RecapDesk
+    suggestions: SuggestDesk
 
 
 class PracticeService:
@@ -182,6 +186,10 @@ class PracticeService:
     @property
     def recaps(self) -> RecapDesk:
         return self.desks.recaps
+
+    @property
+    def suggestions(self) -> SuggestDesk:
+        return self.desks.suggestions
 
     def lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -333,6 +341,8 @@ class PracticeService:
 
     async def _handle(self, caller: Caller, command: Command) -> Response:
         try:
+            if isinstance(command, Practice) and command.action in SUGGEST_ACTIONS:
+                return await self.suggestions.handle(caller, command)
             if isinstance(command, Practice):
                 return await self.channels.handle(caller, command)
             if isinstance(command, AskQuestion):
@@ -366,17 +376,22 @@ class PracticeService:
                 return await self.review.press(caller.channel.platform, caller.user.id, verb, argument)
             if verb == blind.VERB:
                 return await self.blind.open_form(caller, argument)
+            if verb == suggest.AGAIN:
+                return await self.suggestions.press(caller, argument)
         except UserError as exc:
             return Response.text(exc.message)
         return Response.text("That button no longer does anything.")
 
-    async def submit_form(self, caller: Caller, action: str, text: str) -> Response:
-        """A submitted form (see `messages.Form`), by its action id and the text typed in it."""
+    async def submit_form(self, caller: Caller, action: str, values: Mapping[str, str]) -> Response:
+        """A submitted form (see `messages.Form`), by its action id and what was typed in each
+        of its fields, by name (a field left out counts as empty)."""
         started = time.perf_counter()
         verb, _, argument = action.partition(":")
         try:
             if verb == blind.VERB:
-                return await self.blind.submit(caller, argument, text)
+                return await self.blind.submit(caller, argument, values)
+            if verb in (suggest.NEW, suggest.EDIT):
+                return await self.suggestions.submit(caller, verb, argument, values)
         except UserError as exc:
             return Response.text(exc.message)
         finally:
