@@ -230,9 +230,7 @@ def refused(
 
 def queued(number: int, pending: int, cap: int) -> str:
     left = cap - pending
-    more = (
-        f"You can have {plural(left, 'more')} waiting here." if left > 0 else "That is as many as can wait."
-    )
+    more = f"You can have {left} more waiting here." if left > 0 else "That is as many as can wait here."
     return (
         f"Thanks! Your suggestion is #{number} in this channel's review queue. You will hear "
         f"privately when an admin approves or rejects it. {more}"
