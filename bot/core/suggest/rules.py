@@ -53,7 +53,7 @@ _FIELDS = (
     (ANSWER, "The model answer (Markdown)", ANSWER_MAX, True),
     (KEY_POINTS, "Key points, one per line (1 to 6)", KEY_POINTS_MAX * (KEY_POINT_MAX + 1), True),
 )
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])(?:\s+|$)")
 
 
 class DraftError(UserError):
