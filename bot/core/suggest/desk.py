@@ -11,6 +11,7 @@ Form and button actions (bot/core/suggest/rules.py):
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from bot.core.catalog.ports import Draft, OwnPack
 from bot.core.commands.grammar import Practice
 from bot.core.daily.ports import SubscriptionStore
 from bot.core.shared.errors import NotAllowed, PlatformError, UserError
-from bot.core.shared.messages import Message, Response
+from bot.core.shared.messages import Form, Message, Response
 from bot.core.shared.models import Caller, Subscription, SubscriptionStatus
 from bot.core.shared.ports import Clock, Platform
 from bot.core.suggest import rules
@@ -58,7 +59,7 @@ class SuggestDesk:
         self._deciding: dict[int, asyncio.Lock] = {}  # one decision at a time per channel
         # (channel, person, form action) -> what they typed in a refused form (Discord answers a
         # form with a message, not a form: its button reopens the form with this)
-        self._returned: OrderedDict[tuple[str, str, str], dict[str, str]] = OrderedDict()
+        self._returned: OrderedDict[tuple[str, str, str], Form] = OrderedDict()
 
     # ------------------------------------------------------------ commands
 
@@ -145,25 +146,30 @@ class SuggestDesk:
     ) -> Response:
         """The form again with what was typed; held for the "Edit and send again" button too."""
         key = (str(caller.channel), caller.user.id, action)
-        self._returned[key] = dict(values)
+        refused = rules.refused(action, title, values, problems, error)
+        assert refused.form is not None
+        self._returned[key] = refused.form
         self._returned.move_to_end(key)
         while len(self._returned) > RETURNED_KEPT:
             self._returned.popitem(last=False)
-        return rules.refused(action, title, values, problems, error)
+        return refused
 
     async def press(self, caller: Caller, argument: str) -> Response:
-        """ "Edit and send again": the refused form, with what was typed (after a restart, the
-        new suggestion's form empty, an edit's with the suggestion; the text is in the message)."""
+        """The "Edit and send again" button: the refused form, with what was typed and why it
+        was refused (after a restart, the new suggestion's form empty, an edit's with the
+        suggestion; the text is in the message with the button)."""
         verb, _, rest = argument.partition(":")
         held = self._returned.get((str(caller.channel), caller.user.id, argument))
         subscription = await self._subscription(caller)
         if verb == rules.EDIT:
             if not caller.is_admin:
                 raise NotAllowed("Approving a suggestion is for channel admins.")
-            return rules.open_edit(await self._pending(subscription, _number(rest)), held)
-        if verb == rules.NEW:
-            return rules.open_new(held)
-        raise UserError("That button no longer does anything.")
+            opened = rules.open_edit(await self._pending(subscription, _number(rest)))
+        elif verb == rules.NEW:
+            opened = rules.open_new()
+        else:
+            raise UserError("That button no longer does anything.")
+        return opened if held is None else dataclasses.replace(opened, form=held)
 
     # ------------------------------------------------------------ decisions
 

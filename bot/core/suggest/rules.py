@@ -187,19 +187,19 @@ def edit_action(number: int) -> str:
 TERMINAL_HINT = "Fill in each field in turn; :cancel stops without sending."
 
 
-def open_new(values: Mapping[str, str] | None = None) -> Response:
+def open_new() -> Response:
     """The form of a new suggestion (platforms without forms show the message)."""
-    return Response((Message(body=TERMINAL_HINT),), form=form(new_action(), NEW_TITLE, values))
+    return Response((Message(body=TERMINAL_HINT),), form=form(new_action(), NEW_TITLE))
 
 
-def open_edit(suggestion: Suggestion, values: Mapping[str, str] | None = None) -> Response:
+def open_edit(suggestion: Suggestion) -> Response:
     """An admin's edit of a pending suggestion, pre-filled with it; sending it approves it."""
     return Response(
         (Message(body=f"Sending the form approves suggestion #{suggestion.number}. {TERMINAL_HINT}"),),
         form=form(
             edit_action(suggestion.number),
             edit_title(suggestion.number),
-            values or values_of(suggestion.draft),
+            values_of(suggestion.draft),
         ),
     )
 
