@@ -82,7 +82,8 @@ async def test_blind_answers_stay_hidden_until_the_reveal_then_appear_together(
     closed = await press(h, post_id)
     assert closed.form is None and closed.messages[0].body == blind.CLOSED
     late = await submit(h, post_id, "too late, but *mine* <@everyone>", CY)
-    assert late.form is not None and late.form.fields[0].value == "too late, but *mine* <@everyone>"  # kept open
+    assert late.form is not None  # kept open:
+    assert late.form.fields[0].value == "too late, but *mine* <@everyone>"
     assert late.form.error == blind.LATE  # quoted back, inert:
     assert late.messages[0].body == blind.LATE + "\n\ntoo late, but \\*mine\\* \\<\\@everyone\\>"
     assert await h.store.blind_answers(post_id) == [
