@@ -5,6 +5,7 @@ renders within every platform's limits, and what is shown of it is inert on Disc
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -13,8 +14,9 @@ from hypothesis import strategies as st
 
 from bot.core.catalog.ports import Draft
 from bot.core.commands.grammar import CommandError, Practice, parse
+from bot.core.daily.messages import question_post, revealed_post
 from bot.core.shared.errors import NotAllowed
-from bot.core.shared.messages import Form, FormField
+from bot.core.shared.messages import _MARKDOWN_SPECIAL, Form, FormField
 from bot.core.shared.models import User
 from bot.core.suggest import rules
 from bot.platforms.discord.render import modal, submitted_values
@@ -22,6 +24,7 @@ from bot.platforms.slack.forms import errors, form_view, submission
 from tests.emulators.discord.validation import DEFAULT_OPENAPI, BodyValidator
 from tests.emulators.slack.validation import block_problems, check_view_model
 from tests.unit.test_render_properties import NAME, TYPED, _discord_texts, _slack_shown
+from tests.unit.test_selfcheck import sample_question
 
 GOOD = {
     "level": " Advanced ",
@@ -185,3 +188,17 @@ def test_a_rejection_reason_is_one_clean_line_of_at_most_400() -> None:
     assert rules.check_reason(" dup\x00licate\u202e  of #3 ") == "duplicate of #3"
     with pytest.raises(Exception, match="at most 400"):
         rules.check_reason("x" * 401)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=NAME.filter(bool))
+def test_a_suggested_question_is_posted_with_its_authors_name_never_a_ping(name: str) -> None:
+    plain_question = sample_question(key_points=2)
+    credited = dataclasses.replace(plain_question, suggested_by=name)
+    for message in (question_post(credited, 10, WHEN), revealed_post(credited, 10, 2)):
+        [credit] = [f for f in message.fields if f.name == "Suggested by"]
+        assert credit.value == _MARKDOWN_SPECIAL.sub(r"\\\1", name)  # inert
+        shown, notifications = _slack_shown(message)
+        assert shown.mentions == [] and all(n.mentions == [] for n in notifications)
+        _discord_texts(message)
+    assert all(f.name != "Suggested by" for f in question_post(plain_question, 10, WHEN).fields)
