@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.config import Config
 from bot.core.blind.desk import BlindDesk
-from bot.core.catalog.ports import Draft, OwnPack
+from bot.core.catalog.desk import CatalogDesk
+from bot.core.catalog.ports import OwnPack, PackFiles
 from bot.core.daily.channel_desk import ChannelDesk
 from bot.core.daily.questions import QuestionBank, load_bank
 from bot.core.daily.service import Desks, PracticeService, ServiceSettings
@@ -30,13 +31,13 @@ from bot.core.recap.ports import RecapPictures
 from bot.core.review.desk import ReviewDesk
 from bot.core.selfcheck.desk import SelfCheckDesk
 from bot.core.shared.errors import UserError
-from bot.core.shared.models import ChannelRef, Question
 from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
 from bot.core.store import Store
 from bot.core.suggest.desk import SuggestDesk
 from bot.core.suggest.rules import DEFAULT_CAP
 from bot.ops.database import open_configured
 from bot.ops.lease import LeaseKeeper, LeaseStore
+from bot.packs.library import StoredPackFiles
 from bot.scheduler import ApsTimer, SystemClock
 
 # A platform's SDK (and the terminal channel), monitoring and the HTTP server are imported only
@@ -82,6 +83,7 @@ def build_service(
     pictures: RecapPictures | None = None,
     own_pack: OwnPack | None = None,
     suggestion_cap: int = DEFAULT_CAP,
+    pack_files: PackFiles | None = None,
 ) -> PracticeService:
     """The daily cycle with every feature's desk attached, each given what it needs; the service
     is the desks' DailyCycle, and they are its features (neither module imports the other back)."""
@@ -92,6 +94,7 @@ def build_service(
         pictures = RecapImages()
     service = PracticeService(store, platforms, clock, timer, bank, settings, rng=rng, metrics=metrics)
     review = ReviewDesk(store, platforms, clock, bank, service.level_size)
+    catalog = CatalogDesk(store, store, pack_files or StoredPackFiles(), bank, clock)  # the own pack too
     recaps = RecapDesk(
         store,
         service,
@@ -111,18 +114,11 @@ def build_service(
             self_checks=SelfCheckDesk(store, service, clock, bank, review),
             blind=BlindDesk(store, service, clock, bank, metrics),
             recaps=recaps,
-            suggestions=SuggestDesk(store, own_pack or NoOwnPack(), platforms, clock, suggestion_cap),
+            catalog=catalog,
+            suggestions=SuggestDesk(store, own_pack or catalog, platforms, clock, suggestion_cap),
         )
     )
     return service
-
-
-class NoOwnPack:
-    """The OwnPack port until the channel's own pack is stored (on main, in parallel): every
-    approval is refused, so each suggestion stays pending and nothing is lost."""
-
-    async def add(self, channel: ChannelRef, draft: Draft, suggested_by: str) -> Question:
-        raise UserError("this version of practicebot cannot keep a channel's own pack yet.")
 
 
 def platform_tokens(config: Config, environ: Mapping[str, str]) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from bot.core.blind.ports import BlindStore
 from bot.core.calendar.ports import CalendarStore
+from bot.core.catalog.ports import PackStore
 from bot.core.daily.ports import FailureStore, PostStore, ReplyStore, SubscriptionStore
 from bot.core.recap.ports import RecapStore
 from bot.core.review.ports import ReviewStore
@@ -25,6 +26,7 @@ class Store(
     CalendarStore,
     RecapStore,
     SuggestionStore,
+    PackStore,
     Protocol,
 ):
     """Everything that must survive a restart. Each method is one transaction."""

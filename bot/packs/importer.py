@@ -77,14 +77,15 @@ def import_file(path: Path, into: Path | None = None, fmt: str | None = None) ->
     return import_rows(reader(fmt)(data, str(path)), path, into)
 
 
-def import_rows(found: Rows, path: Path, into: Path | None) -> Report:
+def import_rows(found: Rows, path: Path, into: Path | None, pack_id: str | None = None) -> Report:
+    """`pack_id`: a new pack's id (else the file's own, or the folder's name)."""
     if len(found.rows) > MAX_QUESTIONS:
         raise ImportRefused([too_many(str(path), len(found.rows))])
     if not found.rows:
         raise ImportRefused([Refusal(str(path), None, "has no questions")])
     folder = into if into is not None else Path(_pack_id(found, path, None))
     existing = _existing(folder)
-    pack_id = existing.id if existing else _pack_id(found, path, folder)
+    pack_id = existing.id if existing else pack_id or _pack_id(found, path, folder)
     old = {q.id: q for q in existing.questions} if existing else {}
     refusals: list[Refusal] = []
     questions = _questions(found.rows, pack_id, old, refusals)
@@ -114,13 +115,18 @@ def import_rows(found: Rows, path: Path, into: Path | None) -> Report:
 
 def _pack_id(found: Rows, path: Path, folder: Path | None) -> str:
     """A new pack's id: the file's own when it names one, else its ids' prefix, else the name."""
+    return named_pack(found) or slugify(folder.name if folder is not None else path.stem) or "imported"
+
+
+def named_pack(found: Rows) -> str | None:
+    """The pack id a file names: its pack header's, or the one prefix all its ids share."""
     if found.meta and _SLUG.fullmatch(found.meta.id):
         return found.meta.id
     ids = [str(row.data.get("id") or "") for row in found.rows]
     prefixes = {qid.rpartition("/")[0] for qid in ids}
     if len(prefixes) == 1 and _SLUG.fullmatch(prefix := prefixes.pop()):
         return prefix
-    return slugify(folder.name if folder is not None else path.stem) or "imported"
+    return None
 
 
 def _existing(folder: Path) -> Pack | None:
@@ -201,7 +207,7 @@ def _shape(row: Row) -> list[Refusal]:
     for name in ("level", "title", "summary", "answer"):
         if name not in data or data[name] is None:
             bad(name, "required field is missing")
-    for name in ("id", "level", "title", "summary", "answer"):
+    for name in ("id", "level", "title", "summary", "answer", "suggested_by"):
         value = data.get(name)
         if value is not None and not isinstance(value, str):
             bad(name, f"must be text (got {type(value).__name__})")
@@ -279,6 +285,7 @@ def _question(data: Mapping[str, object], qid: str, pack_id: str, level: str, nu
         tags=items("tags"),
         body="\n".join(text("answer").splitlines()).strip(),
         source=Path(),
+        suggested_by=text("suggested_by").strip(),
     )
 
 

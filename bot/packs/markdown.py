@@ -44,6 +44,8 @@ def to_markdown(question: Question) -> str:
         f"references = {_toml_list(question.references)}",
         f"tags = {_toml_list(question.tags)}",
     ]
+    if question.suggested_by:
+        front.append(f"suggested_by = {toml_string(question.suggested_by)}")
     return "+++\n" + "\n".join(front) + "\n+++\n" + question.body + "\n"
 
 

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from bot.core.shared.errors import UserError
 from bot.core.shared.models import Question
 
-TEXT_FIELDS = ("id", "level", "title", "summary", "answer")
+TEXT_FIELDS = ("id", "level", "title", "summary", "answer", "suggested_by")
 # (field, at most) of the list fields; the loader checks the lower bounds and each item's length
 LIST_FIELDS = (("key_points", 6), ("follow_ups", 3), ("references", 8), ("tags", 6))
-FIELDS = ("id", "level", "number", "title", "summary", "answer", *(name for name, _ in LIST_FIELDS))
+FIELDS = (
+    "id", "level", "number", "title", "summary", "answer", *(name for name, _ in LIST_FIELDS), "suggested_by",
+)  # fmt: skip
 MAX_FILE_BYTES = 8 * 1024 * 1024  # 1,000 questions at their longest are about 7 MB
 MAX_QUESTIONS = 1000
 
@@ -78,6 +80,7 @@ def to_record(question: Question) -> dict[str, object]:
         "follow_ups": list(question.follow_ups),
         "references": list(question.references),
         "tags": list(question.tags),
+        **({"suggested_by": question.suggested_by} if question.suggested_by else {}),
     }
 
 

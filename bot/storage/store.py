@@ -40,6 +40,7 @@ from bot.storage.leases import LeaseTable
 from bot.storage.recaps import RecapTable
 from bot.storage.seasons import SeasonTable
 from bot.storage.self_checks import SelfCheckTable
+from bot.storage.stored_packs import StoredPackTable
 from bot.storage.suggestions import SuggestionTable
 
 log = logging.getLogger("practicebot.storage")
@@ -49,7 +50,7 @@ _SUBSCRIPTION_COLUMNS = (
     "id, platform, workspace_id, channel_id, post_time, timezone, days, reveal_minutes, levels, "
     "question_order, status, status_reason, schedule_from, created_at, season, season_started_at, "
     "(SELECT group_concat(h.local_date) FROM holidays h WHERE h.subscription_id = subscriptions.id), "
-    "blind"
+    "blind, packs, next_question"
 )
 _POST_COLUMNS = (
     "id, subscription_id, local_date, question_id, status, nonce, scheduled_at, posted_at, "
@@ -64,7 +65,7 @@ def _subscriptions(rows: Sequence[Sequence[Any]]) -> list[Subscription]:
     shared: dict[tuple[Any, ...], SubscriptionSettings] = {}
     subscriptions = []
     for row in rows:
-        key = (row[4], row[5], row[6], row[7], row[8], row[9], row[16], row[17])
+        key = (row[4], row[5], row[6], row[7], row[8], row[9], row[16], row[17], row[18])
         settings = shared.get(key)
         if settings is None:
             settings = shared[key] = _settings(row)
@@ -85,6 +86,7 @@ def _settings(row: Sequence[Any]) -> SubscriptionSettings:
         levels=tuple(level for level in row[8].split(",") if level),
         order=Order(row[9]),
         blind=bool(row[17]),
+        packs=tuple(pack for pack in row[18].split(",") if pack),
     )
 
 
@@ -99,6 +101,7 @@ def _subscription(row: Sequence[Any], settings: SubscriptionSettings | None = No
         created_at=_dt_required(row[13]),
         season=row[14],
         season_started_at=_dt(row[15]),
+        next_question=row[19],
     )
 
 
@@ -151,6 +154,7 @@ class SqlStore(
     LeaseTable,
     InstallationTable,
     SuggestionTable,
+    StoredPackTable,
     SubscriptionStore,
     PostStore,
     ReplyStore,
@@ -230,20 +234,21 @@ class SqlStore(
             ",".join(settings.levels),
             settings.order.value,
             int(settings.blind),
+            ",".join(settings.packs),
             _ts(schedule_from),
             _ts(now),
         )
         async with self._transaction() as db:
             await db.run(
                 "INSERT INTO subscriptions (platform, workspace_id, channel_id, post_time, timezone,"
-                " days, reveal_minutes, levels, question_order, blind, status, status_reason,"
+                " days, reveal_minutes, levels, question_order, blind, packs, status, status_reason,"
                 " schedule_from, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', '', ?, ?, ?)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', '', ?, ?, ?)"
                 " ON CONFLICT (platform, workspace_id, channel_id) DO UPDATE SET"
                 " post_time = excluded.post_time, timezone = excluded.timezone,"
                 " days = excluded.days, reveal_minutes = excluded.reveal_minutes,"
                 " levels = excluded.levels, question_order = excluded.question_order,"
-                " blind = excluded.blind, status = 'active', status_reason = '',"
+                " blind = excluded.blind, packs = excluded.packs, status = 'active', status_reason = '',"
                 " schedule_from = excluded.schedule_from, updated_at = excluded.updated_at",
                 (channel.platform, channel.workspace_id, channel.channel_id, *values, _ts(now)),
             )
@@ -297,7 +302,19 @@ class SqlStore(
                     subscription_id,
                 ),
             )
+            if claimed:  # an admin's choice for the next post is spent by the post that took it
+                await db.run(
+                    "UPDATE subscriptions SET next_question = NULL WHERE id = ? AND next_question = ?",
+                    (subscription_id, question_id),
+                )
         return await self.post(claimed[0][0]) if claimed else None
+
+    async def set_next_question(self, subscription_id: int, question_id: str | None, now: datetime) -> None:
+        async with self._transaction() as db:
+            await db.run(
+                "UPDATE subscriptions SET next_question = ?, updated_at = ? WHERE id = ?",
+                (question_id, _ts(now), subscription_id),
+            )
 
     async def mark_posted(
         self, post_id: int, ref: PostedRef, posted_at: datetime, reveal_at: datetime

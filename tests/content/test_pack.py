@@ -77,12 +77,14 @@ def test_49_questions_with_the_seeds_titles_levels_and_order(pack: Pack) -> None
 
 
 def test_every_question_is_complete_and_within_its_limits(pack: Pack) -> None:
+    """The first-party pack's bar, above what the loader asks of a team's own questions."""
     for q in pack.questions:
         assert len(q.summary) <= 280, q.id
         assert len(q.body) <= 2500, q.id
         assert 3 <= len(q.key_points) <= 6, q.id
         assert 2 <= len(q.follow_ups) <= 3, q.id
         assert q.references and all(re.search(r"<https://[^>]+>", r) for r in q.references), q.id
+        assert 1 <= len(q.tags) <= 6, q.id
         assert q.title not in q.body, f"{q.id} repeats its title"
         assert q.source.name.startswith(f"{q.number:02d}-"), q.source
 

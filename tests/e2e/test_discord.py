@@ -741,3 +741,23 @@ async def test_a_reply_in_a_thread_that_auto_archived_still_counts(
     await replies_stored(bot, 1)
     updates = [e for e in emulator.dispatched("THREAD_UPDATE") if e.data["id"] == thread["id"]]
     assert [u.data["thread_metadata"]["archived"] for u in updates] == [True, False]
+
+
+async def test_packs_and_next_through_discords_typed_options(
+    emulator: DiscordEmulator, guild: Guild, start_bot: Callable[[], Awaitable[Running]]
+) -> None:
+    """`packs` on /practice subscribe and /practice next, as Discord delivers their options."""
+    await start_bot()
+    unknown = await practice(emulator, guild, guild.admin, "subscribe", packs="team-onboarding")
+    assert text(unknown).strip() == "no pack team-onboarding here: this channel can draw from testpack"
+    answer = await practice(emulator, guild, guild.admin, "subscribe", packs="testpack", levels="all")
+    assert "packs testpack" in text(answer)
+    refused = await practice(emulator, guild, guild.ana, "next", question="testpack/advanced-01")
+    assert refused["ephemeral"] and "/practice next is for channel admins." in text(refused)
+    chosen = await practice(emulator, guild, guild.admin, "next", question="testpack/advanced-01")
+    assert chosen["ephemeral"] and "is Advanced question 1? (testpack/advanced-01)" in text(chosen)
+    await practice(emulator, guild, guild.admin, "post-now")
+    [post] = daily_posts(emulator, guild.channel)
+    assert post["embeds"][0]["title"] == "Advanced question 1?"
+    status = await practice(emulator, guild, guild.ana, "status")
+    assert "Progress: 1 of 6 questions (round 1)\n  testpack: 1 of 6" in text(status)

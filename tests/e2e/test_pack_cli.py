@@ -38,7 +38,7 @@ def test_lint_names_every_problem_with_file_line_and_field(tmp_path: Path) -> No
     broken.write_text(broken.read_text().replace('tags = ["test"]', 'tags = ["Bad Tag"]'))
     result = cli("pack", "lint", str(pack), cwd=tmp_path)
     assert result.returncode == 1
-    assert f"{broken}:10: tags: must be 1 to 6 lowercase tags made of letters, digits and -" in result.stderr
+    assert f"{broken}:10: tags: must be 0 to 6 lowercase tags made of letters, digits and -" in result.stderr
 
 
 def test_export_then_import_through_the_command_line_in_every_format(tmp_path: Path) -> None:
@@ -65,12 +65,12 @@ def test_a_refused_import_exits_1_names_the_rows_and_writes_nothing(tmp_path: Pa
     result = cli("pack", "import", str(source), "--into", "new-pack", cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == "practicebot: nothing imported (0 to add, 0 to update, 2 refused): 10 problem(s)"
+    assert lines[0] == "practicebot: nothing imported (0 to add, 0 to update, 2 refused): 4 problem(s)"
     assert f"{source}:2 (row 2): summary: required field is missing" in lines
     assert (
         f"{source}:3 (row 3): level: must be one of beginner, intermediate, advanced (got 'expert')" in lines
     )
-    assert f"{source}:3 (row 3): key_points: must be a list of 3 to 6 non-empty strings" in lines
+    assert f"{source}:3 (row 3): key_points: must be a list of 1 to 6 non-empty strings" in lines
     assert not (tmp_path / "new-pack").exists()
 
 

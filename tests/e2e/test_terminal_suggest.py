@@ -5,6 +5,7 @@ a rejection is told privately; nothing typed reaches the terminal as a control c
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.e2e.test_terminal import quiet_hour, run_bot
@@ -26,7 +27,7 @@ FORM = [
 ]
 
 
-def test_a_suggestion_is_typed_field_by_field_queued_and_rejected_privately(
+def test_a_suggestion_is_typed_field_by_field_approved_into_the_own_pack_and_credited_when_posted(
     tmp_path: Path, quiet_hour: str
 ) -> None:
     db = tmp_path / "bot.sqlite3"
@@ -70,9 +71,12 @@ def test_a_suggestion_is_typed_field_by_field_queued_and_rejected_privately(
             ":user lead",
             "/practice queue",
             "/practice edit 1",
-            "", "", ".", ".", ".",
-            ":cancel",  # the pack refused it: the form is asked again, with the reason
-            "/practice reject 1 too close to an existing one",
+            "", "", ".", ".", ".",  # every field kept as ana wrote it: sending approves it
+            ":user bo",
+            "/practice suggest",
+            "advanced", "Bo's question?", "s", ".", "a", ".", "k", ".",
+            ":user lead",
+            "/practice reject 2 too close to an existing one",
             "/practice queue",
         ],
     )  # fmt: skip
@@ -81,10 +85,20 @@ def test_a_suggestion_is_typed_field_by_field_queued_and_rejected_privately(
     assert "#1 What is a [31mrace[0m condition?" in out  # the queue outlived the restart
     assert "--- form: Edit and approve suggestion #1 (only you can see this) ---" in out
     assert "        counter += 1  # not atomic" in out  # pre-filled, its indentation kept
-    assert "Not sent yet: Suggestion #1 is still waiting: the pack did not take it" in out  # none yet
-    assert "--- private message to ana (only they can see this) ---" in out
-    assert "Their reason: too close to an existing one" in out
-    assert "Rejected #1" in out
+    approved = re.search(r"Approved #1: .* joins this channel's own pack as (\S+), credited to ana\.", out)
+    assert approved is not None, out
+    assert (
+        "--- private message to ana (only they can see this) ---\n== Your suggestion was approved ==" in out
+    )
+    assert (
+        "--- private message to bo (only they can see this) ---\n== Your suggestion was not taken ==" in out
+    )
+    assert "Their reason: too close to an existing one" in out and "Rejected #2" in out
     assert out.rstrip().endswith(
         "No suggestions are waiting for review here. Members send them with /practice suggest."
     )
+
+    third = run_bot(db, [f"/practice next {approved[1]}", "/practice post-now"])
+    assert third.returncode == 0, third.stderr
+    posted = third.stdout.split("--- new question in #practice ---")[1]
+    assert "== What is a [31mrace[0m condition? ==" in posted and "Suggested by: ana" in posted

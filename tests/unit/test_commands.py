@@ -9,12 +9,13 @@ from hypothesis import strategies as st
 from bot.core.commands.grammar import (
     AskQuestion,
     CommandError,
+    PackArgs,
     Practice,
     ShowStreaks,
     parse,
     parse_line,
 )
-from bot.core.shared.errors import UserError
+from bot.core.shared.errors import NotAllowed, UserError
 from bot.core.shared.models import Order
 
 
@@ -99,3 +100,64 @@ def test_any_text_either_parses_or_is_refused_with_a_message(text: str) -> None:
             parse(name, text)
         except UserError as exc:
             assert exc.message and len(exc.message) < 400
+
+
+# ---------------------------------------------------------------- packs, next (issue 20)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("pack import", PackArgs("import")),
+        ("pack import into=Team-Onboarding", PackArgs("import", into="team-onboarding")),
+        ("pack export", PackArgs("export")),
+        ("pack export apkg", PackArgs("export", format="apkg")),
+        ("pack export onboarding format=YAML", PackArgs("export", pack="onboarding", format="yaml")),
+        ("pack export format=json pack=own", PackArgs("export", pack="own", format="json")),
+    ],
+)
+def test_pack_import_and_export_take_their_options(words: str, expected: PackArgs) -> None:
+    assert parse("practice", words) == Practice("pack", pack=expected)
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        ("pack", "/practice pack takes import or export"),
+        ("pack delete", "/practice pack takes import or export, not 'delete'"),
+        ("pack import onboarding", "/practice pack import takes into=NAME, not 'onboarding'"),
+        ("pack export into=x", "/practice pack export takes a pack and a format, not 'into=x'"),
+        ("pack export a b", "pack is given twice ('a' and 'b')"),
+        ("pack export format=pdf", "unknown format 'pdf': choose csv, json, yaml, apkg"),
+        ("pack import into=../etc", "'../etc' is not a pack id: lowercase letters, digits and -, at most 60"),
+        (
+            "next nope",
+            "'nope' is not a question id: PACK/NAME, like websockets-realtime/beginner-01 (/question shows ids)",
+        ),
+        ("next a/b c/d", "/practice next takes one question id, like websockets-realtime/beginner-01"),
+        ("subscribe packs=", "packs is empty: give pack ids, like packs=websockets-realtime, or all"),
+        (
+            "subscribe packs=a," + ",".join(f"p{n}" for n in range(20)),
+            "that is 21 packs; a channel draws from at most 20",
+        ),
+    ],
+)
+def test_junk_pack_and_next_arguments_get_a_specific_refusal(words: str, message: str) -> None:
+    with pytest.raises(CommandError) as refused:
+        parse("practice", words)
+    assert refused.value.message == message
+
+
+def test_packs_keep_their_order_without_repeats_and_all_means_the_default() -> None:
+    chosen = parse("practice", "subscribe pack=b,a,b")
+    assert isinstance(chosen, Practice) and chosen.subscribe is not None
+    assert chosen.subscribe.packs == ("b", "a")
+    every = parse("practice", "subscribe packs=all")
+    assert isinstance(every, Practice) and every.subscribe is not None and every.subscribe.packs == ()
+
+
+def test_pack_import_and_next_are_refused_to_non_admins_before_their_arguments_are_read() -> None:
+    for words in ("pack import into=%%%", "next ???"):
+        with pytest.raises(NotAllowed):
+            parse("practice", words, admin=False)
+    assert parse("practice", "pack export", admin=False) == Practice("pack", pack=PackArgs("export"))

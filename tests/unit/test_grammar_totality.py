@@ -19,7 +19,8 @@ from bot.core.shared.errors import NotAllowed, UserError
 NAMES = ("practice", "question", "streaks", "bookmarks", "review", "practise", "x")
 WORDS = st.sampled_from(
     ["subscribe", "reveal=", "reveal", "holidays", "add", "recap", "fri", "09:00", "UTC", "next", "confirm",
-     "remove", "remind", "on", "me", "blind", "daily", "levels=", "all", "2026-12-24..", "9" * 30, "d", "h"]
+     "remove", "remind", "on", "me", "blind", "daily", "levels=", "all", "2026-12-24..", "9" * 30, "d", "h",
+     "pack", "import", "export", "into=", "format=", "csv", "apkg", "packs=", "pack=", "a,b", "x/y"]
 )  # fmt: skip
 NUMBERS = st.integers(min_value=0, max_value=10**40).map(str)
 TOKEN = st.one_of(st.text(max_size=30), WORDS, NUMBERS, st.builds(lambda a, b: a + b, NUMBERS, WORDS))

@@ -54,7 +54,14 @@ def test_a_partly_invalid_file_writes_nothing_and_names_every_problem(tmp_path: 
         tmp_path / "more.csv",
         GOOD,
         {**GOOD, "title": "Two", "level": "expert", "summary": ""},
-        {**GOOD, "title": "Three", "key_point_2": "", "key_point_3": "", "tags": "Not_A_Tag"},
+        {
+            **GOOD,
+            "title": "Three",
+            "key_point_1": "",
+            "key_point_2": "",
+            "key_point_3": "",
+            "tags": "Not_A_Tag",
+        },
         {**GOOD, "title": "Four", "answer": "```\ncode", "reference_1": "no link"},
     )
     with pytest.raises(ImportRefused) as refused:
@@ -64,8 +71,8 @@ def test_a_partly_invalid_file_writes_nothing_and_names_every_problem(tmp_path: 
     assert sorted(lines[1:]) == sorted([
         f"{source}:3 (row 3): summary: required field is missing",
         f"{source}:3 (row 3): level: must be one of beginner, intermediate, advanced (got 'expert')",
-        f"{source}:4 (row 4): key_points: must be a list of 3 to 6 non-empty strings",
-        f"{source}:4 (row 4): tags: must be 1 to 6 lowercase tags made of letters, digits and -",
+        f"{source}:4 (row 4): key_points: must be a list of 1 to 6 non-empty strings",
+        f"{source}:4 (row 4): tags: must be 0 to 6 lowercase tags made of letters, digits and -",
         f"{source}:5 (row 5): references: needs a URL in <https://...>: 'no link'",
         f"{source}:5 (row 5): answer: a code block must name its language (```python, ```js ...)",
         f"{source}:5 (row 5): answer: this code block is never closed",

@@ -7,8 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.daily.questions import PackError, QuestionBank, choose_next, load_bank, load_pack, progress
-from bot.core.shared.models import LEVELS, Order
+from bot.core.daily.questions import (
+    PackError,
+    QuestionBank,
+    choose_next,
+    load_bank,
+    load_pack,
+    own_pack_id,
+    progress,
+)
+from bot.core.shared.models import LEVELS, ChannelRef, Order
 from tests.conftest import question_file, write_pack
 
 
@@ -74,11 +82,11 @@ def test_code_blocks_must_name_their_language_and_close(pack_dir: Path) -> None:
 def test_references_need_a_url_and_lists_their_sizes(pack_dir: Path) -> None:
     bad = pack_dir / "beginner" / "01-q.md"
     text = question_file("testpack", "beginner", 1)
-    text = text.replace('key_points = ["first point", "second point", "third point"]', 'key_points = ["one"]')
+    text = text.replace('key_points = ["first point", "second point", "third point"]', "key_points = []")
     text = text.replace("<https://www.rfc-editor.org/rfc/rfc6455#section-1.3>", "(see the RFC)")
     bad.write_text(text)
     message = _problems(pack_dir)
-    assert "key_points: must be a list of 3 to 6 non-empty strings" in message
+    assert "key_points: must be a list of 1 to 6 non-empty strings" in message
     assert "references: needs a URL in <https://...>" in message
 
 
@@ -137,3 +145,65 @@ def test_changing_levels_mid_round_never_strands_a_channel(big_bank: QuestionBan
     deck = big_bank.deck(["beginner", "advanced"])
     nxt = choose_next(deck, history, Order.PROGRESSIVE, random.Random(0))
     assert nxt.id == "deck/beginner-04"
+
+
+# ---------------------------------------------------------------- packs per channel (issue 20)
+
+
+@pytest.fixture(scope="module")
+def many_packs(tmp_path_factory: pytest.TempPathFactory) -> QuestionBank:
+    """`base` configured; `own-fake-c1` (channel C1's own) and `w1`, `w2a` stored for workspace W1,
+    `w2` for W2."""
+    root = tmp_path_factory.mktemp("many")
+    bank = load_bank([write_pack(root, "base", {"beginner": 2, "intermediate": 1})])
+    for name, scope in (("own-fake-c1", "fake:W1"), ("w1", "fake:W1"), ("w2a", "fake:W1"), ("w2", "fake:W2")):
+        bank.put(load_pack(write_pack(root, name, {"beginner": 2, "advanced": 1})), scope)
+    return bank
+
+
+C1, C2, D1 = ChannelRef("fake", "W1", "C1"), ChannelRef("fake", "W1", "C2"), ChannelRef("fake", "W2", "D1")
+
+
+def test_a_channel_draws_from_the_configured_packs_and_its_own_unless_it_chose() -> None:
+    bank = QuestionBank([])
+    assert bank.default_packs(C1) == ()
+    assert own_pack_id(C1) == "own-fake-c1"
+    assert own_pack_id(ChannelRef("slack", "T1", "C0ABC_DEF")) == "own-slack-c0abc-def"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    channel=st.sampled_from([C1, C2, D1]),
+    chosen=st.lists(
+        st.sampled_from(["base", "own-fake-c1", "w1", "w2a", "w2", "gone"]), max_size=5, unique=True
+    ),
+    order=st.sampled_from(list(Order)),
+    seed=st.integers(0, 2**32),
+    posts=st.integers(1, 30),
+)
+def test_selection_across_a_channels_packs_never_repeats_and_never_leaves_its_workspace(
+    many_packs: QuestionBank, channel: ChannelRef, chosen: list[str], order: Order, seed: int, posts: int
+) -> None:
+    packs = many_packs.channel_packs(channel, tuple(chosen))
+    scope = f"{channel.platform}:{channel.workspace_id}"
+    for pack in packs:
+        assert pack.id == "base" or many_packs.scope_of(pack.id) == scope  # nothing of another workspace
+    if chosen:
+        assert [p.id for p in packs] == [p for p in chosen if many_packs.visible(p, channel)]
+    else:
+        assert [p.id for p in packs] == (["base", "own-fake-c1"] if channel == C1 else ["base"])
+    deck = many_packs.deck(LEVELS, packs)
+    if not deck:
+        return
+    rng, history = random.Random(seed), []
+    for _ in range(posts):
+        history.append(choose_next(deck, history, order, rng).id)
+    for start in range(0, len(history), len(deck)):
+        chunk = history[start : start + len(deck)]
+        assert len(set(chunk)) == len(chunk) and set(chunk) <= {q.id for q in deck}
+
+
+def test_a_question_of_another_workspace_is_not_shown(many_packs: QuestionBank) -> None:
+    assert many_packs.get_for("w2/beginner-01", D1) is not None
+    assert many_packs.get_for("w2/beginner-01", C1) is None
+    assert many_packs.get_for("base/beginner-01", D1) is not None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
+from bot.core.daily.questions import Pack
+from bot.core.shared.messages import Attachment
 from bot.core.shared.models import ChannelRef, Question
 
 
@@ -28,3 +32,57 @@ class OwnPack(Protocol):
         new and stays). Raises UserError naming every field that the pack's rules refuse;
         nothing is stored then."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPack:
+    """A pack kept in the database: its files as the loader reads them (relative path -> text).
+    `scope`: the workspace that may draw from it (`platform:workspace_id`)."""
+
+    pack_id: str
+    scope: str
+    files: Mapping[str, str]
+    updated_by: str = ""
+
+
+class PackStore(Protocol):
+    async def stored_packs(self) -> list[StoredPack]: ...
+
+    async def stored_pack(self, pack_id: str) -> StoredPack | None: ...
+
+    async def save_pack(self, pack: StoredPack, now: datetime) -> None:
+        """Replace the pack's files with these, all at once (a reader sees the old or the new)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import made of a stored pack: its files afterwards, its Pack, and the counts."""
+
+    files: Mapping[str, str]
+    pack: Pack
+    added: tuple[str, ...]  # the new questions' ids
+    updated: int
+    unchanged: int
+
+
+class PackFiles(Protocol):
+    """Pack files read and written outside the core (bot/packs: the formats and the loader, the
+    one judge of what a pack may hold). Each raises UserError naming every problem, and then
+    nothing has changed."""
+
+    async def named_in(self, file: Attachment) -> str | None:
+        """The pack id the file itself names (its pack header, or its questions' ids), if any."""
+        ...
+
+    async def load(self, stored: StoredPack) -> Pack: ...
+
+    async def import_file(self, stored: StoredPack | None, pack_id: str, file: Attachment) -> Imported: ...
+
+    async def add_draft(
+        self, stored: StoredPack | None, pack_id: str, draft: Draft, suggested_by: str
+    ) -> Imported:
+        """The draft as one new question of the pack (`Imported.added` holds its id)."""
+        ...
+
+    async def export(self, pack: Pack, fmt: str) -> Attachment: ...

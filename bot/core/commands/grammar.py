@@ -4,7 +4,8 @@ Text platforms (Slack, the terminal channel) pass the words people typed to `par
 passes its typed options to `subscribe_args`. Either way the same validators run and a bad
 argument is refused with a specific message.
 
-    /practice subscribe [time] [timezone] [days] [reveal] [levels] [order] [answers]
+    /practice subscribe [time] [timezone] [days] [reveal] [levels] [order] [answers] [packs]
+    /practice pack import [into=NAME] | pack export [PACK] [format]   /practice next [QUESTION-ID]
     /practice unsubscribe | pause | resume | status | post-now | reveal-now | help
     /practice holidays [add|remove DATES]   /practice new-season [confirm N]
     /practice recap [<day> <HH:MM> | off] | recap-now
@@ -43,8 +44,12 @@ from bot.core.shared.typos import closest, did_you_mean
 
 MAX_INPUT = 500
 COMMAND_NAMES = ("practice", "question", "streaks", "bookmarks", "review")
-SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order", "answers")
-_KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days"}
+SUBSCRIBE_KEYS = ("time", "timezone", "days", "reveal", "levels", "order", "answers", "packs")
+_KEY_ALIASES = {"tz": "timezone", "zone": "timezone", "level": "levels", "day": "days", "pack": "packs"}
+PACK_FORMATS = ("csv", "json", "yaml", "apkg")
+MAX_PACKS = 20  # packs one channel draws from
+_PACK_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
+_QUESTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,59}/[a-z0-9][a-z0-9-]{0,99}")
 ADMIN_ACTIONS = frozenset(
     {
         "subscribe",
@@ -56,11 +61,13 @@ ADMIN_ACTIONS = frozenset(
         "new-season",
         "recap",
         "recap-now",
+        "next",
         *("queue", "approve", "edit", "reject"),  # the suggestions' review (bot/core/suggest)
     }
 )
-# `holidays` lists for anyone; its add and remove are for admins (checked by the service)
-PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "forget-me", "suggest", "help")
+# `holidays` lists for anyone, its add and remove are for admins; `pack export` is for anyone,
+# `pack import` for admins (checked by the service)
+PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "pack", "forget-me", "suggest", "help")
 SUGGEST_ACTIONS = frozenset({"suggest", "queue", "approve", "edit", "reject"})  # bot/core/suggest
 NUMBERED_ACTIONS = ("approve", "edit", "reject")  # take a suggestion's number: approve 3
 CONFIRMED_ACTIONS = frozenset({"forget-me", "new-season"})  # asked twice: the second with `confirm`
@@ -81,6 +88,7 @@ class SubscribeArgs:
     levels: tuple[str, ...] | None = None
     order: Order | None = None
     blind: bool | None = None  # answers=blind (True) or answers=open (False)
+    packs: tuple[str, ...] | None = None  # pack ids; () is packs=all: the default packs
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,7 @@ class Practice:
     holidays: HolidayArgs | None = None
     recap: RecapChange | None = None  # recap: None shows the current setting
     pack: PackArgs | None = None
+    question: str | None = None  # next: the question id chosen for the next post
     attachment: Attachment | None = None  # the file sent with the command (pack import), set by the adapter
     suggestion: int | None = None  # approve, edit, reject: the suggestion's number in /practice queue
     reason: str = ""  # reject: why, as typed (told to the author)
@@ -147,7 +156,13 @@ HELP = """\
     Subscribing again changes only what you give; the rest stays as it was.
 /practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
 /practice post-now | reveal-now           post today's question now / reveal the open one (admins)
-/practice status                          schedule, next post, progress through the pack
+    packs: the packs to draw from, like packs=websockets-realtime,team-onboarding (all: the
+    configured packs and this channel's own questions)
+/practice status                          schedule, next post, progress through each pack
+/practice next QUESTION-ID                post this question next, out of order (admins)
+/practice pack import [into=NAME]         import the attached CSV, JSON, YAML or Anki .apkg file
+                                          (admins); without into= it joins this channel's own pack
+/practice pack export [PACK] [csv|json|yaml|apkg]  a pack as a file (default: this channel's own)
 /practice holidays [add|remove DATES]     list the coming holidays; add or remove some (admins):
     /practice holidays add 2026-12-24 2026-12-31..2027-01-01   (dates in the channel's zone)
 /practice new-season                      start the board from zero, best ever stays (admins, asks first)
@@ -214,6 +229,8 @@ def refuse_unless_admin(words: list[str]) -> None:
     verb = words[1].lower() if len(words) > 1 else ""
     if action == "holidays" and verb in ("add", "remove"):
         raise NotAllowed(f"/practice holidays {verb} is for channel admins.")
+    if action == "pack" and verb == "import":
+        raise NotAllowed("/practice pack import is for channel admins.")
 
 
 def _practice(words: list[str]) -> Practice:
@@ -233,6 +250,12 @@ def _practice(words: list[str]) -> Practice:
             raise CommandError(exc.message) from exc
     if action in NUMBERED_ACTIONS:
         return _decision(action, words[1:])
+    if action == "pack":
+        return Practice(action, pack=pack_args(words[1:]))
+    if action == "next" and len(words) > 1:
+        if len(words) > 2:
+            raise CommandError("/practice next takes one question id, like websockets-realtime/beginner-01")
+        return Practice(action, question=parse_question_id(words[1]))
     if action == "recap" and len(words) > 1:
         return Practice(action, recap=RecapChange(parse_recap(words[1:])))
     if action in CONFIRMED_ACTIONS and [w.lower() for w in words[1:]] == ["confirm"]:
@@ -264,6 +287,65 @@ def _decision(action: str, words: list[str]) -> Practice:
     if len(words) > 1:
         raise CommandError(f"/practice {action} takes only the number (got '{shown(words[1])}')")
     return Practice(action, suggestion=int(number))
+
+
+def pack_args(words: list[str]) -> PackArgs:
+    """`import [into=NAME]` or `export [PACK] [format]` (format=F and pack=P also as keys)."""
+    verb = words[0].lower() if words else ""
+    if verb not in ("import", "export"):
+        shown_verb = f" '{shown(words[0])}'" if words else ""
+        raise CommandError(f"/practice pack takes import or export{shown_verb and ', not' + shown_verb}")
+    given: dict[str, str] = {}
+    for word in words[1:]:
+        key, eq, value = word.partition("=")
+        key = key.lower() if eq else ("format" if word.lower() in PACK_FORMATS else "pack")
+        value = value if eq else word
+        allowed = ("into",) if verb == "import" else ("pack", "format")
+        if key not in allowed:
+            usage = "into=NAME" if verb == "import" else "a pack and a format"
+            raise CommandError(f"/practice pack {verb} takes {usage}, not '{shown(word)}'")
+        if key in given:
+            raise CommandError(f"{key} is given twice ('{shown(given[key])}' and '{shown(value)}')")
+        given[key] = value
+    fmt = given.get("format")
+    if fmt is not None and fmt.lower() not in PACK_FORMATS:
+        raise CommandError(f"unknown format '{shown(fmt)}': choose {', '.join(PACK_FORMATS)}")
+    into, pack = given.get("into"), given.get("pack")
+    return PackArgs(
+        verb,
+        into=parse_pack_id(into) if into is not None else None,
+        pack=parse_pack_id(pack) if pack is not None else None,
+        format=fmt.lower() if fmt is not None else None,
+    )
+
+
+def parse_pack_id(text: str) -> str:
+    pack = text.strip().lower()
+    if not _PACK_ID.fullmatch(pack):
+        raise CommandError(f"'{shown(text)}' is not a pack id: lowercase letters, digits and -, at most 60")
+    return pack
+
+
+def parse_packs(text: str) -> tuple[str, ...]:
+    """`all` (the default packs: ()), or pack ids separated by commas, in the order given."""
+    if text.strip().lower() == "all":
+        return ()
+    packs = tuple(dict.fromkeys(parse_pack_id(part) for part in text.split(",") if part.strip()))
+    if not packs:
+        raise CommandError("packs is empty: give pack ids, like packs=websockets-realtime, or all")
+    if len(packs) > MAX_PACKS:
+        raise CommandError(f"that is {len(packs)} packs; a channel draws from at most {MAX_PACKS}")
+    return packs
+
+
+def parse_question_id(text: str) -> str:
+    qid = text.strip().lower()
+    if not _QUESTION_ID.fullmatch(qid):
+        raise CommandError(
+            f"'{shown(text)}' is not a question id: PACK/NAME, like websockets-realtime/beginner-01"
+            " (/question shows ids)"
+        )
+    return qid
 
 
 def _bookmarks(words: list[str]) -> ShowBookmarks:
@@ -360,6 +442,7 @@ def subscribe_args(given: dict[str, str], *, admin: bool = True) -> SubscribeArg
             levels=parse_levels(given["levels"]) if "levels" in given else None,
             order=parse_order(given["order"]) if "order" in given else None,
             blind=parse_answers(given["answers"]) if "answers" in given else None,
+            packs=parse_packs(given["packs"]) if "packs" in given else None,
         )
     except (ScheduleError, AnswersError) as exc:
         raise CommandError(exc.message) from exc

@@ -96,6 +96,8 @@ class ChannelDesk:
             return await self._holidays(caller, subscription, command.holidays)
         if action == "new-season":
             return await self._new_season(subscription, command.confirm, command.season)
+        if action == "next":
+            return await self._next(subscription, command.question)
         handlers: dict[str, Callable[[Subscription], Awaitable[Response]]] = {
             "unsubscribe": self._unsubscribe,
             "pause": self._pause,
@@ -142,10 +144,12 @@ class ChannelDesk:
             levels=args.levels or base.levels,
             order=args.order or base.order,
             blind=base.blind if args.blind is None else args.blind,
+            packs=base.packs if args.packs is None else args.packs,
         )
         check_reveal_fits(settings.reveal, schedule.days)
-        if not self._bank.deck(settings.levels):
-            raise UserError(f"no questions at level {', '.join(settings.levels)} in the loaded packs")
+        self._check_packs(channel, settings.packs)
+        if not self._bank.deck(settings.levels, self._bank.channel_packs(channel, settings.packs)):
+            raise UserError(f"no questions at level {', '.join(settings.levels)} in this channel's packs")
         now = self._clock.now()
         subscription = await self._store.save_subscription(channel, settings, now, now)
         await self._cycle.arm_next_post(subscription, now)
@@ -160,6 +164,34 @@ class ChannelDesk:
         said.append(f"Next: {say.moment(at)} ({say.moment(at, 'R')}).")
         note = zone_note(schedule.timezone)
         return Response.text(" ".join(said) + (f"\n{note}" if note else ""), private=False)
+
+    def _check_packs(self, channel: ChannelRef, packs: tuple[str, ...]) -> None:
+        unknown = [pack for pack in packs if not self._bank.visible(pack, channel)]
+        if unknown:
+            have = [p.id for p in self._bank.packs if self._bank.visible(p.id, channel)]
+            raise UserError(
+                f"no pack {', '.join(unknown)} here: this channel can draw from {', '.join(have)}"
+            )
+
+    async def _next(self, subscription: Subscription, question_id: str | None) -> Response:
+        """Show, or choose, the question the next post takes."""
+        if question_id is None:
+            chosen = subscription.next_question
+            question = self._bank.get_for(chosen, subscription.channel) if chosen else None
+            if question is None:
+                return Response.text(
+                    "The next question is drawn as usual. Choose one: /practice next QUESTION-ID"
+                )
+            return Response.text(f"Next question, chosen by an admin: {question.title} ({question.id})")
+        question = self._bank.get_for(question_id, subscription.channel)
+        if question is None:
+            raise UserError(f"no question {question_id} in the packs this channel can use")
+        await self._store.set_next_question(subscription.id, question.id, self._clock.now())
+        at = await self._next_post(subscription, self._clock.now())
+        return Response.text(
+            f"The next post here ({say.moment(at)}) is {question.title} ({question.id}); "
+            "after it, questions are drawn as usual."
+        )
 
     async def _unsubscribe(self, subscription: Subscription) -> Response:
         now = self._clock.now()
@@ -218,9 +250,9 @@ class ChannelDesk:
             question = self._bank.get(open_post.question_id)
             title = question.title if question else open_post.question_id
             lines.append(f"Open question: {title} - reveal {say.moment(open_post.reveal_at)}")
-        deck = self._bank.deck(settings.levels)
-        where, _ = progress(deck, await self._store.question_history(subscription.id))
-        lines.append(f"Progress: {where.done} of {where.size} questions (round {where.round})")
+        if subscription.next_question:
+            lines.append(f"Next question, chosen by an admin: {subscription.next_question}")
+        lines += self._progress(subscription, await self._store.question_history(subscription.id))
         lines.append(f"Answers: {blind.describe(settings.blind)}")
         coming = upcoming(settings.schedule.holidays, local_today(settings.schedule.timezone, now))
         if coming:
@@ -229,6 +261,20 @@ class ChannelDesk:
         lines.append(f"Season: {season.number}, since {season.started_on}")
         lines.append(self._recaps.status_line(subscription, await self._recaps.setting(subscription.id)))
         return Response((Message(title="Practice status", body="\n".join(lines)),))
+
+    def _progress(self, subscription: Subscription, history: list[str]) -> list[str]:
+        """The whole deck's round, and how far each pack is through its part of it."""
+        settings = subscription.settings
+        packs = self._bank.channel_packs(subscription.channel, settings.packs)
+        deck = self._bank.deck(settings.levels, packs)
+        where, seen = progress(deck, history)
+        lines = [f"Progress: {where.done} of {where.size} questions (round {where.round})"]
+        if len(packs) > 1 or settings.packs:
+            for pack in packs:
+                part = [q for q in deck if q.pack == pack.id]
+                done = sum(1 for q in part if q.id in seen)
+                lines.append(f"  {pack.id}: {done} of {len(part)}")
+        return lines
 
     async def _post_now(self, subscription: Subscription) -> Response:
         if subscription.status is not SubscriptionStatus.ACTIVE:
@@ -327,5 +373,7 @@ def _describe(settings: SubscriptionSettings) -> str:
     reveal = "before the next post" if settings.reveal.is_next else "after " + format_reveal(settings.reveal)
     return (
         f"at {schedule.at:%H:%M} {schedule.timezone} {on_days(schedule.days)}, "
-        f"reveal {reveal}, {levels}, {settings.order.value}" + (", blind answers" if settings.blind else "")
+        f"reveal {reveal}, {levels}, {settings.order.value}"
+        + (", blind answers" if settings.blind else "")
+        + (f", packs {','.join(settings.packs)}" if settings.packs else "")
     )

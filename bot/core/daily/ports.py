@@ -51,6 +51,11 @@ class SubscriptionStore(Protocol):
         schedule_from: datetime | None = None,
     ) -> None: ...
 
+    async def set_next_question(self, subscription_id: int, question_id: str | None, now: datetime) -> None:
+        """The question the next post takes (None: drawn as usual); the claim of a post with
+        that question clears it."""
+        ...
+
 
 class PostStore(Protocol):
     """The daily posts, claimed before they are sent so none goes out twice."""
@@ -63,7 +68,8 @@ class PostStore(Protocol):
         scheduled_at: datetime,
         nonce: str,
     ) -> Post | None:
-        """Write the post as `claimed`, before it is sent; None if that date already has one."""
+        """Write the post as `claimed`, before it is sent; None if that date already has one.
+        A claim of the subscription's `next_question` clears it in the same transaction."""
         ...
 
     async def mark_posted(

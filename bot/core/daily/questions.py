@@ -17,15 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.shared.errors import UserError
-from bot.core.shared.models import LEVELS, Order, Question
+from bot.core.shared.models import LEVELS, ChannelRef, Order, Question
 
 SUMMARY_MAX = 280
 BODY_MAX = 2500
 TITLE_MAX = 150  # Slack's header block; Discord allows 256
 ITEM_MAX = 300
+NAME_MAX = 100  # suggested_by
 _FIELDS = {
     "id", "level", "number", "title", "summary", "key_points", "follow_ups", "references", "tags",
 }  # fmt: skip
+_OPTIONAL = {"suggested_by": ""}  # fields a question may leave out, with their default
+# how many items each list holds. A team's own questions (a member's suggestion, a flashcard)
+# need only one key point; the first-party packs hold themselves to more (tests/content)
+LIST_COUNTS = {"key_points": (1, 6), "follow_ups": (0, 3), "references": (0, 8), "tags": (0, 6)}
 _PACK_FIELDS = {"id", "name", "description", "levels"}
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
@@ -162,8 +167,8 @@ def _read_question(path: Path, pack_id: str, problems: list[Problem]) -> Questio
         line = _line_of(front, key, 1) if key else None
         problems.append(Problem(path, line, key, message))
 
-    for key in sorted(set(data) - _FIELDS):
-        bad(key, f"unknown field (allowed: {', '.join(sorted(_FIELDS))})")
+    for key in sorted(set(data) - _FIELDS - set(_OPTIONAL)):
+        bad(key, f"unknown field (allowed: {', '.join(sorted(_FIELDS | set(_OPTIONAL)))})")
     missing = sorted(_FIELDS - set(data))
     for key in missing:
         problems.append(Problem(path, None, key, "required field is missing"))
@@ -183,8 +188,10 @@ def _read_question(path: Path, pack_id: str, problems: list[Problem]) -> Questio
             bad(key, "must be a non-empty string")
         elif len(value) > limit:
             bad(key, f"is {len(value)} characters; at most {limit}")
-    for key, low, high in (("key_points", 3, 6), ("follow_ups", 2, 3), ("references", 1, 8)):
+    for key, (low, high) in LIST_COUNTS.items():
         value = data[key]
+        if key == "tags":
+            continue
         if not _is_strings(value) or not low <= len(value) <= high:
             bad(key, f"must be a list of {low} to {high} non-empty strings")
         elif any(len(item) > ITEM_MAX for item in value):
@@ -194,8 +201,12 @@ def _read_question(path: Path, pack_id: str, problems: list[Problem]) -> Questio
             if not _URL.search(ref):
                 bad("references", f"needs a URL in <https://...>: {ref!r}")
     tags = data["tags"]
-    if not _is_strings(tags) or not 1 <= len(tags) <= 6 or not all(_SLUG.fullmatch(t) for t in tags):
-        bad("tags", "must be 1 to 6 lowercase tags made of letters, digits and -")
+    low, high = LIST_COUNTS["tags"]
+    if not _is_strings(tags) or not low <= len(tags) <= high or not all(_SLUG.fullmatch(t) for t in tags):
+        bad("tags", f"must be {low} to {high} lowercase tags made of letters, digits and -")
+    suggested_by = data.get("suggested_by", _OPTIONAL["suggested_by"])
+    if not isinstance(suggested_by, str) or len(suggested_by) > NAME_MAX:
+        bad("suggested_by", f"must be a name of at most {NAME_MAX} characters")
     if not body:
         problems.append(Problem(path, end + 2, "body", "the model answer is missing"))
     elif len(body) > BODY_MAX:
@@ -217,6 +228,7 @@ def _read_question(path: Path, pack_id: str, problems: list[Problem]) -> Questio
         tags=tuple(tags),
         body=body,
         source=path,
+        suggested_by=suggested_by.strip(),
     )
 
 
@@ -278,22 +290,83 @@ def _check_pack(
 
 
 class QuestionBank:
-    """All loaded questions, in deck order (pack, then level, then number)."""
+    """All loaded questions, in deck order (pack, then level, then number): the configured packs,
+    which every channel may draw from, and packs kept in the database (imported from chat, a
+    channel's own questions), each only for the workspace it was made in (its scope)."""
 
     def __init__(self, packs: Sequence[Pack]) -> None:
-        self.packs = tuple(packs)
-        self.questions = tuple(q for pack in packs for q in pack.questions)
-        self._by_id = {q.id: q for q in self.questions}
-        dupes = sorted(qid for qid, n in Counter(q.id for q in self.questions).items() if n > 1)
+        dupes = sorted(qid for qid, n in Counter(q.id for p in packs for q in p.questions).items() if n > 1)
         if dupes:
             raise UserError(f"question ids appear in more than one pack: {', '.join(dupes)}")
+        self.configured = tuple(pack.id for pack in packs)
+        self._packs: dict[str, Pack] = {pack.id: pack for pack in packs}
+        self._scopes: dict[str, str] = {}  # stored pack id -> its workspace
+        self._index()
+
+    def _index(self) -> None:
+        self.packs = tuple(self._packs.values())
+        self.questions = tuple(q for pack in self.packs for q in pack.questions)
+        self._by_id = {q.id: q for q in self.questions}
+
+    def put(self, pack: Pack, scope: str) -> None:
+        """Add or replace a stored pack (its id is neither a configured pack's nor another
+        scope's: the catalog checks before it stores one)."""
+        assert pack.id not in self.configured and self._scopes.get(pack.id, scope) == scope
+        self._packs[pack.id] = pack
+        self._scopes[pack.id] = scope
+        self._index()
+
+    def pack(self, pack_id: str) -> Pack | None:
+        return self._packs.get(pack_id)
+
+    def scope_of(self, pack_id: str) -> str | None:
+        """A stored pack's workspace; None for a configured pack (or none loaded)."""
+        return self._scopes.get(pack_id)
+
+    def visible(self, pack_id: str, channel: ChannelRef) -> bool:
+        """Whether a channel may draw from (or see) the pack."""
+        if pack_id in self.configured:
+            return True
+        return pack_id in self._packs and self._scopes.get(pack_id) == scope_of(channel)
 
     def get(self, question_id: str) -> Question | None:
         return self._by_id.get(question_id)
 
-    def deck(self, levels: Iterable[str]) -> tuple[Question, ...]:
+    def get_for(self, question_id: str, channel: ChannelRef) -> Question | None:
+        """The question if the channel may see its pack (a stored pack is its workspace's)."""
+        question = self._by_id.get(question_id)
+        return question if question is not None and self.visible(question.pack, channel) else None
+
+    def default_packs(self, channel: ChannelRef) -> tuple[str, ...]:
+        """What a channel draws from unless it chose (`packs=`): the configured packs and its own."""
+        own = own_pack_id(channel)
+        return (*self.configured, own) if self.visible(own, channel) else self.configured
+
+    def channel_packs(self, channel: ChannelRef, chosen: Sequence[str]) -> tuple[Pack, ...]:
+        """The loaded packs a channel draws from, in its order (a chosen pack no longer there is
+        left out, so a removed pack never strands a channel)."""
+        ids = tuple(chosen) or self.default_packs(channel)
+        return tuple(pack for pid in ids if self.visible(pid, channel) and (pack := self._packs.get(pid)))
+
+    def deck(self, levels: Iterable[str], packs: Iterable[Pack] | None = None) -> tuple[Question, ...]:
+        """The questions at these levels, of these packs (default: the configured packs)."""
         wanted = set(levels)
-        return tuple(q for q in self.questions if q.level in wanted)
+        chosen = self.packs if packs is None else tuple(packs)
+        if packs is None:
+            chosen = tuple(pack for pack in chosen if pack.id in self.configured)
+        return tuple(q for pack in chosen for q in pack.questions if q.level in wanted)
+
+
+def scope_of(channel: ChannelRef) -> str:
+    """The workspace a stored pack belongs to: `platform:workspace_id`."""
+    return f"{channel.platform}:{channel.workspace_id}"
+
+
+def own_pack_id(channel: ChannelRef) -> str:
+    """A channel's own pack (its approved suggestions, its imports without into=): one id per
+    channel, unique across workspaces because channel ids are."""
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{channel.platform}-{channel.channel_id}".lower()).strip("-")
+    return f"own-{slug}"[:60].rstrip("-")
 
 
 def load_bank(folders: Iterable[Path]) -> QuestionBank:

@@ -29,6 +29,7 @@ from bot.core.blind import rules as blind
 from bot.core.blind.desk import BlindDesk
 from bot.core.calendar.ports import CalendarStore
 from bot.core.calendar.seasons import with_best_ever
+from bot.core.catalog.desk import CatalogDesk
 from bot.core.commands.grammar import (
     SUGGEST_ACTIONS,
     AskQuestion,
@@ -114,6 +115,7 @@ class Desks:
     blind: BlindDesk
     recaps: RecapDesk
     suggestions: SuggestDesk
+    catalog: CatalogDesk
 
 
 class PracticeService:
@@ -201,6 +203,7 @@ class PracticeService:
         reveals as soon as the timer runs). Replies written while the bot was away are read back
         in the background, and before any reveal of a thread that was open meanwhile."""
         self._running_since = self.clock.now()
+        await self.desks.catalog.start()  # the stored packs, before any post draws from them
         for name, platform in self.platforms.items():
             self.missed_events(name)
             self._read_back_once_receiving(name, platform)
@@ -343,6 +346,8 @@ class PracticeService:
         try:
             if isinstance(command, Practice) and command.action in SUGGEST_ACTIONS:
                 return await self.suggestions.handle(caller, command)
+            if isinstance(command, Practice) and command.pack is not None:
+                return await self.desks.catalog.handle(caller, command.pack, command.attachment)
             if isinstance(command, Practice):
                 return await self.channels.handle(caller, command)
             if isinstance(command, AskQuestion):
@@ -417,7 +422,7 @@ class PracticeService:
     async def _show_answer(self, caller: Caller, question_id: str) -> Response:
         """A /question card's answer; refused while that question is open for answers in a
         channel on the caller's platform (a card dealt before today's post went out)."""
-        question = self.bank.get(question_id)
+        question = self.bank.get_for(question_id, caller.channel)
         if question is None:
             raise UserError("That question is no longer in any pack.")
         await self.review.refuse_if_open(caller.channel.platform, question)
@@ -439,7 +444,9 @@ class PracticeService:
     async def _ask(self, caller: Caller, level: str | None) -> Response:
         """A random question, never one open for answers in a channel on the caller's platform
         (its Show answer would give the model answer away before the reveal)."""
-        deck = self.bank.deck((level,) if level else LEVELS)
+        subscription = await self.store.subscription_for(caller.channel)
+        chosen = subscription.settings.packs if subscription is not None else ()
+        deck = self.bank.deck((level,) if level else LEVELS, self.bank.channel_packs(caller.channel, chosen))
         if not deck:
             raise UserError(f"no {level} questions are loaded")
         hidden = await self.store.open_questions(caller.channel.platform)
@@ -602,8 +609,9 @@ class PracticeService:
         previous = await self.store.open_post(subscription.id)
         if previous is not None:  # its last chance: the new day does not wait for it
             await self.reveal(subscription, previous, last_try=True)
-        question = choose_next(
-            self.bank.deck(subscription.settings.levels),
+        chosen = subscription.next_question
+        question = (self.bank.get_for(chosen, subscription.channel) if chosen else None) or choose_next(
+            self.deck(subscription),
             await self.store.question_history(subscription.id),
             subscription.settings.order,
             self.rng,
@@ -803,6 +811,11 @@ class PracticeService:
         if platform is None:
             raise PlatformError(f"{subscription.channel.platform} is not connected")
         return platform
+
+    def deck(self, subscription: Subscription) -> tuple[Question, ...]:
+        """The questions a subscription draws from: its packs, at its levels."""
+        packs = self.bank.channel_packs(subscription.channel, subscription.settings.packs)
+        return self.bank.deck(subscription.settings.levels, packs)
 
     def level_size(self, question: Question) -> int:
         """How many questions share this one's pack and level (a post says "3 of 40")."""

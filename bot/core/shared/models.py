@@ -93,6 +93,7 @@ class SubscriptionSettings:
     levels: tuple[str, ...]
     order: Order
     blind: bool = False  # answers through a private form, published together at the reveal
+    packs: tuple[str, ...] = ()  # the pack ids it draws from; (): the configured packs and its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class Subscription:
     created_at: datetime
     season: int = 1  # the board counts this season's posts; 1 until an admin starts another
     season_started_at: datetime | None = None  # None: season 1, since created_at
+    next_question: str | None = None  # an admin's choice for the next post (/practice next)
 
     @property
     def log_extra(self) -> dict[str, object]:

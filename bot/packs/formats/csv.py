@@ -1,7 +1,8 @@
 """CSV: one question a row, one column a field, for spreadsheets.
 
 The header (README "Question packs" documents it, and docs/pack-template.csv shows it):
-`id, level, number, title, summary, answer, key_point_1..6, follow_up_1..3, reference_1..8, tags`.
+`id, level, number, title, summary, answer, key_point_1..6, follow_up_1..3, reference_1..8, tags,
+suggested_by`.
 A list is spread over numbered columns so that any text, newlines and commas included, fits in
 its cell; `tags` are separated by spaces (a tag has none). Empty cells are nothing; columns may
 come in any order and may be left out.
@@ -20,14 +21,14 @@ import re
 
 from bot.core.daily.questions import Pack
 from bot.packs.formats.text import decoded
-from bot.packs.records import ImportRefused, Refusal, Row, Rows, to_record
+from bot.packs.records import TEXT_FIELDS, ImportRefused, Refusal, Row, Rows, to_record
 
 _DEFUSED = re.compile(r"'*[=+\-@\t\r]")  # would run as a formula, or is one defused already
 _LISTS = {"key_points": ("key_point", 6), "follow_ups": ("follow_up", 3), "references": ("reference", 8)}
 HEADER = (
     "id", "level", "number", "title", "summary", "answer",
     *(f"{stem}_{n}" for stem, most in _LISTS.values() for n in range(1, most + 1)),
-    "tags",
+    "tags", "suggested_by",
 )  # fmt: skip
 
 
@@ -99,7 +100,7 @@ def _fields(raw: dict[str, str]) -> dict[str, object]:
         for key, cell in raw.items()
     }
     fields: dict[str, object] = {}
-    for key in ("id", "level", "title", "summary", "answer"):
+    for key in TEXT_FIELDS:
         if cells.get(key, "") != "":
             fields[key] = cells[key]
     number = cells.get("number", "").strip()

@@ -765,6 +765,7 @@ class DiscordPlatform:
             levels="Levels to draw from (default all)",
             order="progressive (beginner first) or shuffled",
             answers="open (in the thread) or blind (a private form, all shown together at the reveal)",
+            packs="Packs to draw from, like websockets-realtime,team-onboarding, or all (default all)",
         )
         @app_commands.choices(
             levels=[app_commands.Choice(name=n, value=n) for n in ("all", *LEVELS, "beginner,intermediate")],
@@ -780,6 +781,7 @@ class DiscordPlatform:
             levels: str | None = None,
             order: str | None = None,
             answers: str | None = None,
+            packs: app_commands.Range[str, 1, 400] | None = None,
         ) -> None:
             given = {
                 "time": time,
@@ -789,6 +791,7 @@ class DiscordPlatform:
                 "levels": levels,
                 "order": order,
                 "answers": answers,
+                "packs": packs,
             }
             options = {key: value for key, value in given.items() if value is not None}
             await self._command(
@@ -815,7 +818,7 @@ class DiscordPlatform:
             ("unsubscribe", "Stop the daily question here; history and streaks are kept (admins)"),
             ("pause", "Hold the daily question; paused days never break streaks (admins)"),
             ("resume", "Continue after a pause (admins)"),
-            ("status", "Schedule, next post and progress through the pack"),
+            ("status", "Schedule, next post and progress through each pack"),
             ("post-now", "Post today's question now; it counts as today's (admins)"),
             ("reveal-now", "Reveal the open question now (admins)"),
             ("help", "How practicebot works here"),
@@ -864,6 +867,18 @@ class DiscordPlatform:
             dates: app_commands.Range[str, 1, 400] | None = None,
         ) -> None:
             text = " ".join(["holidays", action, *(dates or "").split()])
+            await self._command(
+                interaction, lambda: grammar.parse("practice", text, admin=self._caller(interaction).is_admin)
+            )
+
+        @practice.command(name="next", description="Post this question next, out of order (admins)")
+        @app_commands.describe(
+            question="The question's id, like websockets-realtime/beginner-01 (leave out to see)"
+        )
+        async def next_question(
+            interaction: discord.Interaction, question: app_commands.Range[str, 1, 200] | None = None
+        ) -> None:
+            text = " ".join(["next", *(question or "").split()])
             await self._command(
                 interaction, lambda: grammar.parse("practice", text, admin=self._caller(interaction).is_admin)
             )

@@ -1,0 +1,158 @@
+"""/practice pack import|export from chat, and a channel's own pack (OwnPack: approved
+suggestions join it). Packs made here are kept in the database, each for the workspace it was
+made in; the bank holds them beside the configured packs, loaded at start-up."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.catalog.ports import Draft, Imported, OwnPack, PackFiles, PackStore, StoredPack
+from bot.core.commands.grammar import PackArgs
+from bot.core.daily.ports import SubscriptionStore
+from bot.core.daily.questions import QuestionBank, own_pack_id, scope_of
+from bot.core.shared import messages as say
+from bot.core.shared.errors import NotAllowed, UserError, shown
+from bot.core.shared.messages import ATTACHMENT_MAX_BYTES, Attachment, Message, Response
+from bot.core.shared.models import Caller, ChannelRef, Question
+from bot.core.shared.ports import Clock
+
+log = logging.getLogger("practicebot.catalog")
+
+MAX_STORED_PACKS = 50  # per workspace
+MAX_PROBLEMS_SHOWN = 15  # a refusal names this many problems in chat, then says how many more
+
+
+class CatalogDesk(OwnPack):
+    def __init__(
+        self,
+        store: PackStore,
+        subscriptions: SubscriptionStore,
+        files: PackFiles,
+        bank: QuestionBank,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._subscriptions = subscriptions
+        self._files = files
+        self._bank = bank
+        self._clock = clock
+
+    async def start(self) -> None:
+        """Load every stored pack into the bank. One that cannot be loaded (a configured pack took
+        its id since, or it no longer passes the loader) is left out, with the reason logged."""
+        for stored in await self._store.stored_packs():
+            if stored.pack_id in self._bank.configured:
+                log.error("stored pack %s is not loaded: a configured pack has its id", stored.pack_id)
+                continue
+            try:
+                self._bank.put(await self._files.load(stored), stored.scope)
+            except UserError as exc:
+                log.error("stored pack %s is not loaded: %s", stored.pack_id, exc.message)
+
+    async def handle(self, caller: Caller, args: PackArgs, file: Attachment | None) -> Response:
+        if args.verb == "import":
+            if not caller.is_admin:
+                raise NotAllowed("/practice pack import is for channel admins.")
+            return await self._import(caller, args.into, file)
+        return await self._export(caller.channel, args.pack, args.format or "csv")
+
+    async def _import(self, caller: Caller, into: str | None, file: Attachment | None) -> Response:
+        if file is None:
+            raise UserError(
+                "Attach the file to /practice pack import: a CSV, JSON, YAML or Anki .apkg pack file "
+                "(practicebot pack new makes an example; the README lists the CSV columns)."
+            )
+        if len(file.data) > ATTACHMENT_MAX_BYTES:
+            raise UserError(say.file_too_large(file.filename, len(file.data)))
+        channel = caller.channel
+        try:
+            pack_id = into or await self._named(file) or own_pack_id(channel)
+            stored = await self._target(channel, pack_id)
+            result = await self._files.import_file(stored, pack_id, file)
+        except UserError as exc:
+            raise UserError(_refusal(file.filename, exc.message)) from None
+        await self._save(channel, result, caller.user.id)
+        said = (
+            f"Imported {shown(file.filename, 80)} into {pack_id}: {len(result.added)} added, "
+            f"{result.updated} updated, {result.unchanged} unchanged, 0 refused."
+        )
+        subscription = await self._subscriptions.subscription_for(channel)
+        chosen = subscription.settings.packs if subscription is not None else ()
+        drawn = chosen or self._bank.default_packs(channel)
+        if pack_id not in drawn:
+            said += f" To draw from it here too: /practice subscribe packs={','.join((*drawn, pack_id))}"
+        log.info("imported %s into %s in %s", file.filename, pack_id, channel)
+        return Response.text(said)
+
+    async def _named(self, file: Attachment) -> str | None:
+        named = await self._files.named_in(file)
+        return named if named is not None and named not in self._bank.configured else None
+
+    async def _target(self, channel: ChannelRef, pack_id: str) -> StoredPack | None:
+        """The stored pack an import into `pack_id` changes (None: a new one), if this channel may."""
+        if pack_id in self._bank.configured:
+            raise UserError(
+                f"{pack_id} is one of the bot's configured packs: it changes where it is kept "
+                "(practicebot pack import on the host), not from chat. Import into=ANOTHER-NAME instead."
+            )
+        stored = await self._store.stored_pack(pack_id)
+        if stored is not None and stored.scope != scope_of(channel):
+            raise UserError(f"the pack id {pack_id} is taken: import into=ANOTHER-NAME")
+        if stored is None:
+            mine = [p for p in await self._store.stored_packs() if p.scope == scope_of(channel)]
+            if len(mine) >= MAX_STORED_PACKS:
+                raise UserError(
+                    f"this workspace has {len(mine)} packs, the most it may keep; update one of them"
+                )
+        return stored
+
+    async def _save(self, channel: ChannelRef, result: Imported, by: str) -> None:
+        pack = result.pack
+        await self._store.save_pack(
+            StoredPack(pack.id, scope_of(channel), result.files, by), self._clock.now()
+        )
+        self._bank.put(pack, scope_of(channel))
+
+    async def _export(self, channel: ChannelRef, pack_id: str | None, fmt: str) -> Response:
+        if pack_id is None:
+            subscription = await self._subscriptions.subscription_for(channel)
+            chosen = subscription.settings.packs if subscription is not None else ()
+            packs = self._bank.channel_packs(channel, chosen)
+            own = own_pack_id(channel)
+            pack_id = own if any(p.id == own for p in packs) else packs[0].id if len(packs) == 1 else None
+            if pack_id is None and not packs:
+                raise UserError("This channel draws from no loaded pack: name one to export")
+            if pack_id is None:
+                names = ", ".join(p.id for p in packs)
+                raise UserError(
+                    f"This channel draws from {names}: name one, like /practice pack export {packs[0].id}"
+                )
+        pack = self._bank.pack(pack_id) if self._bank.visible(pack_id, channel) else None
+        if pack is None:
+            raise UserError(f"no pack {pack_id} here (/practice status lists this channel's packs)")
+        file = await self._files.export(pack, fmt)
+        count = say.plural(len(pack.questions), "question")
+        said = f"{pack.id}: {count} as {fmt}, in {file.filename}."
+        return Response((Message(body=said),), attachment=file)
+
+    async def add(self, channel: ChannelRef, draft: Draft, suggested_by: str) -> Question:
+        pack_id = own_pack_id(channel)
+        stored = await self._target(channel, pack_id)
+        result = await self._files.add_draft(stored, pack_id, draft, suggested_by)
+        await self._save(channel, result, suggested_by)
+        question = self._bank.get(result.added[0])
+        assert question is not None
+        return question
+
+
+def _refusal(filename: str, message: str) -> str:
+    """The importer's refusal, its problems capped so that the answer fits in one chat message."""
+    first, *problems = message.splitlines()
+    shown_problems = problems[:MAX_PROBLEMS_SHOWN]
+    more = len(problems) - len(shown_problems)
+    said = first[len("nothing imported") :] if first.startswith("nothing imported") else f": {first}"
+    lines = [f"Nothing imported from {shown(filename, 80)}{said}"]
+    lines += [shown(line, 300) for line in shown_problems]
+    if more:
+        lines.append(f"... and {more} more (practicebot pack lint on a copy shows them all)")
+    return "\n".join(lines)

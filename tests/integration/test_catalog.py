@@ -1,0 +1,232 @@
+"""Packs from chat, per-channel packs and /practice next through the real service, on a real
+database (SQLite and PostgreSQL), time on a fake clock: what an admin and the channel see."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.core.catalog.ports import Draft
+from bot.core.commands.grammar import parse_line
+from bot.core.daily.questions import load_bank, own_pack_id
+from bot.core.shared.messages import ATTACHMENT_MAX_BYTES, Attachment, Response
+from bot.core.shared.models import Caller, ChannelRef, User
+from bot.packs.formats import reader
+from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
+
+ANA, BO = User("u-ana", "Ana"), User("u-bo", "Bo")
+ELSEWHERE = ChannelRef("fake", "W2", "C9")  # another workspace on the same bot
+MONDAY_0600 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+NO_COOLDOWN = timedelta(0)
+OWN = own_pack_id(CHANNEL)
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime(2026, 3, 2 + day, hour, 0, tzinfo=UTC)
+
+
+def csv_file(name: str, *rows: dict[str, str]) -> Attachment:
+    out = io.StringIO()
+    columns = sorted({key for row in rows for key in row})
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return Attachment(name, out.getvalue().encode())
+
+
+def row(title: str, level: str = "beginner", **extra: str) -> dict[str, str]:
+    return {
+        "level": level,
+        "title": title,
+        "summary": f"The short answer to {title}",
+        "answer": f"The model answer to {title}",
+        "key_point_1": "the point",
+        **extra,
+    }
+
+
+async def say(
+    h: Harness,
+    line: str,
+    user: User = ANA,
+    admin: bool = True,
+    file: Attachment | None = None,
+    channel: ChannelRef = CHANNEL,
+) -> Response:
+    command = parse_line(line)
+    if file is not None:
+        command = replace(command, attachment=file)  # as the adapters attach it
+    return await h.service.handle(Caller(channel, user, admin), command)
+
+
+def text(response: Response) -> str:
+    return "\n".join(f"{m.title}\n{m.body}\n{m.footer}".strip() for m in response.messages)
+
+
+async def start(harness_factory: Callable[..., Harness], **settings: object) -> Harness:
+    return await harness_factory(MONDAY_0600, command_cooldown=NO_COOLDOWN, **settings).start()
+
+
+async def test_an_import_joins_the_channels_own_pack_which_the_channel_draws_from_and_keeps(
+    harness_factory: Callable[..., Harness], pack_dir: Path
+) -> None:
+    h = await start(harness_factory)
+    await say(h, "/practice subscribe 09:00 UTC daily reveal=8h levels=beginner order=progressive")
+    answer = await say(h, "/practice pack import", file=csv_file("team.csv", row("What is a port?")))
+    assert answer.private
+    assert text(answer) == f"Imported team.csv into {OWN}: 1 added, 0 updated, 0 unchanged, 0 refused."
+    status = text(await say(h, "/practice status", user=BO, admin=False))
+    assert "Progress: 0 of 4 questions (round 1)" in status  # 3 beginner questions of testpack + 1
+    assert f"  {OWN}: 0 of 1" in status and "  testpack: 0 of 3" in status
+    # a new process (a fresh bank, as after a restart) loads the pack from the database
+    h.bank = load_bank([pack_dir])
+    await h.restart()
+    for day in range(4):
+        await h.run_until(at(day, 18))
+    titles = [sent.message.title for sent in h.platform.of("post")]
+    assert titles == [*(f"Beginner question {n}?" for n in (1, 2, 3)), "What is a port?"]
+    status = text(await say(h, "/practice status", user=BO, admin=False))
+    assert "Progress: 0 of 4 questions (round 2)" in status
+
+
+async def test_a_partly_invalid_file_stores_nothing_and_names_every_problem(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await start(harness_factory)
+    file = csv_file(
+        "mixed.csv",
+        row("Good one"),
+        row("Bad level", level="expert"),
+        {**row("No points"), "key_point_1": ""},
+        row("Bad tag", tags="Not_A_Tag"),
+    )
+    lines = text(await say(h, "/practice pack import", file=file)).splitlines()
+    assert lines[0] == "Nothing imported from mixed.csv (1 to add, 0 to update, 3 refused): 3 problem(s)"
+    assert sorted(lines[1:]) == [
+        "mixed.csv:3 (row 3): level: must be one of beginner, intermediate, advanced (got 'expert')",
+        "mixed.csv:4 (row 4): key_points: must be a list of 1 to 6 non-empty strings",
+        "mixed.csv:5 (row 5): tags: must be 0 to 6 lowercase tags made of letters, digits and -",
+    ]
+    assert await h.store.stored_packs() == []
+    assert h.bank.pack(OWN) is None
+
+
+async def test_a_file_too_large_unknown_or_malformed_is_refused_and_nothing_is_stored(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await start(harness_factory)
+    big = Attachment("huge.csv", b"x" * (ATTACHMENT_MAX_BYTES + 1))
+    assert text(await say(h, "/practice pack import", file=big)) == (
+        "huge.csv is 2.0 MB: a pack file may be at most 2 MB."
+    )
+    odd = text(await say(h, "/practice pack import", file=Attachment("notes.txt", b"hello")))
+    assert odd == (
+        "Nothing imported from notes.txt: cannot tell the format of notes.txt: name it .csv, .json, .yaml or .apkg"
+    )
+    broken = text(await say(h, "/practice pack import", file=Attachment("p.json", b'{"questions": [')))
+    assert (
+        broken == "Nothing imported from p.json: 1 problem(s)\np.json:1:16: not valid JSON: Expecting value"
+    )
+    none = text(await say(h, "/practice pack import"))
+    assert none.startswith("Attach the file to /practice pack import")
+    assert await h.store.stored_packs() == []
+
+
+async def test_only_admins_import_and_anyone_exports_a_file_that_imports_again_unchanged(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await start(harness_factory)
+    file = csv_file("team.csv", row("What is a port?"), row("What is a socket?", level="intermediate"))
+    refused = await say(h, "/practice pack import", user=BO, admin=False, file=file)
+    assert text(refused) == "/practice pack import is for channel admins."
+    assert await h.store.stored_packs() == []
+    await say(h, "/practice pack import", file=file)
+    for fmt in ("csv", "json", "yaml", "apkg"):
+        exported = await say(h, f"/practice pack export {fmt}", user=BO, admin=False)
+        assert exported.attachment is not None
+        assert exported.attachment.filename == f"{OWN}.{fmt}"
+        assert text(exported) == f"{OWN}: 2 questions as {fmt}, in {OWN}.{fmt}."
+        again = text(await say(h, "/practice pack import", file=exported.attachment))
+        assert again == f"Imported {OWN}.{fmt} into {OWN}: 0 added, 0 updated, 2 unchanged, 0 refused."
+    document = json.loads((await say(h, "/practice pack export json")).attachment.data)  # type: ignore[union-attr]
+    assert [q["title"] for q in document["questions"]] == ["What is a port?", "What is a socket?"]
+
+
+async def test_a_pack_is_its_workspaces_alone(harness_factory: Callable[..., Harness]) -> None:
+    h = await start(harness_factory)
+    file = csv_file("onboarding.csv", row("Where is the wiki?"))
+    said = text(await say(h, "/practice pack import into=onboarding", file=file))
+    assert said.startswith("Imported onboarding.csv into onboarding: 1 added")
+    assert said.endswith("To draw from it here too: /practice subscribe packs=testpack,onboarding")
+    # the same workspace, another channel, may choose it; another workspace cannot see it
+    chosen = text(await say(h, "/practice subscribe packs=onboarding,testpack", channel=OTHER_CHANNEL))
+    assert "packs onboarding,testpack" in chosen
+    elsewhere = text(await say(h, "/practice subscribe packs=onboarding", channel=ELSEWHERE))
+    assert elsewhere == "no pack onboarding here: this channel can draw from testpack"
+    export = text(await say(h, "/practice pack export onboarding", channel=ELSEWHERE))
+    assert export == "no pack onboarding here (/practice status lists this channel's packs)"
+    taken = text(await say(h, "/practice pack import into=onboarding", file=file, channel=ELSEWHERE))
+    assert (
+        taken
+        == "Nothing imported from onboarding.csv: the pack id onboarding is taken: import into=ANOTHER-NAME"
+    )
+    question = (await h.store.stored_packs())[0].files
+    assert len(question) == 2  # pack.toml and the one question, unchanged by the refusals
+    configured = text(await say(h, "/practice pack import into=testpack", file=file))
+    assert configured.startswith(
+        "Nothing imported from onboarding.csv: testpack is one of the bot's configured packs"
+    )
+
+
+async def test_next_chooses_the_next_post_once_then_questions_are_drawn_as_usual(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await start(harness_factory)
+    await say(h, "/practice subscribe 09:00 UTC daily reveal=8h order=progressive")
+    assert text(await say(h, "/practice next testpack/advanced-01", user=BO, admin=False)) == (
+        "/practice next is for channel admins."
+    )
+    unknown = text(await say(h, "/practice next testpack/advanced-99"))
+    assert unknown == "no question testpack/advanced-99 in the packs this channel can use"
+    chosen = text(await say(h, "/practice next testpack/advanced-01"))
+    assert chosen.startswith("The next post here (<t:")
+    assert chosen.endswith(
+        "is Advanced question 1? (testpack/advanced-01); after it, questions are drawn as usual."
+    )
+    assert "Next question, chosen by an admin: testpack/advanced-01" in text(await say(h, "/practice status"))
+    await h.restart()  # the choice is kept in the database
+    for day in range(3):
+        await h.run_until(at(day, 18))
+    titles = [sent.message.title for sent in h.platform.of("post")]
+    assert titles == ["Advanced question 1?", "Beginner question 1?", "Beginner question 2?"]
+    assert "chosen by an admin" not in text(await say(h, "/practice status"))
+
+
+async def test_an_approved_draft_joins_the_own_pack_with_its_author(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await start(harness_factory)
+    draft = Draft("intermediate", "Why a heartbeat?", "Idle links die quietly.", "Ping and pong.", ("NATs",))
+    question = await h.service.desks.catalog.add(CHANNEL, draft, "Bo")
+    assert (question.title, question.level, question.suggested_by) == (
+        "Why a heartbeat?",
+        "intermediate",
+        "Bo",
+    )
+    assert question.id == f"{OWN}/why-a-heartbeat" and question.key_points == ("NATs",)
+    second = await h.service.desks.catalog.add(
+        CHANNEL, replace(draft, title="Why a heartbeat, again?"), "Ana"
+    )
+    assert second.number == 2 and h.bank.get(question.id) == question
+    exported = (await say(h, "/practice pack export csv")).attachment
+    assert exported is not None
+    rows = reader("csv")(exported.data, "x.csv").rows
+    assert [(r.data["title"], r.data["suggested_by"]) for r in rows] == [
+        ("Why a heartbeat?", "Bo"),
+        ("Why a heartbeat, again?", "Ana"),
+    ]
