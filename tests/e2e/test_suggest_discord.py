@@ -2,16 +2,18 @@
 Discord's OpenAPI spec and its at-most-5 rule): /practice suggest answers with the modal, a
 refused submission comes back with every reason, the text and a button that reopens the modal
 filled in; admins list the queue, approve (as it is, or edited in the same modal) and reject; the
-author hears by DM; nobody is ever pinged. The channel's own pack is the test's (the OwnPack port)."""
+author hears by DM; nobody is ever pinged. Approvals join the channel's own pack (in the database); its daily post credits the author."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tests.e2e.test_discord import (  # noqa: F401 - fixtures, used by name
     Guild,
     Running,
+    daily_posts,
     emulator,
     guild,
     practice,
@@ -20,7 +22,6 @@ from tests.e2e.test_discord import (  # noqa: F401 - fixtures, used by name
     text,
 )
 from tests.emulators.discord import DiscordEmulator, InteractionHandle
-from tests.integration.test_suggestions import InTestPack
 
 GOOD = {
     "level": "beginner",
@@ -50,8 +51,7 @@ async def test_a_suggestion_goes_through_the_queue_and_its_author_hears_by_dm(
     guild: Guild,  # noqa: F811
     start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
 ) -> None:
-    pack = InTestPack()
-    await start_bot(own_pack=pack)
+    bot = await start_bot()  # the channel's own pack: bot/core/catalog/desk.py, in the database
     await practice(emulator, guild, guild.admin, "subscribe", time="09:00")
 
     opened = await open_modal(emulator, guild, guild.ana, "suggest")
@@ -88,9 +88,11 @@ async def test_a_suggestion_goes_through_the_queue_and_its_author_hears_by_dm(
     assert "for channel admins" in text(await practice(emulator, guild, guild.bo, "approve", number=1))
 
     approved = await practice(emulator, guild, guild.admin, "approve", number=1)
-    assert "Approved #1" in text(approved)
-    [(_, draft, credit)] = pack.added
-    assert credit == "Ana" and draft.title == "What does **DNS** resolve? @everyone"
+    added = re.search(r"Approved #1: .* joins this channel's own pack as (\S+),", text(approved))
+    assert added is not None, text(approved)
+    question = bot.service.bank.get(added[1])
+    assert question is not None and question.suggested_by == "Ana"
+    assert question.title == "What does **DNS** resolve? @everyone"
     [dm] = emulator.direct.received_by(guild.ana)
     assert "Your suggestion was approved" in text(dm)
 
@@ -109,10 +111,20 @@ async def test_a_suggestion_goes_through_the_queue_and_its_author_hears_by_dm(
     shown = (await edit.response())["data"]
     assert shown["custom_id"] == "pb:suggest-edit:3" and inputs(shown)["title"]["value"] == "Cy's question?"
     edited = await seen(await emulator.submit_modal(edit, {"title": "Cy's question, sharpened?"}))
-    assert "Approved #3" in text(edited)
-    assert pack.added[-1][1].title == "Cy's question, sharpened?" and pack.added[-1][2] == "Cy"
+    added = re.search(r"Approved #3: .* joins this channel's own pack as (\S+),", text(edited))
+    assert added is not None, text(edited)
+    question = bot.service.bank.get(added[1])
+    assert question is not None and (question.title, question.suggested_by) == (
+        "Cy's question, sharpened?",
+        "Cy",
+    )
     assert len(emulator.direct.received_by(guild.cy)) == 1
     assert "No suggestions are waiting" in text(await practice(emulator, guild, guild.admin, "queue"))
+
+    await practice(emulator, guild, guild.admin, "next", question=question.id)
+    await practice(emulator, guild, guild.admin, "post-now")
+    [post] = daily_posts(emulator, guild.channel)
+    assert "Cy's question, sharpened?" in text(post) and "Suggested by: Cy" in text(post)
     sent = [m for record in emulator.interactions.by_id.values() for m in record.messages.values()]
     dms = [dm for person in (guild.ana, guild.bo, guild.cy) for dm in emulator.direct.received_by(person)]
     assert sent and all(m.allowed_mentions == {"parse": []} for m in sent), "the bot must never ping"

@@ -3,10 +3,11 @@ slack_sdk's View model, trigger_ids honoured for 3 s, response_action errors nam
 blocks): /practice suggest opens a modal with the command's trigger_id, a refused submission is
 answered within 3 s with a reason on each refused block (the modal stays open with the text),
 admins list the queue, approve (as it is, or edited in the same modal) and reject; the author is
-told by IM; nobody is ever pinged. The channel's own pack is the test's (the OwnPack port)."""
+told by IM; nobody is ever pinged. Approvals join the channel's own pack (in the database); its daily post credits the author."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,12 +16,12 @@ import pytest
 from tests.e2e.test_slack import (  # noqa: F401 - fixtures, used by name
     Running,
     command,
+    posts,
     shown,
     slack,
     start_bot,
 )
 from tests.emulators.slack import SlackEmulator
-from tests.integration.test_suggestions import InTestPack
 
 GOOD = {
     "level": "advanced",
@@ -61,8 +62,7 @@ async def test_a_suggestion_goes_through_the_queue_and_its_author_hears_by_im(
     start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
     mode: str,
 ) -> None:
-    pack = InTestPack()
-    await start_bot(mode=mode, own_pack=pack)
+    bot = await start_bot(mode=mode)  # the channel's own pack: bot/core/catalog/desk.py, in the database
     channel, admin = slack.add_channel("practice"), slack.add_user("lead", admin=True)
     ana, bo = slack.add_user("ana"), slack.add_user("bo")
     await command(slack, channel, admin, "/practice subscribe 09:00 UTC")
@@ -84,8 +84,10 @@ async def test_a_suggestion_goes_through_the_queue_and_its_author_hears_by_im(
     assert "#1" in listed and "by ana" in listed and "What is *head-of-line* blocking? <!channel>" in listed
     assert "for channel admins" in shown(await command(slack, channel, bo, "/practice approve 1"))
     approved = shown(await command(slack, channel, admin, "/practice approve 1"))
-    assert "Approved #1" in approved
-    assert pack.added[0][1].title == GOOD["title"] and pack.added[0][2] == "ana"
+    added = re.search(r"Approved #1: .* joins this channel's own pack as (\S+),", approved)
+    assert added is not None, approved
+    question = bot.service.bank.get(added[1])
+    assert question is not None and (question.title, question.suggested_by) == (GOOD["title"], "ana")
     [im] = slack.direct_messages(ana)
     assert "Your suggestion was approved" in shown(im)
 
@@ -104,7 +106,18 @@ async def test_a_suggestion_goes_through_the_queue_and_its_author_hears_by_im(
     assert edit["callback_id"] == "pb:suggest-edit:3"
     assert edit["blocks"][1]["element"]["initial_value"] == "Bo again?"  # pre-filled
     approved_edit = await submit(slack, edit, admin, {"title": "Bo again, sharpened?"})  # the rest as it was
-    assert "Approved #3" in approved_edit["view"]["blocks"][0]["text"]["text"]
-    assert pack.added[-1][1].title == "Bo again, sharpened?" and pack.added[-1][1].summary == GOOD["summary"]
+    said = approved_edit["view"]["blocks"][0]["text"]["text"]
+    added = re.search(r"Approved #3: .* joins this channel's own pack as (\S+),", said)
+    assert added is not None, said
+    question = bot.service.bank.get(added[1])
+    assert (
+        question is not None
+        and question.title == "Bo again, sharpened?"
+        and question.summary == GOOD["summary"]
+    )
     assert len(slack.direct_messages(bo)) == 2
+    await command(slack, channel, admin, f"/practice next {question.id}")
+    await command(slack, channel, admin, "/practice post-now")
+    [post] = posts(slack, channel)
+    assert "Bo again, sharpened?" in shown(post) and "Suggested by" in shown(post) and "bo" in shown(post)
     assert not slack.pings()  # no mention reached anyone, in the channel, ephemerals or IMs
