@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from bot.config import Config
 from bot.core.blind.desk import BlindDesk
 from bot.core.catalog.desk import CatalogDesk
-from bot.core.catalog.ports import PackFiles
+from bot.core.catalog.ports import OwnPack, PackFiles
 from bot.core.daily.channel_desk import ChannelDesk
 from bot.core.daily.questions import QuestionBank, load_bank
 from bot.core.daily.service import Desks, PracticeService, ServiceSettings
@@ -34,6 +34,8 @@ from bot.core.selfcheck.desk import SelfCheckDesk
 from bot.core.shared.errors import UserError
 from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
 from bot.core.store import Store
+from bot.core.suggest.desk import SuggestDesk
+from bot.core.suggest.rules import DEFAULT_CAP
 from bot.ops.database import open_configured
 from bot.ops.lease import LeaseKeeper, LeaseStore
 from bot.packs.library import StoredPackFiles
@@ -80,6 +82,8 @@ def build_service(
     rng: random.Random | None = None,
     metrics: Metrics | None = None,
     pictures: RecapPictures | None = None,
+    own_pack: OwnPack | None = None,
+    suggestion_cap: int = DEFAULT_CAP,
     pack_files: PackFiles | None = None,
 ) -> PracticeService:
     """The daily cycle with every feature's desk attached, each given what it needs; the service
@@ -91,6 +95,7 @@ def build_service(
         pictures = RecapImages()
     service = PracticeService(store, platforms, clock, timer, bank, settings, rng=rng, metrics=metrics)
     review = ReviewDesk(store, platforms, clock, bank, service.level_size)
+    catalog = CatalogDesk(store, store, pack_files or StoredPackFiles(), bank, clock)  # the own pack too
     recaps = RecapDesk(
         store,
         service,
@@ -110,8 +115,9 @@ def build_service(
             self_checks=SelfCheckDesk(store, service, clock, bank, review),
             blind=BlindDesk(store, service, clock, bank, metrics),
             recaps=recaps,
-            catalog=CatalogDesk(store, store, pack_files or StoredPackFiles(), bank, clock),
+            catalog=catalog,
             personal=PersonalDesk(store, service, clock),
+            suggestions=SuggestDesk(store, own_pack or catalog, platforms, clock, suggestion_cap),
         )
     )
     return service

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_service
+from bot.core.catalog.ports import OwnPack
 from bot.core.commands.grammar import parse_line
 from bot.core.daily.questions import QuestionBank, load_bank
 from bot.core.daily.service import PracticeService, ServiceSettings
@@ -326,6 +327,7 @@ class Harness:
         self.store: SqlStore
         self.timer: FakeTimer
         self.service: PracticeService
+        self.own_pack: OwnPack | None = None  # a test's own (bot/app.py's when None)
 
     async def start(self) -> Harness:
         self.store = await open_store(self.db_path)
@@ -338,6 +340,7 @@ class Harness:
             self.bank,
             self.settings,
             rng=random.Random(7),
+            own_pack=self.own_pack,
         )
         await self.service.start()
         return self

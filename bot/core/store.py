@@ -13,6 +13,7 @@ from bot.core.personal.ports import PersonalStore
 from bot.core.recap.ports import RecapStore
 from bot.core.review.ports import ReviewStore
 from bot.core.selfcheck.ports import SelfCheckStore
+from bot.core.suggest.ports import SuggestionStore
 
 
 class Store(
@@ -25,6 +26,7 @@ class Store(
     ReviewStore,
     CalendarStore,
     RecapStore,
+    SuggestionStore,
     PackStore,
     PersonalStore,
     Protocol,

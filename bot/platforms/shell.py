@@ -27,7 +27,7 @@ from bot.core.commands.grammar import HELP, Command, CommandError, Practice, par
 from bot.core.daily.schedule import format_relative
 from bot.core.daily.service import PracticeService
 from bot.core.shared.errors import UserError, shown
-from bot.core.shared.messages import Button, Message, Picture, Response
+from bot.core.shared.messages import Button, Form, Message, Picture, Response
 from bot.core.shared.models import Caller, ChannelRef, PostedRef, User
 from bot.platforms.local_files import read_pack_file, save_new
 
@@ -56,7 +56,22 @@ This is a local practice channel. Type:
                                             like :user ana or :user "chen li"
   :press NUMBER | LABEL                     press a button by the number or label listed
                                             under its message, like :press 2 or :press Bookmark
+  /practice suggest                         suggest a question: a form asks for each field in
+                                            turn (a line with only . ends one of several lines;
+                                            :cancel stops); admins: /practice queue, approve N,
+                                            edit N (the same form), reject N REASON
   :help  :quit"""
+
+
+@dataclasses.dataclass
+class Filling:
+    """A form being filled in: whose, which field is next, what was typed so far."""
+
+    caller: Caller
+    form: Form
+    index: int = 0
+    values: dict[str, str] = dataclasses.field(default_factory=dict)
+    lines: list[str] = dataclasses.field(default_factory=list)  # of a field of several lines
 
 
 class TerminalChannel:
@@ -85,6 +100,7 @@ class TerminalChannel:
         self._zone = "UTC"  # the channel's zone once it is subscribed: times are shown in it
         self._buttons: dict[str, str] = {}  # a number or label shown -> the button's action
         self._shown = 0
+        self._filling: Filling | None = None  # a form being filled in, field by field
 
     # ------------------------------------------------------------ Platform port
 
@@ -154,12 +170,17 @@ class TerminalChannel:
             if reader not in done:
                 break
             line = reader.result()
-            if line is None or not await self.handle_line(line.strip()):
+            if line is None or not await self.handle_line(line.rstrip("\r\n")):
                 break
 
     async def handle_line(self, line: str) -> bool:
-        """One typed line; False to leave."""
+        """One typed line; False to leave. While a form is being filled in, the line is its
+        next field's (or part of it: several lines keep their indentation)."""
         assert self._service is not None
+        if self._filling is not None and line.strip() not in (":quit", ":q", ":exit"):
+            await self._fill(line)
+            return True
+        line = line.strip()
         if not line:
             return True
         if line in (":quit", ":q", ":exit"):
@@ -194,7 +215,7 @@ class TerminalChannel:
             return
         response = await self._service.handle(caller, command)
         await self._follow_zone()  # a subscribe may have changed it
-        self._show(response)
+        self._answered(caller, response)
         if response.attachment is not None:
             try:
                 path = await asyncio.to_thread(save_new, self._here, response.attachment)
@@ -237,7 +258,64 @@ class TerminalChannel:
                 "listed under a message, like :press 2 or :press Bookmark."
             )
             return
-        self._show(await self._service.handle_action(caller, action))
+        self._answered(caller, await self._service.handle_action(caller, action))
+
+    def _answered(self, caller: Caller, response: Response) -> None:
+        """An answer to show, or a form of several fields to fill in, one field at a time (a
+        one-box form, a blind answer, is written with `reply TEXT`, as its message says)."""
+        if response.form is not None and len(response.form.fields) > 1:
+            self._filling = Filling(caller, response.form)
+            self._print(f"\n--- form: {_visible(response.form.title)} (only you can see this) ---")
+            for message in response.messages:
+                self._print(self.render(message))
+            self._ask_field()
+            return
+        self._show(response)
+
+    def _ask_field(self) -> None:
+        assert self._filling is not None
+        filling = self._filling
+        field = filling.form.fields[filling.index]
+        number = f"[{filling.index + 1}/{len(filling.form.fields)}]"
+        self._print(f"{number} {_visible(field.label)} (at most {field.max_length} characters)")
+        if field.error:
+            self._print(f"  refused: {_visible(field.error)}")
+        if field.value:
+            shown_now = "\n".join(f"    {_visible(line)}" for line in field.value.splitlines())
+            self._print(f"  now:\n{shown_now}")
+        keep = " keeps it" if field.value else " leaves it empty"
+        if field.multiline:
+            self._print(f"  (type its lines, then a line with only . to end it; . at once{keep})")
+        else:
+            self._print(f"  (one line; an empty line{keep})")
+
+    async def _fill(self, line: str) -> None:
+        """The next line of the form being filled in; the last field sends it."""
+        assert self._service is not None and self._filling is not None
+        filling = self._filling
+        if line.strip() == ":cancel":
+            self._filling = None
+            self._print("Cancelled: nothing was sent.")
+            return
+        field = filling.form.fields[filling.index]
+        if field.multiline and line.strip() != ".":
+            filling.lines.append(line)
+            return
+        typed = "\n".join(filling.lines) if field.multiline else line.strip()
+        filling.values[field.name] = typed if typed.strip() else field.value
+        filling.lines = []
+        filling.index += 1
+        if filling.index < len(filling.form.fields):
+            self._ask_field()
+            return
+        self._filling = None
+        response = await self._service.submit_form(filling.caller, filling.form.action, filling.values)
+        if response.form is not None and len(response.form.fields) > 1:  # refused: asked again, as typed
+            self._print(f"(only you can see this)\nNot sent yet: {_visible(response.form.error)}")
+            self._filling = Filling(filling.caller, response.form)
+            self._ask_field()
+            return
+        self._show(response)
 
     async def _follow_zone(self) -> None:
         assert self._service is not None
@@ -252,7 +330,8 @@ class TerminalChannel:
         blind_post = await self._service.blind.open_post_id(CHANNEL)
         if blind_post is not None:  # the terminal's form: the text goes in hidden
             caller = Caller(CHANNEL, self.user, is_admin=True)
-            response = await self._service.submit_form(caller, blind.action(blind_post), text)
+            typed = {blind.ANSWER_FIELD: text}
+            response = await self._service.submit_form(caller, blind.action(blind_post), typed)
             self._show(dataclasses.replace(response, form=None))
             return
         thread, late = await self._service.open_thread(CHANNEL), False

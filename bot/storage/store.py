@@ -1,8 +1,8 @@
 """The Store's tables: subscriptions, posts, replies and streaks here, each feature's tables in a
-module of its own beside it (self_checks, blind_answers, bookmarks, seasons, personal, recaps), all on one
-Database (connection.py): SQLite (sqlite_db.py) or PostgreSQL (postgres_db.py). All SQL of the
-project lives in bot/storage and its migrations, written once for both; every statement takes
-its values as parameters."""
+module of its own beside it (self_checks, blind_answers, bookmarks, seasons, personal, recaps,
+suggestions, stored_packs), all on one Database (connection.py): SQLite (sqlite_db.py) or
+PostgreSQL (postgres_db.py). All SQL of the project lives in bot/storage and its migrations,
+written once for both; every statement takes its values as parameters."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ from bot.storage.recaps import RecapTable
 from bot.storage.seasons import SeasonTable
 from bot.storage.self_checks import SelfCheckTable
 from bot.storage.stored_packs import StoredPackTable
+from bot.storage.suggestions import SuggestionTable
 
 log = logging.getLogger("practicebot.storage")
 
@@ -154,6 +155,7 @@ class SqlStore(
     RecapTable,
     LeaseTable,
     InstallationTable,
+    SuggestionTable,
     StoredPackTable,
     SubscriptionStore,
     PostStore,
@@ -362,6 +364,7 @@ class SqlStore(
             )
             await self._forget_self_checks(db, platform, user_id)
             await self._forget_personal(db, platform, user_id)
+            await self._forget_suggestions(db, platform, user_id)
             await db.run(
                 "DELETE FROM blind_answers WHERE user_id = ? AND post_id IN (SELECT p.id FROM posts p"
                 " JOIN subscriptions s ON s.id = p.subscription_id WHERE s.platform = ?)",

@@ -113,6 +113,19 @@ def seed_a_year(path: Path) -> None:
             (iso(start),),
         )
         db.execute("INSERT INTO slack_oauth_states VALUES ('state-1', ?)", (iso(start),))
+        db.execute("INSERT INTO stored_packs VALUES ('own-discord-81', 'discord:1', ?, 'u1')", (iso(start),))
+        db.execute(
+            "INSERT INTO stored_pack_files VALUES ('own-discord-81', 'pack.toml', ?)",
+            ('id = "own-discord-81"\nname = "Our own questions"\n',),
+        )
+        db.execute("INSERT INTO board_hidden VALUES (1, 'u3')")
+        db.execute("INSERT INTO away_days VALUES (1, 'u2', '2026-12-28')")
+        db.execute(
+            "INSERT INTO suggestions (subscription_id, number, author_id, author_name, level, title, summary,"
+            " answer, key_points, created_at) VALUES (1, 1, 'u2', 'bo', 'beginner', 'Why TCP?', 'Order.',"
+            " 'Ordered bytes.', 'ordering', ?)",
+            (iso(start),),
+        )
         empty = [
             name
             for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()

@@ -17,6 +17,7 @@ from PIL import Image
 
 from bot.app import build_service
 from bot.config import DiscordConfig
+from bot.core.catalog.ports import OwnPack
 from bot.core.commands.grammar import Practice
 from bot.core.daily.questions import QuestionBank
 from bot.core.daily.service import PracticeService, ServiceSettings
@@ -84,7 +85,7 @@ async def start_bot(
 ) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
     running: list[Running] = []
 
-    async def start(ack_within: float = ACK_WITHIN) -> Running:
+    async def start(ack_within: float = ACK_WITHIN, own_pack: OwnPack | None = None) -> Running:
         config = DiscordConfig(api_base_url=emulator.api_url, gateway_url=emulator.gateway_url)
         platform = DiscordPlatform(config, emulator.token, guild_ready_timeout=0.05, ack_within=ack_within)
         store = await SqliteStore.open(tmp_path / "bot.sqlite3")
@@ -96,6 +97,7 @@ async def start_bot(
             bank,
             ServiceSettings(DEFAULTS),
             random.Random(1),
+            own_pack=own_pack,
         )
         await platform.start(service)
         await platform.connected(within=10)

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.app import build_service
 from bot.config import ServerConfig, SlackConfig
+from bot.core.catalog.ports import OwnPack
 from bot.core.daily.questions import QuestionBank
 from bot.core.daily.service import PracticeService, ServiceSettings
 from bot.core.daily.streaks import Freezes
@@ -77,7 +78,11 @@ async def start_bot(
     running: list[Running] = []
 
     async def start(
-        mode: str = "socket", channel_rate: float = 20.0, ack_within: float = ACK_WITHIN, **config: Any
+        mode: str = "socket",
+        channel_rate: float = 20.0,
+        ack_within: float = ACK_WITHIN,
+        own_pack: OwnPack | None = None,
+        **config: Any,
     ) -> Running:
         settings = SlackConfig(api_base_url=slack.api_url, mode=mode, **config)
         platform = SlackPlatform(
@@ -98,6 +103,7 @@ async def start_bot(
             bank,
             ServiceSettings(DEFAULTS),
             random.Random(1),
+            own_pack=own_pack,
         )
         await platform.start(service)
         server = None

@@ -786,3 +786,43 @@ async def test_a_forum_holds_posts_with_tags_and_no_messages_of_its_own(running:
     edited = await forum.edit(available_tags=[bug, discord.ForumTag(name="Idea")])
     assert isinstance(edited, discord.ForumChannel)
     assert [t.name for t in edited.available_tags] == ["Bug", "Idea"] and edited.get_tag(bug.id) is not None
+
+
+def _label(custom_id: str, value: str = "", required: bool = True) -> dict[str, Any]:
+    box = {
+        "type": 4,
+        "custom_id": custom_id,
+        "style": 1,
+        "required": required,
+        **({"value": value} if value else {}),
+    }
+    return {"type": 18, "label": custom_id, "component": box}
+
+
+def test_a_modal_holds_at_most_five_components_and_a_required_input_is_never_sent_empty() -> None:
+    """Receiving and Responding: a MODAL has "between 1 and 5 (inclusive) components" (the OpenAPI
+    file says 40); the client sends a text input's pre-filled value unless it is changed, and
+    does not send the modal while a required input is empty."""
+    from .discord.interactions import modal_submit_data
+    from .discord.responses import ApiError
+    from .discord.validation import DEFAULT_OPENAPI, BodyValidator
+
+    callback = "/interactions/{interaction_id}/{interaction_token}/callback"
+    five = {"custom_id": "pb:x", "title": "T", "components": [_label(f"f{i}") for i in range(5)]}
+    BodyValidator(DEFAULT_OPENAPI).check("POST", callback, {"type": 9, "data": five})
+    six = {**five, "components": [_label(f"f{i}") for i in range(6)]}
+    with pytest.raises(ApiError) as refused:
+        BodyValidator(DEFAULT_OPENAPI).check("POST", callback, {"type": 9, "data": six})
+    assert "Must be 5 or fewer" in json.dumps(refused.value.body)
+
+    modal = {
+        "custom_id": "pb:x",
+        "title": "T",
+        "components": [_label("a", "kept"), _label("b", required=False)],
+    }
+    sent = modal_submit_data(modal, {})
+    assert [c["component"]["value"] for c in sent["components"]] == ["kept", ""]
+    with pytest.raises(ValueError, match="'a' is required"):
+        modal_submit_data(modal, {"a": ""})
+    with pytest.raises(ValueError, match="no text inputs"):
+        modal_submit_data(modal, {"c": "typed"})

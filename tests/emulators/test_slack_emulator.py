@@ -666,3 +666,44 @@ async def test_a_shared_file_arrives_as_a_file_share_event_and_downloads_only_wi
         async with http.get(link, headers={"Authorization": f"Bearer {slack.bot_token}"}) as answer:
             assert (answer.status, answer.content_type) == (200, "text/html")
     assert [served for _, served in slack.shared_files.downloads] == [True, False, False, False]
+
+
+def test_a_modal_with_inputs_needs_submit_and_a_required_input_is_never_submitted_empty() -> None:
+    """Slack's view reference: "submit is required when an input block is within the blocks
+    array"; on submit every input block is in state.values (null when empty), an untouched one
+    with its initial_value, and the client does not submit while a required one is empty."""
+    from tests.emulators.slack.validation import check_view_model, submitted_state
+
+    def block(block_id: str, initial: str = "", optional: bool = False) -> dict[str, Any]:
+        element = {
+            "type": "plain_text_input",
+            "action_id": block_id,
+            **({"initial_value": initial} if initial else {}),
+        }
+        label = {"type": "plain_text", "text": block_id}
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "label": label,
+            "optional": optional,
+            "element": element,
+        }
+
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "T"},
+        "blocks": [block("a", "kept"), block("b", optional=True)],
+    }
+    assert check_view_model(view) == [
+        "[ERROR] submit is required when an input block is within the blocks array"
+    ]
+    assert check_view_model({**view, "submit": {"type": "plain_text", "text": "Send"}}) == []
+    state = submitted_state(view, {})
+    assert state == {
+        "a": {"a": {"type": "plain_text_input", "value": "kept"}},
+        "b": {"b": {"type": "plain_text_input", "value": None}},
+    }
+    with pytest.raises(ValueError, match="'a' is required"):
+        submitted_state(view, {"a": {"a": {"value": ""}}})
+    with pytest.raises(ValueError, match="no input blocks"):
+        submitted_state(view, {"c": {"c": {"value": "x"}}})

@@ -20,7 +20,8 @@ BEFORE = DAY - timedelta(hours=3)
 
 
 async def submit(h: Harness, post_id: int, text: str, user: User = ANA) -> Response:
-    return await h.service.submit_form(Caller(CHANNEL, user, False), blind.action(post_id), text)
+    typed = {blind.ANSWER_FIELD: text}
+    return await h.service.submit_form(Caller(CHANNEL, user, False), blind.action(post_id), typed)
 
 
 async def press(h: Harness, post_id: int, user: User = ANA) -> Response:
@@ -55,8 +56,9 @@ async def test_blind_answers_stay_hidden_until_the_reveal_then_appear_together(
 
     form = await press(h, post_id)
     assert form.private and form.form is not None
-    assert form.form.value == "" and form.form.action == f"blind:{post_id}"
-    assert len(form.form.title) <= 45 and len(form.form.label) <= 45
+    [box] = form.form.fields
+    assert box.value == "" and form.form.action == f"blind:{post_id}"
+    assert len(form.form.title) <= 45 and len(box.label) <= 45
     said = await submit(h, post_id, "Ana's *secret* answer about <@everyone> framing")
     assert said.private and said.messages[0].body == blind.SAVED
     h.clock.advance(timedelta(hours=1))
@@ -80,7 +82,8 @@ async def test_blind_answers_stay_hidden_until_the_reveal_then_appear_together(
     closed = await press(h, post_id)
     assert closed.form is None and closed.messages[0].body == blind.CLOSED
     late = await submit(h, post_id, "too late, but *mine* <@everyone>", CY)
-    assert late.form is not None and late.form.value == "too late, but *mine* <@everyone>"  # kept open
+    assert late.form is not None  # kept open:
+    assert late.form.fields[0].value == "too late, but *mine* <@everyone>"
     assert late.form.error == blind.LATE  # quoted back, inert:
     assert late.messages[0].body == blind.LATE + "\n\ntoo late, but \\*mine\\* \\<\\@everyone\\>"
     assert await h.store.blind_answers(post_id) == [
@@ -98,7 +101,7 @@ async def test_a_second_submission_replaces_the_text_and_keeps_the_first_time(
     await submit(h, post_id, "first draft")
     h.clock.advance(timedelta(hours=2))
     again = await press(h, post_id)
-    assert again.form is not None and again.form.value == "first draft"  # pre-filled
+    assert again.form is not None and again.form.fields[0].value == "first draft"  # pre-filled
     said = await submit(h, post_id, "final answer")
     assert said.messages[0].body == blind.REPLACED
     assert await h.store.blind_answers(post_id) == [(ANA, "final answer")]

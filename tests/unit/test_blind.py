@@ -13,7 +13,7 @@ from bot.core.blind import rules as blind
 from bot.core.commands.grammar import CommandError, parse
 from bot.core.shared.messages import _MARKDOWN_SPECIAL
 from bot.core.shared.models import User
-from bot.platforms.discord.render import modal, submitted_text
+from bot.platforms.discord.render import modal, submitted_values
 from bot.platforms.slack.forms import form_view, submission
 from tests.emulators.slack.validation import check_view_model
 from tests.unit.test_selfcheck import sample_question
@@ -55,7 +55,7 @@ def test_the_form_title_fits_discord() -> None:
     long = dataclasses.replace(QUESTION, title="How do WebSockets differ from long polling in practice?")
     response = blind.form(long, 7, "draft")
     assert response.form is not None
-    assert len(response.form.title) <= blind.FORM_TITLE_MAX and response.form.value == "draft"
+    assert len(response.form.title) <= blind.FORM_TITLE_MAX and response.form.fields[0].value == "draft"
     assert "reply YOUR ANSWER" in response.messages[0].body
 
 
@@ -65,7 +65,7 @@ def test_the_slack_modal_passes_slack_sdks_view_model_and_its_submission_reads_b
     view = form_view(response.form, "T1", "C1")
     assert check_view_model(view) == []
     view["state"] = {"values": {"answer": {"answer": {"type": "plain_text_input", "value": "mine"}}}}
-    assert submission(view) == ("blind:7", "T1", "C1", "mine")
+    assert submission(view) == ("blind:7", "T1", "C1", {"answer": "mine"})
     assert submission({"callback_id": "someone-else"}) is None
 
 
@@ -76,6 +76,6 @@ def test_the_discord_modal_reads_its_text_from_action_rows_or_labels() -> None:
     assert shown is not None and shown.custom_id == "pb:blind:7" and len(shown.title) <= 45
     row = [{"type": 1, "components": [{"type": 4, "custom_id": "answer", "value": "in a row"}]}]
     label = [{"type": 18, "component": {"type": 4, "custom_id": "answer", "value": "in a label"}}]
-    assert submitted_text(row) == "in a row"
-    assert submitted_text(label) == "in a label"
-    assert submitted_text([]) == ""
+    assert submitted_values(row) == {"answer": "in a row"}
+    assert submitted_values(label) == {"answer": "in a label"}
+    assert submitted_values([]) == {}

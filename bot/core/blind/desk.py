@@ -6,6 +6,7 @@ The rules and wording are in bot/core/blind/rules.py; this is the thin async par
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Protocol
 
 from bot.core.blind import rules as blind
@@ -63,9 +64,10 @@ class BlindDesk:
         current = await self._store.blind_answer(post.id, caller.user.id)
         return blind.form(question, post.id, current)
 
-    async def submit(self, caller: Caller, argument: str, text: str) -> Response:
+    async def submit(self, caller: Caller, argument: str, values: Mapping[str, str]) -> Response:
         """A submitted form. A refused one (empty, too long) comes back as the form again with
         the reason; one that arrives once answers have closed, with its text quoted back."""
+        text = values.get(blind.ANSWER_FIELD, "")
         post, question = await self._post_here(caller, argument)
         if not _takes_answers(post):
             return blind.too_late(question, post.id, text)

@@ -17,10 +17,11 @@ from datetime import datetime
 from bot.core.daily.messages import question_post
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.ids import row_id
-from bot.core.shared.messages import Button, Form, Message, Response, person, plain
+from bot.core.shared.messages import Button, Form, FormField, Message, Response, person, plain
 from bot.core.shared.models import Question, User
 
 VERB = "blind"  # the Answer button's action: "blind:<post id>"; its form's submission too
+ANSWER_FIELD = "answer"  # the form's one text box
 MAX_ANSWER = 3000  # characters: Slack's plain_text_input takes at most 3,000 (Discord's 4,000)
 MODES = {"blind": True, "open": False}  # `/practice subscribe answers=blind|open`
 FORM_TITLE_MAX = 45  # Discord's modal title and text-input label
@@ -114,10 +115,17 @@ def form(question: Question, post_id: int, current: str | None, error: str = "")
         (Message(body=hint),),
         form=Form(
             title=title,
-            label="Your answer (hidden until the reveal)",
             action=action(post_id),
-            value=current or "",
-            max_length=MAX_ANSWER,
+            fields=(
+                FormField(
+                    ANSWER_FIELD,
+                    "Your answer (hidden until the reveal)",
+                    value=current or "",
+                    max_length=MAX_ANSWER,
+                    error=error,
+                ),
+            ),
+            submit="Save answer",
             error=error,
         ),
     )

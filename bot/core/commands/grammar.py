@@ -10,6 +10,7 @@ argument is refused with a specific message.
     /practice holidays [add|remove DATES]   /practice new-season [confirm N]
     /practice recap [<day> <HH:MM> | off] | recap-now
     /practice away [add|remove DATES]
+    /practice suggest | queue | approve N | edit N | reject N REASON
     /question [level]
     /streaks [me | hide | show]
     /bookmarks [remove <number|question id>]
@@ -63,12 +64,17 @@ ADMIN_ACTIONS = frozenset(
         "recap",
         "recap-now",
         "next",
+        *("queue", "approve", "edit", "reject"),  # the suggestions' review (bot/core/suggest)
     }
 )
 # `holidays` lists for anyone, its add and remove are for admins; `pack export` is for anyone,
 # `pack import` for admins (checked by the service); `away` is anyone's own
-PRACTICE_ACTIONS = (*sorted(ADMIN_ACTIONS), "status", "holidays", "away", "pack", "forget-me", "help")
+PRACTICE_ACTIONS = (
+    *sorted(ADMIN_ACTIONS), "status", "holidays", "away", "pack", "forget-me", "suggest", "help",
+)  # fmt: skip
 STREAKS_WORDS = ("me", "hide", "show")
+SUGGEST_ACTIONS = frozenset({"suggest", "queue", "approve", "edit", "reject"})  # bot/core/suggest
+NUMBERED_ACTIONS = ("approve", "edit", "reject")  # take a suggestion's number: approve 3
 CONFIRMED_ACTIONS = frozenset({"forget-me", "new-season"})  # asked twice: the second with `confirm`
 
 
@@ -120,6 +126,8 @@ class Practice:
     pack: PackArgs | None = None
     question: str | None = None  # next: the question id chosen for the next post
     attachment: Attachment | None = None  # the file sent with the command (pack import), set by the adapter
+    suggestion: int | None = None  # approve, edit, reject: the suggestion's number in /practice queue
+    reason: str = ""  # reject: why, as typed (told to the author)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +178,11 @@ HELP = """\
 /practice away [add|remove DATES]         your own away days: a question you miss keeps your streak:
     /practice away add 2026-12-24 2026-12-31..2027-01-01       (dates in the channel's zone)
 /practice forget-me                       delete your answers and streaks here (asks to confirm)
+/practice suggest                         suggest a question for this channel (a private form)
+/practice queue                           the suggestions waiting for review (admins)
+/practice approve N | edit N              add suggestion N to the channel's pack as it is, or open
+                                          it in the form first: sending it approves it (admins)
+/practice reject N REASON                 turn suggestion N down; its author is told why (admins)
 /question [beginner|intermediate|advanced]  a random question, just for you
 /streaks [me]                             the channel's streak board, or your own streak
 /streaks hide | show                      leave your row off this channel's board, or put it back
@@ -243,6 +256,8 @@ def _practice(words: list[str]) -> Practice:
             return Practice(action, holidays=holiday_args(words[1:]))
         except HolidayError as exc:
             raise CommandError(exc.message) from exc
+    if action in NUMBERED_ACTIONS:
+        return _decision(action, words[1:])
     if action == "pack":
         return Practice(action, pack=pack_args(words[1:]))
     if action == "next" and len(words) > 1:
@@ -262,6 +277,24 @@ def _practice(words: list[str]) -> Practice:
     if len(words) > 1:
         raise CommandError(f"/practice {action} takes no arguments (got '{shown(words[1])}')")
     return Practice(action)
+
+
+def _decision(action: str, words: list[str]) -> Practice:
+    """`approve 3`, `edit 3`, `reject 3 too close to question 12`: a number from /practice queue
+    (a leading # allowed); reject wants a reason, the others nothing more."""
+    usage = f"/practice {action} N" + (" REASON" if action == "reject" else "")
+    if not words:
+        raise CommandError(f"{usage}: give the suggestion's number from /practice queue")
+    number = words[0].removeprefix("#")
+    if not re.fullmatch(r"[0-9]{1,9}", number) or int(number) == 0:
+        raise CommandError(f"{usage}: '{shown(words[0])}' is not a suggestion number (see /practice queue)")
+    if action == "reject":
+        if len(words) < 2:
+            raise CommandError(f"{usage}: say why, like /practice reject {number} already in the pack")
+        return Practice(action, suggestion=int(number), reason=" ".join(words[1:]))
+    if len(words) > 1:
+        raise CommandError(f"/practice {action} takes only the number (got '{shown(words[1])}')")
+    return Practice(action, suggestion=int(number))
 
 
 def pack_args(words: list[str]) -> PackArgs:

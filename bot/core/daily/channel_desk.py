@@ -117,7 +117,7 @@ class ChannelDesk:
         if not confirmed:
             return Response.text(
                 "This deletes your answers, streaks, bookmarks, away days and board setting everywhere "
-                "practicebot runs on this platform. "
+                "practicebot runs on this platform, and withdraws your suggestions still waiting for review. "
                 "Nobody else's history changes, and it cannot be undone. "
                 "To go ahead: /practice forget-me confirm"
             )

@@ -30,11 +30,19 @@ def question_post(
     return Message(
         title=question.title,
         body=f"{how_to_answer} {reveal}",
-        fields=(Field("Level", level_line(question, level_size)), Field("Pack", question.pack)),
+        fields=post_fields(question, level_size),
         buttons=(bookmark_button(question),),
         footer=question.id,
         tags=(LEVEL_NAMES[question.level],),
     )
+
+
+def post_fields(question: Question, level_size: int) -> tuple[Field, ...]:
+    """The daily post's level and pack, and who suggested the question (a name, never a ping)."""
+    fields = (Field("Level", level_line(question, level_size)), Field("Pack", question.pack))
+    if question.suggested_by:
+        return (*fields, Field("Suggested by", plain(question.suggested_by)))
+    return fields
 
 
 def revealed_post(question: Question, level_size: int, answer_count: int) -> Message:
@@ -42,7 +50,7 @@ def revealed_post(question: Question, level_size: int, answer_count: int) -> Mes
     return Message(
         title=question.title,
         body=f"Revealed: the model answer is in the thread. {people} answered in time.",
-        fields=(Field("Level", level_line(question, level_size)), Field("Pack", question.pack)),
+        fields=post_fields(question, level_size),
         buttons=(bookmark_button(question),),
         footer=question.id,
     )

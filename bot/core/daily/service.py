@@ -31,6 +31,7 @@ from bot.core.calendar.ports import CalendarStore
 from bot.core.calendar.seasons import with_best_ever
 from bot.core.catalog.desk import CatalogDesk
 from bot.core.commands.grammar import (
+    SUGGEST_ACTIONS,
     AskQuestion,
     Command,
     Practice,
@@ -73,6 +74,8 @@ from bot.core.shared.models import (
     User,
 )
 from bot.core.shared.ports import Clock, Metrics, NoMetrics, Platform, Timer
+from bot.core.suggest import rules as suggest
+from bot.core.suggest.desk import SuggestDesk
 
 log = logging.getLogger("practicebot.service")
 
@@ -121,6 +124,7 @@ class Desks:
     self_checks: SelfCheckDesk
     blind: BlindDesk
     recaps: RecapDesk
+    suggestions: SuggestDesk
     catalog: CatalogDesk
     personal: PersonalDesk
 
@@ -199,6 +203,10 @@ class PracticeService:
     @property
     def personal(self) -> PersonalDesk:
         return self.desks.personal
+
+    @property
+    def suggestions(self) -> SuggestDesk:
+        return self.desks.suggestions
 
     def lock(self, subscription_id: int) -> asyncio.Lock:
         return self._locks.setdefault(subscription_id, asyncio.Lock())
@@ -351,6 +359,8 @@ class PracticeService:
 
     async def _handle(self, caller: Caller, command: Command) -> Response:
         try:
+            if isinstance(command, Practice) and command.action in SUGGEST_ACTIONS:
+                return await self.suggestions.handle(caller, command)
             if isinstance(command, Practice) and command.pack is not None:
                 return await self.desks.catalog.handle(caller, command.pack, command.attachment)
             if isinstance(command, Practice) and command.action == "away":
@@ -392,17 +402,22 @@ class PracticeService:
                 return await self.review.press(caller.channel.platform, caller.user.id, verb, argument)
             if verb == blind.VERB:
                 return await self.blind.open_form(caller, argument)
+            if verb == suggest.AGAIN:
+                return await self.suggestions.press(caller, argument)
         except UserError as exc:
             return Response.text(exc.message)
         return Response.text("That button no longer does anything.")
 
-    async def submit_form(self, caller: Caller, action: str, text: str) -> Response:
-        """A submitted form (see `messages.Form`), by its action id and the text typed in it."""
+    async def submit_form(self, caller: Caller, action: str, values: Mapping[str, str]) -> Response:
+        """A submitted form (see `messages.Form`), by its action id and what was typed in each
+        of its fields, by name (a field left out counts as empty)."""
         started = time.perf_counter()
         verb, _, argument = action.partition(":")
         try:
             if verb == blind.VERB:
-                return await self.blind.submit(caller, argument, text)
+                return await self.blind.submit(caller, argument, values)
+            if verb in (suggest.NEW, suggest.EDIT):
+                return await self.suggestions.submit(caller, verb, argument, values)
         except UserError as exc:
             return Response.text(exc.message)
         finally:

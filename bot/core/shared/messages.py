@@ -10,8 +10,9 @@ as a mention that notifies nobody.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,18 +45,56 @@ class Message:
     tags: tuple[str, ...] = ()  # labels a platform may file the message under (a Discord forum's tags)
 
 
+FORM_FIELDS_MAX = 5  # Discord: a modal holds at most 5 components
+FORM_TEXT_MAX = 45  # Discord: a modal's title and a Label's text
+FORM_INPUT_MAX = 3000  # Slack: a plain_text_input's max_length (Discord's is 4,000)
+FORM_SUBMIT_MAX = 24  # Slack: a modal's submit button
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One text box of a form. `name`: what its value comes back under (unique in the form; the
+    text input's custom id on Discord, its block id on Slack). `error`: the last submission's
+    value was refused for this reason (shown beside the box where the platform can)."""
+
+    name: str
+    label: str  # at most FORM_TEXT_MAX characters
+    value: str = ""  # pre-filled
+    max_length: int = FORM_INPUT_MAX
+    multiline: bool = True
+    required: bool = True
+    error: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Form:
-    """A private form with one multi-line text box (a Discord modal, a Slack modal). Its
-    submission comes back to `PracticeService.submit_form(caller, action, text)`. `error`: the
-    last submission was refused for this reason (the form is asked for again)."""
+    """A private form of one to five text boxes (a Discord modal, a Slack modal, the terminal
+    asking for each in turn). Its submission comes back to `PracticeService.submit_form(caller,
+    action, values)`, the values by field name. `error`: the last submission was refused for
+    this reason (the form is asked for again, with what was typed); each field's own reason is
+    on the field."""
 
-    title: str  # at most 45 characters (Discord)
-    label: str  # at most 45 characters (Discord)
+    title: str  # at most FORM_TEXT_MAX characters
     action: str  # "<verb>:<argument>", like a button's
-    value: str = ""  # pre-filled
-    max_length: int = 3000
+    fields: tuple[FormField, ...]
+    submit: str = "Send"  # the submit button, at most FORM_SUBMIT_MAX characters
     error: str = ""
+
+    def __post_init__(self) -> None:
+        """A form every platform can show, or a bug in the feature that built it."""
+        names = [f.name for f in self.fields]
+        if not 1 <= len(names) <= FORM_FIELDS_MAX or len(set(names)) != len(names):
+            raise ValueError(f"a form has 1 to {FORM_FIELDS_MAX} fields with distinct names, not {names}")
+        if len(self.title) > FORM_TEXT_MAX or len(self.submit) > FORM_SUBMIT_MAX:
+            raise ValueError(f"form title or submit too long: {self.title!r}, {self.submit!r}")
+        for f in self.fields:
+            if not f.name or len(f.label) > FORM_TEXT_MAX or not 1 <= f.max_length <= FORM_INPUT_MAX:
+                raise ValueError(f"form field {f.name!r}: label at most {FORM_TEXT_MAX}, max_length 1..3000")
+
+    def with_values(self, values: Mapping[str, str]) -> Form:
+        """The form pre-filled with what was typed (a refused submission asks again with it)."""
+        fields = tuple(dataclasses.replace(f, value=values.get(f.name, f.value)) for f in self.fields)
+        return dataclasses.replace(self, fields=fields)
 
 
 ATTACHMENT_MAX_BYTES = 2 * 1024 * 1024  # a pack file a person attaches; larger ones are refused unread

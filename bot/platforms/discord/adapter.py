@@ -33,7 +33,7 @@ from bot.core.shared.errors import About, PlatformError, UserError
 from bot.core.shared.messages import Attachment, Message, Picture, Response, plain
 from bot.core.shared.models import LEVELS, Caller, ChannelRef, PostedRef, User
 from bot.core.shared.ports import Metrics, NoMetrics
-from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, modal, render, submitted_text
+from bot.platforms.discord.render import NO_MENTIONS, Rendered, action_of, modal, render, submitted_values
 from bot.platforms.discord.shards import guild_id_of, serves
 from bot.platforms.downloads import check_declared, download, without_file
 from bot.platforms.pacing import Paced, SlidingWindow, TokenBucket
@@ -648,9 +648,9 @@ class DiscordPlatform:
             return
         service = self._service
         if interaction.type is discord.InteractionType.modal_submit:
-            text = submitted_text(list(data.get("components") or []))
+            values = submitted_values(list(data.get("components") or []))
             await self._answer(
-                interaction, lambda: service.submit_form(self._caller(interaction), action, text)
+                interaction, lambda: service.submit_form(self._caller(interaction), action, values)
             )
             return
         await self._answer(interaction, lambda: service.handle_action(self._caller(interaction), action))
@@ -689,13 +689,17 @@ class DiscordPlatform:
         except Exception:
             log.exception("command failed for %s in %s", interaction.user.id, interaction.channel_id)
             response = Response.text("Something went wrong on our side; it is logged. Try again in a minute.")
+        # a command or a press may answer with a modal; a modal's submission may not (Discord:
+        # MODAL is "not available for MODAL_SUBMIT and PING interactions"), so a refused
+        # submission is answered with its messages: the reasons, and a button to open it again
         form = modal(response.form) if response.form is not None else None
-        if form is not None and interaction.type is discord.InteractionType.component:
+        if form is not None and interaction.type in OPENS_FORMS:
             if not interaction.response.is_done():
                 await interaction.response.send_modal(form)
                 return
             form.stop()  # deferred: a modal can only be the first answer
-            response = Response.text("That took too long to open the form: press the button again.")
+            again = "press the button" if interaction.type is discord.InteractionType.component else "run it"
+            response = Response.text(f"That took too long to open the form: {again} again.")
         response, file = _with_file(response, interaction.filesize_limit)
         parts = [part for message in response.messages for part in render(message)] or render(
             Message(body="Done.")
@@ -830,8 +834,11 @@ class DiscordPlatform:
             ("post-now", "Post today's question now; it counts as today's (admins)"),
             ("reveal-now", "Reveal the open question now (admins)"),
             ("help", "How practicebot works here"),
+            ("suggest", "Suggest a question for this channel's own pack (a form)"),
+            ("queue", "The suggestions waiting for review (admins)"),
         ):
             simple(action, description)
+        self._register_decisions(practice)
         self.tree.add_command(practice)
 
         simple("recap-now", "Send a recap of the last seven days now, to try it (admins)")
@@ -984,6 +991,45 @@ class DiscordPlatform:
 
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
+    def _register_decisions(self, practice: app_commands.Group) -> None:
+        """/practice approve, edit and reject: a suggestion's number, and reject's reason; parsed
+        by the grammar like the typed words (the service checks the caller is an admin)."""
+
+        async def run(interaction: discord.Interaction, words: list[str]) -> None:
+            await self._command(
+                interaction,
+                lambda: grammar.parse("practice", " ".join(words), admin=self._caller(interaction).is_admin),
+            )
+
+        @practice.command(
+            name="approve", description="Add a suggestion to this channel's pack as it is (admins)"
+        )
+        @app_commands.describe(number="Its number in /practice queue")
+        async def approve(
+            interaction: discord.Interaction, number: app_commands.Range[int, 1, 999_999_999]
+        ) -> None:
+            await run(interaction, ["approve", str(number)])
+
+        @practice.command(
+            name="edit", description="Edit a suggestion in a form; sending it approves it (admins)"
+        )
+        @app_commands.describe(number="Its number in /practice queue")
+        async def edit(
+            interaction: discord.Interaction, number: app_commands.Range[int, 1, 999_999_999]
+        ) -> None:
+            await run(interaction, ["edit", str(number)])
+
+        @practice.command(
+            name="reject", description="Turn a suggestion down; its author is told why (admins)"
+        )
+        @app_commands.describe(number="Its number in /practice queue", reason="Why: told to its author")
+        async def reject(
+            interaction: discord.Interaction,
+            number: app_commands.Range[int, 1, 999_999_999],
+            reason: app_commands.Range[str, 1, 400],
+        ) -> None:
+            await run(interaction, ["reject", str(number), *reason.split()])
+
     async def _on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
@@ -997,6 +1043,7 @@ class DiscordPlatform:
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
+OPENS_FORMS = (discord.InteractionType.component, discord.InteractionType.application_command)
 UNKNOWN_MESSAGE = 10008  # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
 
 

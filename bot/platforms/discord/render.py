@@ -134,44 +134,53 @@ def _cut(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-ANSWER_INPUT = "answer"  # the custom id of a form's text input
 MODAL_TIMEOUT = 15 * 60.0  # seconds: the interaction token's life; discord.py forgets the modal then
+MODAL_TEXT_MAX = 45  # a modal's title and a Label's text
+LABEL_DESCRIPTION_MAX = 100
+INPUT_MAX = 4000
 
 
 def modal(form: Form) -> discord.ui.Modal | None:
-    """A form as a modal: one paragraph text input, pre-filled. Its submission arrives as a
-    MODAL_SUBMIT interaction with the same `pb:` custom id, answered by custom id like a button
-    (so it works after a restart too). None if the action does not fit a custom id."""
+    """A form as a modal: a Label (type 18) per field holding its text input (short or
+    paragraph, pre-filled), a refused field's reason as the Label's description. Its submission
+    arrives as a MODAL_SUBMIT interaction with the same `pb:` custom id, answered by custom id
+    like a button (so it works after a restart too). None if the action does not fit a custom id.
+
+    Discord's Components reference deprecates the text input's own `label` (and text inputs in
+    action rows) "in favor of `label` and `description` on the Label component"; the submission
+    comes back as {type 18, component: {type 4, custom_id, value}}."""
     cid = custom_id(form.action)
     if cid is None:
         return None
-    shown = discord.ui.Modal(title=_cut(form.title, 45), timeout=MODAL_TIMEOUT, custom_id=cid)
-    # a Label (type 18) holding the text input: Discord's Components reference deprecates the text
-    # input's own `label` (and text inputs in action rows) "in favor of `label` and `description`
-    # on the Label component"; the submission comes back as {type 18, component: {type 4, value}}
-    answer: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
-        style=discord.TextStyle.paragraph,
-        custom_id=ANSWER_INPUT,
-        default=form.value[: form.max_length] or None,
-        max_length=min(form.max_length, 4000),
-        required=True,
-    )
-    shown.add_item(discord.ui.Label(text=_cut(form.label, 45), component=answer))
+    shown = discord.ui.Modal(title=_cut(form.title, MODAL_TEXT_MAX), timeout=MODAL_TIMEOUT, custom_id=cid)
+    for field in form.fields:
+        most = min(field.max_length, INPUT_MAX)
+        box: discord.ui.TextInput[discord.ui.Modal] = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph if field.multiline else discord.TextStyle.short,
+            custom_id=field.name,
+            default=field.value[:most] or None,
+            max_length=most,
+            required=field.required,
+        )
+        description = _cut(field.error, LABEL_DESCRIPTION_MAX) if field.error else None
+        shown.add_item(
+            discord.ui.Label(text=_cut(field.label, MODAL_TEXT_MAX), description=description, component=box)
+        )
     return shown
 
 
-def submitted_text(components: list[Any]) -> str:
-    """The value of the form's text input in a MODAL_SUBMIT's components (action rows or labels)."""
+def submitted_values(components: list[Any]) -> dict[str, str]:
+    """Every text input's value in a MODAL_SUBMIT's components (action rows or labels), by custom id."""
+    found: dict[str, str] = {}
     for component in components:
         if not isinstance(component, dict):
             continue
-        if component.get("custom_id") == ANSWER_INPUT and component.get("type") == 4:
-            return str(component.get("value") or "")
+        if component.get("type") == 4 and isinstance(component.get("custom_id"), str):
+            found[component["custom_id"]] = str(component.get("value") or "")
+            continue
         inner = [
             *(component.get("components") or []),
             *([component["component"]] if "component" in component else []),
         ]
-        found = submitted_text(inner)
-        if found:
-            return found
-    return ""
+        found.update(submitted_values(inner))
+    return found

@@ -42,14 +42,14 @@ from bot.config import SlackConfig
 from bot.core.commands import grammar
 from bot.core.daily.service import PracticeService
 from bot.core.shared.errors import About, PlatformError, UserError
-from bot.core.shared.messages import Message, Picture, Response, plain
+from bot.core.shared.messages import Form, Message, Picture, Response, plain
 from bot.core.shared.models import Caller, ChannelRef, PostedRef, User
 from bot.core.shared.ports import Metrics, NoMetrics
 from bot.platforms.downloads import without_file
 from bot.platforms.pacing import KeyedBuckets, SlidingWindow, TokenBucket
 from bot.platforms.rate_watch import TOO_MANY_REQUESTS
 from bot.platforms.slack.deliveries import Deliveries, delivery_key
-from bot.platforms.slack.forms import ANSWER_BLOCK, done_view, form_view, submission
+from bot.platforms.slack.forms import done_view, errors, form_view, submission
 from bot.platforms.slack.install_pages import install_failed
 from bot.platforms.slack.pack_files import (
     HOW_TO_IMPORT,
@@ -677,7 +677,20 @@ class SlackPlatform:
             response = await service.handle(caller, parsed)
             return await self._send_file(caller, response) if response.attachment else response
 
-        await self._answer(ack, respond, work)
+        trigger = (command["team_id"], command["channel_id"], str(command.get("trigger_id") or ""))
+        await self._answer(ack, respond, work, trigger)
+
+    async def _open_form(self, form: Form, team_id: str, channel_id: str, trigger_id: str) -> Response | None:
+        """Open the form with the trigger_id of a press or a command (valid 3 s); None once
+        open, else what to tell the person."""
+        try:
+            view = form_view(form, team_id, channel_id)
+            client = (await self._team(team_id)).client
+            await client.views_open(trigger_id=trigger_id, view=view)
+            return None
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, PlatformError) as exc:
+            log.warning("views.open failed: %s", getattr(exc, "response", {}) or exc)
+            return Response.text("The form could not be opened in time: try again.")
 
     async def _send_file(self, caller: Caller, response: Response) -> Response:
         """The response's file, uploaded into the caller's direct messages with the app (see
@@ -756,15 +769,12 @@ class SlackPlatform:
         channel = (body.get("channel") or {}).get("id", "")
         caller = await self._caller(body["team"]["id"], channel, body["user"]["id"])
         response = await service.handle_action(caller, action)
-        if response.form is not None:
-            try:  # the click's trigger_id opens a modal for 3 s
-                view = form_view(response.form, body["team"]["id"], channel)
-                client = (await self._team(body["team"]["id"])).client
-                await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
+        if response.form is not None:  # the click's trigger_id opens a modal for 3 s
+            trigger = str(body.get("trigger_id") or "")
+            failed = await self._open_form(response.form, body["team"]["id"], channel, trigger)
+            if failed is None:
                 return
-            except (SlackApiError, SlackRequestError, aiohttp.ClientError, PlatformError) as exc:
-                log.warning("views.open failed: %s", getattr(exc, "response", {}) or exc)
-                response = Response.text("The form could not be opened in time: press the button again.")
+            response = failed
         for rendered in self._parts(response):
             await respond(blocks=list(rendered.blocks), text=rendered.text, response_type="ephemeral",
                           replace_original=False)  # fmt: skip
@@ -778,12 +788,12 @@ class SlackPlatform:
         if service is None or found is None:
             await ack()
             return
-        action, team, channel, text = found
+        action, team, channel, values = found
         user_id = body["user"]["id"]
 
         async def work() -> Response:
             caller = await self._caller(team or body["team"]["id"], channel, user_id)
-            return await service.submit_form(caller, action, text)
+            return await service.submit_form(caller, action, values)
 
         task = asyncio.ensure_future(_safely(work))
         done, _ = await asyncio.wait({task}, timeout=self._ack_within)
@@ -801,21 +811,33 @@ class SlackPlatform:
             return
         response = task.result()
         said = plain_text("\n".join(m.body for m in response.messages), 2000)
-        if response.form is not None:  # refused: the form stays open with the text and the reason
-            reason = plain_text(response.form.error, 2000) if response.form.error else said
-            await ack(response_action="errors", errors={ANSWER_BLOCK: reason})
+        if response.form is not None:  # refused: the form stays open with the text and the reasons
+            await ack(response_action="errors", errors=errors(response.form))
         else:
-            await ack(response_action="update", view=done_view("Answer", said))
+            title = str((view.get("title") or {}).get("text") or "Done")
+            await ack(response_action="update", view=done_view(title, said))
 
     async def _answer(
-        self, ack: AsyncAck, respond: AsyncRespond, work: Callable[[], Awaitable[Response]]
+        self,
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        work: Callable[[], Awaitable[Response]],
+        trigger: tuple[str, str, str] | None = None,
     ) -> None:
-        """Ack within Slack's 3 s with the answer when it is quick; else ack, then respond."""
+        """Ack within Slack's 3 s with the answer when it is quick; else ack, then respond. An
+        answer with a form opens it with the command's `trigger` (team, channel, trigger_id)."""
         task = asyncio.ensure_future(_safely(work))
         done, _ = await asyncio.wait({task}, timeout=self._ack_within)
         if not done:
             await ack()
         response = await task
+        if response.form is not None and trigger is not None:
+            failed = await self._open_form(response.form, *trigger)
+            if failed is None:
+                if done:
+                    await ack()
+                return
+            response = failed
         parts = self._parts(response)
         kind = "ephemeral" if response.private else "in_channel"
         first, rest = parts[0], parts[1:]

@@ -259,7 +259,17 @@ def command_data(
 
 
 def modal_submit_data(modal: JSON, values: Mapping[str, str]) -> JSON:
-    """What a user submitting the modal sends: each text input's value, in the modal's layout."""
+    """What a user submitting the modal sends: each text input's value, in the modal's layout:
+    what they typed (`values`, by custom id), or else what it was pre-filled with. Discord's
+    client does not send a modal with a required text input left empty (ValueError here)."""
+    inputs = _text_inputs(modal.get("components") or [])
+    unknown = set(values) - {i["custom_id"] for i in inputs}
+    if unknown:
+        raise ValueError(f"the modal has no text inputs {sorted(unknown)} to type into")
+    for text_input in inputs:
+        value = values.get(text_input["custom_id"], text_input.get("value") or "")
+        if not value and text_input.get("required", True):
+            raise ValueError(f"text input {text_input['custom_id']!r} is required: Discord does not send it")
 
     def submitted(component: JSON) -> JSON:
         kind = component.get("type")
@@ -276,7 +286,7 @@ def modal_submit_data(modal: JSON, values: Mapping[str, str]) -> JSON:
                 "type": 4,
                 "id": component.get("id"),
                 "custom_id": component["custom_id"],
-                "value": values.get(component["custom_id"], ""),
+                "value": values.get(component["custom_id"], component.get("value") or ""),
             }
         return {"type": kind, "id": component.get("id")}
 
@@ -284,6 +294,20 @@ def modal_submit_data(modal: JSON, values: Mapping[str, str]) -> JSON:
         "custom_id": modal["custom_id"],
         "components": [submitted(c) for c in modal.get("components") or []],
     }
+
+
+def _text_inputs(components: list[JSON]) -> list[JSON]:
+    """The text inputs of a modal's layout (in action rows or labels)."""
+    found: list[JSON] = []
+    for component in components:
+        if component.get("type") == 4:
+            found.append(component)
+        inner = [
+            *(component.get("components") or []),
+            *([component["component"]] if "component" in component else []),
+        ]
+        found += _text_inputs(inner)
+    return found
 
 
 def interaction_payload(

@@ -24,6 +24,7 @@ SPEC_URI = "urn:discord:openapi"
 CONTENT_MAX = 2000
 EMBEDS_TOTAL_MAX = 6000
 ROWS_MAX = 5  # action rows in a message without IS_COMPONENTS_V2
+MODAL_COMPONENTS_MAX = 5
 IS_COMPONENTS_V2 = 1 << 15
 
 Path_ = tuple[str | int, ...]
@@ -294,6 +295,14 @@ def check_callback(body: JSON, errors: FormErrors) -> None:
         _check_choices(data.get("choices") or [], ("data", "choices"), errors)
     elif body.get("type") == 9:
         components = data.get("components") or []
+        # the interaction response's MODAL: "Between 1 and 5 (inclusive) components that make up
+        # the modal" (Receiving and Responding); the OpenAPI file allows 40
+        if len(components) > MODAL_COMPONENTS_MAX:
+            errors.add(
+                ("data", "components"),
+                "BASE_TYPE_MAX_LENGTH",
+                f"Must be {MODAL_COMPONENTS_MAX} or fewer in length.",
+            )
         _check_modal_inputs(components, ("data", "components"), errors)
         _refuse_deprecated_inputs(components, ("data", "components"), errors)
 

@@ -25,7 +25,7 @@ from .mrkdwn import Shown, message_shown, show
 from .ratelimit import RateLimiter, RateLimits
 from .shared_files import SharedFiles
 from .socket_mode import EVENTS_API, INTERACTIVE, SLASH_COMMANDS, Delivery, Envelope, SocketModeServer
-from .validation import check_message, response_action_problems
+from .validation import check_message, response_action_problems, submitted_state
 from .web_api import APP, BOT, RateLimited, Upload, WebApi
 from .workspace import ApiError, Channel, Json, User, Workspace, is_top_level
 
@@ -921,7 +921,8 @@ class SlackEmulator:
         if view is None:
             raise LookupError(f"no open view {view_id}")
         ws = next(w for w in self.workspaces.values() if w.views is views)
-        payload = ws.view_submission(self._user(user_id), view, values or {}, self._new_trigger())
+        state = submitted_state(view, values or {})
+        payload = ws.view_submission(self._user(user_id), view, state, self._new_trigger())
         return self._dispatch(Envelope(INTERACTIVE, payload))
 
     def slash_command_payload(self, channel_id: str, user_id: str, command: str, text: str = "") -> Json:

@@ -172,7 +172,15 @@ def check_view_model(view: Json) -> list[str]:
         View(**{k: v for k, v in view.items() if k in View.attributes or k == "blocks"}).validate_json()
     except (SlackObjectFormationError, TypeError) as exc:
         problems.append(f"[ERROR] {exc}")
-    for block in view.get("blocks") or []:
+    blocks = view.get("blocks") or []
+    # Slack's view reference: "submit is required when an input block is within the blocks array"
+    if (
+        view.get("type") == "modal"
+        and not view.get("submit")
+        and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
+    ):
+        problems.append("[ERROR] submit is required when an input block is within the blocks array")
+    for block in blocks:
         element = block.get("element") if isinstance(block, dict) else None
         if isinstance(element, dict) and element.get("type") == "plain_text_input":
             most = element.get("max_length")
@@ -181,6 +189,28 @@ def check_view_model(view: Json) -> list[str]:
             if isinstance(most, int) and len(str(element.get("initial_value") or "")) > most:
                 problems.append("[ERROR] initial_value must be at most max_length")
     return problems
+
+
+def submitted_state(view: Json, values: Json) -> Json:
+    """A modal's state.values as Slack sends it on submit: every input block, with what the
+    person typed (`values`, {block_id: {action_id: {...}}}) or else what it was opened with; a
+    required input left empty cannot be submitted (Slack's client says "This field is required"
+    and sends nothing), so it raises ValueError."""
+    state: Json = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") if isinstance(block, dict) else None
+        if not isinstance(element, dict) or block.get("type") != "input":
+            continue
+        block_id, action_id = block.get("block_id"), element.get("action_id")
+        typed = ((values.get(block_id) or {}).get(action_id) or {}) if block_id in values else None
+        value = typed.get("value") if typed is not None else element.get("initial_value")
+        if not value and not block.get("optional"):
+            raise ValueError(f"input {block_id!r} is required: Slack does not submit the modal")
+        state[block_id] = {action_id: {"type": element.get("type"), "value": value or None}}
+    unknown = set(values) - set(state)
+    if unknown:
+        raise ValueError(f"the modal has no input blocks {sorted(unknown)} to type into")
+    return state
 
 
 def response_action_problems(view: Json, ack: Json) -> list[str]:
