@@ -63,7 +63,7 @@ def test_the_adapter_calls_only_methods_the_scopes_allow() -> None:
     """Each Web API method the adapter calls, and the scope Slack requires for it."""
     needs = {"auth_test": None, "chat_postMessage": "chat:write", "chat_update": "chat:write",
              "conversations_history": "channels:history", "conversations_replies": "channels:history",
-             "users_info": "users:read", "conversations_open": "im:write", "files_upload_v2": "files:write", "files_list": "files:read",
+             "users_info": "users:read", "conversations_open": "im:write", "files_upload_v2": "files:write", "files_list": "files:read", "files_info": "files:read",
              "views_open": None, "chat_postEphemeral": "chat:write"}  # fmt: skip
     source = (ROOT / "bot" / "platforms" / "slack" / "adapter.py").read_text()
     called = set(
