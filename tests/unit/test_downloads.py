@@ -10,6 +10,7 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.core.shared.errors import UserError
 from bot.core.shared.messages import ATTACHMENT_MAX_BYTES
 from bot.platforms.downloads import DownloadError, check_declared, download
 
@@ -137,3 +138,24 @@ def test_the_declared_size_decides_before_any_download(name: str, size: int) -> 
     said = refused.value.message
     assert "at most 2 MB" in said and "@" not in said.replace("\\@", "")  # a name never pings
     check_declared(name, None)  # an unknown size is measured while reading instead
+
+
+async def test_the_slack_token_goes_only_to_slacks_file_host(server: str) -> None:
+    """A file object whose link names another host (a forged or odd event) is refused before any
+    request: the bot token in its Authorization header would go there with it."""
+    from bot.platforms.slack.pack_files import fetch, token_hosts
+
+    async def no_info(file_id: str) -> dict[str, object]:
+        raise AssertionError("not asked")
+
+    hosts = token_hosts("https://slack.com/api/")
+    assert hosts == frozenset({"files.slack.com", "slack.com"})
+    for url in (f"{server}/auth", "https://files.slack.com.example.net/x.csv", "file:///etc/passwd"):
+        file = {"name": "x.csv", "size": 10, "url_private_download": url}
+        with pytest.raises(UserError, match="is not a file kept by Slack"):
+            await fetch(file, "xoxb-secret", no_info, hosts)
+    local = token_hosts(server + "/api/")  # the emulator's, in tests
+    got = await fetch(
+        {"name": "x.csv", "size": 10, "url_private_download": f"{server}/ok"}, "t", no_info, local
+    )
+    assert got.data == CSV

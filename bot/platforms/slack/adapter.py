@@ -56,6 +56,7 @@ from bot.platforms.slack.pack_files import (
     is_import,
     mentions,
     shared_command,
+    token_hosts,
     words_after_mention,
 )
 from bot.platforms.slack.partitions import serves
@@ -741,9 +742,9 @@ class SlackPlatform:
                 found = answer.get("file")
                 return found if isinstance(found, dict) else {}
 
-            command = await shared_command(
-                caller, words_after_mention(text, team.bot_user_id), files, str(team.client.token), info
-            )
+            words = words_after_mention(text, team.bot_user_id)
+            hosts = token_hosts(self._config.api_base_url)
+            command = await shared_command(caller, words, files, str(team.client.token), info, hosts)
             return await service.handle(caller, command)
 
         response = await _safely(work)

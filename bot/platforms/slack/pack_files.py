@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.core.commands import grammar
 from bot.core.shared.errors import UserError
@@ -72,10 +73,17 @@ def with_file(command: grammar.Command, file: Attachment) -> grammar.Command:
 
 
 FileInfo = Callable[[str], Awaitable[dict[str, Any]]]  # files.info: a file's whole object by its id
+SLACK_FILES = "files.slack.com"  # where url_private links point; the bot token goes nowhere else
+
+
+def token_hosts(api_base_url: str) -> frozenset[str]:
+    """The hosts a file link may name for the bot token to go with it: Slack's file host, and the
+    host of the configured Web API (an Enterprise Grid's, or a test's)."""
+    return frozenset({SLACK_FILES, urlsplit(api_base_url).hostname or SLACK_FILES})
 
 
 async def shared_command(
-    caller: Caller, text: str, files: list[dict[str, Any]], token: str, info: FileInfo
+    caller: Caller, text: str, files: list[dict[str, Any]], token: str, info: FileInfo, hosts: frozenset[str]
 ) -> grammar.Command:
     """The `pack import` a file share asks for, with the shared file fetched (for an admin only:
     the service refuses anyone else, and their file is never read). A UserError says what is wrong."""
@@ -86,10 +94,10 @@ async def shared_command(
         raise UserError(f"Share one pack file at a time with `pack import` (this message has {len(files)}).")
     if not caller.is_admin:
         return command
-    return with_file(command, await fetch(files[0], token, info))
+    return with_file(command, await fetch(files[0], token, info, hosts))
 
 
-async def fetch(file: dict[str, Any], token: str, info: FileInfo) -> Attachment:
+async def fetch(file: dict[str, Any], token: str, info: FileInfo, hosts: frozenset[str]) -> Attachment:
     if file.get("file_access") == "check_file_info":  # only its id came with the event
         file = await info(str(file.get("id") or ""))
     name = str(file.get("name") or file.get("title") or "the file")
@@ -98,6 +106,8 @@ async def fetch(file: dict[str, Any], token: str, info: FileInfo) -> Attachment:
     url = file.get("url_private_download") or file.get("url_private")
     if not isinstance(url, str) or not url:
         raise UserError(f"Slack gave no link to {plain(name)}: share it again as a file, not a link.")
+    if urlsplit(url).scheme not in ("https", "http") or urlsplit(url).hostname not in hosts:
+        raise UserError(f"{plain(name)} is not a file kept by Slack: share the file itself, not a link.")
     return await download(
         url,
         name,
