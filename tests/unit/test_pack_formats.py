@@ -136,15 +136,18 @@ def questions(draw: st.DrawFn) -> list[Question]:
                 number=numbers[level],
                 title=draw(_bounded(st.tuples(_START, st.text(_LINE, max_size=140)).map("".join), 150)),
                 summary=draw(_bounded(st.text(_CHARS, max_size=280), 280)),
-                key_points=tuple(draw(st.lists(_item(), min_size=3, max_size=6))),
-                follow_ups=tuple(draw(st.lists(_item(), min_size=2, max_size=3))),
+                key_points=tuple(draw(st.lists(_item(), min_size=1, max_size=6))),
+                follow_ups=tuple(draw(st.lists(_item(), max_size=3))),
                 references=tuple(
                     f"{text} <https://example.com/{n}>"
-                    for n, text in enumerate(draw(st.lists(_item(200), min_size=1, max_size=8)))
+                    for n, text in enumerate(draw(st.lists(_item(200), max_size=8)))
                 ),
-                tags=tuple(draw(st.lists(_SLUG, min_size=1, max_size=6))),
+                tags=tuple(draw(st.lists(_SLUG, max_size=6))),
                 body=draw(_BODY),
                 source=Path(),
+                suggested_by=draw(
+                    st.one_of(st.just(""), _bounded(st.text(_LINE, max_size=100), 100))
+                ).strip(),
             )
         )
     return made

@@ -36,7 +36,7 @@ MAX_COLLECTION_BYTES = 64 * 1024 * 1024  # the SQLite file inside, unpacked
 _FIELDS = (
     ("Id", "id"), ("Level", "level"), ("Number", "number"), ("Title", "title"), ("Summary", "summary"),
     ("Answer", "answer"), ("Key points", "key_points"), ("Follow-ups", "follow_ups"),
-    ("References", "references"),
+    ("References", "references"), ("Suggested by", "suggested_by"),
 )  # fmt: skip
 _LIST_FIELDS = frozenset({"key_points", "follow_ups", "references"})
 # other note types' field names (lowercased) that mean one of ours
@@ -87,6 +87,7 @@ def deck(name: str, description: str, questions: Sequence[Question]) -> bytes:
                     from_text(question.summary),
                     from_text(question.body),
                     *fields,
+                    from_text(question.suggested_by),
                 ],
                 tags=list(question.tags),
                 guid=genanki.guid_for(question.id),  # the same question is the same note in Anki
