@@ -236,6 +236,7 @@ async def run(
                 recap=config.recap,
             ),
             metrics=metrics,
+            suggestion_cap=config.suggestion_cap,
         )
         jobs = (service.run_post, service.run_reveal, service.recaps.run)
         timer.bind(*(keeper.guard(job) if keeper else job for job in jobs))

@@ -35,6 +35,7 @@ from bot.core.recap.rules import DEFAULT_RECAP, RecapTime, parse_recap_text
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.models import LEVELS, Order, Reveal, Schedule, SubscriptionSettings
 from bot.core.shared.typos import closest
+from bot.core.suggest.rules import DEFAULT_CAP
 from bot.storage.postgres_connect import CONNECT_TIMEOUT, DEFAULT_POOL_SIZE, PASSWORD_ENV
 
 DEFAULT_CONFIG_NAME = "practicebot.toml"
@@ -131,6 +132,7 @@ class Config:
     log_format: str = "text"  # text | json
     misfire_grace: timedelta = timedelta(hours=1)
     team_min_answers: int = 1
+    suggestion_cap: int = DEFAULT_CAP  # suggestions one person may have waiting for review in a channel
     freeze_every: int = DEFAULT_FREEZES.every  # answered posts per streak freeze earned; 0: none
     freeze_cap: int = DEFAULT_FREEZES.cap  # most freezes a person holds at once
     command_cooldown: timedelta = timedelta(seconds=3)
@@ -379,7 +381,8 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
 def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     top = r.table(data, "", {"database", "packs", "log_level", "misfire_grace", "team_min_answers",
                              "freeze_every", "freeze_cap", "command_cooldown", "log_format", "defaults",
-                             "discord", "slack", "server", "lease", "postgresql"})  # fmt: skip
+                             "suggestion_cap", "discord", "slack", "server", "lease",
+                             "postgresql"})  # fmt: skip
     for name in SECTIONS:
         if name in top and not isinstance(top[name], dict):
             raise r.fail("", name, "must be a table: write it as a [section]")
@@ -404,6 +407,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
     log_format = r.value(top, "", "log_format", str, _choice(LOG_FORMATS), default.log_format)
     grace = r.value(top, "", "misfire_grace", str, parse_duration, default.misfire_grace)
     team_min = r.value(top, "", "team_min_answers", int, _positive, 1)
+    suggestion_cap = r.value(top, "", "suggestion_cap", int, _positive, default.suggestion_cap)
     freeze_every = r.value(top, "", "freeze_every", int, _not_negative, default.freeze_every)
     freeze_cap = r.value(top, "", "freeze_cap", int, _not_negative, default.freeze_cap)
     cooldown = r.value(top, "", "command_cooldown", str, _cooldown, default.command_cooldown)
@@ -506,6 +510,7 @@ def _parse(r: _Reader, data: Mapping[str, Any], base: Path) -> Config:
         log_format=log_format,
         misfire_grace=grace,
         team_min_answers=team_min,
+        suggestion_cap=suggestion_cap,
         freeze_every=freeze_every,
         freeze_cap=freeze_cap,
         command_cooldown=cooldown,

@@ -102,3 +102,34 @@ def test_a_suggestion_is_typed_field_by_field_approved_into_the_own_pack_and_cre
     assert third.returncode == 0, third.stderr
     posted = third.stdout.split("--- new question in #practice ---")[1]
     assert "== What is a [31mrace[0m condition? ==" in posted and "Suggested by: ana" in posted
+
+
+def test_the_configured_cap_holds_a_person_to_their_waiting_suggestions(
+    tmp_path: Path, quiet_hour: str
+) -> None:
+    """`suggestion_cap = 1` in the config: a second suggestion while the first waits is refused
+    before the form opens; once an admin decides the first, the person may send another."""
+    config = tmp_path / "practicebot.toml"
+    config.write_text("suggestion_cap = 1\n")
+    one = ["beginner", "Why?", "Because.", ".", "It is so.", ".", "a point", "."]
+    result = run_bot(
+        tmp_path / "bot.sqlite3",
+        [
+            ":user lead",
+            f"/practice subscribe {quiet_hour} UTC daily",
+            ":user ana",
+            "/practice suggest",
+            *one,
+            "/practice suggest",
+            ":user lead",
+            "/practice reject 1 not this one",
+            ":user ana",
+            "/practice suggest",
+        ],
+        env={"PRACTICEBOT_CONFIG": str(config)},
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Your suggestion is #1 in this channel's review queue" in out
+    assert "You have 1 suggestion waiting for review here, the most one person can." in out
+    assert out.count("--- form: Suggest a question (only you can see this) ---") == 2  # not at the cap

@@ -81,6 +81,7 @@ def test_the_example_config_documents_every_setting_with_its_default() -> None:
         ('[lease]\nttls = "30s"\n', "F:2: [lease] ttls: unknown option - did you mean ttl?"),
         ('[defaults]\nreveal = "30s"\n', "F:2: [defaults] reveal: reveal '30s' is not whole minutes"),
         ("team_min_answers = 0\n", "F:1: team_min_answers: 0 is too small; use 1 or more"),
+        ('log_format = "text"\nsuggestion_cap = 0\n', "F:2: suggestion_cap: 0 is too small; use 1 or more"),
         ('team_min_answers = "2"\n', "F:1: team_min_answers: must be an integer, not '2'"),
         ("freeze_every = -1\n", "F:1: freeze_every: -1 is negative; use 0 or more"),
         ("freeze_cap = 1.5\n", "F:1: freeze_cap: must be an integer, not 1.5"),

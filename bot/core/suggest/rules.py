@@ -34,7 +34,7 @@ from bot.core.shared.messages import (
 from bot.core.shared.models import LEVELS, User
 from bot.core.shared.typos import did_you_mean
 
-DEFAULT_CAP = 3  # pending suggestions per person and channel (config: [suggestions] pending_cap)
+DEFAULT_CAP = 3  # pending suggestions per person and channel (config: suggestion_cap)
 NEW = "suggest"  # the form of a new suggestion: action "suggest:new"
 EDIT = "suggest-edit"  # an admin's edit before approving: "suggest-edit:<number>"
 AGAIN = "suggest-again"  # reopen a refused form with what was typed: "suggest-again:<form action>"
