@@ -3,6 +3,7 @@ database (SQLite and PostgreSQL), time on a fake clock: what an admin and the ch
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -230,3 +231,55 @@ async def test_an_approved_draft_joins_the_own_pack_with_its_author(
         ("Why a heartbeat?", "Bo"),
         ("Why a heartbeat, again?", "Ana"),
     ]
+
+
+async def test_a_channels_own_pack_is_its_alone_even_in_its_workspace(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """A channel's own pack may hold a private channel's questions: another channel of the same
+    workspace can neither draw from it, export it, nor import into it."""
+    h = await start(harness_factory)
+    await say(h, "/practice pack import", file=csv_file("ours.csv", row("A private question?")))
+    other_own = own_pack_id(OTHER_CHANNEL)
+    export = text(await say(h, f"/practice pack export {OWN}", channel=OTHER_CHANNEL))
+    assert export == f"no pack {OWN} here (/practice status lists this channel's packs)"
+    chosen = text(await say(h, f"/practice subscribe packs={OWN}", channel=OTHER_CHANNEL))
+    assert chosen == f"no pack {OWN} here: this channel can draw from testpack"
+    into = text(
+        await say(
+            h, f"/practice pack import into={OWN}", file=csv_file("x.csv", row("Q?")), channel=OTHER_CHANNEL
+        )
+    )
+    assert into == (
+        f"Nothing imported from x.csv: {OWN} is a channel's own pack: it changes from its channel only. "
+        f"This channel's own is {other_own}; or import into=ANOTHER-NAME."
+    )
+    question = h.bank.pack(OWN).questions[0]  # type: ignore[union-attr]
+    assert text(await say(h, f"/practice next {question.id}", channel=OTHER_CHANNEL)) == (
+        "This channel is not subscribed. Start with /practice subscribe."
+    )
+    await say(h, "/practice subscribe", channel=OTHER_CHANNEL)
+    assert text(await say(h, f"/practice next {question.id}", channel=OTHER_CHANNEL)) == (
+        f"no question {question.id} in the packs this channel can use"
+    )
+    [stored] = await h.store.stored_packs()
+    assert stored.scope == "fake:W1/C1" and len(stored.files) == 2
+
+
+async def test_two_imports_at_once_into_one_pack_keep_both(
+    harness_factory: Callable[..., Harness], pack_dir: Path
+) -> None:
+    h = await start(harness_factory)
+    first = csv_file("a.csv", row("First question?"))
+    second = csv_file("b.csv", row("Second question?"))
+    await asyncio.gather(
+        say(h, "/practice pack import into=team", file=first),
+        say(h, "/practice pack import into=team", file=second),
+    )
+    pack = h.bank.pack("team")
+    assert pack is not None
+    assert sorted(q.title for q in pack.questions) == ["First question?", "Second question?"]
+    h.bank = load_bank([pack_dir])  # a restart loads what was stored
+    await h.restart()
+    reloaded = h.bank.pack("team")
+    assert reloaded is not None and len(reloaded.questions) == 2

@@ -4,12 +4,13 @@ made in; the bank holds them beside the configured packs, loaded at start-up."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.core.catalog.ports import Draft, Imported, OwnPack, PackFiles, PackStore, StoredPack
 from bot.core.commands.grammar import PackArgs
 from bot.core.daily.ports import SubscriptionStore
-from bot.core.daily.questions import QuestionBank, own_pack_id, scope_of
+from bot.core.daily.questions import OWN_PREFIX, QuestionBank, own_pack_id, pack_scope, scope_of
 from bot.core.shared import messages as say
 from bot.core.shared.errors import NotAllowed, UserError, shown
 from bot.core.shared.messages import ATTACHMENT_MAX_BYTES, Attachment, Message, Response
@@ -36,6 +37,10 @@ class CatalogDesk(OwnPack):
         self._files = files
         self._bank = bank
         self._clock = clock
+        # one change of a pack at a time (an import, an approval): each reads the pack, then writes
+        # it whole, so two at once would lose the first one's questions. A workspace is served by
+        # one process (bot/core/ownership), so a lock in the process is enough
+        self._changing: dict[str, asyncio.Lock] = {}
 
     async def start(self) -> None:
         """Load every stored pack into the bank. One that cannot be loaded (a configured pack took
@@ -67,11 +72,12 @@ class CatalogDesk(OwnPack):
         channel = caller.channel
         try:
             pack_id = into or await self._named(file) or own_pack_id(channel)
-            stored = await self._target(channel, pack_id)
-            result = await self._files.import_file(stored, pack_id, file)
+            async with self._changing.setdefault(pack_id, asyncio.Lock()):
+                stored = await self._target(channel, pack_id)
+                result = await self._files.import_file(stored, pack_id, file)
+                await self._save(channel, result, caller.user.id)
         except UserError as exc:
             raise UserError(_refusal(file.filename, exc.message)) from None
-        await self._save(channel, result, caller.user.id)
         said = (
             f"Imported {shown(file.filename, 80)} into {pack_id}: {len(result.added)} added, "
             f"{result.updated} updated, {result.unchanged} unchanged, 0 refused."
@@ -86,7 +92,9 @@ class CatalogDesk(OwnPack):
 
     async def _named(self, file: Attachment) -> str | None:
         named = await self._files.named_in(file)
-        return named if named is not None and named not in self._bank.configured else None
+        if named is None or named in self._bank.configured or named.startswith(OWN_PREFIX):
+            return None  # the channel's own pack then (another channel's own is not to be changed from here)
+        return named
 
     async def _target(self, channel: ChannelRef, pack_id: str) -> StoredPack | None:
         """The stored pack an import into `pack_id` changes (None: a new one), if this channel may."""
@@ -95,11 +103,17 @@ class CatalogDesk(OwnPack):
                 f"{pack_id} is one of the bot's configured packs: it changes where it is kept "
                 "(practicebot pack import on the host), not from chat. Import into=ANOTHER-NAME instead."
             )
+        if pack_id.startswith(OWN_PREFIX) and pack_id != own_pack_id(channel):
+            raise UserError(
+                f"{pack_id} is a channel's own pack: it changes from its channel only. "
+                f"This channel's own is {own_pack_id(channel)}; or import into=ANOTHER-NAME."
+            )
         stored = await self._store.stored_pack(pack_id)
-        if stored is not None and stored.scope != scope_of(channel):
+        if stored is not None and stored.scope != pack_scope(channel, pack_id):
             raise UserError(f"the pack id {pack_id} is taken: import into=ANOTHER-NAME")
         if stored is None:
-            mine = [p for p in await self._store.stored_packs() if p.scope == scope_of(channel)]
+            workspace = scope_of(channel)  # its packs and its channels' own
+            mine = [p for p in await self._store.stored_packs() if p.scope.partition("/")[0] == workspace]
             if len(mine) >= MAX_STORED_PACKS:
                 raise UserError(
                     f"this workspace has {len(mine)} packs, the most it may keep; update one of them"
@@ -108,10 +122,9 @@ class CatalogDesk(OwnPack):
 
     async def _save(self, channel: ChannelRef, result: Imported, by: str) -> None:
         pack = result.pack
-        await self._store.save_pack(
-            StoredPack(pack.id, scope_of(channel), result.files, by), self._clock.now()
-        )
-        self._bank.put(pack, scope_of(channel))
+        scope = pack_scope(channel, pack.id)
+        await self._store.save_pack(StoredPack(pack.id, scope, result.files, by), self._clock.now())
+        self._bank.put(pack, scope)
 
     async def _export(self, channel: ChannelRef, pack_id: str | None, fmt: str) -> Response:
         if pack_id is None:
@@ -137,9 +150,10 @@ class CatalogDesk(OwnPack):
 
     async def add(self, channel: ChannelRef, draft: Draft, suggested_by: str) -> Question:
         pack_id = own_pack_id(channel)
-        stored = await self._target(channel, pack_id)
-        result = await self._files.add_draft(stored, pack_id, draft, suggested_by)
-        await self._save(channel, result, suggested_by)
+        async with self._changing.setdefault(pack_id, asyncio.Lock()):
+            stored = await self._target(channel, pack_id)
+            result = await self._files.add_draft(stored, pack_id, draft, suggested_by)
+            await self._save(channel, result, suggested_by)
         question = self._bank.get(result.added[0])
         assert question is not None
         return question

@@ -300,7 +300,7 @@ class QuestionBank:
             raise UserError(f"question ids appear in more than one pack: {', '.join(dupes)}")
         self.configured = tuple(pack.id for pack in packs)
         self._packs: dict[str, Pack] = {pack.id: pack for pack in packs}
-        self._scopes: dict[str, str] = {}  # stored pack id -> its workspace
+        self._scopes: dict[str, str] = {}  # stored pack id -> its workspace, or its channel (own packs)
         self._index()
 
     def _index(self) -> None:
@@ -324,10 +324,11 @@ class QuestionBank:
         return self._scopes.get(pack_id)
 
     def visible(self, pack_id: str, channel: ChannelRef) -> bool:
-        """Whether a channel may draw from (or see) the pack."""
+        """Whether a channel may draw from (or see) the pack: a configured pack, a pack of its
+        workspace, or its own (another channel's own pack is that channel's alone: it may be private)."""
         if pack_id in self.configured:
             return True
-        return pack_id in self._packs and self._scopes.get(pack_id) == scope_of(channel)
+        return pack_id in self._packs and self._scopes.get(pack_id) in (scope_of(channel), own_scope(channel))
 
     def get(self, question_id: str) -> Question | None:
         return self._by_id.get(question_id)
@@ -362,11 +363,24 @@ def scope_of(channel: ChannelRef) -> str:
     return f"{channel.platform}:{channel.workspace_id}"
 
 
+def own_scope(channel: ChannelRef) -> str:
+    """The scope of a channel's own pack: the channel alone (`platform:workspace_id/channel_id`)."""
+    return f"{scope_of(channel)}/{channel.channel_id}"
+
+
+def pack_scope(channel: ChannelRef, pack_id: str) -> str:
+    """Where a pack made from this channel belongs: its own pack to it, any other to its workspace."""
+    return own_scope(channel) if pack_id == own_pack_id(channel) else scope_of(channel)
+
+
+OWN_PREFIX = "own-"  # ids of channels' own packs; no other pack may take one
+
+
 def own_pack_id(channel: ChannelRef) -> str:
     """A channel's own pack (its approved suggestions, its imports without into=): one id per
     channel, unique across workspaces because channel ids are."""
     slug = re.sub(r"[^a-z0-9]+", "-", f"{channel.platform}-{channel.channel_id}".lower()).strip("-")
-    return f"own-{slug}"[:60].rstrip("-")
+    return f"{OWN_PREFIX}{slug}"[:60].rstrip("-")
 
 
 def load_bank(folders: Iterable[Path]) -> QuestionBank:
