@@ -152,11 +152,16 @@ def test_changing_levels_mid_round_never_strands_a_channel(big_bank: QuestionBan
 
 @pytest.fixture(scope="module")
 def many_packs(tmp_path_factory: pytest.TempPathFactory) -> QuestionBank:
-    """`base` configured; `own-fake-c1` (channel C1's own) and `w1`, `w2a` stored for workspace W1,
-    `w2` for W2."""
+    """`base` configured; `own-fake-c1` (channel C1's own, for C1 alone), `w1` and `w2a` stored for
+    workspace W1, `w2` for W2."""
     root = tmp_path_factory.mktemp("many")
     bank = load_bank([write_pack(root, "base", {"beginner": 2, "intermediate": 1})])
-    for name, scope in (("own-fake-c1", "fake:W1"), ("w1", "fake:W1"), ("w2a", "fake:W1"), ("w2", "fake:W2")):
+    for name, scope in (
+        ("own-fake-c1", "fake:W1/C1"),
+        ("w1", "fake:W1"),
+        ("w2a", "fake:W1"),
+        ("w2", "fake:W2"),
+    ):
         bank.put(load_pack(write_pack(root, name, {"beginner": 2, "advanced": 1})), scope)
     return bank
 
@@ -187,7 +192,8 @@ def test_selection_across_a_channels_packs_never_repeats_and_never_leaves_its_wo
     packs = many_packs.channel_packs(channel, tuple(chosen))
     scope = f"{channel.platform}:{channel.workspace_id}"
     for pack in packs:
-        assert pack.id == "base" or many_packs.scope_of(pack.id) == scope  # nothing of another workspace
+        # nothing of another workspace, nor another channel's own pack
+        assert pack.id == "base" or many_packs.scope_of(pack.id) in (scope, f"{scope}/{channel.channel_id}")
     if chosen:
         assert [p.id for p in packs] == [p for p in chosen if many_packs.visible(p, channel)]
     else:
@@ -203,7 +209,9 @@ def test_selection_across_a_channels_packs_never_repeats_and_never_leaves_its_wo
         assert len(set(chunk)) == len(chunk) and set(chunk) <= {q.id for q in deck}
 
 
-def test_a_question_of_another_workspace_is_not_shown(many_packs: QuestionBank) -> None:
+def test_a_question_of_another_workspace_or_channels_own_is_not_shown(many_packs: QuestionBank) -> None:
     assert many_packs.get_for("w2/beginner-01", D1) is not None
     assert many_packs.get_for("w2/beginner-01", C1) is None
+    assert many_packs.get_for("own-fake-c1/beginner-01", C1) is not None
+    assert many_packs.get_for("own-fake-c1/beginner-01", C2) is None
     assert many_packs.get_for("base/beginner-01", D1) is not None
