@@ -213,16 +213,14 @@ async def test_an_approved_draft_joins_the_own_pack_with_its_author(
 ) -> None:
     h = await start(harness_factory)
     draft = Draft("intermediate", "Why a heartbeat?", "Idle links die quietly.", "Ping and pong.", ("NATs",))
-    question = await h.service.desks.catalog.add(CHANNEL, draft, "Bo")
+    question = await h.service.catalog.add(CHANNEL, draft, "Bo")
     assert (question.title, question.level, question.suggested_by) == (
         "Why a heartbeat?",
         "intermediate",
         "Bo",
     )
     assert question.id == f"{OWN}/why-a-heartbeat" and question.key_points == ("NATs",)
-    second = await h.service.desks.catalog.add(
-        CHANNEL, replace(draft, title="Why a heartbeat, again?"), "Ana"
-    )
+    second = await h.service.catalog.add(CHANNEL, replace(draft, title="Why a heartbeat, again?"), "Ana")
     assert second.number == 2 and h.bank.get(question.id) == question
     exported = (await say(h, "/practice pack export csv")).attachment
     assert exported is not None

@@ -201,6 +201,10 @@ class PracticeService:
         return self.desks.recaps
 
     @property
+    def catalog(self) -> CatalogDesk:
+        return self.desks.catalog
+
+    @property
     def personal(self) -> PersonalDesk:
         return self.desks.personal
 
@@ -218,7 +222,7 @@ class PracticeService:
         reveals as soon as the timer runs). Replies written while the bot was away are read back
         in the background, and before any reveal of a thread that was open meanwhile."""
         self._running_since = self.clock.now()
-        await self.desks.catalog.start()  # the stored packs, before any post draws from them
+        await self.catalog.start()  # the stored packs, before any post draws from them
         for name, platform in self.platforms.items():
             self.missed_events(name)
             self._read_back_once_receiving(name, platform)
@@ -362,7 +366,7 @@ class PracticeService:
             if isinstance(command, Practice) and command.action in SUGGEST_ACTIONS:
                 return await self.suggestions.handle(caller, command)
             if isinstance(command, Practice) and command.pack is not None:
-                return await self.desks.catalog.handle(caller, command.pack, command.attachment)
+                return await self.catalog.handle(caller, command.pack, command.attachment)
             if isinstance(command, Practice) and command.action == "away":
                 assert command.away is not None
                 return await self.personal.away(caller, command.away)
