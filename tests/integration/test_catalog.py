@@ -281,3 +281,18 @@ async def test_two_imports_at_once_into_one_pack_keep_both(
     await h.restart()
     reloaded = h.bank.pack("team")
     assert reloaded is not None and len(reloaded.questions) == 2
+
+
+async def test_a_refusal_names_the_first_fifteen_problems_and_counts_the_rest(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await start(harness_factory)
+    file = csv_file("many.csv", *(row(f"Question {n}?", level="expert") for n in range(20)))
+    lines = text(await say(h, "/practice pack import", file=file)).splitlines()
+    assert lines[0] == "Nothing imported from many.csv (0 to add, 0 to update, 20 refused): 20 problem(s)"
+    assert len(lines) == 1 + 15 + 1
+    assert (
+        lines[1]
+        == "many.csv:2 (row 2): level: must be one of beginner, intermediate, advanced (got 'expert')"
+    )
+    assert lines[-1] == "... and 5 more: fix these and import the file again to see the rest"

@@ -168,5 +168,5 @@ def _refusal(filename: str, message: str) -> str:
     lines = [f"Nothing imported from {shown(filename, 80)}{said}"]
     lines += [shown(line, 300) for line in shown_problems]
     if more:
-        lines.append(f"... and {more} more (practicebot pack lint on a copy shows them all)")
+        lines.append(f"... and {more} more: fix these and import the file again to see the rest")
     return "\n".join(lines)
