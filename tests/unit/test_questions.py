@@ -193,7 +193,10 @@ def test_selection_across_a_channels_packs_never_repeats_and_never_leaves_its_wo
     scope = f"{channel.platform}:{channel.workspace_id}"
     for pack in packs:
         # nothing of another workspace, nor another channel's own pack
-        assert pack.id == "base" or many_packs.scope_of(pack.id) in (scope, f"{scope}/{channel.channel_id}")
+        assert pack.id == "base" or many_packs.stored_scope(pack.id) in (
+            scope,
+            f"{scope}/{channel.channel_id}",
+        )
     if chosen:
         assert [p.id for p in packs] == [p for p in chosen if many_packs.visible(p, channel)]
     else:

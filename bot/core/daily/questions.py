@@ -292,7 +292,8 @@ def _check_pack(
 class QuestionBank:
     """All loaded questions, in deck order (pack, then level, then number): the configured packs,
     which every channel may draw from, and packs kept in the database (imported from chat, a
-    channel's own questions), each only for the workspace it was made in (its scope)."""
+    channel's own questions), each for its scope only: the workspace it was made in, or for a
+    channel's own pack that channel."""
 
     def __init__(self, packs: Sequence[Pack]) -> None:
         dupes = sorted(qid for qid, n in Counter(q.id for p in packs for q in p.questions).items() if n > 1)
@@ -319,8 +320,8 @@ class QuestionBank:
     def pack(self, pack_id: str) -> Pack | None:
         return self._packs.get(pack_id)
 
-    def scope_of(self, pack_id: str) -> str | None:
-        """A stored pack's workspace; None for a configured pack (or none loaded)."""
+    def stored_scope(self, pack_id: str) -> str | None:
+        """A stored pack's scope; None for a configured pack (or none loaded)."""
         return self._scopes.get(pack_id)
 
     def visible(self, pack_id: str, channel: ChannelRef) -> bool:
@@ -334,7 +335,7 @@ class QuestionBank:
         return self._by_id.get(question_id)
 
     def get_for(self, question_id: str, channel: ChannelRef) -> Question | None:
-        """The question if the channel may see its pack (a stored pack is its workspace's)."""
+        """The question if the channel may see its pack (`visible`)."""
         question = self._by_id.get(question_id)
         return question if question is not None and self.visible(question.pack, channel) else None
 
@@ -352,9 +353,7 @@ class QuestionBank:
     def deck(self, levels: Iterable[str], packs: Iterable[Pack] | None = None) -> tuple[Question, ...]:
         """The questions at these levels, of these packs (default: the configured packs)."""
         wanted = set(levels)
-        chosen = self.packs if packs is None else tuple(packs)
-        if packs is None:
-            chosen = tuple(pack for pack in chosen if pack.id in self.configured)
+        chosen = [self._packs[pid] for pid in self.configured] if packs is None else packs
         return tuple(q for pack in chosen for q in pack.questions if q.level in wanted)
 
 
