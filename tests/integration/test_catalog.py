@@ -18,7 +18,7 @@ from bot.core.daily.questions import load_bank, own_pack_id
 from bot.core.shared.messages import ATTACHMENT_MAX_BYTES, Attachment, Response
 from bot.core.shared.models import Caller, ChannelRef, User
 from bot.packs.formats import reader
-from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
+from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness, write_pack
 
 ANA, BO = User("u-ana", "Ana"), User("u-bo", "Bo")
 ELSEWHERE = ChannelRef("fake", "W2", "C9")  # another workspace on the same bot
@@ -296,3 +296,31 @@ async def test_a_refusal_names_the_first_fifteen_problems_and_counts_the_rest(
         == "many.csv:2 (row 2): level: must be one of beginner, intermediate, advanced (got 'expert')"
     )
     assert lines[-1] == "... and 5 more: fix these and import the file again to see the rest"
+
+
+async def test_a_pack_gone_from_the_config_is_left_out_and_subscribe_still_changes_the_rest(
+    harness_factory: Callable[..., Harness], pack_dir: Path, tmp_path: Path
+) -> None:
+    """The README: a pack no longer there is left out rather than stopping the channel, and
+    subscribing again changes only what is given; so an admin who changes the time is not
+    refused for a pack they did not name."""
+    extra = write_pack(tmp_path / "more", "extra", {"beginner": 2})
+    h = await start(harness_factory)
+    h.bank = load_bank([pack_dir, extra])
+    await h.restart()
+    assert "packs extra,testpack" in text(
+        await say(h, "/practice subscribe 09:00 UTC daily packs=extra,testpack")
+    )
+    h.bank = load_bank([pack_dir])  # the host took `extra` out of the config, then restarted
+    await h.restart()
+    changed = text(await say(h, "/practice subscribe 10:00"))
+    assert (
+        changed.startswith("This channel gets a question") and "Changed: time; the rest as before." in changed
+    )
+    status = text(await say(h, "/practice status", user=BO, admin=False))
+    assert "  testpack: 0 of 6\n  extra: not loaded now, left out" in status  # chosen, should it come back
+    await h.run_until(at(0, 18))  # the day's post comes, from what is still there
+    [post] = h.platform.of("post")
+    assert post.message.title in {q.title for q in h.bank.questions}
+    named = text(await say(h, "/practice subscribe packs=extra"))
+    assert named == "no pack extra here: this channel can draw from testpack"  # one named now is checked

@@ -148,7 +148,8 @@ class ChannelDesk:
             packs=base.packs if args.packs is None else args.packs,
         )
         check_reveal_fits(settings.reveal, schedule.days)
-        self._check_packs(channel, settings.packs)
+        # only packs named now: one chosen before and gone since is left out, not a refusal
+        self._check_packs(channel, args.packs or ())
         if not self._bank.deck(settings.levels, self._bank.channel_packs(channel, settings.packs)):
             raise UserError(f"no questions at level {', '.join(settings.levels)} in this channel's packs")
         now = self._clock.now()
@@ -275,6 +276,8 @@ class ChannelDesk:
                 part = [q for q in deck if q.pack == pack.id]
                 done = sum(1 for q in part if q.id in seen)
                 lines.append(f"  {pack.id}: {done} of {len(part)}")
+            drawn = {pack.id for pack in packs}
+            lines += [f"  {pid}: not loaded now, left out" for pid in settings.packs if pid not in drawn]
         return lines
 
     async def _post_now(self, subscription: Subscription) -> Response:
