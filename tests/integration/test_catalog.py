@@ -324,3 +324,35 @@ async def test_a_pack_gone_from_the_config_is_left_out_and_subscribe_still_chang
     assert post.message.title in {q.title for q in h.bank.questions}
     named = text(await say(h, "/practice subscribe packs=extra"))
     assert named == "no pack extra here: this channel can draw from testpack"  # one named now is checked
+
+
+async def test_two_workspaces_taking_one_new_pack_id_at_once_never_get_each_others_questions(
+    harness_factory: Callable[..., Harness], pack_dir: Path
+) -> None:
+    """Two processes on one database (a Discord one and a Slack one may share it), each an admin
+    importing into=onboarding for a new pack at the same moment: one gets the id, the other is
+    told it is taken, and neither workspace ever draws the other's questions, after restarts too."""
+    ours = harness_factory(MONDAY_0600, database="shared.sqlite3", command_cooldown=NO_COOLDOWN)
+    theirs = harness_factory(MONDAY_0600, database="shared.sqlite3", command_cooldown=NO_COOLDOWN)
+    theirs.bank = load_bank([pack_dir])  # a process of its own has a bank of its own
+    await ours.start()
+    await theirs.start()
+    said = await asyncio.gather(
+        say(ours, "/practice pack import into=onboarding", file=csv_file("a.csv", row("Our question?"))),
+        say(
+            theirs,
+            "/practice pack import into=onboarding",
+            file=csv_file("b.csv", row("Their question?")),
+            channel=ELSEWHERE,
+        ),
+    )
+    took = [text(answer).startswith("Imported") for answer in said]
+    assert sorted(took) == [False, True]
+    assert "the pack id onboarding is taken" in text(said[took.index(False)])
+    for h, title in ((ours, "Our question?"), (theirs, "Their question?")):
+        h.bank = load_bank([pack_dir])
+        await h.restart()
+        pack = h.bank.pack("onboarding")
+        mine = CHANNEL if h is ours else ELSEWHERE
+        if pack is not None and h.bank.visible("onboarding", mine):
+            assert [q.title for q in pack.questions] == [title]

@@ -38,8 +38,9 @@ class MemoryPacks:
     async def stored_pack(self, pack_id: str) -> StoredPack | None:
         return self.packs.get(pack_id)
 
-    async def save_pack(self, pack: StoredPack, now: datetime) -> None:
+    async def save_pack(self, pack: StoredPack, now: datetime) -> bool:
         self.packs[pack.pack_id] = pack
+        return True
 
     async def subscription_for(self, channel: ChannelRef) -> Subscription | None:
         return None
