@@ -356,3 +356,24 @@ async def test_two_workspaces_taking_one_new_pack_id_at_once_never_get_each_othe
         mine = CHANNEL if h is ours else ELSEWHERE
         if pack is not None and h.bank.visible("onboarding", mine):
             assert [q.title for q in pack.questions] == [title]
+
+
+async def test_a_chosen_next_question_whose_pack_is_gone_is_not_promised_in_status(
+    harness_factory: Callable[..., Harness], pack_dir: Path, tmp_path: Path
+) -> None:
+    extra = write_pack(tmp_path / "more", "extra", {"beginner": 2})
+    h = await start(harness_factory)
+    h.bank = load_bank([pack_dir, extra])
+    await h.restart()
+    await say(h, "/practice subscribe 09:00 UTC daily reveal=8h order=progressive")
+    assert "(extra/beginner-01)" in text(await say(h, "/practice next extra/beginner-01"))
+    h.bank = load_bank([pack_dir])  # the host took `extra` out of the config, then restarted
+    await h.restart()
+    status = text(await say(h, "/practice status"))
+    assert (
+        "Next question, chosen by an admin: extra/beginner-01, no longer loaded here: "
+        "the next post is drawn as usual" in status
+    )
+    assert text(await say(h, "/practice next")).startswith("The next question is drawn as usual.")
+    await h.run_until(at(0, 18))
+    assert [sent.message.title for sent in h.platform.of("post")] == ["Beginner question 1?"]

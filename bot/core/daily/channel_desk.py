@@ -252,8 +252,10 @@ class ChannelDesk:
             question = self._bank.get(open_post.question_id)
             title = question.title if question else open_post.question_id
             lines.append(f"Open question: {title} - reveal {say.moment(open_post.reveal_at)}")
-        if subscription.next_question:
-            lines.append(f"Next question, chosen by an admin: {subscription.next_question}")
+        if chosen := subscription.next_question:
+            gone = self._bank.get_for(chosen, subscription.channel) is None  # post_day passes it by then
+            said = ", no longer loaded here: the next post is drawn as usual" if gone else ""
+            lines.append(f"Next question, chosen by an admin: {chosen}{said}")
         lines += self._progress(subscription, await self._store.question_history(subscription.id))
         lines.append(f"Answers: {blind.describe(settings.blind)}")
         coming = upcoming(settings.schedule.holidays, local_today(settings.schedule.timezone, now))
