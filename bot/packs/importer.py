@@ -255,7 +255,14 @@ def _id_of(row: Row, pack_id: str, used: set[str], problems: list[Refusal]) -> s
                 Refusal(row.where, "id", f"must be lowercase letters, digits and - (got {rest[:40]!r})")
             )
             return ""
-        return f"{pack_id}/{rest}"
+        qid = f"{pack_id}/{rest}"
+        if len(qid) > QUESTION_ID_MAX and qid not in used:  # one the pack has already stays
+            problems.append(Refusal(row.where, "id", (
+                f"is {len(qid)} characters with the pack's id; at most {QUESTION_ID_MAX} "
+                "(buttons carry it): shorten it, or leave it out to have one made from the title"
+            )))  # fmt: skip
+            return ""
+        return qid
     title = row.data.get("title")
     room = QUESTION_ID_MAX - len(pack_id) - 1  # the whole id fits the buttons that carry it
     stem = slugify(title if isinstance(title, str) else "", most=room) or "question"
