@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.core.daily.questions import Pack, PackError, load_pack
+from bot.core.daily.questions import PACK_ID_MAX, QUESTION_ID_MAX, Pack, PackError, load_pack
 from bot.core.shared.errors import UserError
 from bot.core.shared.models import LEVELS, Question
 from bot.packs.formats import FORMATS, format_of, reader
@@ -120,11 +120,11 @@ def _pack_id(found: Rows, path: Path, folder: Path | None) -> str:
 
 def named_pack(found: Rows) -> str | None:
     """The pack id a file names: its pack header's, or the one prefix all its ids share."""
-    if found.meta and _SLUG.fullmatch(found.meta.id):
+    if found.meta and _SLUG.fullmatch(found.meta.id) and len(found.meta.id) <= PACK_ID_MAX:
         return found.meta.id
     ids = [str(row.data.get("id") or "") for row in found.rows]
     prefixes = {qid.rpartition("/")[0] for qid in ids}
-    if len(prefixes) == 1 and _SLUG.fullmatch(prefix := prefixes.pop()):
+    if len(prefixes) == 1 and _SLUG.fullmatch(prefix := prefixes.pop()) and len(prefix) <= PACK_ID_MAX:
         return prefix
     return None
 
@@ -255,12 +255,20 @@ def _id_of(row: Row, pack_id: str, used: set[str], problems: list[Refusal]) -> s
                 Refusal(row.where, "id", f"must be lowercase letters, digits and - (got {rest[:40]!r})")
             )
             return ""
-        return f"{pack_id}/{rest}"
+        qid = f"{pack_id}/{rest}"
+        if len(qid) > QUESTION_ID_MAX and qid not in used:  # one the pack has already stays
+            problems.append(Refusal(row.where, "id", (
+                f"is {len(qid)} characters with the pack's id; at most {QUESTION_ID_MAX} "
+                "(buttons carry it): shorten it, or leave it out to have one made from the title"
+            )))  # fmt: skip
+            return ""
+        return qid
     title = row.data.get("title")
-    stem = slugify(title if isinstance(title, str) else "") or "question"
+    room = QUESTION_ID_MAX - len(pack_id) - 1  # the whole id fits the buttons that carry it
+    stem = slugify(title if isinstance(title, str) else "", most=room) or "question"
     qid, n = f"{pack_id}/{stem}", 2
     while qid in used:
-        qid, n = f"{pack_id}/{stem}-{n}", n + 1
+        qid, n = f"{pack_id}/{stem[: room - len(str(n)) - 1].rstrip('-')}-{n}", n + 1
     return qid
 
 

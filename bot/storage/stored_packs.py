@@ -27,16 +27,22 @@ class StoredPackTable(Connection, PackStore):
         )
         return StoredPack(pack_id, head[0][0], dict(rows), head[0][1])
 
-    async def save_pack(self, pack: StoredPack, now: datetime) -> None:
+    async def save_pack(self, pack: StoredPack, now: datetime) -> bool:
         async with self._transaction() as db:
-            await db.run(
+            # the check and the write in one statement: another process may have taken the id
+            # for its workspace since this one looked
+            saved = await db.all(
                 "INSERT INTO stored_packs (pack_id, scope, updated_at, updated_by) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (pack_id) DO UPDATE SET updated_at = excluded.updated_at,"
-                " updated_by = excluded.updated_by",
+                " updated_by = excluded.updated_by WHERE stored_packs.scope = excluded.scope"
+                " RETURNING pack_id",
                 (pack.pack_id, pack.scope, _ts(now), pack.updated_by),
             )
+            if not saved:
+                return False
             await db.run("DELETE FROM stored_pack_files WHERE pack_id = ?", (pack.pack_id,))
             await db.many(
                 "INSERT INTO stored_pack_files (pack_id, path, text) VALUES (?, ?, ?)",
                 [(pack.pack_id, path, text) for path, text in sorted(pack.files.items())],
             )
+        return True

@@ -18,7 +18,7 @@ from bot.core.daily.questions import load_bank, own_pack_id
 from bot.core.shared.messages import ATTACHMENT_MAX_BYTES, Attachment, Response
 from bot.core.shared.models import Caller, ChannelRef, User
 from bot.packs.formats import reader
-from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
+from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness, write_pack
 
 ANA, BO = User("u-ana", "Ana"), User("u-bo", "Bo")
 ELSEWHERE = ChannelRef("fake", "W2", "C9")  # another workspace on the same bot
@@ -296,3 +296,84 @@ async def test_a_refusal_names_the_first_fifteen_problems_and_counts_the_rest(
         == "many.csv:2 (row 2): level: must be one of beginner, intermediate, advanced (got 'expert')"
     )
     assert lines[-1] == "... and 5 more: fix these and import the file again to see the rest"
+
+
+async def test_a_pack_gone_from_the_config_is_left_out_and_subscribe_still_changes_the_rest(
+    harness_factory: Callable[..., Harness], pack_dir: Path, tmp_path: Path
+) -> None:
+    """The README: a pack no longer there is left out rather than stopping the channel, and
+    subscribing again changes only what is given; so an admin who changes the time is not
+    refused for a pack they did not name."""
+    extra = write_pack(tmp_path / "more", "extra", {"beginner": 2})
+    h = await start(harness_factory)
+    h.bank = load_bank([pack_dir, extra])
+    await h.restart()
+    assert "packs extra,testpack" in text(
+        await say(h, "/practice subscribe 09:00 UTC daily packs=extra,testpack")
+    )
+    h.bank = load_bank([pack_dir])  # the host took `extra` out of the config, then restarted
+    await h.restart()
+    changed = text(await say(h, "/practice subscribe 10:00"))
+    assert (
+        changed.startswith("This channel gets a question") and "Changed: time; the rest as before." in changed
+    )
+    status = text(await say(h, "/practice status", user=BO, admin=False))
+    assert "  testpack: 0 of 6\n  extra: not loaded now, left out" in status  # chosen, should it come back
+    await h.run_until(at(0, 18))  # the day's post comes, from what is still there
+    [post] = h.platform.of("post")
+    assert post.message.title in {q.title for q in h.bank.questions}
+    named = text(await say(h, "/practice subscribe packs=extra"))
+    assert named == "no pack extra here: this channel can draw from testpack"  # one named now is checked
+
+
+async def test_two_workspaces_taking_one_new_pack_id_at_once_never_get_each_others_questions(
+    harness_factory: Callable[..., Harness], pack_dir: Path
+) -> None:
+    """Two processes on one database (a Discord one and a Slack one may share it), each an admin
+    importing into=onboarding for a new pack at the same moment: one gets the id, the other is
+    told it is taken, and neither workspace ever draws the other's questions, after restarts too."""
+    ours = harness_factory(MONDAY_0600, database="shared.sqlite3", command_cooldown=NO_COOLDOWN)
+    theirs = harness_factory(MONDAY_0600, database="shared.sqlite3", command_cooldown=NO_COOLDOWN)
+    theirs.bank = load_bank([pack_dir])  # a process of its own has a bank of its own
+    await ours.start()
+    await theirs.start()
+    said = await asyncio.gather(
+        say(ours, "/practice pack import into=onboarding", file=csv_file("a.csv", row("Our question?"))),
+        say(
+            theirs,
+            "/practice pack import into=onboarding",
+            file=csv_file("b.csv", row("Their question?")),
+            channel=ELSEWHERE,
+        ),
+    )
+    took = [text(answer).startswith("Imported") for answer in said]
+    assert sorted(took) == [False, True]
+    assert "the pack id onboarding is taken" in text(said[took.index(False)])
+    for h, title in ((ours, "Our question?"), (theirs, "Their question?")):
+        h.bank = load_bank([pack_dir])
+        await h.restart()
+        pack = h.bank.pack("onboarding")
+        mine = CHANNEL if h is ours else ELSEWHERE
+        if pack is not None and h.bank.visible("onboarding", mine):
+            assert [q.title for q in pack.questions] == [title]
+
+
+async def test_a_chosen_next_question_whose_pack_is_gone_is_not_promised_in_status(
+    harness_factory: Callable[..., Harness], pack_dir: Path, tmp_path: Path
+) -> None:
+    extra = write_pack(tmp_path / "more", "extra", {"beginner": 2})
+    h = await start(harness_factory)
+    h.bank = load_bank([pack_dir, extra])
+    await h.restart()
+    await say(h, "/practice subscribe 09:00 UTC daily reveal=8h order=progressive")
+    assert "(extra/beginner-01)" in text(await say(h, "/practice next extra/beginner-01"))
+    h.bank = load_bank([pack_dir])  # the host took `extra` out of the config, then restarted
+    await h.restart()
+    status = text(await say(h, "/practice status"))
+    assert (
+        "Next question, chosen by an admin: extra/beginner-01, no longer loaded here: "
+        "the next post is drawn as usual" in status
+    )
+    assert text(await say(h, "/practice next")).startswith("The next question is drawn as usual.")
+    await h.run_until(at(0, 18))
+    assert [sent.message.title for sent in h.platform.of("post")] == ["Beginner question 1?"]

@@ -19,7 +19,7 @@ from bot.core.commands.grammar import PackArgs
 from bot.core.daily.questions import QuestionBank
 from bot.core.shared.errors import UserError
 from bot.core.shared.messages import Attachment
-from bot.core.shared.models import Caller, ChannelRef, Subscription, User
+from bot.core.shared.models import Caller, ChannelRef, Question, Subscription, User
 from bot.packs.library import StoredPackFiles
 
 ADMIN = Caller(ChannelRef("discord", "1", "2"), User("u1", "lead"), is_admin=True)
@@ -38,8 +38,9 @@ class MemoryPacks:
     async def stored_pack(self, pack_id: str) -> StoredPack | None:
         return self.packs.get(pack_id)
 
-    async def save_pack(self, pack: StoredPack, now: datetime) -> None:
+    async def save_pack(self, pack: StoredPack, now: datetime) -> bool:
         self.packs[pack.pack_id] = pack
+        return True
 
     async def subscription_for(self, channel: ChannelRef) -> Subscription | None:
         return None
@@ -121,3 +122,67 @@ def _import_once(name: str, data: bytes, into: str | None) -> None:
         assert (await StoredPackFiles().load(stored)).questions == bank.packs[0].questions
 
     asyncio.run(run())
+
+
+DISCORD_ADMIN = Caller(
+    ChannelRef("discord", "1190000000000000001", "1190000000000000002"), User("u1", "lead"), is_admin=True
+)
+
+
+def _buttons_on_each_platform(question: Question) -> list[list[str]]:
+    """The buttons a person gets on the question's /question card, answer card, reveal and review
+    card, as Discord and Slack show them (a button whose id is over the platform's limit is gone)."""
+    from bot.core.daily import messages
+    from bot.core.review.messages import review_answer, review_card
+    from bot.platforms.discord import render as discord_render
+    from bot.platforms.slack import render as slack_render
+
+    cards = [
+        messages.question_card(question, 1),
+        messages.answer_card(question),
+        messages.reveal(question, [], []),
+        review_card(question, "beginner", 1),
+        review_answer(question),
+    ]
+    shown = []
+    for card in cards:
+        shown.append([label for part in discord_render.render(card) for label, _ in part.buttons])
+        shown.append([
+            element["text"]["text"]
+            for part in slack_render.render(card)
+            for block in part.blocks
+            if block["type"] == "actions"
+            for element in block["elements"]
+        ])  # fmt: skip
+        assert len(shown[-1]) == len(shown[-2]) == len(card.buttons), card.title
+    return shown
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=st.one_of(
+        st.lists(st.from_regex(r"[A-Za-z0-9]{1,14}", fullmatch=True), min_size=1, max_size=25)
+        .map(" ".join)
+        .map(lambda words: words[:150]),  # a sentence, as questions are written
+        PRINTABLE.map(lambda text: text[:150]),
+    )
+)
+def test_a_question_imported_from_chat_keeps_its_buttons_on_discord_and_slack(title: str) -> None:
+    """A question imported without an id gets one from its title; however long the title, the id
+    fits in every button that carries it (Discord's custom_id is at most 100 characters), so its
+    Show answer, Bookmark and review buttons are all there."""
+    row = ["beginner", title, "A short summary.", "The model answer.", "one point"]
+    store = MemoryPacks()
+    bank = QuestionBank([])
+    desk = CatalogDesk(store, store, StoredPackFiles(), bank, FixedClock())
+
+    async def run() -> Question:
+        await desk.handle(DISCORD_ADMIN, PackArgs("import"), Attachment("team.csv", _csv([row])))
+        (question,) = bank.packs[0].questions
+        return question
+
+    try:
+        question = asyncio.run(run())
+    except UserError:  # a title the loader refuses (blank): nothing to show
+        return
+    _buttons_on_each_platform(question)

@@ -123,6 +123,30 @@ def test_an_id_of_another_pack_is_refused_not_renamed(tmp_path: Path) -> None:
     )
 
 
+def test_an_id_too_long_for_the_buttons_is_refused_and_a_long_title_gets_one_that_fits(
+    tmp_path: Path,
+) -> None:
+    """Buttons carry a question's id and Discord's custom_id holds 100 characters: a given id
+    over QUESTION_ID_MAX is refused at its row, and one made from a long title is cut to fit,
+    numbered within the limit too."""
+    pack = write_pack(tmp_path, "net")
+    long_id = "net/" + "a" * 90
+    with pytest.raises(ImportRefused) as refused:
+        import_file(csv_file(tmp_path / "q.csv", {**GOOD, "id": long_id}), pack)
+    assert "q.csv:2 (row 2): id: is 94 characters with the pack's id; at most 80" in refused.value.message
+    title = "Why " + "very " * 28 + "long"
+    report = import_file(
+        csv_file(tmp_path / "t.csv", {**GOOD, "title": title}, {**GOOD, "title": title}), pack
+    )
+    assert len(report.added[0]) == 80 and len(report.added[1]) <= 80
+    assert report.added[1].endswith("-2") and report.added[0] != report.added[1]
+    # a question the pack already holds under a longer id (a hand-written pack) is updated as before
+    held = pack / "advanced" / "01-q.md"
+    held.write_text(held.read_text().replace('id = "net/advanced-01"', f'id = "{long_id}"'))
+    report = import_file(csv_file(tmp_path / "u.csv", {**GOOD, "id": long_id, "level": "advanced"}), pack)
+    assert report.updated == (long_id,)
+
+
 def test_json_problems_name_the_question_and_yaml_problems_the_line(tmp_path: Path) -> None:
     doc = {"questions": [{"level": "beginner", "title": 7, "bogus": 1}]}
     (tmp_path / "q.json").write_text(json.dumps(doc))

@@ -110,7 +110,7 @@ class CatalogDesk(OwnPack):
             )
         stored = await self._store.stored_pack(pack_id)
         if stored is not None and stored.scope != pack_scope(channel, pack_id):
-            raise UserError(f"the pack id {pack_id} is taken: import into=ANOTHER-NAME")
+            raise UserError(_taken(pack_id))
         if stored is None:
             workspace = scope_of(channel)  # its packs and its channels' own
             mine = [p for p in await self._store.stored_packs() if p.scope.partition("/")[0] == workspace]
@@ -123,7 +123,8 @@ class CatalogDesk(OwnPack):
     async def _save(self, channel: ChannelRef, result: Imported, by: str) -> None:
         pack = result.pack
         scope = pack_scope(channel, pack.id)
-        await self._store.save_pack(StoredPack(pack.id, scope, result.files, by), self._clock.now())
+        if not await self._store.save_pack(StoredPack(pack.id, scope, result.files, by), self._clock.now()):
+            raise UserError(_taken(pack.id))  # by another process's workspace, since _target looked
         self._bank.put(pack, scope)
 
     async def _export(self, channel: ChannelRef, pack_id: str | None, fmt: str) -> Response:
@@ -157,6 +158,10 @@ class CatalogDesk(OwnPack):
         question = self._bank.get(result.added[0])
         assert question is not None
         return question
+
+
+def _taken(pack_id: str) -> str:
+    return f"the pack id {pack_id} is taken: import into=ANOTHER-NAME"
 
 
 def _refusal(filename: str, message: str) -> str:

@@ -50,8 +50,9 @@ class PackStore(Protocol):
 
     async def stored_pack(self, pack_id: str) -> StoredPack | None: ...
 
-    async def save_pack(self, pack: StoredPack, now: datetime) -> None:
-        """Replace the pack's files with these, all at once (a reader sees the old or the new)."""
+    async def save_pack(self, pack: StoredPack, now: datetime) -> bool:
+        """Replace the pack's files with these, all at once (a reader sees the old or the new).
+        False, and nothing changed, if the id is another scope's (taken since it was looked up)."""
         ...
 
 

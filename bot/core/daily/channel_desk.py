@@ -148,7 +148,8 @@ class ChannelDesk:
             packs=base.packs if args.packs is None else args.packs,
         )
         check_reveal_fits(settings.reveal, schedule.days)
-        self._check_packs(channel, settings.packs)
+        # only packs named now: one chosen before and gone since is left out, not a refusal
+        self._check_packs(channel, args.packs or ())
         if not self._bank.deck(settings.levels, self._bank.channel_packs(channel, settings.packs)):
             raise UserError(f"no questions at level {', '.join(settings.levels)} in this channel's packs")
         now = self._clock.now()
@@ -251,8 +252,10 @@ class ChannelDesk:
             question = self._bank.get(open_post.question_id)
             title = question.title if question else open_post.question_id
             lines.append(f"Open question: {title} - reveal {say.moment(open_post.reveal_at)}")
-        if subscription.next_question:
-            lines.append(f"Next question, chosen by an admin: {subscription.next_question}")
+        if chosen := subscription.next_question:
+            gone = self._bank.get_for(chosen, subscription.channel) is None  # post_day passes it by then
+            said = ", no longer loaded here: the next post is drawn as usual" if gone else ""
+            lines.append(f"Next question, chosen by an admin: {chosen}{said}")
         lines += self._progress(subscription, await self._store.question_history(subscription.id))
         lines.append(f"Answers: {blind.describe(settings.blind)}")
         coming = upcoming(settings.schedule.holidays, local_today(settings.schedule.timezone, now))
@@ -275,6 +278,8 @@ class ChannelDesk:
                 part = [q for q in deck if q.pack == pack.id]
                 done = sum(1 for q in part if q.id in seen)
                 lines.append(f"  {pack.id}: {done} of {len(part)}")
+            drawn = {pack.id for pack in packs}
+            lines += [f"  {pid}: not loaded now, left out" for pid in settings.packs if pid not in drawn]
         return lines
 
     async def _post_now(self, subscription: Subscription) -> Response:

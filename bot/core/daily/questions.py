@@ -24,6 +24,11 @@ BODY_MAX = 2500
 TITLE_MAX = 150  # Slack's header block; Discord allows 256
 ITEM_MAX = 300
 NAME_MAX = 100  # suggested_by
+PACK_ID_MAX = 60  # as /practice subscribe packs= and pack import into= take one
+# a question id goes into the buttons that show, bookmark and grade it, and Discord's custom_id is
+# at most 100 characters: the longest, `pb:review-answer:` + the id, leaves 83. Imports keep to it
+# (bot/packs/importer.py); the loader does not refuse a longer one a pack already holds
+QUESTION_ID_MAX = 80
 _FIELDS = {
     "id", "level", "number", "title", "summary", "key_points", "follow_ups", "references", "tags",
 }  # fmt: skip
