@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.core.catalog.desk import CatalogDesk
 from bot.core.catalog.ports import StoredPack
 from bot.core.commands.grammar import PackArgs
-from bot.core.daily.questions import QuestionBank
+from bot.core.daily.questions import QuestionBank, own_pack_id
 from bot.core.shared.errors import UserError
 from bot.core.shared.messages import Attachment
 from bot.core.shared.models import Caller, ChannelRef, Question, Subscription, User
@@ -87,7 +87,9 @@ PLAUSIBLE = st.lists(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=NAMES, data=FILES, into=st.one_of(st.none(), st.sampled_from(["team", "own-discord-2"])))
+@given(
+    name=NAMES, data=FILES, into=st.one_of(st.none(), st.sampled_from(["team", own_pack_id(ADMIN.channel)]))
+)
 def test_any_attached_file_gets_a_report_or_a_refusal_and_a_refusal_stores_nothing(
     name: str, data: bytes, into: str | None
 ) -> None:

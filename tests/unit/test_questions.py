@@ -152,12 +152,12 @@ def test_changing_levels_mid_round_never_strands_a_channel(big_bank: QuestionBan
 
 @pytest.fixture(scope="module")
 def many_packs(tmp_path_factory: pytest.TempPathFactory) -> QuestionBank:
-    """`base` configured; `own-fake-c1` (channel C1's own, for C1 alone), `w1` and `w2a` stored for
+    """`base` configured; `own-fake-c1-...` (channel C1's own, for C1 alone), `w1` and `w2a` stored for
     workspace W1, `w2` for W2."""
     root = tmp_path_factory.mktemp("many")
     bank = load_bank([write_pack(root, "base", {"beginner": 2, "intermediate": 1})])
     for name, scope in (
-        ("own-fake-c1", "fake:W1/C1"),
+        (OWN_C1, "fake:W1/C1"),
         ("w1", "fake:W1"),
         ("w2a", "fake:W1"),
         ("w2", "fake:W2"),
@@ -167,21 +167,26 @@ def many_packs(tmp_path_factory: pytest.TempPathFactory) -> QuestionBank:
 
 
 C1, C2, D1 = ChannelRef("fake", "W1", "C1"), ChannelRef("fake", "W1", "C2"), ChannelRef("fake", "W2", "D1")
+OWN_C1 = own_pack_id(C1)
 
 
 def test_a_channel_draws_from_the_configured_packs_and_its_own_unless_it_chose() -> None:
     bank = QuestionBank([])
     assert bank.default_packs(C1) == ()
-    assert own_pack_id(C1) == "own-fake-c1"
-    assert own_pack_id(ChannelRef("slack", "T1", "C0ABC_DEF")) == "own-slack-c0abc-def"
+    assert OWN_C1.startswith("own-fake-c1-") and len(OWN_C1) == len("own-fake-c1-") + 4
+    # a Slack Connect channel has one id in each workspace that shares it: each has its own pack
+    one, two = (
+        own_pack_id(ChannelRef("slack", "T1", "C0ABC_DEF")),
+        own_pack_id(ChannelRef("slack", "T2", "C0ABC_DEF")),
+    )
+    assert one.startswith("own-slack-c0abc-def-") and two.startswith("own-slack-c0abc-def-") and one != two
+    assert len(own_pack_id(ChannelRef("discord", "1" * 20, "9" * 20))) <= 60
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     channel=st.sampled_from([C1, C2, D1]),
-    chosen=st.lists(
-        st.sampled_from(["base", "own-fake-c1", "w1", "w2a", "w2", "gone"]), max_size=5, unique=True
-    ),
+    chosen=st.lists(st.sampled_from(["base", OWN_C1, "w1", "w2a", "w2", "gone"]), max_size=5, unique=True),
     order=st.sampled_from(list(Order)),
     seed=st.integers(0, 2**32),
     posts=st.integers(1, 30),
@@ -200,7 +205,7 @@ def test_selection_across_a_channels_packs_never_repeats_and_never_leaves_its_wo
     if chosen:
         assert [p.id for p in packs] == [p for p in chosen if many_packs.visible(p, channel)]
     else:
-        assert [p.id for p in packs] == (["base", "own-fake-c1"] if channel == C1 else ["base"])
+        assert [p.id for p in packs] == (["base", OWN_C1] if channel == C1 else ["base"])
     deck = many_packs.deck(LEVELS, packs)
     if not deck:
         return
@@ -215,6 +220,6 @@ def test_selection_across_a_channels_packs_never_repeats_and_never_leaves_its_wo
 def test_a_question_of_another_workspace_or_channels_own_is_not_shown(many_packs: QuestionBank) -> None:
     assert many_packs.get_for("w2/beginner-01", D1) is not None
     assert many_packs.get_for("w2/beginner-01", C1) is None
-    assert many_packs.get_for("own-fake-c1/beginner-01", C1) is not None
-    assert many_packs.get_for("own-fake-c1/beginner-01", C2) is None
+    assert many_packs.get_for(f"{OWN_C1}/beginner-01", C1) is not None
+    assert many_packs.get_for(f"{OWN_C1}/beginner-01", C2) is None
     assert many_packs.get_for("base/beginner-01", D1) is not None

@@ -7,6 +7,7 @@ file, the line and the field, all of them at once, so one `practicebot check` fi
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import tomllib
@@ -382,9 +383,11 @@ OWN_PREFIX = "own-"  # ids of channels' own packs; no other pack may take one
 
 def own_pack_id(channel: ChannelRef) -> str:
     """A channel's own pack (its approved suggestions, its imports without into=): one id per
-    channel, unique across workspaces because channel ids are."""
+    channel, `own-<platform>-<channel id>-<4 hex of its workspace>`. The workspace is in it because
+    a Slack Connect channel has one id in each workspace that shares it, and each has its own pack."""
     slug = re.sub(r"[^a-z0-9]+", "-", f"{channel.platform}-{channel.channel_id}".lower()).strip("-")
-    return f"{OWN_PREFIX}{slug}"[:60].rstrip("-")
+    workspace = hashlib.sha256(f"{channel.platform}:{channel.workspace_id}".encode()).hexdigest()[:4]
+    return f"{f'{OWN_PREFIX}{slug}'[:55].rstrip('-')}-{workspace}"
 
 
 def load_bank(folders: Iterable[Path]) -> QuestionBank:
