@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.core.daily.questions import Pack, PackError, load_pack
+from bot.core.daily.questions import QUESTION_ID_MAX, Pack, PackError, load_pack
 from bot.core.shared.errors import UserError
 from bot.core.shared.models import LEVELS, Question
 from bot.packs.formats import FORMATS, format_of, reader
@@ -257,10 +257,12 @@ def _id_of(row: Row, pack_id: str, used: set[str], problems: list[Refusal]) -> s
             return ""
         return f"{pack_id}/{rest}"
     title = row.data.get("title")
-    stem = slugify(title if isinstance(title, str) else "") or "question"
+    most = QUESTION_ID_MAX - len(pack_id) - 1  # the id fits every button that carries it
+    stem = slugify(title if isinstance(title, str) else "", most) or "question"
     qid, n = f"{pack_id}/{stem}", 2
     while qid in used:
-        qid, n = f"{pack_id}/{stem}-{n}", n + 1
+        suffix = f"-{n}"
+        qid, n = f"{pack_id}/{stem[: most - len(suffix)].rstrip('-')}{suffix}", n + 1
     return qid
 
 

@@ -13,10 +13,13 @@ from pathlib import Path
 
 from bot.core.catalog.ports import Draft
 from bot.core.commands.grammar import Practice
+from bot.core.daily import messages as daily
+from bot.core.review import messages as review
 from bot.core.shared.errors import UserError
 from bot.core.shared.messages import Response
 from bot.core.shared.models import Caller, ChannelRef, Question, User
 from bot.core.suggest import rules
+from bot.platforms.discord import render as discord_render
 from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
 from tests.integration.test_service import ANA, BO, CY, say, text
 
@@ -266,3 +269,39 @@ async def test_forget_me_withdraws_a_waiting_suggestion_and_leaves_no_author_beh
     assert withdrawn is not None and withdrawn.draft.title == "" and withdrawn.status == "rejected"
     assert "#3 in this channel's review queue" in text(await submit(h, {**GOOD, "title": "A third"}, user=BO))
     assert len(pack.added) == 1
+
+
+SNOWFLAKE_CHANNEL = ChannelRef("fake", "W1", "1234567890123456789")  # as long as a Discord channel id
+
+
+async def test_an_approved_question_with_the_longest_title_keeps_every_button_on_discord(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """The real own pack: a question id made from a 150-character title (twice, so the second is
+    numbered) still fits every button that carries it in Discord's 100-character custom id
+    (Bookmark, Show answer, the four grades), or the post would lose its Bookmark button."""
+    h = await harness_factory(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)).start()
+    await say(h, "/practice subscribe 09:00 UTC", user=LEAD, channel=SNOWFLAKE_CHANNEL)
+    title = "Why " + "does a very long question keep going " * 4
+    title = title[: rules.TITLE_MAX]
+    for author in (ANA, BO):
+        await h.service.submit_form(
+            Caller(SNOWFLAKE_CHANNEL, author, False), "suggest:new", {**GOOD, "title": title}
+        )
+    ids = []
+    for number in (1, 2):
+        said = await say(h, f"/practice approve {number}", user=LEAD, channel=SNOWFLAKE_CHANNEL)
+        assert f"Approved #{number}" in text(said)
+        ids.append(text(said).split(" as ")[1].split(",")[0])
+    assert len(set(ids)) == 2
+    for question_id in ids:
+        question = h.bank.get(question_id)
+        assert question is not None and question.title == title
+        for message in (
+            daily.question_post(question, 2, None),
+            daily.answer_card(question),
+            review.review_card(question, "Intermediate · 1 of 2", 1),
+            review.review_answer(question),
+        ):
+            shown = [button for part in discord_render.render(message) for button in part.buttons]
+            assert len(shown) == len(message.buttons), (question_id, message.buttons)

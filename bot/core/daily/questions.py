@@ -24,6 +24,9 @@ BODY_MAX = 2500
 TITLE_MAX = 150  # Slack's header block; Discord allows 256
 ITEM_MAX = 300
 NAME_MAX = 100  # suggested_by
+# a made question id (an import without ids, an approved suggestion) is at most this long, so the
+# buttons carrying it fit Discord's 100-character custom id: "pb:review-answer:<id>" is the longest
+QUESTION_ID_MAX = 83
 _FIELDS = {
     "id", "level", "number", "title", "summary", "key_points", "follow_ups", "references", "tags",
 }  # fmt: skip
