@@ -305,3 +305,24 @@ async def test_an_approved_question_with_the_longest_title_keeps_every_button_on
         ):
             shown = [button for part in discord_render.render(message) for button in part.buttons]
             assert len(shown) == len(message.buttons), (question_id, message.buttons)
+
+
+async def test_any_authors_name_is_credited_clean_and_short_and_never_stops_an_approval(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """The real own pack: a display name is text from a person too (the terminal's `:user` takes
+    anything). A name with a control character, a direction override, a lone surrogate or 120
+    characters is queued, approved and credited on the post, cleaned and at most 100 characters;
+    nothing the admin could fix (the form has no name in it) keeps it waiting."""
+    h = await harness_factory(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)).start()
+    await say(h, "/practice subscribe 09:00 UTC", user=LEAD)
+    names = {"u-esc": "Ana\x1b[2J", "u-rtl": "Bo \u202eyc", "u-sur": "Cy\ud800", "u-long": "Dee " * 30}
+    for number, (user_id, name) in enumerate(names.items(), 1):
+        queued = await submit(h, {**GOOD, "title": f"Question {number}?"}, user=User(user_id, name))
+        assert f"#{number} in this channel's review queue" in text(queued)
+    for number in range(1, len(names) + 1):
+        approved = await say(h, f"/practice approve {number}", user=LEAD)
+        assert f"Approved #{number}" in text(approved), text(approved)
+    credits = [q.suggested_by for q in h.bank.questions if q.title.startswith("Question ")]
+    assert credits[:3] == ["Ana[2J", "Bo yc", "Cy"]
+    assert credits[3] == ("Dee " * 30)[:100].strip() and len(credits[3]) <= 100

@@ -126,7 +126,7 @@ class SuggestDesk:
             self._returned.pop((str(caller.channel), caller.user.id, action), None)
             return approved
         added = await self._store.add_suggestion(
-            subscription.id, caller.user, draft, self._clock.now(), self._cap
+            subscription.id, rules.author(caller.user), draft, self._clock.now(), self._cap
         )
         if added is None:
             return self._refuse(caller, action, title, values, {}, rules.over_cap(self._cap))
@@ -183,7 +183,7 @@ class SuggestDesk:
         async with self._deciding.setdefault(subscription.id, asyncio.Lock()):
             current = await self._pending(subscription, suggestion.number)
             try:
-                question = await self._own_pack.add(caller.channel, draft, current.author.name)
+                question = await self._own_pack.add(caller.channel, draft, rules.author(current.author).name)
             except UserError as exc:
                 raise PackRefused(rules.pack_refused(current, exc.message)) from exc
             await self._store.decide_suggestion(

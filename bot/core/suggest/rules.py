@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.catalog.ports import Draft
+from bot.core.daily.questions import NAME_MAX
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.messages import (
     LEVEL_NAMES,
@@ -90,6 +91,13 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\
 def _hidden(ch: str) -> bool:
     """A character nobody means to keep: a control, a lone surrogate, a direction override."""
     return ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs")
+
+
+def author(user: User) -> User:
+    """The person as kept with a suggestion and credited on its post: their display name is text
+    from a person too, cleaned like what they typed and at most a pack's `suggested_by` (so the
+    pack never refuses a name the admin's edit form cannot change)."""
+    return User(user.id, clean(user.name, one_line=True)[:NAME_MAX].rstrip())
 
 
 def check_draft(values: Mapping[str, str]) -> Draft:
