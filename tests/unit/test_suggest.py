@@ -127,6 +127,14 @@ def test_the_form_renders_within_discord_and_slack_limits_with_anything_pre_fill
     assert set(errors(form)) == {"level"}
 
 
+def test_the_edit_forms_title_names_the_suggestion_within_slacks_24_characters() -> None:
+    suggestion = rules.Suggestion(123456, 1, User("u1", "Ana"), rules.check_draft(GOOD), "pending", WHEN)
+    form = rules.open_edit(suggestion).form
+    assert form is not None
+    for title in (form_view(form, "T1", "C1")["title"]["text"], modal(form).title):  # type: ignore[union-attr]
+        assert "#123456" in title, title
+
+
 def test_the_forms_submissions_read_back_by_field_name() -> None:
     form = rules.form(rules.new_action(), rules.NEW_TITLE)
     view = form_view(form, "T1", "C1")

@@ -216,7 +216,8 @@ NEW_TITLE = "Suggest a question"
 
 
 def edit_title(number: int) -> str:
-    return f"Edit and approve suggestion #{number}"
+    """Within Slack's 24 characters for a modal's title up to #999999, so the number shows."""
+    return f"Edit and approve #{number}"
 
 
 def refused(
