@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.core.catalog.ports import Draft
 from bot.core.commands.grammar import Practice
 from bot.core.daily import messages as daily
+from bot.core.daily.questions import own_pack_id
 from bot.core.review import messages as review
 from bot.core.shared.errors import UserError
 from bot.core.shared.messages import Response
@@ -326,3 +327,19 @@ async def test_any_authors_name_is_credited_clean_and_short_and_never_stops_an_a
     credits = [q.suggested_by for q in h.bank.questions if q.title.startswith("Question ")]
     assert credits[:3] == ["Ana[2J", "Bo yc", "Cy"]
     assert credits[3] == ("Dee " * 30)[:100].strip() and len(credits[3]) <= 100
+
+
+async def test_an_approval_in_a_channel_that_chose_its_packs_says_how_to_draw_it(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """The real own pack: a channel with packs= chosen does not draw from its own pack, so an
+    approved suggestion would never be posted; the admin is told, as after an import."""
+    h = await harness_factory(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)).start()
+    await say(h, "/practice subscribe 09:00 UTC packs=testpack", user=LEAD)
+    await submit(h, GOOD)
+    approved = text(await say(h, "/practice approve 1", user=LEAD))
+    own = own_pack_id(CHANNEL)
+    assert f"To draw from it here too: /practice subscribe packs=testpack,{own}" in approved
+    await say(h, "/practice subscribe packs=all", user=LEAD)
+    await submit(h, {**GOOD, "title": "Another one?"})
+    assert "To draw from it" not in text(await say(h, "/practice approve 2", user=LEAD))

@@ -21,7 +21,7 @@ from bot.core.catalog.ports import Draft, OwnPack
 from bot.core.commands.grammar import Practice
 from bot.core.daily.ports import SubscriptionStore
 from bot.core.shared.errors import NotAllowed, PlatformError, UserError
-from bot.core.shared.messages import Form, Message, Response
+from bot.core.shared.messages import Form, Message, Response, draw_too
 from bot.core.shared.models import Caller, Subscription, SubscriptionStatus
 from bot.core.shared.ports import Clock, Platform
 from bot.core.suggest import rules
@@ -192,7 +192,11 @@ class SuggestDesk:
             )  # fmt: skip
         told = await self._tell(subscription, current, rules.told_approved(current))
         log.info("suggestion #%d approved as %s", current.number, question.id, extra=subscription.log_extra)
-        return Response.text(rules.approved(current, question.id, told))
+        said = rules.approved(current, question.id, told)
+        chosen = subscription.settings.packs  # () draws from the own pack too
+        if chosen and question.pack not in chosen:
+            said += f" {draw_too(chosen, question.pack)}"
+        return Response.text(said)
 
     async def _reject(
         self, caller: Caller, subscription: Subscription, suggestion: Suggestion, typed: str
