@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.catalog.ports import Draft
-from bot.core.daily.questions import NAME_MAX
+from bot.core.daily.questions import NAME_MAX, check_fences
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.messages import (
     LEVEL_NAMES,
@@ -123,6 +123,10 @@ def check_draft(values: Mapping[str, str]) -> Draft:
             problems[name] = f"{what} is empty."
         elif len(text) > most:
             problems[name] = f"{what} is {len(text)} characters; at most {most}."
+    if ANSWER not in problems:  # the pack's own rule for a question's body, told to the member
+        fences = [f"line {line}: {why}" for line, why in check_fences(answer)]
+        if fences:
+            problems[ANSWER] = f"The model answer, {'; '.join(fences)}."
     points = key_points(values.get(KEY_POINTS, ""))
     long = [i for i, point in enumerate(points, 1) if len(point) > KEY_POINT_MAX]
     if not points:
