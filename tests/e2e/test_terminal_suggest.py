@@ -83,7 +83,7 @@ def test_a_suggestion_is_typed_field_by_field_approved_into_the_own_pack_and_cre
     out = second.stdout
     assert second.returncode == 0, second.stderr
     assert "#1 What is a [31mrace[0m condition?" in out  # the queue outlived the restart
-    assert "--- form: Edit and approve suggestion #1 (only you can see this) ---" in out
+    assert "--- form: Edit and approve #1 (only you can see this) ---" in out
     assert "        counter += 1  # not atomic" in out  # pre-filled, its indentation kept
     approved = re.search(r"Approved #1: .* joins this channel's own pack as (\S+), credited to ana\.", out)
     assert approved is not None, out

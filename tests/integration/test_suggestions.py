@@ -13,10 +13,14 @@ from pathlib import Path
 
 from bot.core.catalog.ports import Draft
 from bot.core.commands.grammar import Practice
+from bot.core.daily import messages as daily
+from bot.core.daily.questions import own_pack_id
+from bot.core.review import messages as review
 from bot.core.shared.errors import UserError
 from bot.core.shared.messages import Response
 from bot.core.shared.models import Caller, ChannelRef, Question, User
 from bot.core.suggest import rules
+from bot.platforms.discord import render as discord_render
 from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
 from tests.integration.test_service import ANA, BO, CY, say, text
 
@@ -266,3 +270,76 @@ async def test_forget_me_withdraws_a_waiting_suggestion_and_leaves_no_author_beh
     assert withdrawn is not None and withdrawn.draft.title == "" and withdrawn.status == "rejected"
     assert "#3 in this channel's review queue" in text(await submit(h, {**GOOD, "title": "A third"}, user=BO))
     assert len(pack.added) == 1
+
+
+SNOWFLAKE_CHANNEL = ChannelRef("fake", "W1", "1234567890123456789")  # as long as a Discord channel id
+
+
+async def test_an_approved_question_with_the_longest_title_keeps_every_button_on_discord(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """The real own pack: a question id made from a 150-character title (twice, so the second is
+    numbered) still fits every button that carries it in Discord's 100-character custom id
+    (Bookmark, Show answer, the four grades), or the post would lose its Bookmark button."""
+    h = await harness_factory(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)).start()
+    await say(h, "/practice subscribe 09:00 UTC", user=LEAD, channel=SNOWFLAKE_CHANNEL)
+    title = "Why " + "does a very long question keep going " * 4
+    title = title[: rules.TITLE_MAX]
+    for author in (ANA, BO):
+        await h.service.submit_form(
+            Caller(SNOWFLAKE_CHANNEL, author, False), "suggest:new", {**GOOD, "title": title}
+        )
+    ids = []
+    for number in (1, 2):
+        said = await say(h, f"/practice approve {number}", user=LEAD, channel=SNOWFLAKE_CHANNEL)
+        assert f"Approved #{number}" in text(said)
+        ids.append(text(said).split(" as ")[1].split(",")[0])
+    assert len(set(ids)) == 2
+    for question_id in ids:
+        question = h.bank.get(question_id)
+        assert question is not None and question.title == title
+        for message in (
+            daily.question_post(question, 2, None),
+            daily.answer_card(question),
+            review.review_card(question, "Intermediate · 1 of 2", 1),
+            review.review_answer(question),
+        ):
+            shown = [button for part in discord_render.render(message) for button in part.buttons]
+            assert len(shown) == len(message.buttons), (question_id, message.buttons)
+
+
+async def test_any_authors_name_is_credited_clean_and_short_and_never_stops_an_approval(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """The real own pack: a display name is text from a person too (the terminal's `:user` takes
+    anything). A name with a control character, a direction override, a lone surrogate or 120
+    characters is queued, approved and credited on the post, cleaned and at most 100 characters;
+    nothing the admin could fix (the form has no name in it) keeps it waiting."""
+    h = await harness_factory(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)).start()
+    await say(h, "/practice subscribe 09:00 UTC", user=LEAD)
+    names = {"u-esc": "Ana\x1b[2J", "u-rtl": "Bo \u202eyc", "u-sur": "Cy\ud800", "u-long": "Dee " * 30}
+    for number, (user_id, name) in enumerate(names.items(), 1):
+        queued = await submit(h, {**GOOD, "title": f"Question {number}?"}, user=User(user_id, name))
+        assert f"#{number} in this channel's review queue" in text(queued)
+    for number in range(1, len(names) + 1):
+        approved = await say(h, f"/practice approve {number}", user=LEAD)
+        assert f"Approved #{number}" in text(approved), text(approved)
+    credits = [q.suggested_by for q in h.bank.questions if q.title.startswith("Question ")]
+    assert credits[:3] == ["Ana[2J", "Bo yc", "Cy"]
+    assert credits[3] == ("Dee " * 30)[:100].strip() and len(credits[3]) <= 100
+
+
+async def test_an_approval_in_a_channel_that_chose_its_packs_says_how_to_draw_it(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """The real own pack: a channel with packs= chosen does not draw from its own pack, so an
+    approved suggestion would never be posted; the admin is told, as after an import."""
+    h = await harness_factory(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)).start()
+    await say(h, "/practice subscribe 09:00 UTC packs=testpack", user=LEAD)
+    await submit(h, GOOD)
+    approved = text(await say(h, "/practice approve 1", user=LEAD))
+    own = own_pack_id(CHANNEL)
+    assert f"To draw from it here too: /practice subscribe packs=testpack,{own}" in approved
+    await say(h, "/practice subscribe packs=all", user=LEAD)
+    await submit(h, {**GOOD, "title": "Another one?"})
+    assert "To draw from it" not in text(await say(h, "/practice approve 2", user=LEAD))

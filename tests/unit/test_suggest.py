@@ -5,11 +5,12 @@ renders within every platform's limits, and what is shown of it is inert on Disc
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.catalog.ports import Draft
@@ -19,6 +20,7 @@ from bot.core.shared.errors import NotAllowed
 from bot.core.shared.messages import _MARKDOWN_SPECIAL, Form, FormField
 from bot.core.shared.models import User
 from bot.core.suggest import rules
+from bot.packs.library import StoredPackFiles
 from bot.platforms.discord.render import modal, submitted_values
 from bot.platforms.slack.forms import errors, form_view, submission
 from tests.emulators.discord.validation import DEFAULT_OPENAPI, BodyValidator
@@ -30,10 +32,13 @@ GOOD = {
     "level": " Advanced ",
     "title": "What  is\nbackpressure?",
     "summary": "A slow consumer slows the producer.",
-    "answer": "Bounded queues.\r\n\r\n```\ncode\n```",
+    "answer": "Bounded queues.\r\n\r\n```python\ncode\n```",
     "key_points": "  - bounded buffers\n\n2) credit-based flow\n",
 }
 WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+FENCED = st.sampled_from(["```\ncode\n```", "```python\nx", "x\n~~~\ny", "```py\nok\n```"]).map(
+    lambda fence: f"Before.\n{fence}\nAfter."
+)
 FIELD_TEXT = st.one_of(TYPED, st.text(st.characters(codec="utf-8"), max_size=300), st.just(""))
 
 
@@ -43,7 +48,7 @@ def test_a_good_draft_is_kept_clean() -> None:
         level="advanced",
         title="What is backpressure?",  # one line
         summary="A slow consumer slows the producer.",
-        answer="Bounded queues.\n\n```\ncode\n```",
+        answer="Bounded queues.\n\n```python\ncode\n```",
         key_points=("bounded buffers", "credit-based flow"),  # bullets and blank lines dropped
     )
     assert rules.check_draft(rules.values_of(draft)) == draft  # an admin's edit starts from it
@@ -64,6 +69,12 @@ def test_every_refused_field_is_named_at_once() -> None:
         rules.check_draft({**GOOD, "level": "expert"})
     with pytest.raises(rules.DraftError, match="at least one"):
         rules.check_draft({**GOOD, "key_points": " \n - \n"})
+    with pytest.raises(rules.DraftError) as fenced:  # the pack's rule, told to the member, not the admin
+        rules.check_draft({**GOOD, "answer": "Like so:\n```\nx = 1\n```\n\n```js\nopen()"})
+    assert fenced.value.problems == {
+        "answer": "The model answer, line 2: a code block must name its language (```python, ```js ...); "
+        "line 6: this code block is never closed."
+    }
 
 
 @settings(max_examples=200, deadline=None)
@@ -87,6 +98,36 @@ def test_any_submission_is_a_clean_draft_or_named_problems(values: dict[str, str
 def _suggestion(title: str, body: str, name: str) -> rules.Suggestion:
     draft = Draft("beginner", title, body[:280], body, (title, body[:300]))
     return rules.Suggestion(4, 1, User("U0123", name), draft, "pending", WHEN)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.fixed_dictionaries(
+        {
+            name: st.one_of(st.just(text), FIELD_TEXT, *[FENCED] * (name == "answer"))
+            for name, text in GOOD.items()
+        }
+    ),
+    name=NAME,
+)
+@example(values={**GOOD, "answer": "Like so:\n```\nx = 1\n```"}, name="Ana")
+def test_a_suggestion_the_form_takes_is_one_the_own_pack_takes(values: dict[str, str], name: str) -> None:
+    """What a member is thanked for can be approved as it is: the pack (the real importer and
+    loader) never refuses a draft the form took, so no admin has to fix it first."""
+    try:
+        draft = rules.check_draft(values)
+    except rules.DraftError:
+        return
+    author = rules.author(User("u1", name))
+    added = asyncio.run(
+        StoredPackFiles().add_draft(None, "own-discord-1234567890123456789", draft, author.name)
+    )
+    [question] = added.pack.questions
+    assert (question.title, question.body, question.key_points) == (
+        draft.title,
+        draft.answer,
+        draft.key_points,
+    )
 
 
 @settings(max_examples=80, deadline=None)
@@ -125,6 +166,14 @@ def test_the_form_renders_within_discord_and_slack_limits_with_anything_pre_fill
     view = form_view(form, "T1", "C1")
     assert check_view_model(view) == [] and block_problems(view["blocks"], surface="modal") == []
     assert set(errors(form)) == {"level"}
+
+
+def test_the_edit_forms_title_names_the_suggestion_within_slacks_24_characters() -> None:
+    suggestion = rules.Suggestion(123456, 1, User("u1", "Ana"), rules.check_draft(GOOD), "pending", WHEN)
+    form = rules.open_edit(suggestion).form
+    assert form is not None
+    for title in (form_view(form, "T1", "C1")["title"]["text"], modal(form).title):  # type: ignore[union-attr]
+        assert "#123456" in title, title
 
 
 def test_the_forms_submissions_read_back_by_field_name() -> None:

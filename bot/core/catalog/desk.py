@@ -86,7 +86,7 @@ class CatalogDesk(OwnPack):
         chosen = subscription.settings.packs if subscription is not None else ()
         drawn = chosen or self._bank.default_packs(channel)
         if pack_id not in drawn:
-            said += f" To draw from it here too: /practice subscribe packs={','.join((*drawn, pack_id))}"
+            said += f" {say.draw_too(drawn, pack_id)}"
         log.info("imported %s into %s in %s", file.filename, pack_id, channel)
         return Response.text(said)
 

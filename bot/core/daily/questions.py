@@ -217,7 +217,7 @@ def _read_question(path: Path, pack_id: str, problems: list[Problem]) -> Questio
         problems.append(Problem(path, end + 2, "body", "the model answer is missing"))
     elif len(body) > BODY_MAX:
         problems.append(Problem(path, end + 2, "body", f"is {len(body)} characters; at most {BODY_MAX}"))
-    for line_no, message in _check_fences(body):
+    for line_no, message in check_fences(body):
         problems.append(Problem(path, end + 1 + line_no, "body", message))
     if len(problems) > before:
         return None
@@ -242,7 +242,7 @@ def _is_strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
 
-def _check_fences(body: str) -> Iterable[tuple[int, str]]:
+def check_fences(body: str) -> Iterable[tuple[int, str]]:
     """Every fenced block names its language and is closed."""
     open_at: int | None = None
     fence = ""

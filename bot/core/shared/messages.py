@@ -114,6 +114,12 @@ def file_too_large(filename: str, size: int) -> str:
     return f"{plain(filename)} is {size / 1024 / 1024:.1f} MB: a pack file may be at most 2 MB."
 
 
+def draw_too(drawn: Sequence[str], pack_id: str) -> str:
+    """How a channel that draws from `drawn` only comes to draw `pack_id` too (after an import
+    or an approved suggestion lands in a pack it does not draw from)."""
+    return f"To draw from it here too: /practice subscribe packs={','.join((*drawn, pack_id))}"
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     """What a command answers: shown to the caller only unless `private` is False. With a

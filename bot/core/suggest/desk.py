@@ -21,7 +21,7 @@ from bot.core.catalog.ports import Draft, OwnPack
 from bot.core.commands.grammar import Practice
 from bot.core.daily.ports import SubscriptionStore
 from bot.core.shared.errors import NotAllowed, PlatformError, UserError
-from bot.core.shared.messages import Form, Message, Response
+from bot.core.shared.messages import Form, Message, Response, draw_too
 from bot.core.shared.models import Caller, Subscription, SubscriptionStatus
 from bot.core.shared.ports import Clock, Platform
 from bot.core.suggest import rules
@@ -126,7 +126,7 @@ class SuggestDesk:
             self._returned.pop((str(caller.channel), caller.user.id, action), None)
             return approved
         added = await self._store.add_suggestion(
-            subscription.id, caller.user, draft, self._clock.now(), self._cap
+            subscription.id, rules.author(caller.user), draft, self._clock.now(), self._cap
         )
         if added is None:
             return self._refuse(caller, action, title, values, {}, rules.over_cap(self._cap))
@@ -183,7 +183,7 @@ class SuggestDesk:
         async with self._deciding.setdefault(subscription.id, asyncio.Lock()):
             current = await self._pending(subscription, suggestion.number)
             try:
-                question = await self._own_pack.add(caller.channel, draft, current.author.name)
+                question = await self._own_pack.add(caller.channel, draft, rules.author(current.author).name)
             except UserError as exc:
                 raise PackRefused(rules.pack_refused(current, exc.message)) from exc
             await self._store.decide_suggestion(
@@ -192,7 +192,11 @@ class SuggestDesk:
             )  # fmt: skip
         told = await self._tell(subscription, current, rules.told_approved(current))
         log.info("suggestion #%d approved as %s", current.number, question.id, extra=subscription.log_extra)
-        return Response.text(rules.approved(current, question.id, told))
+        said = rules.approved(current, question.id, told)
+        chosen = subscription.settings.packs  # () draws from the own pack too
+        if chosen and question.pack not in chosen:
+            said += f" {draw_too(chosen, question.pack)}"
+        return Response.text(said)
 
     async def _reject(
         self, caller: Caller, subscription: Subscription, suggestion: Suggestion, typed: str

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.catalog.ports import Draft
+from bot.core.daily.questions import NAME_MAX, check_fences
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.messages import (
     LEVEL_NAMES,
@@ -92,6 +93,13 @@ def _hidden(ch: str) -> bool:
     return ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs")
 
 
+def author(user: User) -> User:
+    """The person as kept with a suggestion and credited on its post: their display name is text
+    from a person too, cleaned like what they typed and at most a pack's `suggested_by` (so the
+    pack never refuses a name the admin's edit form cannot change)."""
+    return User(user.id, clean(user.name, one_line=True)[:NAME_MAX].rstrip())
+
+
 def check_draft(values: Mapping[str, str]) -> Draft:
     """The draft in a submitted form, or DraftError naming every field that cannot be taken."""
     problems: dict[str, str] = {}
@@ -115,6 +123,10 @@ def check_draft(values: Mapping[str, str]) -> Draft:
             problems[name] = f"{what} is empty."
         elif len(text) > most:
             problems[name] = f"{what} is {len(text)} characters; at most {most}."
+    if ANSWER not in problems:  # the pack's own rule for a question's body, told to the member
+        fences = [f"line {line}: {why}" for line, why in check_fences(answer)]
+        if fences:
+            problems[ANSWER] = f"The model answer, {'; '.join(fences)}."
     points = key_points(values.get(KEY_POINTS, ""))
     long = [i for i, point in enumerate(points, 1) if len(point) > KEY_POINT_MAX]
     if not points:
@@ -208,7 +220,8 @@ NEW_TITLE = "Suggest a question"
 
 
 def edit_title(number: int) -> str:
-    return f"Edit and approve suggestion #{number}"
+    """Within Slack's 24 characters for a modal's title up to #999999, so the number shows."""
+    return f"Edit and approve #{number}"
 
 
 def refused(
