@@ -108,16 +108,19 @@ def build_service(
         grace=settings.recap_grace,
         team_min_answers=settings.team_min_answers,
     )
+    suggestions = SuggestDesk(store, own_pack or catalog, platforms, clock, suggestion_cap)
     service.attach(
         Desks(
-            channels=ChannelDesk(store, service, clock, timer, bank, recaps, settings.defaults),
+            channels=ChannelDesk(
+                store, service, clock, timer, bank, recaps, settings.defaults, forgetting=suggestions.forget
+            ),
             review=review,
             self_checks=SelfCheckDesk(store, service, clock, bank, review),
             blind=BlindDesk(store, service, clock, bank, metrics),
             recaps=recaps,
             catalog=catalog,
             personal=PersonalDesk(store, service, clock),
-            suggestions=SuggestDesk(store, own_pack or catalog, platforms, clock, suggestion_cap),
+            suggestions=suggestions,
         )
     )
     return service

@@ -7,7 +7,8 @@ takes a moment, and the bot's other channels do not wait for it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from bot.core.catalog.ports import Draft, Imported, PackFiles, StoredPack
@@ -48,6 +49,9 @@ class StoredPackFiles(PackFiles):
         )
         meta = PackMeta(pack_id, "Our own questions", "Suggested by members, approved by an admin")
         return await asyncio.to_thread(_import, stored, pack_id, Rows(meta, (row,)), "suggestion")
+
+    async def uncredit(self, stored: StoredPack, question_ids: Sequence[str]) -> Imported:
+        return await asyncio.to_thread(_uncredit, stored.files, frozenset(question_ids))
 
     async def export(self, pack: Pack, fmt: str) -> Attachment:
         data = await asyncio.to_thread(writer(fmt), pack)
@@ -99,3 +103,18 @@ def _import(stored: StoredPack | None, pack_id: str, found: Rows, name: str) -> 
         report = import_rows(found, Path(name), folder, pack_id)
         files = _read(folder)
         return Imported(files, load_pack(folder), report.added, len(report.updated), len(report.unchanged))
+
+
+def _uncredit(files: Mapping[str, str], question_ids: frozenset[str]) -> Imported:
+    import tempfile
+
+    from bot.packs.markdown import to_markdown
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "pack"
+        _write(files, folder)
+        credited = [q for q in load_pack(folder).questions if q.id in question_ids and q.suggested_by]
+        for question in credited:
+            question.source.write_text(to_markdown(replace(question, suggested_by="")), encoding="utf-8")
+        unchanged = len(load_pack(folder).questions) - len(credited)
+        return Imported(_read(folder), load_pack(folder), (), len(credited), unchanged)

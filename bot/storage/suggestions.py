@@ -93,12 +93,21 @@ class SuggestionTable(Connection, SuggestionStore):
         )
         return changed == 1
 
+    async def approved_questions(self, platform: str, author_id: str) -> list[str]:
+        rows = await self._all(
+            "SELECT question_id FROM suggestions WHERE status = 'approved' AND question_id <> ''"
+            " AND author_id = ? AND subscription_id IN (SELECT id FROM subscriptions WHERE platform = ?)"
+            " ORDER BY subscription_id, number",
+            (author_id, platform),
+        )
+        return [str(qid) for (qid,) in rows]
+
     @staticmethod
     async def _forget_suggestions(db: Session, platform: str, user_id: str) -> None:
         """forget-me: the person's suggestions on `platform` lose their author; those not approved
         lose their text too and leave the queue (withdrawn). Their numbers stay taken, so an
         admin's `approve 3` never lands on another suggestion. An approved question is the
-        channel's now, with its credit (the pack's suggested_by) as it was posted."""
+        channel's now; its credit (the pack's suggested_by) is taken off first (SuggestDesk.forget)."""
         mine = "author_id = ? AND subscription_id IN (SELECT id FROM subscriptions WHERE platform = ?)"
         await db.run(
             "UPDATE suggestions SET title = '', summary = '', answer = '', key_points = '',"

@@ -377,3 +377,29 @@ async def test_a_chosen_next_question_whose_pack_is_gone_is_not_promised_in_stat
     assert text(await say(h, "/practice next")).startswith("The next question is drawn as usual.")
     await h.run_until(at(0, 18))
     assert [sent.message.title for sent in h.platform.of("post")] == ["Beginner question 1?"]
+
+
+async def test_forget_me_takes_the_credit_off_the_questions_a_persons_suggestions_became(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await start(harness_factory)
+    await say(h, "/practice subscribe 09:00 UTC daily")
+    values = {
+        "level": "beginner",
+        "title": "Why ping and pong?",
+        "summary": "Idle links die quietly.",
+        "answer": "Heartbeats find dead peers.",
+        "key_points": "- NAT timeouts",
+    }
+    await h.service.submit_form(Caller(CHANNEL, BO, False), "suggest:new", values)
+    await say(h, "/practice approve 1")
+    [question] = h.bank.pack(OWN).questions  # type: ignore[union-attr]
+    assert question.suggested_by == "Bo"
+    await say(h, "/practice forget-me confirm", user=BO, admin=False)
+    [question] = h.bank.pack(OWN).questions  # type: ignore[union-attr]
+    assert (question.title, question.suggested_by) == ("Why ping and pong?", "")
+    exported = (await say(h, "/practice pack export json")).attachment
+    assert exported is not None and b"Bo" not in exported.data and b"suggested_by" not in exported.data
+    h.bank = load_bank([Path(h.bank.pack("testpack").path)])  # type: ignore[union-attr]
+    await h.restart()  # what is stored has no credit either
+    assert h.bank.pack(OWN).questions[0].suggested_by == ""  # type: ignore[union-attr]

@@ -7,7 +7,7 @@ own port, not of a platform): it keeps what it is given and refuses a title it a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +39,11 @@ class InTestPack:
 
     def __init__(self) -> None:
         self.added: list[tuple[ChannelRef, Draft, str]] = []
+        self.uncredited: list[str] = []
+
+    async def uncredit(self, question_ids: Sequence[str]) -> int:
+        self.uncredited.extend(question_ids)
+        return len(question_ids)
 
     async def add(self, channel: ChannelRef, draft: Draft, suggested_by: str) -> Question:
         if any(c == channel and d.title == draft.title for c, d, _ in self.added):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from bot.core.catalog.ports import Draft, Imported, OwnPack, PackFiles, PackStore, StoredPack
 from bot.core.commands.grammar import PackArgs
@@ -148,6 +149,24 @@ class CatalogDesk(OwnPack):
         count = say.plural(len(pack.questions), "question")
         said = f"{pack.id}: {count} as {fmt}, in {file.filename}."
         return Response((Message(body=said),), attachment=file)
+
+    async def uncredit(self, question_ids: Sequence[str]) -> int:
+        taken = 0
+        by_pack: dict[str, list[str]] = {}
+        for qid in question_ids:
+            by_pack.setdefault(qid.partition("/")[0], []).append(qid)
+        for pack_id, ids in by_pack.items():
+            async with self._changing.setdefault(pack_id, asyncio.Lock()):
+                stored = await self._store.stored_pack(pack_id)
+                if stored is None:
+                    continue
+                result = await self._files.uncredit(stored, ids)
+                if result.updated:
+                    saved = StoredPack(pack_id, stored.scope, result.files, stored.updated_by)
+                    await self._store.save_pack(saved, self._clock.now())
+                    self._bank.put(result.pack, stored.scope)
+                taken += result.updated
+        return taken
 
     async def add(self, channel: ChannelRef, draft: Draft, suggested_by: str) -> Question:
         pack_id = own_pack_id(channel)

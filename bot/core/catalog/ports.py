@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -31,6 +31,11 @@ class OwnPack(Protocol):
         """Add the draft as a new question of the channel's own pack and return it (its id is
         new and stays). Raises UserError naming every field that the pack's rules refuse;
         nothing is stored then."""
+        ...
+
+    async def uncredit(self, question_ids: Sequence[str]) -> int:
+        """Take the "suggested by" credit off these questions (a person asked to be forgotten);
+        how many had it."""
         ...
 
 
@@ -87,3 +92,7 @@ class PackFiles(Protocol):
         ...
 
     async def export(self, pack: Pack, fmt: str) -> Attachment: ...
+
+    async def uncredit(self, stored: StoredPack, question_ids: Sequence[str]) -> Imported:
+        """The pack with these questions' suggested_by emptied (`Imported.updated`: how many)."""
+        ...

@@ -67,8 +67,12 @@ class ChannelDesk:
         bank: QuestionBank,
         recaps: RecapDesk,
         defaults: SubscriptionSettings,
+        forgetting: Callable[[str, str], Awaitable[object]] | None = None,
     ) -> None:
+        """`forgetting(platform, user_id)`: what other features do first when a person asks to
+        be forgotten (the suggestions desk takes their credit off approved questions)."""
         self._store = store
+        self._forgetting = forgetting
         self._cycle = cycle
         self._clock = clock
         self._timer = timer
@@ -121,6 +125,8 @@ class ChannelDesk:
                 "Nobody else's history changes, and it cannot be undone. "
                 "To go ahead: /practice forget-me confirm"
             )
+        if self._forgetting is not None:  # before the rows that say what is theirs are gone
+            await self._forgetting(caller.channel.platform, caller.user.id)
         kept = await self._store.forget_bookmarks(caller.channel.platform, caller.user.id)
         replies, rows = await self._store.forget_user(  # last: it empties the log
             caller.channel.platform, caller.user.id, self._clock.now()

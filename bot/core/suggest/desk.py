@@ -61,6 +61,11 @@ class SuggestDesk:
         # form with a message, not a form: its button reopens the form with this)
         self._returned: OrderedDict[tuple[str, str, str], Form] = OrderedDict()
 
+    async def forget(self, platform: str, user_id: str) -> int:
+        """forget-me: the "suggested by" credit comes off the questions the person's approved
+        suggestions became (the store then blanks their name on the suggestions themselves)."""
+        return await self._own_pack.uncredit(await self._store.approved_questions(platform, user_id))
+
     # ------------------------------------------------------------ commands
 
     async def handle(self, caller: Caller, command: Practice) -> Response:

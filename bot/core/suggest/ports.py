@@ -14,6 +14,10 @@ from bot.core.suggest.rules import Suggestion
 class SuggestionStore(Protocol):
     """Each channel's review queue: suggestions numbered 1, 2, ... per subscription."""
 
+    async def approved_questions(self, platform: str, author_id: str) -> list[str]:
+        """The ids of the questions a person's approved suggestions became, on `platform`."""
+        ...
+
     async def add_suggestion(
         self, subscription_id: int, author: User, draft: Draft, at: datetime, cap: int
     ) -> tuple[int, int] | None:
