@@ -154,17 +154,17 @@ class Review:
 Command = Practice | AskQuestion | ShowStreaks | ShowBookmarks | Review
 
 HELP = """\
-/practice subscribe [time] [timezone] [days] [reveal] [levels] [order] [answers]
+/practice subscribe [time] [timezone] [days] [reveal] [levels] [order] [answers] [packs]
     Post a question here every scheduled day (admins). Defaults: 09:00 UTC mon-fri,
     reveal after 8h, all levels, progressive, answers=open. Example:
     /practice subscribe 09:00 Europe/Berlin mon-fri reveal=8h levels=beginner,intermediate
     answers=blind: answers go through a private form and appear together at the reveal
     reveal: whole minutes, hours or days (90m, 8h, 2d), before the next post; or next
+    packs: the packs to draw from, like packs=websockets-realtime,team-onboarding (all: the
+    configured packs and this channel's own questions)
     Subscribing again changes only what you give; the rest stays as it was.
 /practice unsubscribe | pause | resume    stop, hold or continue; history is kept (admins)
 /practice post-now | reveal-now           post today's question now / reveal the open one (admins)
-    packs: the packs to draw from, like packs=websockets-realtime,team-onboarding (all: the
-    configured packs and this channel's own questions)
 /practice status                          schedule, next post, progress through each pack
 /practice next QUESTION-ID                post this question next, out of order (admins)
 /practice pack import [into=NAME]         import the attached CSV, JSON, YAML or Anki .apkg file
