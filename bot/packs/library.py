@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from bot.core.catalog.ports import Draft, Imported, PackFiles, StoredPack
-from bot.core.daily.questions import Pack, load_pack
+from bot.core.daily.questions import OWN_PREFIX, Pack, load_pack
 from bot.core.shared.errors import UserError
 from bot.core.shared.messages import Attachment
 from bot.packs.formats import FORMATS, format_of, reader, writer
@@ -47,8 +47,7 @@ class StoredPackFiles(PackFiles):
                 "suggested_by": suggested_by,
             },
         )
-        meta = PackMeta(pack_id, "Our own questions", "Suggested by members, approved by an admin")
-        return await asyncio.to_thread(_import, stored, pack_id, Rows(meta, (row,)), "suggestion")
+        return await asyncio.to_thread(_import, stored, pack_id, Rows(None, (row,)), "suggestion")
 
     async def uncredit(self, stored: StoredPack, question_ids: Sequence[str]) -> Imported:
         return await asyncio.to_thread(_uncredit, stored.files, frozenset(question_ids))
@@ -100,9 +99,18 @@ def _import(stored: StoredPack | None, pack_id: str, found: Rows, name: str) -> 
         folder = Path(tmp) / pack_id
         if stored is not None:
             _write(stored.files, folder)
+        elif (own := _own_meta(pack_id)) is not None:  # a channel's own pack begins: its name
+            found = Rows(own, found.rows)
         report = import_rows(found, Path(name), folder, pack_id)
         files = _read(folder)
         return Imported(files, load_pack(folder), report.added, len(report.updated), len(report.unchanged))
+
+
+def _own_meta(pack_id: str) -> PackMeta | None:
+    """A channel's own pack's name and description, for its pack.toml (None: not an own pack)."""
+    if not pack_id.startswith(OWN_PREFIX):
+        return None
+    return PackMeta(pack_id, "Our own questions", "Imported in this channel and suggested by its members")
 
 
 def _uncredit(files: Mapping[str, str], question_ids: frozenset[str]) -> Imported:

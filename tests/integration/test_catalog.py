@@ -91,6 +91,10 @@ async def test_an_import_joins_the_channels_own_pack_which_the_channel_draws_fro
         await h.run_until(at(day, 18))
     titles = [sent.message.title for sent in h.platform.of("post")]
     assert titles == [*(f"Beginner question {n}?" for n in (1, 2, 3)), "What is a port?"]
+    packs = [
+        field.value for sent in h.platform.of("post") for field in sent.message.fields if field.name == "Pack"
+    ]
+    assert packs == ["Test pack", "Test pack", "Test pack", "Our own questions"]  # names, not ids
     status = text(await say(h, "/practice status", user=BO, admin=False))
     assert "Progress: 0 of 4 questions (round 2)" in status
 

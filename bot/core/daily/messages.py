@@ -39,7 +39,10 @@ def question_post(
 
 def post_fields(question: Question, level_size: int) -> tuple[Field, ...]:
     """The daily post's level and pack, and who suggested the question (a name, never a ping)."""
-    fields = (Field("Level", level_line(question, level_size)), Field("Pack", question.pack))
+    fields = (
+        Field("Level", level_line(question, level_size)),
+        Field("Pack", question.pack_name or question.pack),
+    )
     if question.suggested_by:
         return (*fields, Field("Suggested by", plain(question.suggested_by)))
     return fields

@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +109,13 @@ def load_pack(folder: Path) -> Pack:
     _check_pack(meta_path, meta, questions, problems)
     if problems:
         raise PackError(problems)
-    questions.sort(key=lambda q: (LEVELS.index(q.level), q.number))
+    name = str(meta.get("name", pack_id))
+    questions = sorted(
+        (replace(q, pack_name=name) for q in questions), key=lambda q: (LEVELS.index(q.level), q.number)
+    )
     return Pack(
         id=pack_id,
-        name=str(meta.get("name", pack_id)),
+        name=name,
         description=str(meta.get("description", "")),
         path=folder,
         questions=tuple(questions),

@@ -62,6 +62,7 @@ class Question:
     body: str
     source: Path = field(compare=False)
     suggested_by: str = ""  # the person whose suggestion this was (bot/core/suggest), shown when posted
+    pack_name: str = field(default="", compare=False)  # its pack's name (pack.toml), shown on posts
 
 
 @dataclass(frozen=True, slots=True)
