@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.core.daily.streaks import Freezes, from_history
 from bot.core.personal.away import MAX_AWAY
+from bot.core.shared.errors import PlatformError
+from bot.core.shared.messages import Message
 from bot.core.shared.models import ChannelRef, User
 from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
 from tests.integration.test_service import ANA, BO, CY, reply, say, text
@@ -120,6 +122,32 @@ async def test_today_cannot_be_made_an_away_day_once_its_question_is_revealed(
     late = await say(h, "/practice away add 2026-03-02 2026-03-03", user=BO, admin=False)
     assert "today's question here is revealed already and your streak counted it" in text(late)
     assert await h.store.away_days(1, BO.id) == frozenset()
+
+
+async def test_today_cannot_be_made_an_away_day_once_its_reveal_has_begun(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """The model answer is in the thread but the reveal is still being retried (the platform
+    refused the post's edit): the answers are counted as of its start, so today is closed."""
+    h = await harness_factory(MONDAY_0600, command_cooldown=NO_COOLDOWN).start()
+    await say(h, "/practice subscribe 09:00 UTC daily reveal=8h")
+    await day(h, 0, {ANA, BO})
+    await h.run_until(at(1, 9))
+    assert await reply(h, ANA)
+    edit = h.platform.edit_post
+
+    async def refused(channel: ChannelRef, message_id: str, message: Message) -> None:
+        raise PlatformError("Discord answered 503")
+
+    h.platform.edit_post = refused  # type: ignore[method-assign]
+    await h.run_until(at(1, 17))
+    assert any(s.message.title.startswith("Model answer") for s in h.platform.of("thread"))
+    late = await say(h, "/practice away add 2026-03-03", user=BO, admin=False)
+    assert "today's question here is revealed already" in text(late)
+    assert await h.store.away_days(1, BO.id) == frozenset()
+    h.platform.edit_post = edit  # type: ignore[method-assign]
+    await h.run_until(at(1, 18))
+    assert await board(h) == ["1. Ana - current 2, best 2, total 2", "2. Bo - current 0, best 1, total 1"]
 
 
 async def test_away_days_are_each_persons_own_in_each_channel(
