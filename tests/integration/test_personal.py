@@ -246,6 +246,26 @@ async def test_the_weekly_recap_names_nobody_who_keeps_their_row_private(
     assert figures.team.current == 3  # the team's figures are everyone's
 
 
+async def test_the_weekly_recap_counts_a_streak_kept_over_away_days_as_kept(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """Away days are one person's holidays: the recap's "Kept their streak" asks them for the
+    posts of the week they were there for, as it asks the channel for the days it posted."""
+    h = await harness_factory(MONDAY_0600, command_cooldown=NO_COOLDOWN).start()
+    await say(h, "/practice subscribe 09:00 UTC mon-fri reveal=8h")
+    await say(h, "/practice away add 2026-03-02..2026-03-03", user=ANA, admin=False)
+    await say(h, "/practice away add 2026-03-04", user=CY, admin=False)
+    await day(h, 0, {BO})
+    await day(h, 1, {BO, CY})
+    await day(h, 2, {ANA, BO, CY})  # Cy answers on his away day: it counts as usual
+    await day(h, 3, {ANA, BO})  # Cy is not away on Thursday: his streak breaks
+    await day(h, 4, {ANA, BO, CY})
+    subscription = await h.store.subscription(1)
+    assert subscription is not None
+    figures = await h.service.recaps.figures(subscription, date(2026, 3, 6))
+    assert [(user.id, current) for user, current in figures.kept] == [(BO.id, 5), (ANA.id, 3)]
+
+
 # ---------------------------------------------------------------- forget-me and the Store
 
 
