@@ -617,6 +617,14 @@ class SqlStore(
                     for user, s in streaks.items()
                 ],
             )
+            # a person forgotten since the cutoff (while the reveal was being sent) has no answer
+            # here any more: the streaks read before must not write them back
+            await db.run(
+                "DELETE FROM streaks WHERE subscription_id = ? AND user_id IN (SELECT f.user_id"
+                " FROM forgotten f JOIN subscriptions s ON s.platform = f.platform"
+                " WHERE s.id = ? AND f.forgotten_at >= ?)",
+                (subscription_id, subscription_id, _ts(revealed_at)),
+            )
             await db.run(
                 "UPDATE subscriptions SET team_current = ?, team_best = ? WHERE id = ?",
                 (team.current, team.best, subscription_id),

@@ -293,6 +293,36 @@ async def test_forget_me_deletes_the_hidden_flag_and_the_away_days_on_that_platf
     assert len(await h.store.away_days(3, ANA.id)) == 3
 
 
+async def test_forget_me_during_a_reveal_is_not_undone_by_the_streaks_it_writes(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """Bo asks to be forgotten while the reveal's messages are on their way: the reveal read his
+    answer before, and must not write his streak (and name) back once they are sent."""
+    h = await harness_factory(MONDAY_0600, command_cooldown=NO_COOLDOWN).start()
+    await say(h, "/practice subscribe 09:00 UTC daily reveal=8h")
+    await day(h, 0, {ANA, BO})
+    await h.run_until(at(1, 9))
+    assert await reply(h, ANA) and await reply(h, BO)
+    send = h.platform.reply_in_thread
+
+    async def forgotten_meanwhile(
+        channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
+    ) -> None:
+        await send(channel, thread_id, message, nonce=nonce, resend=resend)
+        await say(h, "/practice forget-me confirm", user=BO, admin=False)
+
+    h.platform.reply_in_thread = forgotten_meanwhile  # type: ignore[method-assign]
+    await h.run_until(at(1, 17))
+    state, names = await h.store.streak_state(1)
+    assert BO.id not in state and BO.id not in names
+    assert await board(h) == ["1. Ana - current 2, best 2, total 2"]
+    h.platform.reply_in_thread = send  # type: ignore[method-assign]
+    await h.run_until(at(2, 9))
+    assert await reply(h, BO)  # what he does after it counts as usual
+    await h.run_until(at(2, 17))
+    assert await board(h) == ["1. Bo - current 1, best 1, total 1", "2. Ana - current 0, best 2, total 2"]
+
+
 async def test_the_store_keeps_settings_per_person_and_forgets_old_away_days(
     harness_factory: Callable[..., Harness],
 ) -> None:
