@@ -288,6 +288,7 @@ class SqlStore(
         question_id: str,
         scheduled_at: datetime,
         nonce: str,
+        chosen: str | None = None,
     ) -> Post | None:
         async with self._transaction() as db:
             claimed = await db.all(
@@ -305,9 +306,9 @@ class SqlStore(
                 ),
             )
             if claimed:  # an admin's choice for the next post is spent by the post that took it
-                await db.run(
-                    "UPDATE subscriptions SET next_question = NULL WHERE id = ? AND next_question = ?",
-                    (subscription_id, question_id),
+                await db.run(  # or passed it by (gone): it is not kept to come back later
+                    "UPDATE subscriptions SET next_question = NULL WHERE id = ? AND next_question IN (?, ?)",
+                    (subscription_id, question_id, chosen or question_id),
                 )
         return await self.post(claimed[0][0]) if claimed else None
 
