@@ -288,6 +288,7 @@ class SqlStore(
         question_id: str,
         scheduled_at: datetime,
         nonce: str,
+        chosen: str | None = None,
     ) -> Post | None:
         async with self._transaction() as db:
             claimed = await db.all(
@@ -305,9 +306,9 @@ class SqlStore(
                 ),
             )
             if claimed:  # an admin's choice for the next post is spent by the post that took it
-                await db.run(
-                    "UPDATE subscriptions SET next_question = NULL WHERE id = ? AND next_question = ?",
-                    (subscription_id, question_id),
+                await db.run(  # or passed it by (gone): it is not kept to come back later
+                    "UPDATE subscriptions SET next_question = NULL WHERE id = ? AND next_question IN (?, ?)",
+                    (subscription_id, question_id, chosen or question_id),
                 )
         return await self.post(claimed[0][0]) if claimed else None
 
@@ -616,6 +617,14 @@ class SqlStore(
                     (subscription_id, user, names.get(user, user), s.current, s.best, s.total, s.freezes)
                     for user, s in streaks.items()
                 ],
+            )
+            # a person forgotten since the cutoff (while the reveal was being sent) has no answer
+            # here any more: the streaks read before must not write them back
+            await db.run(
+                "DELETE FROM streaks WHERE subscription_id = ? AND user_id IN (SELECT f.user_id"
+                " FROM forgotten f JOIN subscriptions s ON s.platform = f.platform"
+                " WHERE s.id = ? AND f.forgotten_at >= ?)",
+                (subscription_id, subscription_id, _ts(revealed_at)),
             )
             await db.run(
                 "UPDATE subscriptions SET team_current = ?, team_best = ? WHERE id = ?",

@@ -383,6 +383,30 @@ async def test_a_chosen_next_question_whose_pack_is_gone_is_not_promised_in_stat
     assert [sent.message.title for sent in h.platform.of("post")] == ["Beginner question 1?"]
 
 
+async def test_a_chosen_next_question_that_was_gone_is_passed_by_and_not_posted_when_it_returns(
+    harness_factory: Callable[..., Harness], pack_dir: Path, tmp_path: Path
+) -> None:
+    """The next post was drawn as usual because the chosen question was gone: the choice is spent
+    then, not kept to come back weeks later when the host puts the pack back."""
+    extra = write_pack(tmp_path / "more", "extra", {"beginner": 2})
+    h = await start(harness_factory)
+    h.bank = load_bank([pack_dir, extra])
+    await h.restart()
+    await say(h, "/practice subscribe 09:00 UTC daily reveal=8h order=progressive")
+    await say(h, "/practice next extra/beginner-02")
+    h.bank = load_bank([pack_dir])  # the host took `extra` out of the config, then restarted
+    await h.restart()
+    await h.run_until(at(0, 18))
+    assert "chosen by an admin" not in text(await say(h, "/practice status"))
+    h.bank = load_bank([pack_dir, extra])  # and put it back
+    await h.restart()
+    await h.run_until(at(1, 18))
+    assert [sent.message.title for sent in h.platform.of("post")] == [
+        "Beginner question 1?",
+        "Beginner question 2?",
+    ]
+
+
 async def test_forget_me_takes_the_credit_off_the_questions_a_persons_suggestions_became(
     harness_factory: Callable[..., Harness],
 ) -> None:

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.core.daily.streaks import Freezes, from_history
 from bot.core.personal.away import MAX_AWAY
+from bot.core.shared.errors import PlatformError
+from bot.core.shared.messages import Message
 from bot.core.shared.models import ChannelRef, User
 from tests.conftest import CHANNEL, OTHER_CHANNEL, Harness
 from tests.integration.test_service import ANA, BO, CY, reply, say, text
@@ -122,6 +124,32 @@ async def test_today_cannot_be_made_an_away_day_once_its_question_is_revealed(
     assert await h.store.away_days(1, BO.id) == frozenset()
 
 
+async def test_today_cannot_be_made_an_away_day_once_its_reveal_has_begun(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """The model answer is in the thread but the reveal is still being retried (the platform
+    refused the post's edit): the answers are counted as of its start, so today is closed."""
+    h = await harness_factory(MONDAY_0600, command_cooldown=NO_COOLDOWN).start()
+    await say(h, "/practice subscribe 09:00 UTC daily reveal=8h")
+    await day(h, 0, {ANA, BO})
+    await h.run_until(at(1, 9))
+    assert await reply(h, ANA)
+    edit = h.platform.edit_post
+
+    async def refused(channel: ChannelRef, message_id: str, message: Message) -> None:
+        raise PlatformError("Discord answered 503")
+
+    h.platform.edit_post = refused  # type: ignore[method-assign]
+    await h.run_until(at(1, 17))
+    assert any(s.message.title.startswith("Model answer") for s in h.platform.of("thread"))
+    late = await say(h, "/practice away add 2026-03-03", user=BO, admin=False)
+    assert "today's question here is revealed already" in text(late)
+    assert await h.store.away_days(1, BO.id) == frozenset()
+    h.platform.edit_post = edit  # type: ignore[method-assign]
+    await h.run_until(at(1, 18))
+    assert await board(h) == ["1. Ana - current 2, best 2, total 2", "2. Bo - current 0, best 1, total 1"]
+
+
 async def test_away_days_are_each_persons_own_in_each_channel(
     harness_factory: Callable[..., Harness],
 ) -> None:
@@ -218,6 +246,26 @@ async def test_the_weekly_recap_names_nobody_who_keeps_their_row_private(
     assert figures.team.current == 3  # the team's figures are everyone's
 
 
+async def test_the_weekly_recap_counts_a_streak_kept_over_away_days_as_kept(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """Away days are one person's holidays: the recap's "Kept their streak" asks them for the
+    posts of the week they were there for, as it asks the channel for the days it posted."""
+    h = await harness_factory(MONDAY_0600, command_cooldown=NO_COOLDOWN).start()
+    await say(h, "/practice subscribe 09:00 UTC mon-fri reveal=8h")
+    await say(h, "/practice away add 2026-03-02..2026-03-03", user=ANA, admin=False)
+    await say(h, "/practice away add 2026-03-04", user=CY, admin=False)
+    await day(h, 0, {BO})
+    await day(h, 1, {BO, CY})
+    await day(h, 2, {ANA, BO, CY})  # Cy answers on his away day: it counts as usual
+    await day(h, 3, {ANA, BO})  # Cy is not away on Thursday: his streak breaks
+    await day(h, 4, {ANA, BO, CY})
+    subscription = await h.store.subscription(1)
+    assert subscription is not None
+    figures = await h.service.recaps.figures(subscription, date(2026, 3, 6))
+    assert [(user.id, current) for user, current in figures.kept] == [(BO.id, 5), (ANA.id, 3)]
+
+
 # ---------------------------------------------------------------- forget-me and the Store
 
 
@@ -243,6 +291,36 @@ async def test_forget_me_deletes_the_hidden_flag_and_the_away_days_on_that_platf
     assert await h.store.away_on(1, date(2026, 3, 4)) == {BO.id}
     assert await h.store.board_hidden(3) == {ANA.id}  # another platform's person is another person
     assert len(await h.store.away_days(3, ANA.id)) == 3
+
+
+async def test_forget_me_during_a_reveal_is_not_undone_by_the_streaks_it_writes(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """Bo asks to be forgotten while the reveal's messages are on their way: the reveal read his
+    answer before, and must not write his streak (and name) back once they are sent."""
+    h = await harness_factory(MONDAY_0600, command_cooldown=NO_COOLDOWN).start()
+    await say(h, "/practice subscribe 09:00 UTC daily reveal=8h")
+    await day(h, 0, {ANA, BO})
+    await h.run_until(at(1, 9))
+    assert await reply(h, ANA) and await reply(h, BO)
+    send = h.platform.reply_in_thread
+
+    async def forgotten_meanwhile(
+        channel: ChannelRef, thread_id: str, message: Message, *, nonce: str = "", resend: bool = False
+    ) -> None:
+        await send(channel, thread_id, message, nonce=nonce, resend=resend)
+        await say(h, "/practice forget-me confirm", user=BO, admin=False)
+
+    h.platform.reply_in_thread = forgotten_meanwhile  # type: ignore[method-assign]
+    await h.run_until(at(1, 17))
+    state, names = await h.store.streak_state(1)
+    assert BO.id not in state and BO.id not in names
+    assert await board(h) == ["1. Ana - current 2, best 2, total 2"]
+    h.platform.reply_in_thread = send  # type: ignore[method-assign]
+    await h.run_until(at(2, 9))
+    assert await reply(h, BO)  # what he does after it counts as usual
+    await h.run_until(at(2, 17))
+    assert await board(h) == ["1. Bo - current 1, best 1, total 1", "2. Ana - current 0, best 2, total 2"]
 
 
 async def test_the_store_keeps_settings_per_person_and_forgets_old_away_days(

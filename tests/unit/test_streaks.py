@@ -232,6 +232,25 @@ def test_away_days_never_lower_a_streak_and_never_spend_a_freeze(
         assert with_away[user].total == s.total  # only answers count
 
 
+@settings(max_examples=300)
+@given(days=st.lists(st.tuples(st.frozensets(USERS), st.frozensets(USERS), RULES), max_size=30))
+def test_a_lower_cap_applies_to_what_is_held_on_an_away_day_too(
+    days: list[tuple[frozenset[str], frozenset[str], Freezes]],
+) -> None:
+    """The config's freeze rule can change between posts (a restart): after any post nobody holds
+    more than its cap, away or not; being away changes nothing else."""
+    state: dict[str, Streak] = {}
+    for answerers, away, rule in days:
+        before = state
+        state = advance(state, answerers, rule, away)
+        for user, after in state.items():
+            assert 0 <= after.freezes <= rule.cap
+            if user in away - answerers:
+                old = before.get(user, Streak())
+                assert (after.current, after.best, after.total) == (old.current, old.best, old.total)
+                assert after.freezes == min(old.freezes, rule.cap)
+
+
 def test_an_away_day_keeps_the_streak_where_a_miss_would_spend_the_freeze() -> None:
     rule = Freezes(every=2, cap=2)
     history = [{"ana"}, {"ana"}, set(), set(), {"ana"}]  # a freeze at 2 answers, then two misses

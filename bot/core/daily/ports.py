@@ -67,9 +67,11 @@ class PostStore(Protocol):
         question_id: str,
         scheduled_at: datetime,
         nonce: str,
+        chosen: str | None = None,
     ) -> Post | None:
         """Write the post as `claimed`, before it is sent; None if that date already has one.
-        A claim of the subscription's `next_question` clears it in the same transaction."""
+        A claim of the subscription's `next_question` clears it in the same transaction, and so
+        does a claim that passes `chosen` by (the admin's choice it read, no longer loaded)."""
         ...
 
     async def mark_posted(

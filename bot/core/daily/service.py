@@ -646,7 +646,7 @@ class PracticeService:
             self.rng,
         )
         post = await self.store.claim_post(
-            subscription.id, local_date, question.id, scheduled_at, secrets.token_hex(10)
+            subscription.id, local_date, question.id, scheduled_at, secrets.token_hex(10), chosen
         )
         if post is None:  # someone else claimed the date in the meantime
             return await self.store.post_on(subscription.id, local_date)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.shared.models import StreakRow, TeamStreak, User
 
@@ -71,7 +71,9 @@ def advance(
 
 
 def _day(old: Streak, answered: bool, away: bool, rule: Freezes) -> Streak:
-    return old if away and not answered else _step(old, answered, rule)
+    if away and not answered:  # nothing changes, but a lower cap applies to what is held, as on any day
+        return old if old.freezes <= rule.cap else replace(old, freezes=rule.cap)
+    return _step(old, answered, rule)
 
 
 def advance_team(team: TeamStreak, answer_count: int, min_answers: int) -> TeamStreak:

@@ -101,5 +101,7 @@ class PersonalDesk:
         return Response.text(said)
 
     async def _revealed_today(self, subscription: Subscription, today: date) -> bool:
+        """Today's post is revealed, or its reveal began (its answers are counted as of then, and
+        its model answer may be in the thread while the rest is retried)."""
         post = await self._store.post_on(subscription.id, today)
-        return post is not None and post.status is PostStatus.REVEALED
+        return post is not None and (post.status is PostStatus.REVEALED or post.reveal_started_at is not None)

@@ -13,18 +13,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.core.daily.cycle import DailyCycle
-from bot.core.daily.ports import ReplyStore, SubscriptionStore
+from bot.core.daily.ports import PostStore, ReplyStore, SubscriptionStore
 from bot.core.daily.questions import QuestionBank
 from bot.core.daily.schedule import local_today
 from bot.core.personal.ports import PersonalStore
 from bot.core.recap.ports import RecapPictures, RecapStore
 from bot.core.recap.rules import (
     BOOKMARKED_LISTED,
+    PostCount,
     RecapRow,
     RecapStatus,
     RecapTime,
@@ -33,6 +35,7 @@ from bot.core.recap.rules import (
     latest_recap,
     next_recap,
     recap_message,
+    week_days,
     week_figures,
     week_of,
 )
@@ -48,9 +51,11 @@ log = logging.getLogger("practicebot.recap")
 RETRY_AFTER = timedelta(minutes=1)
 
 
-class RecapDeskStore(RecapStore, SubscriptionStore, ReplyStore, ReviewStore, PersonalStore, Protocol):
+class RecapDeskStore(
+    RecapStore, SubscriptionStore, PostStore, ReplyStore, ReviewStore, PersonalStore, Protocol
+):
     """The recaps, and what a week's figures are read from: streaks (less the people who keep
-    theirs off the board) and the most bookmarked."""
+    theirs off the board, and the away days), and the most bookmarked."""
 
 
 class RecapDesk:
@@ -203,14 +208,29 @@ class RecapDesk:
         streaks, names = await store.streak_state(subscription.id)
         hidden = await store.board_hidden(subscription.id)  # named on no board, nor in "kept their streak"
         team, _ = await store.team_streak(subscription.id)
+        posts = await store.post_counts(subscription.id)
         return week_figures(
             last,
-            await store.post_counts(subscription.id),
+            posts,
             {user: streak for user, streak in streaks.items() if user not in hidden},
             names,
             team,
             self._team_min_answers,
+            excused=await self._excused(subscription.id, posts, last),
         )
+
+    async def _excused(self, subscription_id: int, posts: Sequence[PostCount], last: date) -> Counter[str]:
+        """Per person, the week's closed posts on their away days that they did not answer."""
+        store, days = self._store, week_days(last)
+        excused: Counter[str] = Counter()
+        for count in posts:
+            if not (count.closed and days[0] <= count.local_date <= last):
+                continue
+            away = await store.away_on(subscription_id, count.local_date)
+            post = await store.post_on(subscription_id, count.local_date) if away else None
+            if post is not None:
+                excused.update(away - (await store.on_time_answerers(post.id)).keys())
+        return excused
 
     async def compose(self, subscription: Subscription, last: date) -> tuple[Message, Picture]:
         figures = await self.figures(subscription, last)

@@ -186,18 +186,22 @@ def week_figures(
     team: TeamStreak,
     team_min_answers: int = 1,
     weeks: int = HEAT_WEEKS,
+    excused: Mapping[str, int] | None = None,
 ) -> WeekFigures:
     """The figures of the week ending on `last` (a local date) from every post that went out,
     the stored streaks (over closed posts) and the team streak.
 
     "Kept their streak": people whose current streak spans every post closed this week (a
-    freeze that saved it counts), and at least one."""
+    freeze that saved it counts), and at least one. `excused[user]`: how many of those posts
+    fell on the person's away days unanswered; they are not theirs to span (not in their streak)."""
     answers = {p.local_date: p.answers for p in posts}
     days = week_days(last)
     per_day = tuple((day, answers.get(day)) for day in days)
     closed_this_week = sum(1 for p in posts if p.closed and days[0] <= p.local_date <= last)
-    need = max(1, closed_this_week)
-    kept_ids = [user for user, s in streaks.items() if s.current >= need]
+    away = excused or {}
+    kept_ids = [
+        user for user, s in streaks.items() if s.current >= max(1, closed_this_week - away.get(user, 0))
+    ]
     kept = sorted(
         ((User(user, names.get(user, user)), streaks[user].current) for user in kept_ids),
         key=lambda pair: (-pair[1], pair[0].name.lower(), pair[0].id),
