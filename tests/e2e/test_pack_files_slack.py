@@ -185,3 +185,24 @@ async def test_an_import_report_slack_fails_to_take_is_sent_again_once(
     assert len(slack.ephemerals(channel, admin)) == 1
     assert [r.status for r in slack.calls("chat.postEphemeral")] == [500, DROPPED, 200]
     assert pauses == [1.0, 2.0]
+
+
+async def test_a_file_share_slack_delivers_again_imports_and_answers_once(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """Slack redelivers an event it saw no 200 for within 3 s, with X-Slack-Retry-Num and the same
+    event_id (https://docs.slack.dev/apis/events-api/#retries): the retry is acknowledged at once
+    and runs nothing, so the file is fetched once and the sharer hears one report."""
+    await start_bot(mode="http")
+    assert slack.request_url is not None
+    channel, admin = slack.add_channel("practice"), slack.add_user("lead", admin=True)
+    await share(slack, channel, admin, "ports.csv", GOOD_CSV, "pack import into=networking")
+    await told_that(slack, channel, admin, "Imported ports.csv")
+    [shared] = [e for e in slack.envelopes if (e.payload.get("event") or {}).get("subtype") == "file_share"]
+    retried = await slack.send_signed(slack.request_url, shared.kind, shared.payload, retry_num=1)
+    assert retried.status == 200
+    await command(slack, channel, admin, "/practice status")  # the bot has handled what came before
+    reports = [e for e in slack.ephemerals(channel, admin) if "Imported ports.csv" in shown(e)]
+    assert len(reports) == 1
+    assert len(slack.shared_files.downloads) == 1
