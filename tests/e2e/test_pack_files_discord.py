@@ -22,6 +22,7 @@ from tests.e2e.test_discord import (  # noqa: F401 - fixtures, used by name
     text,
 )
 from tests.emulators.discord import DiscordEmulator, InteractionHandle
+from tests.emulators.discord.emulator import DROPPED
 
 CSV = b"question,answer\nWhat is 6 x 7?,42\n"
 
@@ -198,3 +199,61 @@ async def test_an_export_over_discords_upload_limit_is_left_off_and_said(
     assert "more than Discord lets the bot attach here" in text(answer)
     assert "practicebot pack export" in text(answer)
     assert not [r for r in emulator.requests if r.status == 413]  # never sent to be refused
+
+
+async def test_an_import_whose_answer_is_cut_off_is_answered_again_not_called_unrun(
+    emulator: DiscordEmulator,  # noqa: F811
+    guild: Guild,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """The connection gives way under the interaction callback: the import is stored, so the
+    person hears its report (sent again), not 'That command could not be run'."""
+    await start_bot()
+    good = emulator.attach_file(guild.channel, "ports.csv", GOOD_CSV)
+    emulator.fail_next("POST", "/interactions/*/*/callback", DROPPED)
+    answer = await seen(await pack_import(emulator, guild, guild.admin, good, into="networking"))
+    assert answer["ephemeral"]
+    assert "Imported ports.csv into networking: 2 added, 0 updated, 0 unchanged, 0 refused." in text(answer)
+    assert [r.status for r in emulator.requests if r.path.endswith("/callback")] == [DROPPED, 200]
+
+
+async def export_networking(emulator: DiscordEmulator, where: Guild) -> InteractionHandle:  # noqa: F811
+    good = emulator.attach_file(where.channel, "ports.csv", GOOD_CSV)
+    await seen(await pack_import(emulator, where, where.admin, good, into="networking"))
+    return await emulator.slash_command(
+        where.id, where.channel, where.ana, "practice", {"pack": "networking"}, subcommand="pack export"
+    )
+
+
+async def test_an_export_whose_file_never_arrives_says_so_instead_of_thinking_forever(
+    emulator: DiscordEmulator,  # noqa: F811
+    guild: Guild,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """Deferred, then the follow-up carrying the file is cut off before Discord takes it: the
+    answer comes without the file and says it could not be attached."""
+    await start_bot(ack_within=0.0)
+    emulator.fail_next("POST", "/webhooks/*/*", DROPPED, spare=1)  # the import's answer goes
+    handle = await export_networking(emulator, guild)
+    answer = await seen(handle)
+    assert answer["ephemeral"] and "networking: 2 questions as csv, in networking.csv." in text(answer)
+    assert "networking.csv could not be attached (the connection to Discord was cut): run it again." in text(
+        answer
+    )
+    assert (await handle.original())["attachments"] == []
+
+
+async def test_an_export_whose_file_arrived_but_not_discords_answer_is_not_sent_twice(
+    emulator: DiscordEmulator,  # noqa: F811
+    guild: Guild,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    await start_bot(ack_within=0.0)
+    emulator.fail_next("POST", "/webhooks/*/*", DROPPED, apply=True, spare=1)  # taken, the answer lost
+    handle = await export_networking(emulator, guild)
+    answer = await seen(handle)
+    assert "could not be attached" not in text(answer)
+    [file] = (await handle.original())["attachments"]
+    assert file["filename"] == "networking.csv"
+    await emulator.wait_for_request("GET", "/webhooks/*/*/messages/@original")  # it looked
+    assert len(handle.followups) == 1  # the file once, nothing after it

@@ -19,6 +19,7 @@ from tests.e2e.test_slack import (  # noqa: F401 - fixtures, used by name
     start_bot,
 )
 from tests.emulators.slack import SlackEmulator
+from tests.emulators.slack.emulator import DROPPED
 
 CSV = b"question,answer\nWhat is 6 x 7?,42\n"
 
@@ -161,3 +162,47 @@ async def test_a_file_that_comes_with_its_id_only_is_looked_up_with_files_info(
     said = await told_that(slack, channel, admin, "Imported ports.csv")
     assert "Imported ports.csv into networking: 2 added, 0 updated, 0 unchanged, 0 refused." in said
     assert [r.api_method for r in slack.requests if r.api_method == "files.info"] == ["files.info"]
+
+
+async def test_an_import_report_slack_fails_to_take_is_sent_again_once(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """The import is stored before its report goes out: a 500 and then a cut connection on
+    chat.postEphemeral must not leave the admin without a word of it."""
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    await start_bot(sleep=pause)
+    channel, admin = slack.add_channel("practice"), slack.add_user("lead", admin=True)
+    slack.fail_next("chat.postEphemeral", 500)
+    slack.fail_next("chat.postEphemeral", DROPPED)
+    await share(slack, channel, admin, "ports.csv", GOOD_CSV, "pack import into=networking")
+    said = await told_that(slack, channel, admin, "Imported ports.csv")
+    assert "Imported ports.csv into networking: 2 added, 0 updated, 0 unchanged, 0 refused." in said
+    assert len(slack.ephemerals(channel, admin)) == 1
+    assert [r.status for r in slack.calls("chat.postEphemeral")] == [500, DROPPED, 200]
+    assert pauses == [1.0, 2.0]
+
+
+async def test_a_file_share_slack_delivers_again_imports_and_answers_once(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """Slack redelivers an event it saw no 200 for within 3 s, with X-Slack-Retry-Num and the same
+    event_id (https://docs.slack.dev/apis/events-api/#retries): the retry is acknowledged at once
+    and runs nothing, so the file is fetched once and the sharer hears one report."""
+    await start_bot(mode="http")
+    assert slack.request_url is not None
+    channel, admin = slack.add_channel("practice"), slack.add_user("lead", admin=True)
+    await share(slack, channel, admin, "ports.csv", GOOD_CSV, "pack import into=networking")
+    await told_that(slack, channel, admin, "Imported ports.csv")
+    [shared] = [e for e in slack.envelopes if (e.payload.get("event") or {}).get("subtype") == "file_share"]
+    retried = await slack.send_signed(slack.request_url, shared.kind, shared.payload, retry_num=1)
+    assert retried.status == 200
+    await command(slack, channel, admin, "/practice status")  # the bot has handled what came before
+    reports = [e for e in slack.ephemerals(channel, admin) if "Imported ports.csv" in shown(e)]
+    assert len(reports) == 1
+    assert len(slack.shared_files.downloads) == 1

@@ -82,6 +82,7 @@ async def start_bot(
         channel_rate: float = 20.0,
         ack_within: float = ACK_WITHIN,
         own_pack: OwnPack | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         **config: Any,
     ) -> Running:
         settings = SlackConfig(api_base_url=slack.api_url, mode=mode, **config)
@@ -93,6 +94,7 @@ async def start_bot(
             channel_rate=channel_rate,
             ping_interval=0.5,
             ack_within=ack_within,
+            sleep=sleep,
         )
         store = await SqliteStore.open(tmp_path / "bot.sqlite3")
         service = build_service(

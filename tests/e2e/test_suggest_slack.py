@@ -121,3 +121,26 @@ async def test_a_suggestion_goes_through_the_queue_and_its_author_hears_by_im(
     [post] = posts(slack, channel)
     assert "Bo again, sharpened?" in shown(post) and "Suggested by" in shown(post) and "bo" in shown(post)
     assert not slack.pings()  # no mention reached anyone, in the channel, ephemerals or IMs
+
+
+async def test_a_slow_submission_is_acked_in_time_and_its_outcome_told_despite_a_slack_error(
+    slack: SlackEmulator,  # noqa: F811
+    start_bot: Callable[..., Awaitable[Running]],  # noqa: F811
+) -> None:
+    """Slower than the ack allows: the modal is acked bare within Slack's 3 s, and the outcome
+    (the suggestion is queued) goes to the person privately, tried again after a fatal_error."""
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    await start_bot(ack_within=0.0, sleep=pause)  # every command and submission slower than the ack
+    channel, ana = slack.add_channel("practice"), slack.add_user("ana")
+    await command(slack, channel, slack.add_user("lead", admin=True), "/practice subscribe 09:00 UTC")
+    view = await open_modal(slack, channel, ana, "/practice suggest")
+    slack.fail_next("chat.postEphemeral", 500)
+    ack = await submit(slack, view, ana, GOOD)
+    assert "response_action" not in ack  # acked bare: the modal closes
+    said = await slack.wait_for(lambda: [shown(e) for e in slack.ephemerals(channel, ana)])
+    assert len(said) == 1 and "#1 in this channel's review queue" in said[0]
+    assert pauses == [1.0]

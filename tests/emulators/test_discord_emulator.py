@@ -20,6 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from .discord import DiscordEmulator, guild_id_on_shard, shard_of
+from .discord.emulator import DROPPED
 from .discord.waiting import Changes
 
 TOKEN = "test-token"
@@ -403,6 +404,18 @@ async def test_enforce_nonce_makes_a_retry_after_a_lost_answer_post_only_once(ru
     contents = [m["content"] for m in emulator.messages(place.channel)]
     assert contents == ["posted once", "created, answer lost"]
     assert emulator.messages(place.channel)[-1]["id"] == str(retried.id)
+
+
+async def test_a_dropped_connection_answers_nothing_before_or_after_serving(running: Running) -> None:
+    emulator, place = running.emulator, running.place
+    emulator.fail_next("POST", "/channels/*/messages", DROPPED)
+    with pytest.raises(aiohttp.ClientError):
+        await running.channel().send("never taken")
+    emulator.fail_next("POST", "/channels/*/messages", DROPPED, apply=True)
+    with pytest.raises(aiohttp.ClientError):
+        await running.channel().send("taken, the answer lost")
+    assert [m["content"] for m in emulator.messages(place.channel)] == ["taken, the answer lost"]
+    assert [q.status for q in emulator.requests if q.method == "POST"][-2:] == [DROPPED, DROPPED]
 
 
 async def test_too_long_content_or_embeds_get_invalid_form_body_and_nothing_is_posted(

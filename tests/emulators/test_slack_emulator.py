@@ -28,6 +28,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.emulators.slack import DEFAULT_SCOPES, LOG_ENV, RateLimits, SlackEmulator, signature
+from tests.emulators.slack.emulator import DROPPED
 
 ACK_TIMEOUT = 1.0  # the emulator's ack deadline here (Slack's is 3 s)
 
@@ -357,6 +358,17 @@ async def test_a_429_with_retry_after_is_honoured_by_the_sdk_retry_handler(slack
     assert raised.value.response["error"] == "ratelimited"
     assert int(raised.value.response.headers["Retry-After"]) >= 1
     assert slack.count_429 == 2
+
+
+async def test_a_dropped_connection_gets_no_answer_and_serves_nothing() -> None:
+    async with SlackEmulator() as slack:
+        channel = slack.add_channel("practice")
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url, retry_handlers=[])
+        slack.fail_next("chat.postMessage", DROPPED)
+        with pytest.raises(aiohttp.ClientError):
+            await client.chat_postMessage(channel=channel, text="cut")
+        assert slack.messages(channel) == []
+        assert [r.status for r in slack.calls("chat.postMessage")] == [DROPPED]
 
 
 async def test_fault_injection_and_the_request_log(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -700,6 +700,32 @@ class DiscordPlatform:
             form.stop()  # deferred: a modal can only be the first answer
             again = "press the button" if interaction.type is discord.InteractionType.component else "run it"
             response = Response.text(f"That took too long to open the form: {again} again.")
+        await self._deliver(interaction, response)
+
+    async def _deliver(self, interaction: discord.Interaction, response: Response) -> None:
+        """Reply; an answer that did not arrive (the connection cut, an error after discord.py's
+        own retries) is sent once more, without its file and saying so: the work it reports is
+        done, and the person must hear how it went, not see "The application did not respond"
+        or be told it could not be run."""
+        try:
+            await self._reply(interaction, response)
+        except ANSWER_LOST as exc:
+            if await _arrived(interaction):  # only Discord's answer to it was lost
+                return
+            log.warning("answer to %s lost (%s): sent again", interaction.user.id, _lost(exc))
+            resent = response
+            if response.attachment is not None:
+                name = plain(response.attachment.filename)
+                resent = without_file(response, f"{name} could not be attached ({_lost(exc)}): run it again.")
+            try:
+                await self._reply(interaction, resent)
+            except ANSWER_LOST as twice:  # 40060: the first had arrived after all
+                if not (isinstance(twice, discord.HTTPException) and twice.code == ALREADY_ACKNOWLEDGED):
+                    log.warning("answer to %s lost again: %s", interaction.user.id, _lost(twice))
+
+    async def _reply(self, interaction: discord.Interaction, response: Response) -> None:
+        """The response as the interaction's answer (its first message, then follow-ups), the
+        file with its first message."""
         response, file = _with_file(response, interaction.filesize_limit)
         parts = [part for message in response.messages for part in render(message)] or render(
             Message(body="Done.")
@@ -1045,6 +1071,30 @@ class DiscordPlatform:
 
 OPENS_FORMS = (discord.InteractionType.component, discord.InteractionType.application_command)
 UNKNOWN_MESSAGE = 10008  # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+ALREADY_ACKNOWLEDGED = 40060  # "Interaction has already been acknowledged"
+# An answer that did not arrive, or whose arrival Discord's reply did not confirm: an error status
+# (discord.py has retried 5xx and 429 already), or the connection cut before any reply
+ANSWER_LOST = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
+
+
+async def _arrived(interaction: discord.Interaction) -> bool:
+    """Whether an answer whose sending failed reached Discord all the same: once acknowledged, the
+    response is no longer "thinking" (the first follow-up after a deferral replaces it). Not yet
+    acknowledged, it is told by sending again (Discord answers 40060 if it had arrived)."""
+    if not interaction.response.is_done():
+        return False
+    try:
+        original = await interaction.original_response()
+    except ANSWER_LOST:
+        return False
+    return not original.flags.loading
+
+
+def _lost(exc: BaseException) -> str:
+    """Why an answer did not arrive, in a few words for the person."""
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord answered {exc.status}"
+    return "the connection to Discord was cut"
 
 
 def _keyed(**options: str | None) -> list[str]:

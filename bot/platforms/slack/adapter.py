@@ -109,6 +109,8 @@ WORKSPACE_MARGIN = 2
 READ_BACK_METHODS = ("conversations.history", "conversations.replies")
 DISTRIBUTED_WINDOW = 61.0
 DISTRIBUTED_PAGE = 15
+TELL_TRIES = 3  # a private answer about work already done, tried this often
+TELL_PAUSE = 1.0  # seconds before the 2nd try (twice that before the 3rd) without a Retry-After
 UNINSTALLED = (
     "the Slack app was uninstalled from this workspace: install it again (/slack/install), "
     "then /practice resume"
@@ -749,16 +751,29 @@ class SlackPlatform:
 
         response = await _safely(work)
         try:
-            for part in self._parts(response):
-                await self._call(
-                    team.client.chat_postEphemeral(
-                        channel=channel, user=user_id, blocks=list(part.blocks), text=part.text
-                    ),
-                    team,
-                )
+            await self._tell(team, channel, user_id, response)
         except PlatformError as exc:
             log.warning("could not tell %s how their pack import went: %s", user_id, exc.reason)
         return True
+
+    async def _tell(self, team: Team, channel: str, user_id: str, response: Response) -> None:
+        """The response to the person only, in the channel (chat.postEphemeral): the outcome of
+        work already done (an import stored, a form taken), so a failure Slack may get over (a
+        5xx, fatal_error, a cut connection) is tried again, after its Retry-After or a pause."""
+        for part in self._parts(response):
+            for attempt in range(1, TELL_TRIES + 1):
+                try:
+                    await self._call(
+                        team.client.chat_postEphemeral(
+                            channel=channel, user=user_id, blocks=list(part.blocks), text=part.text
+                        ),
+                        team,
+                    )
+                    break
+                except PlatformError as exc:
+                    if exc.about is not About.RETRY or attempt == TELL_TRIES:
+                        raise
+                    await self._sleep(exc.retry_after or TELL_PAUSE * attempt)
 
     async def _on_button(self, ack: AsyncAck, respond: AsyncRespond, body: dict[str, Any]) -> None:
         service = self._service
@@ -801,14 +816,10 @@ class SlackPlatform:
         if not done:
             await ack()
             response = await task
-            try:
-                client = (await self._team(team or body["team"]["id"])).client
-                for part in self._parts(response):  # escaped and split like any message
-                    await client.chat_postEphemeral(
-                        channel=channel, user=user_id, blocks=list(part.blocks), text=part.text
-                    )
-            except (SlackApiError, SlackRequestError, aiohttp.ClientError, PlatformError) as exc:
-                log.warning("could not tell %s how their form went: %s", user_id, exc)
+            try:  # escaped and split like any message
+                await self._tell(await self._team(team or body["team"]["id"]), channel, user_id, response)
+            except PlatformError as exc:
+                log.warning("could not tell %s how their form went: %s", user_id, exc.reason)
             return
         response = task.result()
         said = plain_text("\n".join(m.body for m in response.messages), 2000)

@@ -74,6 +74,7 @@ from .waiting import Changes
 
 API_PREFIX = "/api/v10"
 LOG_ENV = "PRACTICEBOT_EMULATOR_LOG"
+DROPPED = 0  # fail_next's status for a connection cut without an answer
 T = TypeVar("T")
 
 
@@ -246,6 +247,8 @@ class DiscordEmulator:
             window = self.ratelimits.window(f"{request.method} {template}", _major(request.match_info))
             fault = self.faults.take(request.method, received.api_path)
             if fault is not None and not fault.apply:
+                if fault.status == DROPPED:
+                    return _drop(request, received)
                 raise fault.error(window.headers(time.monotonic()) if window else {})
             self._take_rate_limits(window, by_token)
             if bad_body is not None:
@@ -254,6 +257,9 @@ class DiscordEmulator:
             request[BODY], request[FILES] = body, files
             response = await handler(request)
             if fault is not None:  # applied, but the answer is lost: a retry must not do it twice
+                if fault.status == DROPPED:
+                    self.changes.notify()
+                    return _drop(request, received)
                 raise fault.error(window.headers(time.monotonic()) if window else {})
         except ApiError as error:
             response = error.response()
@@ -857,7 +863,8 @@ class DiscordEmulator:
         `path_pattern` is a glob ("/channels/*/messages") or a compiled regex, matched against the
         path after /api/v10; `method` may be "*". A 429 gets Retry-After, Via and the bucket
         headers, with `retry_after` 0.05 s unless `body` says otherwise. `apply=True` serves the
-        request first and loses the answer (a 500 after the message was created)."""
+        request first and loses the answer (a 500 after the message was created). Status
+        DROPPED (0) cuts the connection instead of answering, before serving it or (`apply`) after."""
         self.faults.add(
             Fault(method.upper(), path_pattern, status, times, body, dict(headers or {}), apply, spare)
         )
@@ -999,6 +1006,15 @@ class DiscordEmulator:
     def replayed_on_last_resume(self) -> int:
         sessions = self.gateway.live_sessions
         return sessions[-1].replayed if sessions else 0
+
+
+def _drop(request: web.Request, received: ReceivedRequest) -> web.StreamResponse:
+    """The connection cut before an answer (a load balancer's reset, a network that gave way):
+    the client gets no status at all, only a closed connection."""
+    received.status = DROPPED
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=500)  # never arrives
 
 
 def _image_size(data: bytes) -> dict[str, int]:

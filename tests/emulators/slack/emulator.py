@@ -32,6 +32,7 @@ from .workspace import ApiError, Channel, Json, User, Workspace, is_top_level
 T = TypeVar("T")
 
 LOG_ENV = "PRACTICEBOT_EMULATOR_LOG"
+DROPPED = 0  # fail_next's fault for a connection cut without any answer
 # The emulator's own default install (tests of the bot install the manifest's scopes instead).
 # Methods outside them answer missing_scope, as Slack does; without metadata.message:read, history
 # and replies carry no message metadata.
@@ -58,6 +59,10 @@ class Request:
     at: float = field(default_factory=time.monotonic)
     team_id: str | None = None  # the workspace of the token a Web API call came with
     clock: float | None = None  # the emulator's clock when it arrived
+
+
+class ConnectionCut(Exception):
+    """fail_next(..., DROPPED): the connection is cut instead of answering."""
 
 
 @dataclass
@@ -321,6 +326,12 @@ class SlackEmulator:
         except RateLimited as e:
             status, answer = 429, {"ok": False, "error": "ratelimited"}
             headers["Retry-After"] = str(e.retry_after)
+        except ConnectionCut:
+            record.status = DROPPED
+            if request.transport is not None:
+                request.transport.abort()
+            self._notify()
+            return web.Response(status=500)  # never arrives
         return self._answered(record, status, answer, headers)
 
     def _answered(self, record: Request, status: int, answer: Json, headers: dict[str, str]) -> web.Response:
@@ -443,6 +454,8 @@ class SlackEmulator:
                     return
                 if isinstance(fault, str):
                     raise ApiError(fault)
+                if fault == DROPPED:
+                    raise ConnectionCut
                 if fault == 429:
                     raise RateLimited(1)
                 raise ApiError("fatal_error" if fault >= 500 else f"http_{fault}", http_status=fault)
@@ -957,7 +970,8 @@ class SlackEmulator:
 
     def fail_next(self, method: str, status_or_error: int | str, times: int = 1, *, after: int = 0) -> None:
         """The next `times` calls of `method` ("*" for any) answer HTTP status_or_error (an int: 500,
-        503, 429 with Retry-After: 1) or {"ok": false, "error": status_or_error} (a str); with
+        503, 429 with Retry-After: 1; DROPPED cuts the connection before the call is served) or
+        {"ok": false, "error": status_or_error} (a str); with
         `after`, only once that many calls have succeeded (the second part of a message: after=1)."""
         self._faults.setdefault(method, deque()).extend([None] * after + [status_or_error] * times)
 
