@@ -25,8 +25,20 @@ class SuggestionTable(Connection, SuggestionStore):
         self, subscription_id: int, author: User, draft: Draft, at: datetime, cap: int
     ) -> tuple[int, int] | None:
         """Counted and numbered under a lock on the table (PostgreSQL; SQLite's write
-        transactions take the whole file), so two at once neither pass the cap nor share a number."""
+        transactions take the whole file), so two at once neither pass the cap nor share a number.
+        The same suggestion sent again while the first waits (its answer was lost on the way, and
+        the person sent the form again) is that one, not a second."""
         async with self._db.transaction(locking="suggestions") as db:
+            same = await db.all(
+                "SELECT number, (SELECT COUNT(*) FROM suggestions p WHERE p.subscription_id = ?"
+                " AND p.author_id = ? AND p.status = 'pending') FROM suggestions"
+                " WHERE subscription_id = ? AND author_id = ? AND status = 'pending' AND level = ?"
+                " AND title = ? AND summary = ? AND answer = ? AND key_points = ?",
+                (subscription_id, author.id, subscription_id, author.id, draft.level, draft.title,
+                 draft.summary, draft.answer, "\n".join(draft.key_points)),
+            )  # fmt: skip
+            if same:
+                return int(same[0][0]), int(same[0][1])
             rows = await db.all(
                 "SELECT COUNT(*) FILTER (WHERE author_id = ? AND status = 'pending'),"
                 " COALESCE(MAX(number), 0) FROM suggestions WHERE subscription_id = ?",

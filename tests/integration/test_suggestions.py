@@ -241,19 +241,22 @@ async def test_the_table_numbers_per_channel_keeps_the_text_and_decides_once(
     store, at = h.store, datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     draft = Draft("advanced", "Ünïcødé 🧪 «title»", "a ’summary’", "line 1\n\n\tline 2 — ok", ("一", "二"))
     odd = User("u-odd", "Ｏdd ‮name")
+    second = dataclasses.replace(draft, title="Ünïcødé 🧪 «title» 2")
     assert await store.add_suggestion(1, odd, draft, at, 3) == (1, 1)
-    assert await store.add_suggestion(1, odd, draft, at, 3) == (2, 2)
+    assert await store.add_suggestion(1, odd, draft, at, 3) == (1, 1)  # sent again: the same one
+    assert await store.add_suggestion(1, odd, second, at, 3) == (2, 2)
     assert await store.add_suggestion(2, odd, draft, at, 3) == (1, 1)  # numbered per channel
-    assert await store.add_suggestion(1, odd, draft, at, 2) is None  # at the cap: nothing stored
+    third = dataclasses.replace(draft, title="a third")
+    assert await store.add_suggestion(1, odd, third, at, 2) is None  # at the cap: nothing stored
     assert await store.pending_count(1, odd.id) == 2
     kept = await store.suggestion(1, 2)
-    assert kept is not None and kept.draft == draft and kept.author == odd and kept.created_at == at
+    assert kept is not None and kept.draft == second and kept.author == odd and kept.created_at == at
     assert await store.decide_suggestion(1, 1, "rejected", LEAD.id, at, reason="why")
     assert not await store.decide_suggestion(1, 1, "approved", LEAD.id, at, question_id="q")  # once
     assert [s.number for s in await store.pending_suggestions(1)] == [2]
     decided = await store.suggestion(1, 1)
     assert decided is not None and decided.status == "rejected"
-    assert dataclasses.replace(decided, status="pending") == dataclasses.replace(kept, number=1)
+    assert dataclasses.replace(decided, status="pending") == dataclasses.replace(kept, number=1, draft=draft)
 
 
 async def test_forget_me_withdraws_a_waiting_suggestion_and_leaves_no_author_behind(
@@ -348,3 +351,19 @@ async def test_an_approval_in_a_channel_that_chose_its_packs_says_how_to_draw_it
     await say(h, "/practice subscribe packs=all", user=LEAD)
     await submit(h, {**GOOD, "title": "Another one?"})
     assert "To draw from it" not in text(await say(h, "/practice approve 2", user=LEAD))
+
+
+async def test_the_same_suggestion_sent_twice_while_it_waits_is_queued_once(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    """The answer to a submitted form can be lost on the way (a cut connection): the person sends
+    the form again, and it is the same suggestion, not a second one counted against their cap."""
+    h, _ = await subscribed(harness_factory)
+    first = text(await submit(h, GOOD))
+    again = text(await submit(h, GOOD))
+    assert "#1 in this channel's review queue" in first and "#1 in this channel's review queue" in again
+    assert [s.number for s in await h.store.pending_suggestions(1)] == [1]
+    other = text(await submit(h, {**GOOD, "title": "Another question?"}))
+    assert "#2 in this channel's review queue" in other
+    await say(h, "/practice reject 1 no", user=LEAD)
+    assert "#3 in this channel's review queue" in text(await submit(h, GOOD))  # decided: a new one
