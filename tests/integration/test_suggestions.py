@@ -16,7 +16,7 @@ from bot.core.commands.grammar import Practice
 from bot.core.daily import messages as daily
 from bot.core.daily.questions import own_pack_id
 from bot.core.review import messages as review
-from bot.core.shared.errors import UserError
+from bot.core.shared.errors import PlatformError, UserError
 from bot.core.shared.messages import Response
 from bot.core.shared.models import Caller, ChannelRef, Question, User
 from bot.core.suggest import rules
@@ -367,3 +367,25 @@ async def test_the_same_suggestion_sent_twice_while_it_waits_is_queued_once(
     assert "#2 in this channel's review queue" in other
     await say(h, "/practice reject 1 no", user=LEAD)
     assert "#3 in this channel's review queue" in text(await submit(h, GOOD))  # decided: a new one
+
+
+async def test_an_author_who_cannot_be_told_is_named_to_the_admin_with_the_reason(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h, _ = await subscribed(harness_factory)
+    await submit(h, GOOD)
+    await submit(h, {**GOOD, "title": "Another question?"})
+    h.platform.failures[CHANNEL.channel_id] = PlatformError("Slack answered cannot_dm_bot")
+    approved = text(await say(h, "/practice approve 1", user=LEAD))
+    assert approved.strip().endswith(
+        "Its author could not be told (Slack answered cannot\\_dm\\_bot): tell them yourself."
+    )
+    rejected = text(await say(h, "/practice reject 2 too close", user=LEAD))
+    assert rejected.strip() == (
+        "Rejected #2: Another question?. Its author could not be told (Slack answered cannot\\_dm\\_bot):"
+        " tell them yourself."
+    )
+    del h.platform.failures[CHANNEL.channel_id]
+    await submit(h, {**GOOD, "title": "A third?"})
+    told = text(await say(h, "/practice reject 3 no", user=LEAD))
+    assert told.strip() == "Rejected #3: A third?. Its author is told why."

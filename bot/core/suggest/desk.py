@@ -195,9 +195,9 @@ class SuggestDesk:
                 subscription.id, current.number, "approved", caller.user.id, self._clock.now(),
                 question_id=question.id,
             )  # fmt: skip
-        told = await self._tell(subscription, current, rules.told_approved(current))
+        not_told = await self._tell(subscription, current, rules.told_approved(current))
         log.info("suggestion #%d approved as %s", current.number, question.id, extra=subscription.log_extra)
-        said = rules.approved(current, question.id, told)
+        said = rules.approved(current, question.id, not_told)
         chosen = subscription.settings.packs  # () draws from the own pack too
         if chosen and question.pack not in chosen:
             said += f" {draw_too(chosen, question.pack)}"
@@ -212,15 +212,15 @@ class SuggestDesk:
             await self._store.decide_suggestion(
                 subscription.id, current.number, "rejected", caller.user.id, self._clock.now(), reason=reason
             )
-        told = await self._tell(subscription, current, rules.told_rejected(current, reason))
+        not_told = await self._tell(subscription, current, rules.told_rejected(current, reason))
         log.info("suggestion #%d rejected", current.number, extra=subscription.log_extra)
-        return Response.text(rules.rejected(current, told))
+        return Response.text(rules.rejected(current, not_told))
 
-    async def _tell(self, subscription: Subscription, suggestion: Suggestion, message: Message) -> bool:
-        """A private message to the author; False if the platform would not deliver it."""
+    async def _tell(self, subscription: Subscription, suggestion: Suggestion, message: Message) -> str | None:
+        """A private message to the author; why it did not go, or None when it went."""
         platform = self._platforms.get(subscription.channel.platform)
         if platform is None:
-            return False
+            return f"{subscription.channel.platform} is not connected"
         try:
             await platform.send_private(subscription.channel, suggestion.author.id, message)
         except PlatformError as exc:
@@ -230,8 +230,8 @@ class SuggestDesk:
                 suggestion.number,
                 exc.reason,
             )
-            return False
-        return True
+            return exc.reason
+        return None
 
 
 def _number(argument: str) -> int:

@@ -309,20 +309,22 @@ def check_reason(text: str) -> str:
     return reason
 
 
-def approved(suggestion: Suggestion, question_id: str, told: bool) -> str:
+def approved(suggestion: Suggestion, question_id: str, not_told: str | None) -> str:
+    """`not_told`: why the author's private message did not go (None: it went)."""
     said = (
         f"Approved #{suggestion.number}: {plain(suggestion.draft.title)} joins this channel's own pack "
         f"as {question_id}, credited to {person(suggestion.author)}."
     )
-    return said + ("" if told else f" {NOT_TOLD}")
+    return said + ("" if not_told is None else f" {_not_told(not_told)}")
 
 
-def rejected(suggestion: Suggestion, told: bool) -> str:
-    said = f"Rejected #{suggestion.number}: {plain(suggestion.draft.title)}. Its author is told why."
-    return said if told else said.replace("Its author is told why.", NOT_TOLD)
+def rejected(suggestion: Suggestion, not_told: str | None) -> str:
+    said = f"Rejected #{suggestion.number}: {plain(suggestion.draft.title)}."
+    return f"{said} " + ("Its author is told why." if not_told is None else _not_told(not_told))
 
 
-NOT_TOLD = "Its author could not be told (the platform refused a private message to them)."
+def _not_told(reason: str) -> str:
+    return f"Its author could not be told ({plain(reason)}): tell them yourself."
 
 
 def pack_refused(suggestion: Suggestion, reason: str) -> str:
