@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.catalog.ports import Draft
-from bot.core.daily.questions import NAME_MAX, check_fences
+from bot.core.daily.questions import (
+    BODY_MAX,
+    ITEM_MAX,
+    LIST_COUNTS,
+    NAME_MAX,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    check_fences,
+)
 from bot.core.shared.errors import UserError, shown
 from bot.core.shared.messages import (
     LEVEL_NAMES,
@@ -41,8 +49,8 @@ EDIT = "suggest-edit"  # an admin's edit before approving: "suggest-edit:<number
 AGAIN = "suggest-again"  # reopen a refused form with what was typed: "suggest-again:<form action>"
 VERBS = frozenset({NEW, EDIT, AGAIN})
 
-TITLE_MAX, SUMMARY_MAX, ANSWER_MAX = 150, 280, 2500
-KEY_POINTS_MAX, KEY_POINT_MAX = 6, 300
+# a draft becomes a question of the channel's own pack: the pack's own limits, not a copy of them
+ANSWER_MAX, KEY_POINT_MAX, KEY_POINTS_MAX = BODY_MAX, ITEM_MAX, LIST_COUNTS["key_points"][1]
 REASON_MAX = 400  # a rejection's reason as kept and told
 
 # the form's fields, in Draft's order: (name, label, max length, several lines)
