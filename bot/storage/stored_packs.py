@@ -27,6 +27,9 @@ class StoredPackTable(Connection, PackStore):
         )
         return StoredPack(pack_id, head[0][0], dict(rows), head[0][1])
 
+    async def stored_scopes(self) -> dict[str, str]:
+        return dict(await self._all("SELECT pack_id, scope FROM stored_packs"))
+
     async def save_pack(self, pack: StoredPack, now: datetime) -> bool:
         async with self._transaction() as db:
             # the check and the write in one statement: another process may have taken the id

@@ -12,7 +12,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.catalog.ports import Draft
+from bot.core.catalog.desk import MAX_STORED_PACKS
+from bot.core.catalog.ports import Draft, StoredPack
 from bot.core.commands.grammar import parse_line
 from bot.core.daily.questions import load_bank, own_pack_id
 from bot.core.shared.messages import ATTACHMENT_MAX_BYTES, Attachment, Response
@@ -431,3 +432,23 @@ async def test_forget_me_takes_the_credit_off_the_questions_a_persons_suggestion
     h.bank = load_bank([Path(h.bank.pack("testpack").path)])  # type: ignore[union-attr]
     await h.restart()  # what is stored has no credit either
     assert h.bank.pack(OWN).questions[0].suggested_by == ""  # type: ignore[union-attr]
+
+
+async def test_a_workspace_keeps_at_most_fifty_packs_and_may_still_update_them(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    h = await start(harness_factory)
+    pack = (await h.service.catalog.add(CHANNEL, Draft("beginner", "Q?", "S.", "A.", ("k",)), "Bo")).pack
+    [own] = await h.store.stored_packs()  # the channel's own counts too
+    now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    for n in range(MAX_STORED_PACKS - 1):
+        files = {"pack.toml": own.files["pack.toml"].replace(pack, f"team-{n}")}
+        assert await h.store.save_pack(StoredPack(f"team-{n}", "fake:W1", files), now)
+    await h.store.save_pack(StoredPack("elsewhere", "fake:W2", own.files), now)  # another workspace's
+    refused = text(await say(h, "/practice pack import into=one-more", file=csv_file("x.csv", row("Q?"))))
+    assert refused == (
+        f"Nothing imported from x.csv: this workspace has {MAX_STORED_PACKS} packs, the most it may keep;"
+        " update one of them"
+    )
+    again = text(await say(h, "/practice pack import", file=csv_file("x.csv", row("Another?"))))
+    assert again.startswith(f"Imported x.csv into {OWN}: 1 added")

@@ -38,6 +38,9 @@ class MemoryPacks:
     async def stored_pack(self, pack_id: str) -> StoredPack | None:
         return self.packs.get(pack_id)
 
+    async def stored_scopes(self) -> dict[str, str]:
+        return {pack_id: pack.scope for pack_id, pack in self.packs.items()}
+
     async def save_pack(self, pack: StoredPack, now: datetime) -> bool:
         self.packs[pack.pack_id] = pack
         return True

@@ -114,11 +114,10 @@ class CatalogDesk(OwnPack):
             raise UserError(_taken(pack_id))
         if stored is None:
             workspace = scope_of(channel)  # its packs and its channels' own
-            mine = [p for p in await self._store.stored_packs() if p.scope.partition("/")[0] == workspace]
-            if len(mine) >= MAX_STORED_PACKS:
-                raise UserError(
-                    f"this workspace has {len(mine)} packs, the most it may keep; update one of them"
-                )
+            scopes = (await self._store.stored_scopes()).values()
+            mine = sum(1 for scope in scopes if scope.partition("/")[0] == workspace)
+            if mine >= MAX_STORED_PACKS:
+                raise UserError(f"this workspace has {mine} packs, the most it may keep; update one of them")
         return stored
 
     async def _save(self, channel: ChannelRef, result: Imported, by: str) -> None:

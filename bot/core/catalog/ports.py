@@ -55,6 +55,10 @@ class PackStore(Protocol):
 
     async def stored_pack(self, pack_id: str) -> StoredPack | None: ...
 
+    async def stored_scopes(self) -> dict[str, str]:
+        """Every stored pack's id and scope, without its files."""
+        ...
+
     async def save_pack(self, pack: StoredPack, now: datetime) -> bool:
         """Replace the pack's files with these, all at once (a reader sees the old or the new).
         False, and nothing changed, if the id is another scope's (taken since it was looked up)."""
