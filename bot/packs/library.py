@@ -121,8 +121,8 @@ def _uncredit(files: Mapping[str, str], question_ids: frozenset[str]) -> Importe
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "pack"
         _write(files, folder)
-        credited = [q for q in load_pack(folder).questions if q.id in question_ids and q.suggested_by]
+        questions = load_pack(folder).questions
+        credited = [q for q in questions if q.id in question_ids and q.suggested_by]
         for question in credited:
             question.source.write_text(to_markdown(replace(question, suggested_by="")), encoding="utf-8")
-        unchanged = len(load_pack(folder).questions) - len(credited)
-        return Imported(_read(folder), load_pack(folder), (), len(credited), unchanged)
+        return Imported(_read(folder), load_pack(folder), (), len(credited), len(questions) - len(credited))

@@ -83,13 +83,16 @@ class CatalogDesk(OwnPack):
             f"Imported {shown(file.filename, 80)} into {pack_id}: {len(result.added)} added, "
             f"{result.updated} updated, {result.unchanged} unchanged, 0 refused."
         )
-        subscription = await self._subscriptions.subscription_for(channel)
-        chosen = subscription.settings.packs if subscription is not None else ()
-        drawn = chosen or self._bank.default_packs(channel)
+        drawn = await self._chosen(channel) or self._bank.default_packs(channel)
         if pack_id not in drawn:
             said += f" {say.draw_too(drawn, pack_id)}"
         log.info("imported %s into %s in %s", file.filename, pack_id, channel)
         return Response.text(said)
+
+    async def _chosen(self, channel: ChannelRef) -> tuple[str, ...]:
+        """The packs the channel chose to draw from (`packs=`); () for the default."""
+        subscription = await self._subscriptions.subscription_for(channel)
+        return subscription.settings.packs if subscription is not None else ()
 
     async def _named(self, file: Attachment) -> str | None:
         named = await self._files.named_in(file)
@@ -129,9 +132,7 @@ class CatalogDesk(OwnPack):
 
     async def _export(self, channel: ChannelRef, pack_id: str | None, fmt: str) -> Response:
         if pack_id is None:
-            subscription = await self._subscriptions.subscription_for(channel)
-            chosen = subscription.settings.packs if subscription is not None else ()
-            packs = self._bank.channel_packs(channel, chosen)
+            packs = self._bank.channel_packs(channel, await self._chosen(channel))
             own = own_pack_id(channel)
             pack_id = own if any(p.id == own for p in packs) else packs[0].id if len(packs) == 1 else None
             if pack_id is None and not packs:

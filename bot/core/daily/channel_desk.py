@@ -156,7 +156,7 @@ class ChannelDesk:
         check_reveal_fits(settings.reveal, schedule.days)
         # only packs named now: one chosen before and gone since is left out, not a refusal
         self._check_packs(channel, args.packs or ())
-        if not self._bank.deck(settings.levels, self._bank.channel_packs(channel, settings.packs)):
+        if not self._bank.channel_deck(channel, settings.levels, settings.packs):
             raise UserError(f"no questions at level {', '.join(settings.levels)} in this channel's packs")
         now = self._clock.now()
         subscription = await self._store.save_subscription(channel, settings, now, now)

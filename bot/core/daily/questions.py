@@ -359,6 +359,12 @@ class QuestionBank:
         ids = tuple(chosen) or self.default_packs(channel)
         return tuple(pack for pid in ids if self.visible(pid, channel) and (pack := self._packs.get(pid)))
 
+    def channel_deck(
+        self, channel: ChannelRef, levels: Iterable[str], chosen: Sequence[str]
+    ) -> tuple[Question, ...]:
+        """The questions at these levels of the packs a channel draws from (`channel_packs`)."""
+        return self.deck(levels, self.channel_packs(channel, chosen))
+
     def deck(self, levels: Iterable[str], packs: Iterable[Pack] | None = None) -> tuple[Question, ...]:
         """The questions at these levels, of these packs (default: the configured packs)."""
         wanted = set(levels)

@@ -471,7 +471,7 @@ class PracticeService:
         (its Show answer would give the model answer away before the reveal)."""
         subscription = await self.store.subscription_for(caller.channel)
         chosen = subscription.settings.packs if subscription is not None else ()
-        deck = self.bank.deck((level,) if level else LEVELS, self.bank.channel_packs(caller.channel, chosen))
+        deck = self.bank.channel_deck(caller.channel, (level,) if level else LEVELS, chosen)
         if not deck:
             raise UserError(f"no {level} questions are loaded")
         hidden = await self.store.open_questions(caller.channel.platform)
@@ -844,8 +844,8 @@ class PracticeService:
 
     def deck(self, subscription: Subscription) -> tuple[Question, ...]:
         """The questions a subscription draws from: its packs, at its levels."""
-        packs = self.bank.channel_packs(subscription.channel, subscription.settings.packs)
-        return self.bank.deck(subscription.settings.levels, packs)
+        settings = subscription.settings
+        return self.bank.channel_deck(subscription.channel, settings.levels, settings.packs)
 
     def level_size(self, question: Question) -> int:
         """How many questions share this one's pack and level (a post says "3 of 40")."""
